@@ -1,0 +1,142 @@
+// The opcode table: the single source of truth for the interpreter, assembler,
+// disassembler, verifier and content hashing. Adding an opcode is one row here,
+// one case in interp/interpreter.cpp, and tests.
+//
+// Encoding. Code is an array of 32-bit words. An instruction's first word holds
+// the opcode in its low 8 bits and operand A in its high 24 bits (unsigned, or
+// signed for the Int operand). Two-word formats (Method, Iter) carry operand B
+// as the whole second word. Jump targets are absolute word offsets inside the
+// function, so a position is "function + offset" and survives relocation.
+//
+// Row: OP(Name, "mnemonic", Operand, pops, pushes, flags)   // stack effect
+// pops may be one of the kPops* codes below when it depends on the operand.
+#pragma once
+
+#include <cstdint>
+
+namespace shapevm {
+
+// What operand A (and B) mean; decides instruction size, how the verifier
+// checks the operand, how the disassembler prints it and how hashing encodes it.
+enum class Operand : uint8_t {
+  None,     // no operand
+  Const,    // A: index into the function's constant pool
+  Int,      // A: signed 24-bit immediate
+  Local,    // A: local slot of the current frame
+  Upval,    // A: upvalue index of the current closure
+  Global,   // A: index into the program's global table (hashed by name)
+  Func,     // A: function index in the program (hashed by name)
+  Type,     // A: record type index in the program (hashed by name and fields)
+  Builtin,  // A: built-in function index (hashed by name)
+  Count,    // A: element or argument count
+  Jump,     // A: target word offset in this function
+  Method,   // A: argument count; B: constant index of the method name (2 words)
+  Iter,     // A: local slot of the iteration state; B: exit target (2 words)
+};
+
+inline constexpr int kPopsArgs = -1;    // A + 1: callee or receiver plus A arguments
+inline constexpr int kPopsCount = -2;   // A
+inline constexpr int kPopsPairs = -3;   // 2 * A
+inline constexpr int kPopsFields = -4;  // the field count of record type A
+
+enum OpFlags : uint8_t {
+  kFlagNone = 0,
+  kNoFallthrough = 1,  // control never continues to the next instruction
+  kKeepOnBranch = 2,   // when the branch is taken, the popped value stays on the stack
+  kPushOnFallthrough = 4,  // pushes only when not branching (ForIter)
+};
+
+#define SHAPEVM_OPCODES(OP)                                                              \
+  OP(Const, "const", Const, 0, 1, kFlagNone)            /* [] -> [k]                  */ \
+  OP(Int, "int", Int, 0, 1, kFlagNone)                  /* [] -> [imm]                */ \
+  OP(None, "none", None, 0, 1, kFlagNone)               /* [] -> [none]               */ \
+  OP(True, "true", None, 0, 1, kFlagNone)               /* [] -> [true]               */ \
+  OP(False, "false", None, 0, 1, kFlagNone)             /* [] -> [false]              */ \
+  OP(Pop, "pop", None, 1, 0, kFlagNone)                 /* [a] -> []                  */ \
+  OP(Dup, "dup", None, 1, 2, kFlagNone)                 /* [a] -> [a a]               */ \
+  OP(Dup2, "dup2", None, 2, 4, kFlagNone)               /* [a b] -> [a b a b]         */ \
+  OP(GetLocal, "get_local", Local, 0, 1, kFlagNone)     /* [] -> [local A]            */ \
+  OP(SetLocal, "set_local", Local, 1, 0, kFlagNone)     /* [v] -> [], local A = v     */ \
+  OP(GetUpval, "get_upval", Upval, 0, 1, kFlagNone)     /* [] -> [*upvalue A]         */ \
+  OP(SetUpval, "set_upval", Upval, 1, 0, kFlagNone)     /* [v] -> [], *upvalue A = v  */ \
+  OP(GetGlobal, "get_global", Global, 0, 1, kFlagNone)  /* [] -> [global A]           */ \
+  OP(SetGlobal, "set_global", Global, 1, 0, kFlagNone)  /* [v] -> [], global A = v    */ \
+  OP(GetBuiltin, "builtin", Builtin, 0, 1, kFlagNone)   /* [] -> [built-in A]         */ \
+  OP(Closure, "closure", Func, 0, 1, kFlagNone)         /* [] -> [fn A + captures]    */ \
+  OP(CloseUpvals, "close", Local, 0, 0, kFlagNone)      /* close upvalues of slots>=A */ \
+  OP(Add, "add", None, 2, 1, kFlagNone)                 /* [a b] -> [a+b]             */ \
+  OP(Sub, "sub", None, 2, 1, kFlagNone)                 /* [a b] -> [a-b]             */ \
+  OP(Mul, "mul", None, 2, 1, kFlagNone)                 /* [a b] -> [a*b]             */ \
+  OP(Div, "div", None, 2, 1, kFlagNone)                 /* [a b] -> [a/b]             */ \
+  OP(Mod, "mod", None, 2, 1, kFlagNone)                 /* [a b] -> [a%b]             */ \
+  OP(Neg, "neg", None, 1, 1, kFlagNone)                 /* [a] -> [-a]                */ \
+  OP(Not, "not", None, 1, 1, kFlagNone)                 /* [a] -> [!truthy(a)]        */ \
+  OP(Eq, "eq", None, 2, 1, kFlagNone)                   /* [a b] -> [a==b]            */ \
+  OP(Ne, "ne", None, 2, 1, kFlagNone)                   /* [a b] -> [a!=b]            */ \
+  OP(Lt, "lt", None, 2, 1, kFlagNone)                   /* [a b] -> [a<b]             */ \
+  OP(Le, "le", None, 2, 1, kFlagNone)                   /* [a b] -> [a<=b]            */ \
+  OP(Gt, "gt", None, 2, 1, kFlagNone)                   /* [a b] -> [a>b]             */ \
+  OP(Ge, "ge", None, 2, 1, kFlagNone)                   /* [a b] -> [a>=b]            */ \
+  OP(Jump, "jump", Jump, 0, 0, kNoFallthrough)          /* ip = A                     */ \
+  OP(JumpIfFalse, "jump_if_false", Jump, 1, 0, kFlagNone) /* [c] -> [], if !c ip = A  */ \
+  OP(JumpIfTrue, "jump_if_true", Jump, 1, 0, kFlagNone)   /* [c] -> [], if c ip = A   */ \
+  OP(JumpIfFalseOrPop, "and", Jump, 1, 0, kKeepOnBranch)  /* [c] -> [c] & jump if !c  */ \
+  OP(JumpIfTrueOrPop, "or", Jump, 1, 0, kKeepOnBranch)    /* [c] -> [c] & jump if c   */ \
+  OP(Call, "call", Count, kPopsArgs, 1, kFlagNone)        /* [f a1..aA] -> [f(a..)]   */ \
+  OP(CallMethod, "call_method", Method, kPopsArgs, 1, kFlagNone) /* [o a1..aA] -> [o.B(a..)] */ \
+  OP(Return, "return", None, 1, 0, kNoFallthrough)      /* [v] -> caller gets v       */ \
+  OP(BuildArray, "array", Count, kPopsCount, 1, kFlagNone)   /* [v1..vA] -> [array]   */ \
+  OP(BuildMap, "map", Count, kPopsPairs, 1, kFlagNone)       /* [k1 v1..] -> [map]    */ \
+  OP(BuildRecord, "record", Type, kPopsFields, 1, kFlagNone) /* [f1..fn] -> [A {..}]  */ \
+  OP(GetIndex, "get_index", None, 2, 1, kFlagNone)      /* [o i] -> [o[i]]            */ \
+  OP(SetIndex, "set_index", None, 3, 0, kFlagNone)      /* [o i v] -> [], o[i] = v    */ \
+  OP(GetField, "get_field", Const, 1, 1, kFlagNone)     /* [o] -> [o.k]               */ \
+  OP(SetField, "set_field", Const, 2, 0, kFlagNone)     /* [o v] -> [], o.k = v       */ \
+  OP(ForIter, "for_iter", Iter, 0, 1, kPushOnFallthrough) /* [] -> [next] or ip = B   */ \
+  OP(TryBegin, "try", Jump, 0, 0, kFlagNone)            /* push handler catching at A */ \
+  OP(TryEnd, "end_try", None, 0, 0, kFlagNone)          /* pop the innermost handler  */ \
+  OP(Throw, "throw", None, 1, 0, kNoFallthrough)        /* [v] -> raise v             */ \
+  OP(Halt, "halt", None, 0, 0, kNoFallthrough)          /* stop the program (status 0)*/
+
+enum class Op : uint8_t {
+#define SHAPEVM_OP_ENUM(name, mnemonic, operand, pops, pushes, flags) name,
+  SHAPEVM_OPCODES(SHAPEVM_OP_ENUM)
+#undef SHAPEVM_OP_ENUM
+};
+
+struct OpInfo {
+  const char* mnemonic;
+  Operand operand;
+  int pops;
+  int pushes;
+  uint8_t flags;
+};
+
+inline constexpr OpInfo kOpInfo[] = {
+#define SHAPEVM_OP_INFO(name, mnemonic, operand, pops, pushes, flags) \
+  {mnemonic, Operand::operand, pops, pushes, flags},
+    SHAPEVM_OPCODES(SHAPEVM_OP_INFO)
+#undef SHAPEVM_OP_INFO
+};
+
+inline constexpr uint32_t kOpCount = sizeof(kOpInfo) / sizeof(kOpInfo[0]);
+
+using Instr = uint32_t;
+
+inline constexpr uint32_t kMaxOperandA = (1u << 24) - 1;
+
+inline constexpr Op instrOp(Instr word) { return static_cast<Op>(word & 0xff); }
+inline constexpr uint32_t instrA(Instr word) { return word >> 8; }
+inline constexpr int32_t instrSignedA(Instr word) { return static_cast<int32_t>(word) >> 8; }
+inline constexpr Instr makeInstr(Op op, uint32_t a = 0) {
+  return static_cast<Instr>(op) | (a << 8);
+}
+inline constexpr bool isTwoWord(Operand operand) {
+  return operand == Operand::Method || operand == Operand::Iter;
+}
+inline constexpr uint32_t instrWords(Op op) {
+  return isTwoWord(kOpInfo[static_cast<uint8_t>(op)].operand) ? 2 : 1;
+}
+inline constexpr const OpInfo& opInfo(Op op) { return kOpInfo[static_cast<uint8_t>(op)]; }
+
+}  // namespace shapevm

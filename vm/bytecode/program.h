@@ -1,0 +1,99 @@
+// The in-memory form of a program: what the assembler and compiler produce,
+// what the .sbc reader returns (after verification) and what the VM runs.
+//
+// A program is a list of functions, record types and globals plus the index of
+// the entry function (the top-level code, arity 0). A global may be bound to a
+// function at load time (`GlobalDecl::function`): declared functions are not
+// assigned by code in the entry function, so adding or editing a function
+// never changes the entry function's content hash.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bytecode/opcodes.h"
+#include "core/object.h"
+
+namespace shapevm {
+
+enum class ConstantKind : uint8_t { Int = 0, Float = 1, String = 2 };
+
+struct Constant {
+  ConstantKind kind = ConstantKind::Int;
+  int64_t intValue = 0;
+  double floatValue = 0;
+  std::string stringValue;
+
+  static Constant ofInt(int64_t v) { return {ConstantKind::Int, v, 0, {}}; }
+  static Constant ofFloat(double v) { return {ConstantKind::Float, 0, v, {}}; }
+  static Constant ofString(std::string v) { return {ConstantKind::String, 0, 0, std::move(v)}; }
+  bool operator==(const Constant& other) const;
+};
+
+// Where a closure finds each captured variable when it is created: a local
+// slot of the enclosing frame, or one of the enclosing closure's upvalues.
+// `name` is the source name of the variable (used to re-bind closures whose
+// function changed across a recompile).
+struct Capture {
+  bool fromLocal = true;
+  uint32_t index = 0;
+  std::string name;
+  bool operator==(const Capture&) const = default;
+};
+
+// Instructions from `offset` (inclusive) to the next entry's offset came from `line`.
+struct LineEntry {
+  uint32_t offset = 0;
+  uint32_t line = 0;
+  bool operator==(const LineEntry&) const = default;
+};
+
+// XXH3-128 content hash of a function (see bytecode/function_hash.h).
+struct FunctionHash {
+  uint64_t high = 0;
+  uint64_t low = 0;
+  bool operator==(const FunctionHash&) const = default;
+  std::string hex() const;                                  // 32 lowercase hex digits
+  static bool fromHex(std::string_view text, FunctionHash* out);
+};
+
+struct Function {
+  std::string name;  // unique within the program
+  uint32_t arity = 0;
+  uint32_t numLocals = 0;  // includes the parameters, which occupy slots 0..arity-1
+  uint32_t maxStack = 0;   // operand stack depth above the locals
+  std::vector<Capture> captures;
+  std::vector<Constant> constants;
+  std::vector<Instr> code;
+  std::vector<LineEntry> lines;  // sorted by offset
+  FunctionHash hash;             // computed by computeHashes(), never read from a file
+
+  uint32_t lineAt(uint32_t offset) const;
+};
+
+struct GlobalDecl {
+  std::string name;
+  int32_t function = -1;  // bound to this function at load time, or -1 (starts as none)
+  bool operator==(const GlobalDecl&) const = default;
+};
+
+struct TypeDecl {
+  std::string name;
+  std::vector<std::string> fields;
+  bool operator==(const TypeDecl&) const = default;
+};
+
+struct Program {
+  std::string sourceFile;  // the .shape/.sasm it came from, for messages
+  std::vector<Function> functions;
+  std::vector<TypeDecl> types;
+  std::vector<GlobalDecl> globals;
+  uint32_t entry = 0;
+
+  int findFunction(std::string_view name) const;  // -1 if absent
+  int findGlobal(std::string_view name) const;    // -1 if absent
+};
+
+}  // namespace shapevm

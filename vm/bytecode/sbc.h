@@ -1,0 +1,26 @@
+// The binary .sbc format (docs/bytecode.md): reading verifies everything before
+// returning a Program; nothing read from the file is trusted.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "bytecode/diagnostic.h"
+#include "bytecode/program.h"
+
+namespace shapevm {
+
+inline constexpr char kSbcMagic[4] = {'S', 'B', 'C', '1'};
+inline constexpr uint32_t kSbcVersion = 1;
+
+std::vector<uint8_t> writeSbc(const Program& program);
+// Parses, verifies (bytecode/verifier.h) and hashes. `fileName` is used in messages.
+Result<Program> readSbc(std::span<const uint8_t> bytes, const std::string& fileName);
+// Reads the file, then readSbc. I/O errors become diagnostics too.
+Result<Program> loadSbcFile(const std::string& path);
+// XXH3-128 of the encoded program: the program's identity in snapshots.
+FunctionHash programHash(const Program& program);
+
+}  // namespace shapevm

@@ -1,0 +1,30 @@
+// Every debug switch and VM limit in one place, so a reader can see at a glance
+// what the build may change and which bounds protect the host from a guest.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace shapevm {
+
+#ifdef SHAPEVM_GC_STRESS
+inline constexpr bool kGcStress = true;
+#else
+inline constexpr bool kGcStress = false;
+#endif
+
+// The unified value stack is allocated once and never moves, so pointers into it
+// (open upvalues, frame bases) stay valid for the life of the VM.
+inline constexpr std::size_t kMaxStackSlots = std::size_t{1} << 22;
+inline constexpr std::size_t kMaxFrames = 200'000;
+inline constexpr std::size_t kMaxHandlers = 1'000'000;
+
+// Default ceiling on live heap bytes; past it (after a full collection) the
+// guest gets a MemoryError instead of the host getting killed.
+inline constexpr std::size_t kDefaultMaxMemory = std::size_t{4} << 30;
+inline constexpr std::size_t kFirstCollectionAt = std::size_t{8} << 20;
+
+// The interpreter polls signals at least this often (in instructions).
+inline constexpr int64_t kPollInterval = 1 << 14;
+
+}  // namespace shapevm

@@ -1,0 +1,486 @@
+// Allocation, container growth and the mark-sweep collector (see heap.h for
+// the invariants). The collector is non-moving: objects never change address,
+// so raw pointers held by the interpreter between allocations stay valid.
+#include "core/heap.h"
+
+#include <xxhash.h>
+
+#include <bit>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+namespace shapevm {
+
+uint64_t hashBytes(std::string_view bytes) { return XXH3_64bits(bytes.data(), bytes.size()); }
+
+uint64_t String::hashValue() const {
+  if (!hashed) {
+    hash = hashBytes(view());
+    hashed = true;
+  }
+  return hash;
+}
+
+int RecordType::fieldIndex(const String* name) const {
+  for (std::size_t i = 0; i < fieldNames.size(); ++i) {
+    if (fieldNames[i] == name) return static_cast<int>(i);
+  }
+  // Names not interned by the loader (built at run time) compare by content.
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (fields[i] == name->view()) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+namespace {
+
+// fmix64 from MurmurHash3: spreads sequential ints over the whole index.
+uint64_t mix(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
+}
+
+// A float with an exact int value hashes (and compares) as that int, so
+// m[1] and m[1.0] are the same key, as 1 == 1.0.
+bool floatAsInt(double f, int64_t* out) {
+  if (!(f >= -9223372036854775808.0 && f < 9223372036854775808.0)) return false;
+  auto i = static_cast<int64_t>(f);
+  if (static_cast<double>(i) != f) return false;
+  *out = i;
+  return true;
+}
+
+}  // namespace
+
+bool isHashableKey(Value key) {
+  switch (key.type) {
+    case ValueType::None:
+    case ValueType::Bool:
+    case ValueType::Int:
+    case ValueType::Float:
+      return true;
+    case ValueType::Object:
+      return key.as.obj->kind == ObjKind::String;
+    default:
+      return false;
+  }
+}
+
+uint64_t hashKey(Value key) {
+  switch (key.type) {
+    case ValueType::None:
+      return 0x9e3779b97f4a7c15ULL;
+    case ValueType::Bool:
+      return key.as.b ? 0x51af3e2d9c0b7a11ULL : 0x3c6ef372fe94f82bULL;
+    case ValueType::Int:
+      return mix(static_cast<uint64_t>(key.as.i));
+    case ValueType::Float: {
+      int64_t i;
+      if (floatAsInt(key.as.f, &i)) return mix(static_cast<uint64_t>(i));
+      return mix(std::bit_cast<uint64_t>(key.as.f) ^ 0x2545f4914f6cdd1dULL);
+    }
+    case ValueType::Object:
+      if (key.as.obj->kind == ObjKind::String) return asString(key)->hashValue();
+      return mix(reinterpret_cast<uintptr_t>(key.as.obj));
+    default:
+      return mix(key.as.index + (static_cast<uint64_t>(key.type) << 32));
+  }
+}
+
+bool keysEqual(Value a, Value b) {
+  if (a.type == ValueType::Int && b.type == ValueType::Int) return a.as.i == b.as.i;
+  if (a.isNumber() && b.isNumber()) {
+    if (a.isFloat() && b.isFloat()) {
+      // NaN keys find themselves, so a stored NaN key can be read back.
+      return a.as.f == b.as.f || (std::isnan(a.as.f) && std::isnan(b.as.f));
+    }
+    double f = a.isFloat() ? a.as.f : b.as.f;
+    int64_t i = a.isInt() ? a.as.i : b.as.i;
+    int64_t fi;
+    return floatAsInt(f, &fi) && fi == i;
+  }
+  if (a.type != b.type) return false;
+  switch (a.type) {
+    case ValueType::None:
+    case ValueType::Empty:
+      return true;
+    case ValueType::Bool:
+      return a.as.b == b.as.b;
+    case ValueType::Function:
+    case ValueType::Native:
+      return a.as.index == b.as.index;
+    case ValueType::Object:
+      if (a.as.obj == b.as.obj) return true;
+      if (a.as.obj->kind == ObjKind::String && b.as.obj->kind == ObjKind::String) {
+        const String* x = asString(a);
+        const String* y = asString(b);
+        return x->length == y->length && x->hashValue() == y->hashValue() &&
+               std::memcmp(x->chars(), y->chars(), x->length) == 0;
+      }
+      return false;
+    default:
+      return false;
+  }
+}
+
+Heap::Heap(std::size_t maxMemory) : maxMemory_(maxMemory) {}
+
+Heap::~Heap() {
+  Obj* o = objects_;
+  while (o != nullptr) {
+    Obj* next = o->next;
+    freeObject(o);
+    o = next;
+  }
+  for (auto& [view, s] : interned_) std::free(s);  // allocated outside the accounting
+}
+
+void* Heap::allocate(std::size_t bytes) { return reallocate(nullptr, 0, bytes); }
+
+void* Heap::reallocate(void* old, std::size_t oldBytes, std::size_t newBytes) {
+  if (newBytes > oldBytes) {
+    std::size_t growth = newBytes - oldBytes;
+    if (!collecting_ && (kGcStress || bytesAllocated_ + growth > nextCollection_)) collect();
+    if (bytesAllocated_ + growth > maxMemory_ || growth > maxMemory_) throw OutOfMemory();
+  }
+  void* memory = std::realloc(old, newBytes);
+  if (memory == nullptr && newBytes != 0) throw OutOfMemory();
+  bytesAllocated_ = bytesAllocated_ - oldBytes + newBytes;
+  return memory;
+}
+
+void Heap::release(void* memory, std::size_t bytes) {
+  std::free(memory);
+  bytesAllocated_ -= bytes;
+}
+
+template <typename T>
+T* Heap::newObject(ObjKind kind, std::size_t extraBytes) {
+  auto* object = static_cast<T*>(allocate(sizeof(T) + extraBytes));
+  object->kind = kind;
+  object->marked = false;
+  object->next = objects_;
+  objects_ = object;
+  return object;
+}
+
+String* Heap::newStringUninit(std::size_t length) {
+  if (length > maxMemory_) throw OutOfMemory();
+  auto* s = newObject<String>(ObjKind::String, length + 1);
+  s->length = length;
+  s->hash = 0;
+  s->hashed = false;
+  s->chars()[length] = '\0';
+  return s;
+}
+
+String* Heap::newString(std::string_view bytes) {
+  String* s = newStringUninit(bytes.size());
+  if (!bytes.empty()) std::memcpy(s->chars(), bytes.data(), bytes.size());
+  return s;
+}
+
+String* Heap::intern(std::string_view bytes) {
+  if (auto it = interned_.find(bytes); it != interned_.end()) return it->second;
+  auto* s = static_cast<String*>(std::malloc(sizeof(String) + bytes.size() + 1));
+  if (s == nullptr) throw OutOfMemory();
+  s->kind = ObjKind::String;
+  s->marked = true;  // never on the objects list, never swept
+  s->next = nullptr;
+  s->length = bytes.size();
+  s->hashed = false;
+  if (!bytes.empty()) std::memcpy(s->chars(), bytes.data(), bytes.size());
+  s->chars()[bytes.size()] = '\0';
+  interned_.emplace(s->view(), s);
+  return s;
+}
+
+Array* Heap::newArray(std::size_t capacity) {
+  auto* a = newObject<Array>(ObjKind::Array, 0);
+  a->items = nullptr;
+  a->count = 0;
+  a->capacity = 0;
+  if (capacity > 0) arrayReserve(a, capacity);
+  return a;
+}
+
+void Heap::arrayReserve(Array* array, std::size_t capacity) {
+  if (capacity <= array->capacity) return;
+  if (capacity > maxMemory_ / sizeof(Value)) throw OutOfMemory();
+  array->items = static_cast<Value*>(reallocate(array->items, array->capacity * sizeof(Value),
+                                                capacity * sizeof(Value)));
+  array->capacity = capacity;
+}
+
+void Heap::arrayPush(Array* array, Value value) {
+  if (array->count == array->capacity) {
+    arrayReserve(array, array->capacity < 8 ? 8 : array->capacity * 2);
+  }
+  array->items[array->count++] = value;
+}
+
+Map* Heap::newMap(std::size_t capacity) {
+  auto* m = newObject<Map>(ObjKind::Map, 0);
+  m->entries = nullptr;
+  m->entryCount = m->entryCapacity = m->liveCount = 0;
+  m->index = nullptr;
+  m->indexCapacity = 0;
+  if (capacity > 0) {
+    std::size_t cap = 8;
+    while (cap < capacity) cap *= 2;
+    m->entries = static_cast<MapEntry*>(allocate(cap * sizeof(MapEntry)));
+    m->entryCapacity = cap;
+    mapRebuildIndex(m, cap * 2);
+  }
+  return m;
+}
+
+int64_t Heap::mapFind(const Map* map, Value key, uint64_t hash) const {
+  if (map->indexCapacity == 0) return -1;
+  std::size_t mask = map->indexCapacity - 1;
+  for (std::size_t slot = hash & mask;; slot = (slot + 1) & mask) {
+    int32_t at = map->index[slot];
+    if (at < 0) return -1;
+    const MapEntry& e = map->entries[at];
+    if (!e.key.isEmpty() && keysEqual(e.key, key)) return at;
+  }
+}
+
+void Heap::mapRebuildIndex(Map* map, std::size_t indexCapacity) {
+  auto* index = static_cast<int32_t*>(reallocate(map->index, map->indexCapacity * sizeof(int32_t),
+                                                 indexCapacity * sizeof(int32_t)));
+  std::memset(index, 0xff, indexCapacity * sizeof(int32_t));
+  map->index = index;
+  map->indexCapacity = indexCapacity;
+  std::size_t mask = indexCapacity - 1;
+  for (std::size_t i = 0; i < map->entryCount; ++i) {
+    if (map->entries[i].key.isEmpty()) continue;
+    std::size_t slot = hashKey(map->entries[i].key) & mask;
+    while (index[slot] >= 0) slot = (slot + 1) & mask;
+    index[slot] = static_cast<int32_t>(i);
+  }
+}
+
+bool Heap::mapGet(const Map* map, Value key, Value* out) const {
+  int64_t at = mapFind(map, key, hashKey(key));
+  if (at < 0) return false;
+  *out = map->entries[at].value;
+  return true;
+}
+
+void Heap::mapSet(Map* map, Value key, Value value) {
+  uint64_t hash = hashKey(key);
+  int64_t at = mapFind(map, key, hash);
+  if (at >= 0) {
+    map->entries[at].value = value;
+    return;
+  }
+  if (map->entryCount == map->entryCapacity) {
+    if (map->liveCount <= map->entryCount / 2 && map->entryCount > 0) {
+      // Mostly deleted: squeeze the live entries together, keeping their order.
+      std::size_t to = 0;
+      for (std::size_t from = 0; from < map->entryCount; ++from) {
+        if (!map->entries[from].key.isEmpty()) map->entries[to++] = map->entries[from];
+      }
+      map->entryCount = to;
+    } else {
+      std::size_t cap = map->entryCapacity < 8 ? 8 : map->entryCapacity * 2;
+      if (cap > (std::size_t{1} << 30)) throw OutOfMemory();
+      map->entries = static_cast<MapEntry*>(reallocate(
+          map->entries, map->entryCapacity * sizeof(MapEntry), cap * sizeof(MapEntry)));
+      map->entryCapacity = cap;
+    }
+    mapRebuildIndex(map, map->entryCapacity * 2);
+  }
+  std::size_t position = map->entryCount++;
+  map->entries[position] = MapEntry{key, value};
+  ++map->liveCount;
+  std::size_t mask = map->indexCapacity - 1;
+  std::size_t slot = hash & mask;
+  // Reuse a slot whose entry was deleted, else the first free one.
+  while (map->index[slot] >= 0 && !map->entries[map->index[slot]].key.isEmpty()) {
+    slot = (slot + 1) & mask;
+  }
+  map->index[slot] = static_cast<int32_t>(position);
+}
+
+bool Heap::mapDelete(Map* map, Value key) {
+  int64_t at = mapFind(map, key, hashKey(key));
+  if (at < 0) return false;
+  map->entries[at].key = Value::empty();
+  map->entries[at].value = Value::none();
+  --map->liveCount;
+  return true;
+}
+
+Record* Heap::newRecord(const RecordType* type) {
+  std::size_t n = type->fields.size();
+  auto* r = newObject<Record>(ObjKind::Record, n * sizeof(Value));
+  r->type = type;
+  for (std::size_t i = 0; i < n; ++i) r->fields()[i] = Value::none();
+  return r;
+}
+
+Closure* Heap::newClosure(uint32_t function, uint32_t upvalueCount) {
+  auto* c = newObject<Closure>(ObjKind::Closure, upvalueCount * sizeof(Upvalue*));
+  c->function = function;
+  c->upvalueCount = upvalueCount;
+  for (uint32_t i = 0; i < upvalueCount; ++i) c->upvalues()[i] = nullptr;
+  return c;
+}
+
+Upvalue* Heap::newUpvalue(Value* slot) {
+  auto* u = newObject<Upvalue>(ObjKind::Upvalue, 0);
+  u->location = slot;
+  u->closed = Value::none();
+  u->nextOpen = nullptr;
+  return u;
+}
+
+File* Heap::newFile(std::FILE* handle, std::string path, FileMode mode) {
+  auto* owned = new std::string(std::move(path));
+  File* f;
+  try {
+    f = newObject<File>(ObjKind::File, 0);
+  } catch (...) {
+    delete owned;
+    throw;
+  }
+  f->handle = handle;
+  f->path = owned;
+  f->mode = mode;
+  return f;
+}
+
+void Heap::freeObject(Obj* object) {
+  switch (object->kind) {
+    case ObjKind::String: {
+      auto* s = static_cast<String*>(object);
+      release(s, sizeof(String) + s->length + 1);
+      return;
+    }
+    case ObjKind::Array: {
+      auto* a = static_cast<Array*>(object);
+      release(a->items, a->capacity * sizeof(Value));
+      release(a, sizeof(Array));
+      return;
+    }
+    case ObjKind::Map: {
+      auto* m = static_cast<Map*>(object);
+      release(m->entries, m->entryCapacity * sizeof(MapEntry));
+      release(m->index, m->indexCapacity * sizeof(int32_t));
+      release(m, sizeof(Map));
+      return;
+    }
+    case ObjKind::Record: {
+      auto* r = static_cast<Record*>(object);
+      release(r, sizeof(Record) + r->type->fields.size() * sizeof(Value));
+      return;
+    }
+    case ObjKind::Closure: {
+      auto* c = static_cast<Closure*>(object);
+      release(c, sizeof(Closure) + c->upvalueCount * sizeof(Upvalue*));
+      return;
+    }
+    case ObjKind::Upvalue:
+      release(object, sizeof(Upvalue));
+      return;
+    case ObjKind::File: {
+      auto* f = static_cast<File*>(object);
+      // An unreachable open file is closed, so its buffered data reaches disk.
+      if (f->handle != nullptr) std::fclose(f->handle);
+      delete f->path;
+      release(f, sizeof(File));
+      return;
+    }
+  }
+}
+
+void Heap::markValue(Value value) {
+  if (value.isObject()) markObject(value.as.obj);
+}
+
+void Heap::markObject(Obj* object) {
+  if (object == nullptr || object->marked) return;
+  object->marked = true;
+  gray_.push_back(object);
+}
+
+void Heap::blacken(Obj* object) {
+  switch (object->kind) {
+    case ObjKind::String:
+    case ObjKind::File:
+      return;
+    case ObjKind::Array: {
+      auto* a = static_cast<Array*>(object);
+      for (std::size_t i = 0; i < a->count; ++i) markValue(a->items[i]);
+      return;
+    }
+    case ObjKind::Map: {
+      auto* m = static_cast<Map*>(object);
+      for (std::size_t i = 0; i < m->entryCount; ++i) {
+        markValue(m->entries[i].key);
+        markValue(m->entries[i].value);
+      }
+      return;
+    }
+    case ObjKind::Record: {
+      auto* r = static_cast<Record*>(object);
+      for (std::size_t i = 0; i < r->type->fields.size(); ++i) markValue(r->fields()[i]);
+      return;
+    }
+    case ObjKind::Closure: {
+      auto* c = static_cast<Closure*>(object);
+      for (uint32_t i = 0; i < c->upvalueCount; ++i) markObject(c->upvalues()[i]);
+      return;
+    }
+    case ObjKind::Upvalue: {
+      auto* u = static_cast<Upvalue*>(object);
+      markValue(*u->location);
+      return;
+    }
+  }
+}
+
+void Heap::collect() {
+  collecting_ = true;
+  if (rootMarker_) rootMarker_(*this);
+  while (!gray_.empty()) {
+    Obj* o = gray_.back();
+    gray_.pop_back();
+    blacken(o);
+  }
+  sweep();
+  ++collections_;
+  nextCollection_ = bytesAllocated_ * 2 > kFirstCollectionAt ? bytesAllocated_ * 2 : kFirstCollectionAt;
+  collecting_ = false;
+}
+
+void Heap::sweep() {
+  Obj** link = &objects_;
+  while (*link != nullptr) {
+    Obj* o = *link;
+    if (o->marked) {
+      o->marked = false;
+      link = &o->next;
+    } else {
+      *link = o->next;
+      freeObject(o);
+    }
+  }
+}
+
+HeapStats Heap::stats() const {
+  HeapStats s;
+  for (Obj* o = objects_; o != nullptr; o = o->next) ++s.objects;
+  s.bytes = bytesAllocated_;
+  s.collections = collections_;
+  return s;
+}
+
+}  // namespace shapevm

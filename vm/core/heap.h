@@ -1,0 +1,109 @@
+// The garbage-collected heap: allocation, the containers' growth operations,
+// and a tracing mark-sweep collector.
+//
+// Invariants:
+// - A collection may run at any allocation (every new* function and every
+//   container growth). Callers must keep each value they still need reachable
+//   from a root — in practice, on the VM's value stack — across such calls.
+// - Marking uses an explicit gray stack, never recursion, so arbitrarily deep
+//   or cyclic structures cannot overflow the C++ stack.
+// - Live bytes never exceed maxMemory: past it, after a full collection,
+//   allocation throws OutOfMemory, which the interpreter turns into the guest's
+//   MemoryError.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <new>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/config.h"
+#include "core/object.h"
+
+namespace shapevm {
+
+struct OutOfMemory : std::bad_alloc {
+  const char* what() const noexcept override { return "guest heap limit exceeded"; }
+};
+
+struct HeapStats {
+  std::size_t objects = 0;
+  std::size_t bytes = 0;
+  std::size_t collections = 0;
+};
+
+class Heap {
+ public:
+  explicit Heap(std::size_t maxMemory = kDefaultMaxMemory);
+  ~Heap();
+  Heap(const Heap&) = delete;
+  Heap& operator=(const Heap&) = delete;
+
+  // Called at the start of every collection to mark the roots.
+  void setRootMarker(std::function<void(Heap&)> marker) { rootMarker_ = std::move(marker); }
+
+  String* newString(std::string_view bytes);
+  // Allocates a string of `length` bytes for the caller to fill (then NUL is set).
+  String* newStringUninit(std::size_t length);
+  // Interned strings are never collected; they hold the program's names.
+  String* intern(std::string_view bytes);
+  Array* newArray(std::size_t capacity = 0);
+  Map* newMap(std::size_t capacity = 0);
+  Record* newRecord(const RecordType* type);  // fields start as none
+  Closure* newClosure(uint32_t function, uint32_t upvalueCount);
+  Upvalue* newUpvalue(Value* slot);
+  File* newFile(std::FILE* handle, std::string path, FileMode mode);
+
+  void arrayPush(Array* array, Value value);
+  void arrayReserve(Array* array, std::size_t capacity);
+
+  // Map operations. Keys are compared with keysEqual (ints and floats by
+  // numeric value, strings by content, other objects by identity).
+  bool mapGet(const Map* map, Value key, Value* out) const;
+  void mapSet(Map* map, Value key, Value value);
+  bool mapDelete(Map* map, Value key);
+
+  void markValue(Value value);
+  void markObject(Obj* object);
+  void collect();
+
+  std::size_t bytesAllocated() const { return bytesAllocated_; }
+  std::size_t maxMemory() const { return maxMemory_; }
+  HeapStats stats() const;
+  // Visits every object (for snapshots and statistics).
+  template <typename F>
+  void forEachObject(F&& visit) const {
+    for (Obj* o = objects_; o != nullptr; o = o->next) visit(o);
+  }
+
+ private:
+  void* allocate(std::size_t bytes);
+  void* reallocate(void* old, std::size_t oldBytes, std::size_t newBytes);
+  void release(void* memory, std::size_t bytes);
+  template <typename T>
+  T* newObject(ObjKind kind, std::size_t extraBytes);
+  void freeObject(Obj* object);
+  void blacken(Obj* object);
+  void sweep();
+  void mapRebuildIndex(Map* map, std::size_t indexCapacity);
+  int64_t mapFind(const Map* map, Value key, uint64_t hash) const;
+
+  Obj* objects_ = nullptr;
+  std::size_t bytesAllocated_ = 0;
+  std::size_t nextCollection_ = kFirstCollectionAt;
+  std::size_t maxMemory_;
+  std::size_t collections_ = 0;
+  bool collecting_ = false;
+  std::vector<Obj*> gray_;
+  std::unordered_map<std::string_view, String*> interned_;
+  std::function<void(Heap&)> rootMarker_;
+};
+
+bool keysEqual(Value a, Value b);
+uint64_t hashKey(Value key);
+bool isHashableKey(Value key);
+
+}  // namespace shapevm

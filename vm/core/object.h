@@ -1,0 +1,112 @@
+// Heap object layouts. Every object starts with an Obj header that links it into
+// the heap's all-objects list (for sweeping) and carries its mark bit.
+//
+// Invariants:
+// - Strings are immutable; their hash is computed once, on first use.
+// - Maps iterate in insertion order: entries live in a dense array in the order
+//   they were first inserted, and the hash index only points into that array,
+//   so no iteration order ever depends on an address.
+// - An Upvalue is "open" while `location` points into the value stack and
+//   "closed" once the frame that owns the slot is gone (`location == &closed`).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/value.h"
+
+namespace shapevm {
+
+enum class ObjKind : uint8_t { String, Array, Map, Record, Closure, Upvalue, File };
+
+struct Obj {
+  ObjKind kind;
+  bool marked = false;
+  Obj* next = nullptr;  // the heap's list of all objects
+};
+
+struct String : Obj {
+  std::size_t length;
+  mutable uint64_t hash;
+  mutable bool hashed;
+  // `length` bytes follow the header, then a NUL so C APIs can read them.
+  char* chars() { return reinterpret_cast<char*>(this + 1); }
+  const char* chars() const { return reinterpret_cast<const char*>(this + 1); }
+  std::string_view view() const { return {chars(), length}; }
+  uint64_t hashValue() const;
+};
+
+struct Array : Obj {
+  Value* items;
+  std::size_t count;
+  std::size_t capacity;
+};
+
+// Open-addressing index over a dense, insertion-ordered entry array. A deleted
+// entry keeps its place with an Empty key until the next rebuild, so iteration
+// by position stays valid while a loop deletes the key it is looking at.
+struct MapEntry {
+  Value key;
+  Value value;
+};
+
+struct Map : Obj {
+  MapEntry* entries;
+  std::size_t entryCount;     // used entries, including deleted ones
+  std::size_t entryCapacity;  // allocated entries
+  std::size_t liveCount;      // entries with a live key
+  int32_t* index;             // -1 = free slot; otherwise an entry position
+  std::size_t indexCapacity;  // power of two, or 0
+};
+
+// A record type: its name and field names. Types declared by a program live in
+// the loaded program; the VM owns the built-in Error type.
+struct RecordType {
+  std::string name;
+  std::vector<std::string> fields;
+  std::vector<const String*> fieldNames;  // interned, filled when a program is loaded
+  int fieldIndex(const String* name) const;
+};
+
+struct Record : Obj {
+  const RecordType* type;
+  Value* fields() { return reinterpret_cast<Value*>(this + 1); }
+  const Value* fields() const { return reinterpret_cast<const Value*>(this + 1); }
+};
+
+struct Upvalue : Obj {
+  Value* location;
+  Value closed;
+  Upvalue* nextOpen;  // open upvalues, sorted by stack slot, highest first
+};
+
+struct Closure : Obj {
+  uint32_t function;  // index of the function in the loaded program
+  uint32_t upvalueCount;
+  Upvalue** upvalues() { return reinterpret_cast<Upvalue**>(this + 1); }
+  Upvalue* const* upvalues() const { return reinterpret_cast<Upvalue* const*>(this + 1); }
+};
+
+enum class FileMode : uint8_t { Read, Write, Append };
+
+struct File : Obj {
+  std::FILE* handle;  // nullptr once closed
+  std::string* path;  // owned; freed with the object
+  FileMode mode;
+};
+
+inline bool isObjKind(Value v, ObjKind kind) { return v.isObject() && v.as.obj->kind == kind; }
+inline String* asString(Value v) { return static_cast<String*>(v.as.obj); }
+inline Array* asArray(Value v) { return static_cast<Array*>(v.as.obj); }
+inline Map* asMap(Value v) { return static_cast<Map*>(v.as.obj); }
+inline Record* asRecord(Value v) { return static_cast<Record*>(v.as.obj); }
+inline Closure* asClosure(Value v) { return static_cast<Closure*>(v.as.obj); }
+inline File* asFile(Value v) { return static_cast<File*>(v.as.obj); }
+
+uint64_t hashBytes(std::string_view bytes);
+
+}  // namespace shapevm

@@ -1,0 +1,124 @@
+// The virtual machine's whole state, and the entry points to load and run a
+// program. Everything a snapshot must capture is a field of VM, and nothing of
+// the guest's execution lives on the C++ stack: guest calls, returns and
+// exceptions are VM data (frames, handlers), so the interpreter can stop at any
+// instruction boundary and the state can be written out and rebuilt.
+//
+// Layout of the unified value stack (never moves; see core/config.h):
+//   ... | callee | arg0 .. argN-1 | other locals | operands ... |
+//                  ^ frame.base                                 ^ sp
+// A frame's locals are slots base[0 .. numLocals); its operand stack follows.
+#pragma once
+
+#include <csignal>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bytecode/diagnostic.h"
+#include "bytecode/program.h"
+#include "core/heap.h"
+#include "interp/rng.h"
+
+namespace shapevm {
+
+struct Frame {
+  uint32_t function = 0;        // index into VM::program.functions
+  const Instr* ip = nullptr;    // next instruction of this frame (its return address)
+  Value* base = nullptr;        // slot 0 of the frame's locals
+  Closure* closure = nullptr;   // the closure being run, or nullptr for a plain function
+};
+
+struct Handler {
+  uint32_t frameDepth = 0;   // index of the frame whose code holds the catch block
+  uint32_t stackSize = 0;    // number of stack slots in use when the try began
+  uint32_t catchOffset = 0;  // word offset of the catch block in that frame's function
+};
+
+// Why a run stopped at an instruction boundary to write a snapshot.
+enum class SnapshotReason { StepBudget, Signal, Checkpoint, PeriodicCheckpoint, SuspendCall };
+
+enum class RunStatus { Finished, Error, Suspended, Exited };
+
+struct RunOutcome {
+  RunStatus status = RunStatus::Finished;
+  int exitCode = 0;
+  std::string error;  // for Error: the message and stack trace
+};
+
+struct VMOptions {
+  std::size_t maxMemory = kDefaultMaxMemory;
+  std::optional<uint64_t> maxSteps;         // suspend after this many instructions
+  std::optional<uint64_t> checkpointEvery;  // write a snapshot every N instructions
+  uint64_t seed = 0;
+};
+
+// Set by the signal handler (async-signal-safe); polled by the interpreter.
+extern volatile std::sig_atomic_t gSuspendSignal;
+void installSuspendSignalHandlers();
+
+// Per-function runtime data built at load time.
+struct LoadedFunction {
+  const Function* code = nullptr;
+  std::vector<Value> constants;  // constants materialized as values (strings interned)
+};
+
+class VM {
+ public:
+  explicit VM(VMOptions options = {});
+  ~VM();
+  VM(const VM&) = delete;
+  VM& operator=(const VM&) = delete;
+
+  // Takes a verified program, appends the built-in bytecode functions
+  // (interp/prelude.cpp), interns constants and binds function globals.
+  std::optional<Diagnostic> load(Program program);
+  // Pushes the entry frame; `args` is what args() returns.
+  void start(std::vector<std::string> args);
+  // Runs until the program finishes, fails, exits or suspends.
+  RunOutcome run();
+
+  // Called at every snapshot point with the VM stopped at an instruction
+  // boundary (state fully synced). Returns an error message on failure.
+  std::function<std::optional<std::string>(VM&, SnapshotReason)> snapshotWriter;
+
+  // Helpers shared by the interpreter, built-ins and the snapshot module.
+  void flushOutput();
+  std::string describeValue(Value value) const;  // as print() renders it
+  std::string functionName(Value callable) const;
+  std::string stackTrace() const;
+  uint32_t currentLine(const Frame& frame) const;
+  Value makeError(std::string_view kind, std::string_view message);
+  Upvalue* captureUpvalue(Value* slot);
+  void closeUpvalues(Value* fromSlot);
+
+  // ---- state (everything a snapshot holds) ----
+  VMOptions options;
+  Program program;
+  std::vector<LoadedFunction> functions;  // parallel to program.functions
+  std::vector<RecordType> types;          // parallel to program.types
+  RecordType errorType;                   // Error {kind, message}
+  uint32_t userFunctionCount = 0;         // functions before the prelude
+  Heap heap;
+  Value* stack = nullptr;  // kMaxStackSlots slots, allocated once
+  Value* sp = nullptr;     // one past the top value
+  Frame* frames = nullptr; // kMaxFrames frames, allocated once
+  uint32_t frameCount = 0;
+  std::vector<Handler> handlers;
+  std::vector<Value> globals;  // parallel to program.globals
+  Upvalue* openUpvalues = nullptr;
+  Rng rng;
+  std::vector<std::string> args;
+  uint64_t totalSteps = 0;  // since the program first started, across resumes
+  uint64_t runSteps = 0;    // in this process
+  std::string output;       // buffered stdout
+  std::vector<Value> tempRoots;  // values natives must keep alive across allocations
+
+ private:
+  friend struct Interpreter;
+  void markRoots(Heap& heap);
+};
+
+}  // namespace shapevm
