@@ -19,6 +19,13 @@ struct Diagnostic {
   int64_t offset = -1;        // code offset (words) inside `function`, or -1
   std::string sourceExcerpt;  // the offending source line with a caret, if any
 
+  static Diagnostic inFile(std::string file, std::string message) {
+    Diagnostic d;
+    d.file = std::move(file);
+    d.message = std::move(message);
+    return d;
+  }
+
   // "file:line:col: message", "file: function 'f' at offset 12: message", ...
   std::string format() const;
 };

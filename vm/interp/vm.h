@@ -20,6 +20,7 @@
 #include "bytecode/diagnostic.h"
 #include "bytecode/program.h"
 #include "core/heap.h"
+#include "interp/natives.h"
 #include "interp/rng.h"
 
 namespace shapevm {
@@ -63,6 +64,8 @@ void installSuspendSignalHandlers();
 struct LoadedFunction {
   const Function* code = nullptr;
   std::vector<Value> constants;  // constants materialized as values (strings interned)
+  std::vector<MethodId> methods; // per constant: the built-in method it names, if any
+  bool needsClosure = false;     // has captures, so it can only run as a closure
 };
 
 class VM {
@@ -115,6 +118,14 @@ class VM {
   uint64_t runSteps = 0;    // in this process
   std::string output;       // buffered stdout
   std::vector<Value> tempRoots;  // values natives must keep alive across allocations
+
+  // ---- run-time bookkeeping (not part of a snapshot) ----
+  uint32_t preludeMap = 0, preludeFilter = 0, preludeReduce = 0;  // function indices
+  std::optional<SnapshotReason> requestedSnapshot;  // set by checkpoint() / suspend()
+  std::optional<int> requestedExit;                 // set by exit()
+  std::string stdinBuffer;                          // read but not yet consumed by read_line()
+  Value memoryError;             // allocated up front: raising it must not allocate
+  String* charStrings[256] = {};  // interned one-byte strings (s[i], for ch in s)
 
  private:
   friend struct Interpreter;

@@ -1,0 +1,16 @@
+// Loading a program named on the command line: a .shape file is compiled in
+// memory, anything else is read as .sbc. Either way the result is verified.
+#pragma once
+
+#include <string>
+
+#include "bytecode/diagnostic.h"
+#include "bytecode/program.h"
+
+namespace shapevm::cli {
+
+Result<Program> loadProgramFile(const std::string& path);
+// Reads a whole file; a missing or unreadable file becomes a diagnostic.
+Result<std::string> readTextFile(const std::string& path);
+
+}  // namespace shapevm::cli

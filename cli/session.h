@@ -1,0 +1,41 @@
+// What `run` and `resume` share: their options (shared/spec/cli.md, "Options of
+// run and resume"), running a VM to its end or suspension, reporting the
+// outcome on stderr and in --status-json, and mapping it to an exit status.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "interp/vm.h"
+
+namespace shapevm::cli {
+
+struct SessionOptions {
+  std::optional<uint64_t> maxSteps;
+  std::optional<uint64_t> checkpointEvery;
+  std::optional<std::string> snapshotPath;
+  uint64_t seed = 0;
+  int suspendExitCode = 75;
+  std::optional<std::string> statusJsonPath;
+  std::string logLevel = "warn";
+  std::size_t maxMemoryMiB = kDefaultMaxMemory >> 20;
+
+  VMOptions vmOptions() const;
+};
+
+void addSessionOptions(CLI::App& command, SessionOptions& options);
+// Applies --log-level to the process-wide logger.
+void configureLogging(const SessionOptions& options);
+
+// Runs `vm` (already loaded and started, or restored), writing snapshots to
+// `snapshotPath` and recording `programPath` in them. Returns the exit status.
+int runSession(VM& vm, const SessionOptions& options, const std::string& snapshotPath,
+               const std::string& programPath);
+
+// Writes the --status-json report for a run that stopped before running
+// (bad input): status "error" with `exitCode` and `message`.
+void reportFailure(const SessionOptions& options, int exitCode, const std::string& message);
+
+}  // namespace shapevm::cli

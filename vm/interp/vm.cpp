@@ -1,0 +1,218 @@
+// VM construction, program loading, roots for the collector, upvalues, error
+// objects, stack traces and output buffering. The dispatch loop itself is in
+// interpreter.cpp.
+#include "interp/vm.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "bytecode/builtin_names.h"
+#include "bytecode/function_hash.h"
+#include "interp/prelude.h"
+
+namespace shapevm {
+
+volatile std::sig_atomic_t gSuspendSignal = 0;
+
+namespace {
+
+void onSuspendSignal(int) { gSuspendSignal = 1; }
+
+}  // namespace
+
+void installSuspendSignalHandlers() {
+  struct sigaction action {};
+  action.sa_handler = onSuspendSignal;
+  sigemptyset(&action.sa_mask);
+  // No SA_RESTART: a read() blocked in read_line() returns EINTR so the VM can
+  // suspend instead of waiting for input.
+  action.sa_flags = 0;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGUSR1, &action, nullptr);
+}
+
+VM::VM(VMOptions opts) : options(opts), heap(opts.maxMemory) {
+  stack = static_cast<Value*>(std::calloc(kMaxStackSlots, sizeof(Value)));
+  frames = static_cast<Frame*>(std::calloc(kMaxFrames, sizeof(Frame)));
+  if (stack == nullptr || frames == nullptr) throw std::bad_alloc();
+  sp = stack;
+  errorType.name = "Error";
+  errorType.fields = {"kind", "message"};
+  errorType.fieldNames = {heap.intern("kind"), heap.intern("message")};
+  rng.seed(options.seed);
+  heap.setRootMarker([this](Heap& h) { markRoots(h); });
+  for (int c = 0; c < 256; ++c) {
+    char byte = static_cast<char>(c);
+    charStrings[c] = heap.intern(std::string_view(&byte, 1));
+  }
+  memoryError = makeError("MemoryError", "out of memory: the heap limit was reached");
+}
+
+VM::~VM() {
+  flushOutput();
+  std::free(stack);
+  std::free(frames);
+}
+
+std::optional<Diagnostic> VM::load(Program loaded) {
+  program = std::move(loaded);
+  userFunctionCount = static_cast<uint32_t>(program.functions.size());
+  for (Function& f : buildPrelude()) {
+    if (program.findFunction(f.name) >= 0) {
+      return Diagnostic::inFile(program.sourceFile,
+                                fmt::format("function name '{}' is reserved", f.name));
+    }
+    program.functions.push_back(std::move(f));
+  }
+  computeHashes(program);
+  preludeMap = static_cast<uint32_t>(program.findFunction(kPreludeMap));
+  preludeFilter = static_cast<uint32_t>(program.findFunction(kPreludeFilter));
+  preludeReduce = static_cast<uint32_t>(program.findFunction(kPreludeReduce));
+
+  functions.clear();
+  functions.reserve(program.functions.size());
+  for (const Function& f : program.functions) {
+    LoadedFunction lf;
+    lf.code = &f;
+    lf.needsClosure = !f.captures.empty();
+    for (const Constant& c : f.constants) {
+      lf.methods.push_back(c.kind == ConstantKind::String ? findMethod(c.stringValue)
+                                                          : MethodId::Unknown);
+      switch (c.kind) {
+        case ConstantKind::Int:
+          lf.constants.push_back(Value::integer(c.intValue));
+          break;
+        case ConstantKind::Float:
+          lf.constants.push_back(Value::floating(c.floatValue));
+          break;
+        case ConstantKind::String:
+          lf.constants.push_back(Value::object(heap.intern(c.stringValue)));
+          break;
+      }
+    }
+    functions.push_back(std::move(lf));
+  }
+  types.clear();
+  for (const TypeDecl& t : program.types) {
+    RecordType rt;
+    rt.name = t.name;
+    rt.fields = t.fields;
+    for (const std::string& field : t.fields) rt.fieldNames.push_back(heap.intern(field));
+    types.push_back(std::move(rt));
+  }
+  globals.assign(program.globals.size(), Value::none());
+  for (std::size_t i = 0; i < program.globals.size(); ++i) {
+    if (program.globals[i].function >= 0) {
+      globals[i] = Value::function(static_cast<uint32_t>(program.globals[i].function));
+    }
+  }
+  return std::nullopt;
+}
+
+void VM::start(std::vector<std::string> programArgs) {
+  args = std::move(programArgs);
+  const Function& entry = program.functions[program.entry];
+  stack[0] = Value::function(program.entry);
+  Value* base = stack + 1;
+  for (uint32_t i = 0; i < entry.numLocals; ++i) base[i] = Value::none();
+  sp = base + entry.numLocals;
+  frames[0] = Frame{program.entry, entry.code.data(), base, nullptr};
+  frameCount = 1;
+}
+
+void VM::markRoots(Heap& h) {
+  for (Value* slot = stack; slot < sp; ++slot) h.markValue(*slot);
+  for (uint32_t i = 0; i < frameCount; ++i) h.markObject(frames[i].closure);
+  for (Value v : globals) h.markValue(v);
+  for (Upvalue* u = openUpvalues; u != nullptr; u = u->nextOpen) h.markObject(u);
+  for (Value v : tempRoots) h.markValue(v);
+  h.markValue(memoryError);
+}
+
+Upvalue* VM::captureUpvalue(Value* slot) {
+  Upvalue** link = &openUpvalues;
+  while (*link != nullptr && (*link)->location > slot) link = &(*link)->nextOpen;
+  if (*link != nullptr && (*link)->location == slot) return *link;
+  Upvalue* created = heap.newUpvalue(slot);
+  // The allocation may have collected, but the open list only loses unmarked
+  // upvalues, and every open upvalue is a root: `link` is still valid.
+  created->nextOpen = *link;
+  *link = created;
+  return created;
+}
+
+void VM::closeUpvalues(Value* fromSlot) {
+  while (openUpvalues != nullptr && openUpvalues->location >= fromSlot) {
+    Upvalue* u = openUpvalues;
+    u->closed = *u->location;
+    u->location = &u->closed;
+    openUpvalues = u->nextOpen;
+  }
+}
+
+Value VM::makeError(std::string_view kind, std::string_view message) {
+  Record* error = heap.newRecord(&errorType);
+  tempRoots.push_back(Value::object(error));
+  Value kindValue = Value::object(heap.newString(kind));
+  error->fields()[0] = kindValue;
+  Value messageValue = Value::object(heap.newString(message));
+  error->fields()[1] = messageValue;
+  tempRoots.pop_back();
+  return Value::object(error);
+}
+
+std::string VM::functionName(Value callable) const {
+  switch (callable.type) {
+    case ValueType::Function:
+      return program.functions[callable.as.index].name;
+    case ValueType::Native:
+      return std::string(kBuiltinInfo[callable.as.index].name);
+    case ValueType::Object:
+      if (callable.as.obj->kind == ObjKind::Closure) {
+        return program.functions[asClosure(callable)->function].name;
+      }
+      return "?";
+    default:
+      return "?";
+  }
+}
+
+uint32_t VM::currentLine(const Frame& frame) const {
+  const Function& f = program.functions[frame.function];
+  auto offset = static_cast<uint32_t>(frame.ip - f.code.data());
+  // frame.ip is the next instruction; the one running (or the call) precedes it.
+  return f.lineAt(offset > 0 ? offset - 1 : 0);
+}
+
+std::string VM::stackTrace() const {
+  std::string trace;
+  for (uint32_t i = frameCount; i-- > 0;) {
+    const Frame& frame = frames[i];
+    const Function& f = program.functions[frame.function];
+    if (frame.function >= userFunctionCount) {
+      trace += fmt::format("  at {} (built-in)\n", f.name);
+    } else {
+      trace += fmt::format("  at {} ({}:{})\n", f.name, program.sourceFile, currentLine(frame));
+    }
+  }
+  return trace;
+}
+
+void VM::flushOutput() {
+  std::size_t written = 0;
+  while (written < output.size()) {
+    ssize_t n = ::write(STDOUT_FILENO, output.data() + written, output.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;  // stdout is gone (closed pipe); nothing more can be delivered
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  output.clear();
+}
+
+}  // namespace shapevm
