@@ -26,7 +26,8 @@ bool looksLikeJson(const std::string& path) {
 }  // namespace
 
 void addVerifyCommand(CLI::App& app, int& exitStatus) {
-  auto* command = app.add_subcommand("verify", "Check a .sbc program or a snapshot without running it");
+  auto* command =
+      app.add_subcommand("verify", "Check a .sbc program or a snapshot without running it");
   auto input = std::make_shared<std::string>();
   command->add_option("file", *input, "A .sbc, .shape or snapshot file")->required();
   command->callback([input, &exitStatus] {

@@ -30,7 +30,8 @@ Result<Program> loadProgramFile(const std::string& path) {
     // All errors are reported; the first one is the result, the rest are appended.
     Diagnostic first = compiled.errors.at(0);
     for (std::size_t i = 1; i < compiled.errors.size(); ++i) {
-      first.sourceExcerpt += (first.sourceExcerpt.empty() ? "" : "\n") + compiled.errors[i].format();
+      first.sourceExcerpt +=
+          (first.sourceExcerpt.empty() ? "" : "\n") + compiled.errors[i].format();
     }
     return first;
   }

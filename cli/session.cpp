@@ -25,20 +25,25 @@ VMOptions SessionOptions::vmOptions() const {
 void addSessionOptions(CLI::App& command, SessionOptions& options) {
   command.add_option("--max-steps", options.maxSteps,
                      "Suspend once N more bytecode instructions have executed");
-  command.add_option("--snapshot", options.snapshotPath, "Where a suspension or checkpoint writes its snapshot");
-  command.add_option("--checkpoint-every", options.checkpointEvery,
-                     "Also write a snapshot every N steps and keep running")
+  command.add_option("--snapshot", options.snapshotPath,
+                     "Where a suspension or checkpoint writes its snapshot");
+  command
+      .add_option("--checkpoint-every", options.checkpointEvery,
+                  "Also write a snapshot every N steps and keep running")
       ->check(CLI::PositiveNumber);
   command.add_option("--seed", options.seed, "Seed of random() (default 0; ignored on resume)");
-  command.add_option("--suspend-exit-code", options.suspendExitCode,
-                     "Exit status used for 'suspended' (default 75)")
+  command
+      .add_option("--suspend-exit-code", options.suspendExitCode,
+                  "Exit status used for 'suspended' (default 75)")
       ->check(CLI::Range(0, 255));
   command.add_option("--status-json", options.statusJsonPath,
                      "After the run, write a JSON status report to PATH ('-' for stderr)");
-  command.add_option("--log-level", options.logLevel, "trace, debug, info, warn (default), error, off")
+  command
+      .add_option("--log-level", options.logLevel, "trace, debug, info, warn (default), error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
-  command.add_option("--max-memory", options.maxMemoryMiB,
-                     "Heap limit in MiB; past it the program gets a MemoryError (default 4096)")
+  command
+      .add_option("--max-memory", options.maxMemoryMiB,
+                  "Heap limit in MiB; past it the program gets a MemoryError (default 4096)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
 }
 
@@ -52,14 +57,26 @@ std::string jsonString(std::string_view text) {
   std::string out = "\"";
   for (unsigned char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
-        if (c < 0x20) out += fmt::format("\\u{:04x}", c);
-        else out += static_cast<char>(c);
+        if (c < 0x20)
+          out += fmt::format("\\u{:04x}", c);
+        else
+          out += static_cast<char>(c);
     }
   }
   return out + "\"";

@@ -212,15 +212,19 @@ Array* Heap::newArray(std::size_t capacity) {
 void Heap::arrayReserve(Array* array, std::size_t capacity) {
   if (capacity <= array->capacity) return;
   if (capacity > maxMemory_ / sizeof(Value)) throw OutOfMemory();
-  array->items = static_cast<Value*>(reallocate(array->items, array->capacity * sizeof(Value),
-                                                capacity * sizeof(Value)));
+  array->items = static_cast<Value*>(
+      reallocate(array->items, array->capacity * sizeof(Value), capacity * sizeof(Value)));
   array->capacity = capacity;
 }
 
-void Heap::arrayPush(Array* array, Value value) {
+void Heap::arrayMakeRoom(Array* array) {
   if (array->count == array->capacity) {
     arrayReserve(array, array->capacity < 8 ? 8 : array->capacity * 2);
   }
+}
+
+void Heap::arrayPush(Array* array, Value value) {
+  arrayMakeRoom(array);
   array->items[array->count++] = value;
 }
 
@@ -291,8 +295,8 @@ void Heap::mapSet(Map* map, Value key, Value value) {
     } else {
       std::size_t cap = map->entryCapacity < 8 ? 8 : map->entryCapacity * 2;
       if (cap > (std::size_t{1} << 30)) throw OutOfMemory();
-      map->entries = static_cast<MapEntry*>(reallocate(
-          map->entries, map->entryCapacity * sizeof(MapEntry), cap * sizeof(MapEntry)));
+      map->entries = static_cast<MapEntry*>(
+          reallocate(map->entries, map->entryCapacity * sizeof(MapEntry), cap * sizeof(MapEntry)));
       map->entryCapacity = cap;
     }
     mapRebuildIndex(map, map->entryCapacity * 2);
@@ -457,7 +461,8 @@ void Heap::collect() {
   }
   sweep();
   ++collections_;
-  nextCollection_ = bytesAllocated_ * 2 > kFirstCollectionAt ? bytesAllocated_ * 2 : kFirstCollectionAt;
+  nextCollection_ =
+      bytesAllocated_ * 2 > kFirstCollectionAt ? bytesAllocated_ * 2 : kFirstCollectionAt;
   collecting_ = false;
 }
 

@@ -58,6 +58,10 @@ class Heap {
   File* newFile(std::FILE* handle, std::string path, FileMode mode);
 
   void arrayPush(Array* array, Value value);
+  // Makes room for one more element. Call it before allocating a value that
+  // will be stored with `items[count++] = v`, so the value is never unrooted
+  // while the array grows.
+  void arrayMakeRoom(Array* array);
   void arrayReserve(Array* array, std::size_t capacity);
 
   // Map operations. Keys are compared with keysEqual (ints and floats by

@@ -197,13 +197,15 @@ NativeStatus extreme(VM& vm, Value* args, uint32_t argc, Value* result, const ch
     items = asArray(args[0])->items;
     count = asArray(args[0])->count;
   }
-  if (count == 0) return raise(vm, result, "ValueError", fmt::format("{}() of an empty array", name));
+  if (count == 0)
+    return raise(vm, result, "ValueError", fmt::format("{}() of an empty array", name));
   Value best = items[0];
   for (std::size_t i = 0; i < count; ++i) {
     int order;
     if (!orderValues(items[i], best, &order)) {
-      return typeError(vm, result, fmt::format("{}() cannot compare {} and {}", name,
-                                               typeName(items[i]), typeName(best)));
+      return typeError(
+          vm, result,
+          fmt::format("{}() cannot compare {} and {}", name, typeName(items[i]), typeName(best)));
     }
     if (order == wanted) best = items[i];
   }
@@ -230,12 +232,24 @@ double callSin(double x) { return std::sin(x); }
 double callCos(double x) { return std::cos(x); }
 double callTan(double x) { return std::tan(x); }
 
-NativeStatus builtinSqrt(VM& vm, Value* a, uint32_t n, Value* r) { return unaryMath<callSqrt>(vm, a, n, r, "sqrt"); }
-NativeStatus builtinExp(VM& vm, Value* a, uint32_t n, Value* r) { return unaryMath<callExp>(vm, a, n, r, "exp"); }
-NativeStatus builtinLog(VM& vm, Value* a, uint32_t n, Value* r) { return unaryMath<callLog>(vm, a, n, r, "log"); }
-NativeStatus builtinSin(VM& vm, Value* a, uint32_t n, Value* r) { return unaryMath<callSin>(vm, a, n, r, "sin"); }
-NativeStatus builtinCos(VM& vm, Value* a, uint32_t n, Value* r) { return unaryMath<callCos>(vm, a, n, r, "cos"); }
-NativeStatus builtinTan(VM& vm, Value* a, uint32_t n, Value* r) { return unaryMath<callTan>(vm, a, n, r, "tan"); }
+NativeStatus builtinSqrt(VM& vm, Value* a, uint32_t n, Value* r) {
+  return unaryMath<callSqrt>(vm, a, n, r, "sqrt");
+}
+NativeStatus builtinExp(VM& vm, Value* a, uint32_t n, Value* r) {
+  return unaryMath<callExp>(vm, a, n, r, "exp");
+}
+NativeStatus builtinLog(VM& vm, Value* a, uint32_t n, Value* r) {
+  return unaryMath<callLog>(vm, a, n, r, "log");
+}
+NativeStatus builtinSin(VM& vm, Value* a, uint32_t n, Value* r) {
+  return unaryMath<callSin>(vm, a, n, r, "sin");
+}
+NativeStatus builtinCos(VM& vm, Value* a, uint32_t n, Value* r) {
+  return unaryMath<callCos>(vm, a, n, r, "cos");
+}
+NativeStatus builtinTan(VM& vm, Value* a, uint32_t n, Value* r) {
+  return unaryMath<callTan>(vm, a, n, r, "tan");
+}
 
 // floor, ceil and round return ints; round goes half away from zero.
 template <double (*F)(double)>
@@ -255,9 +269,15 @@ double callFloor(double x) { return std::floor(x); }
 double callCeil(double x) { return std::ceil(x); }
 double callRound(double x) { return std::round(x); }
 
-NativeStatus builtinFloor(VM& vm, Value* a, uint32_t, Value* r) { return roundingMath<callFloor>(vm, a, r, "floor"); }
-NativeStatus builtinCeil(VM& vm, Value* a, uint32_t, Value* r) { return roundingMath<callCeil>(vm, a, r, "ceil"); }
-NativeStatus builtinRound(VM& vm, Value* a, uint32_t, Value* r) { return roundingMath<callRound>(vm, a, r, "round"); }
+NativeStatus builtinFloor(VM& vm, Value* a, uint32_t, Value* r) {
+  return roundingMath<callFloor>(vm, a, r, "floor");
+}
+NativeStatus builtinCeil(VM& vm, Value* a, uint32_t, Value* r) {
+  return roundingMath<callCeil>(vm, a, r, "ceil");
+}
+NativeStatus builtinRound(VM& vm, Value* a, uint32_t, Value* r) {
+  return roundingMath<callRound>(vm, a, r, "round");
+}
 
 NativeStatus builtinPow(VM& vm, Value* args, uint32_t, Value* result) {
   if (!args[0].isNumber()) return needNumber(vm, result, "pow", args[0]);
@@ -296,7 +316,10 @@ NativeStatus builtinClock(VM&, Value*, uint32_t, Value* result) {
 NativeStatus builtinArgs(VM& vm, Value*, uint32_t, Value* result) {
   Array* array = vm.heap.newArray(vm.args.size());
   vm.tempRoots.push_back(Value::object(array));
-  for (const std::string& arg : vm.args) vm.heap.arrayPush(array, Value::object(vm.heap.newString(arg)));
+  // The capacity is reserved, so storing each new string allocates nothing more.
+  for (const std::string& arg : vm.args) {
+    array->items[array->count++] = Value::object(vm.heap.newString(arg));
+  }
   vm.tempRoots.pop_back();
   return ok(result, Value::object(array));
 }
@@ -306,7 +329,8 @@ NativeStatus builtinReadLine(VM& vm, Value*, uint32_t, Value* result) {
   for (;;) {
     std::size_t newline = vm.stdinBuffer.find('\n');
     if (newline != std::string::npos) {
-      Value line = Value::object(vm.heap.newString(std::string_view(vm.stdinBuffer).substr(0, newline)));
+      Value line =
+          Value::object(vm.heap.newString(std::string_view(vm.stdinBuffer).substr(0, newline)));
       vm.stdinBuffer.erase(0, newline + 1);
       return ok(result, line);
     }
@@ -355,7 +379,8 @@ NativeStatus builtinOpen(VM& vm, Value* args, uint32_t, Value* result) {
   }
   std::FILE* handle = std::fopen(path.c_str(), cMode);
   if (handle == nullptr) {
-    return raise(vm, result, "IOError", fmt::format("open(\"{}\"): {}", path, std::strerror(errno)));
+    return raise(vm, result, "IOError",
+                 fmt::format("open(\"{}\"): {}", path, std::strerror(errno)));
   }
   return ok(result, Value::object(vm.heap.newFile(handle, std::move(path), mode)));
 }

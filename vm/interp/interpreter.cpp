@@ -179,32 +179,32 @@ RunOutcome Interpreter::loop() {
   Closure* closure;
   Value* const stackLimit = vm.stack + kMaxStackSlots - kStackSlack;
 
-#define RELOAD()                                        \
-  do {                                                  \
-    frame = &vm.frames[vm.frameCount - 1];              \
-    fn = &vm.functions[frame->function];                \
-    code = fn->code->code.data();                       \
-    constants = fn->constants.data();                   \
-    ip = frame->ip;                                     \
-    base = frame->base;                                 \
-    sp = vm.sp;                                         \
+#define RELOAD()                           \
+  do {                                     \
+    frame = &vm.frames[vm.frameCount - 1]; \
+    fn = &vm.functions[frame->function];   \
+    code = fn->code->code.data();          \
+    constants = fn->constants.data();      \
+    ip = frame->ip;                        \
+    base = frame->base;                    \
+    sp = vm.sp;                            \
   } while (0)
-#define SYNC()        \
-  do {                \
-    frame->ip = ip;   \
-    vm.sp = sp;       \
-    syncSteps();      \
+#define SYNC()      \
+  do {              \
+    frame->ip = ip; \
+    vm.sp = sp;     \
+    syncSteps();    \
   } while (0)
 #define A() instrA(word)
 #define PUSH(v) (*sp++ = (v))
 #define POP() (*--sp)
 #define PEEK(n) (sp[-1 - (n)])
 // Raises a guest error of `kind` at the current instruction.
-#define THROW_ERROR(kind, ...)                                                 \
-  do {                                                                         \
-    SYNC();                                                                    \
-    pendingException = vm.makeError(kind, fmt::format(__VA_ARGS__));           \
-    goto throw_exception;                                                      \
+#define THROW_ERROR(kind, ...)                                       \
+  do {                                                               \
+    SYNC();                                                          \
+    pendingException = vm.makeError(kind, fmt::format(__VA_ARGS__)); \
+    goto throw_exception;                                            \
   } while (0)
 
 #ifdef SHAPEVM_STEP_CHECK
@@ -221,11 +221,11 @@ RunOutcome Interpreter::loop() {
 #undef SHAPEVM_LABEL
   };
 #define CASE(name) op_##name:
-#define NEXT()                        \
-  do {                                \
-    CHECK_BUDGET();                   \
-    word = *ip++;                     \
-    goto* kDispatch[word & 0xff];     \
+#define NEXT()                    \
+  do {                            \
+    CHECK_BUDGET();               \
+    word = *ip++;                 \
+    goto* kDispatch[word & 0xff]; \
   } while (0)
 #else
 #define CASE(name) case Op::name:
@@ -243,648 +243,658 @@ dispatch:
   switch (instrOp(word)) {
 #endif
 
-  CASE(Const) {
-    PUSH(constants[A()]);
-    NEXT();
-  }
-  CASE(Int) {
-    PUSH(Value::integer(instrSignedA(word)));
-    NEXT();
-  }
-  CASE(None) {
-    PUSH(Value::none());
-    NEXT();
-  }
-  CASE(True) {
-    PUSH(Value::boolean(true));
-    NEXT();
-  }
-  CASE(False) {
-    PUSH(Value::boolean(false));
-    NEXT();
-  }
-  CASE(Pop) {
-    --sp;
-    NEXT();
-  }
-  CASE(Dup) {
-    sp[0] = sp[-1];
-    ++sp;
-    NEXT();
-  }
-  CASE(Dup2) {
-    sp[0] = sp[-2];
-    sp[1] = sp[-1];
-    sp += 2;
-    NEXT();
-  }
-  CASE(GetLocal) {
-    PUSH(base[A()]);
-    NEXT();
-  }
-  CASE(SetLocal) {
-    base[A()] = POP();
-    NEXT();
-  }
-  CASE(GetUpval) {
-    PUSH(*frame->closure->upvalues()[A()]->location);
-    NEXT();
-  }
-  CASE(SetUpval) {
-    *frame->closure->upvalues()[A()]->location = POP();
-    NEXT();
-  }
-  CASE(GetGlobal) {
-    PUSH(vm.globals[A()]);
-    NEXT();
-  }
-  CASE(SetGlobal) {
-    vm.globals[A()] = POP();
-    NEXT();
-  }
-  CASE(GetBuiltin) {
-    PUSH(Value::native(A()));
-    NEXT();
-  }
-  CASE(Closure) {
-    uint32_t index = A();
-    const Function& target = vm.program.functions[index];
-    if (target.captures.empty()) {
-      PUSH(Value::function(index));
+    CASE(Const) {
+      PUSH(constants[A()]);
       NEXT();
     }
-    SYNC();
-    Closure* closure = vm.heap.newClosure(index, static_cast<uint32_t>(target.captures.size()));
-    PUSH(Value::object(closure));
-    vm.sp = sp;  // the closure is rooted while its upvalues are allocated
-    for (std::size_t i = 0; i < target.captures.size(); ++i) {
-      const Capture& capture = target.captures[i];
-      closure->upvalues()[i] = capture.fromLocal ? vm.captureUpvalue(base + capture.index)
-                                                 : frame->closure->upvalues()[capture.index];
+    CASE(Int) {
+      PUSH(Value::integer(instrSignedA(word)));
+      NEXT();
     }
-    NEXT();
-  }
-  CASE(CloseUpvals) {
-    vm.closeUpvalues(base + A());
-    NEXT();
+    CASE(None) {
+      PUSH(Value::none());
+      NEXT();
+    }
+    CASE(True) {
+      PUSH(Value::boolean(true));
+      NEXT();
+    }
+    CASE(False) {
+      PUSH(Value::boolean(false));
+      NEXT();
+    }
+    CASE(Pop) {
+      --sp;
+      NEXT();
+    }
+    CASE(Dup) {
+      sp[0] = sp[-1];
+      ++sp;
+      NEXT();
+    }
+    CASE(Dup2) {
+      sp[0] = sp[-2];
+      sp[1] = sp[-1];
+      sp += 2;
+      NEXT();
+    }
+    CASE(GetLocal) {
+      PUSH(base[A()]);
+      NEXT();
+    }
+    CASE(SetLocal) {
+      base[A()] = POP();
+      NEXT();
+    }
+    CASE(GetUpval) {
+      PUSH(*frame->closure->upvalues()[A()]->location);
+      NEXT();
+    }
+    CASE(SetUpval) {
+      *frame->closure->upvalues()[A()]->location = POP();
+      NEXT();
+    }
+    CASE(GetGlobal) {
+      PUSH(vm.globals[A()]);
+      NEXT();
+    }
+    CASE(SetGlobal) {
+      vm.globals[A()] = POP();
+      NEXT();
+    }
+    CASE(GetBuiltin) {
+      PUSH(Value::native(A()));
+      NEXT();
+    }
+    CASE(Closure) {
+      uint32_t index = A();
+      const Function& target = vm.program.functions[index];
+      if (target.captures.empty()) {
+        PUSH(Value::function(index));
+        NEXT();
+      }
+      SYNC();
+      Closure* closure = vm.heap.newClosure(index, static_cast<uint32_t>(target.captures.size()));
+      PUSH(Value::object(closure));
+      vm.sp = sp;  // the closure is rooted while its upvalues are allocated
+      for (std::size_t i = 0; i < target.captures.size(); ++i) {
+        const Capture& capture = target.captures[i];
+        closure->upvalues()[i] = capture.fromLocal ? vm.captureUpvalue(base + capture.index)
+                                                   : frame->closure->upvalues()[capture.index];
+      }
+      NEXT();
+    }
+    CASE(CloseUpvals) {
+      vm.closeUpvalues(base + A());
+      NEXT();
+    }
+
+    // Arithmetic: int op int stays int (wrapping); a float operand makes a float.
+#define ARITHMETIC(name, symbol, intExpr, floatExpr) \
+  CASE(name) {                                       \
+    Value b = sp[-1];                                \
+    Value a = sp[-2];                                \
+    if (SHAPEVM_LIKELY(a.isInt() && b.isInt())) {    \
+      sp[-2].as.i = intExpr;                         \
+    } else if (a.isNumber() && b.isNumber()) {       \
+      double x = a.asNumber(), y = b.asNumber();     \
+      sp[-2] = Value::floating(floatExpr);           \
+    } else {                                         \
+      goto name##_slow;                              \
+    }                                                \
+    --sp;                                            \
+    NEXT();                                          \
   }
 
-  // Arithmetic: int op int stays int (wrapping); a float operand makes a float.
-#define ARITHMETIC(name, symbol, intExpr, floatExpr)                                          \
-  CASE(name) {                                                                                \
-    Value b = sp[-1];                                                                         \
-    Value a = sp[-2];                                                                         \
-    if (SHAPEVM_LIKELY(a.isInt() && b.isInt())) {                                             \
-      sp[-2].as.i = intExpr;                                                                  \
-    } else if (a.isNumber() && b.isNumber()) {                                                \
-      double x = a.asNumber(), y = b.asNumber();                                              \
-      sp[-2] = Value::floating(floatExpr);                                                    \
-    } else {                                                                                  \
-      goto name##_slow;                                                                       \
-    }                                                                                         \
-    --sp;                                                                                     \
-    NEXT();                                                                                   \
-  }
-
-  ARITHMETIC(Sub, "-", wrapSub(a.as.i, b.as.i), x - y)
-  ARITHMETIC(Mul, "*", wrapMul(a.as.i, b.as.i), x * y)
+    ARITHMETIC(Sub, "-", wrapSub(a.as.i, b.as.i), x - y)
+    ARITHMETIC(Mul, "*", wrapMul(a.as.i, b.as.i), x * y)
 #undef ARITHMETIC
 
-  CASE(Add) {
-    Value b = sp[-1];
-    Value a = sp[-2];
-    if (SHAPEVM_LIKELY(a.isInt() && b.isInt())) {
-      sp[-2].as.i = wrapAdd(a.as.i, b.as.i);
-      --sp;
-      NEXT();
-    }
-    if (a.isNumber() && b.isNumber()) {
-      sp[-2] = Value::floating(a.asNumber() + b.asNumber());
-      --sp;
-      NEXT();
-    }
-    if (isObjKind(a, ObjKind::String) && isObjKind(b, ObjKind::String)) {
-      SYNC();
-      const String* left = asString(a);
-      const String* right = asString(b);
-      String* joined = vm.heap.newStringUninit(left->length + right->length);
-      std::memcpy(joined->chars(), left->chars(), left->length);
-      std::memcpy(joined->chars() + left->length, right->chars(), right->length);
-      sp[-2] = Value::object(joined);
-      --sp;
-      NEXT();
-    }
-    THROW_ERROR("TypeError", "unsupported operand types for +: {} and {}", typeName(a),
-                typeName(b));
-  }
-Sub_slow:
-  THROW_ERROR("TypeError", "unsupported operand types for -: {} and {}", typeName(sp[-2]),
-              typeName(sp[-1]));
-Mul_slow:
-  THROW_ERROR("TypeError", "unsupported operand types for *: {} and {}", typeName(sp[-2]),
-              typeName(sp[-1]));
-
-  CASE(Div) {
-    Value b = sp[-1];
-    Value a = sp[-2];
-    if (a.isInt() && b.isInt()) {
-      if (b.as.i == 0) THROW_ERROR("ZeroDivisionError", "integer division by zero");
-      // INT64_MIN / -1 overflows in C++; the language wraps it to INT64_MIN.
-      sp[-2].as.i = b.as.i == -1 ? wrapNeg(a.as.i) : a.as.i / b.as.i;
-    } else if (a.isNumber() && b.isNumber()) {
-      sp[-2] = Value::floating(a.asNumber() / b.asNumber());
-    } else {
-      THROW_ERROR("TypeError", "unsupported operand types for /: {} and {}", typeName(a),
+    CASE(Add) {
+      Value b = sp[-1];
+      Value a = sp[-2];
+      if (SHAPEVM_LIKELY(a.isInt() && b.isInt())) {
+        sp[-2].as.i = wrapAdd(a.as.i, b.as.i);
+        --sp;
+        NEXT();
+      }
+      if (a.isNumber() && b.isNumber()) {
+        sp[-2] = Value::floating(a.asNumber() + b.asNumber());
+        --sp;
+        NEXT();
+      }
+      if (isObjKind(a, ObjKind::String) && isObjKind(b, ObjKind::String)) {
+        SYNC();
+        const String* left = asString(a);
+        const String* right = asString(b);
+        String* joined = vm.heap.newStringUninit(left->length + right->length);
+        std::memcpy(joined->chars(), left->chars(), left->length);
+        std::memcpy(joined->chars() + left->length, right->chars(), right->length);
+        sp[-2] = Value::object(joined);
+        --sp;
+        NEXT();
+      }
+      THROW_ERROR("TypeError", "unsupported operand types for +: {} and {}", typeName(a),
                   typeName(b));
     }
-    --sp;
-    NEXT();
-  }
-  CASE(Mod) {
-    Value b = sp[-1];
-    Value a = sp[-2];
-    if (a.isInt() && b.isInt()) {
-      if (b.as.i == 0) THROW_ERROR("ZeroDivisionError", "integer modulo by zero");
-      sp[-2].as.i = b.as.i == -1 ? 0 : a.as.i % b.as.i;
-    } else if (a.isNumber() && b.isNumber()) {
-      sp[-2] = Value::floating(std::fmod(a.asNumber(), b.asNumber()));
-    } else {
-      THROW_ERROR("TypeError", "unsupported operand types for %: {} and {}", typeName(a),
-                  typeName(b));
-    }
-    --sp;
-    NEXT();
-  }
-  CASE(Neg) {
-    Value a = sp[-1];
-    if (a.isInt()) {
-      sp[-1].as.i = wrapNeg(a.as.i);
-    } else if (a.isFloat()) {
-      sp[-1].as.f = -a.as.f;
-    } else {
-      THROW_ERROR("TypeError", "bad operand type for unary -: {}", typeName(a));
-    }
-    NEXT();
-  }
-  CASE(Not) {
-    sp[-1] = Value::boolean(!isTruthy(sp[-1]));
-    NEXT();
-  }
-  CASE(Eq) {
-    sp[-2] = Value::boolean(valuesEqual(sp[-2], sp[-1]));
-    --sp;
-    NEXT();
-  }
-  CASE(Ne) {
-    sp[-2] = Value::boolean(!valuesEqual(sp[-2], sp[-1]));
-    --sp;
-    NEXT();
-  }
+  Sub_slow:
+    THROW_ERROR("TypeError", "unsupported operand types for -: {} and {}", typeName(sp[-2]),
+                typeName(sp[-1]));
+  Mul_slow:
+    THROW_ERROR("TypeError", "unsupported operand types for *: {} and {}", typeName(sp[-2]),
+                typeName(sp[-1]));
 
-  // Ordering: numbers with numbers, strings with strings (bytewise).
-#define COMPARE(name, symbol, op)                                                       \
-  CASE(name) {                                                                          \
-    Value b = sp[-1];                                                                   \
-    Value a = sp[-2];                                                                   \
-    bool result;                                                                        \
-    if (SHAPEVM_LIKELY(a.isInt() && b.isInt())) {                                       \
-      result = a.as.i op b.as.i;                                                        \
-    } else if (a.isNumber() && b.isNumber()) {                                          \
-      result = a.asNumber() op b.asNumber();                                            \
-    } else if (isObjKind(a, ObjKind::String) && isObjKind(b, ObjKind::String)) {        \
-      result = asString(a)->view().compare(asString(b)->view()) op 0;                   \
-    } else {                                                                            \
+    CASE(Div) {
+      Value b = sp[-1];
+      Value a = sp[-2];
+      if (a.isInt() && b.isInt()) {
+        if (b.as.i == 0) THROW_ERROR("ZeroDivisionError", "integer division by zero");
+        // INT64_MIN / -1 overflows in C++; the language wraps it to INT64_MIN.
+        sp[-2].as.i = b.as.i == -1 ? wrapNeg(a.as.i) : a.as.i / b.as.i;
+      } else if (a.isNumber() && b.isNumber()) {
+        sp[-2] = Value::floating(a.asNumber() / b.asNumber());
+      } else {
+        THROW_ERROR("TypeError", "unsupported operand types for /: {} and {}", typeName(a),
+                    typeName(b));
+      }
+      --sp;
+      NEXT();
+    }
+    CASE(Mod) {
+      Value b = sp[-1];
+      Value a = sp[-2];
+      if (a.isInt() && b.isInt()) {
+        if (b.as.i == 0) THROW_ERROR("ZeroDivisionError", "integer modulo by zero");
+        sp[-2].as.i = b.as.i == -1 ? 0 : a.as.i % b.as.i;
+      } else if (a.isNumber() && b.isNumber()) {
+        sp[-2] = Value::floating(std::fmod(a.asNumber(), b.asNumber()));
+      } else {
+        THROW_ERROR("TypeError", "unsupported operand types for %: {} and {}", typeName(a),
+                    typeName(b));
+      }
+      --sp;
+      NEXT();
+    }
+    CASE(Neg) {
+      Value a = sp[-1];
+      if (a.isInt()) {
+        sp[-1].as.i = wrapNeg(a.as.i);
+      } else if (a.isFloat()) {
+        sp[-1].as.f = -a.as.f;
+      } else {
+        THROW_ERROR("TypeError", "bad operand type for unary -: {}", typeName(a));
+      }
+      NEXT();
+    }
+    CASE(Not) {
+      sp[-1] = Value::boolean(!isTruthy(sp[-1]));
+      NEXT();
+    }
+    CASE(Eq) {
+      sp[-2] = Value::boolean(valuesEqual(sp[-2], sp[-1]));
+      --sp;
+      NEXT();
+    }
+    CASE(Ne) {
+      sp[-2] = Value::boolean(!valuesEqual(sp[-2], sp[-1]));
+      --sp;
+      NEXT();
+    }
+
+    // Ordering: numbers with numbers, strings with strings (bytewise).
+#define COMPARE(name, symbol, op)                                                           \
+  CASE(name) {                                                                              \
+    Value b = sp[-1];                                                                       \
+    Value a = sp[-2];                                                                       \
+    bool result;                                                                            \
+    if (SHAPEVM_LIKELY(a.isInt() && b.isInt())) {                                           \
+      result = a.as.i op b.as.i;                                                            \
+    } else if (a.isNumber() && b.isNumber()) {                                              \
+      result = a.asNumber() op b.asNumber();                                                \
+    } else if (isObjKind(a, ObjKind::String) && isObjKind(b, ObjKind::String)) {            \
+      result = asString(a)->view().compare(asString(b)->view()) op 0;                       \
+    } else {                                                                                \
       THROW_ERROR("TypeError", "'" symbol "' not supported between {} and {}", typeName(a), \
-                  typeName(b));                                                         \
-    }                                                                                   \
-    sp[-2] = Value::boolean(result);                                                    \
-    --sp;                                                                               \
-    NEXT();                                                                             \
+                  typeName(b));                                                             \
+    }                                                                                       \
+    sp[-2] = Value::boolean(result);                                                        \
+    --sp;                                                                                   \
+    NEXT();                                                                                 \
   }
-  COMPARE(Lt, "<", <)
-  COMPARE(Le, "<=", <=)
-  COMPARE(Gt, ">", >)
-  COMPARE(Ge, ">=", >=)
+    COMPARE(Lt, "<", <)
+    COMPARE(Le, "<=", <=)
+    COMPARE(Gt, ">", >)
+    COMPARE(Ge, ">=", >=)
 #undef COMPARE
 
-  CASE(Jump) {
-    ip = code + A();
-    NEXT();
-  }
-  CASE(JumpIfFalse) {
-    if (!isTruthy(POP())) ip = code + A();
-    NEXT();
-  }
-  CASE(JumpIfTrue) {
-    if (isTruthy(POP())) ip = code + A();
-    NEXT();
-  }
-  CASE(JumpIfFalseOrPop) {
-    if (!isTruthy(sp[-1])) {
+    CASE(Jump) {
       ip = code + A();
-    } else {
-      --sp;
-    }
-    NEXT();
-  }
-  CASE(JumpIfTrueOrPop) {
-    if (isTruthy(sp[-1])) {
-      ip = code + A();
-    } else {
-      --sp;
-    }
-    NEXT();
-  }
-
-  CASE(Call) {
-    argc = A();
-    calleeSlot = sp - argc - 1;
-    callee = *calleeSlot;
-    closure = nullptr;
-    if (SHAPEVM_LIKELY(callee.type == ValueType::Function)) {
-      target = callee.as.index;
-    } else if (isObjKind(callee, ObjKind::Closure)) {
-      closure = asClosure(callee);
-      target = closure->function;
-    } else if (callee.type == ValueType::Native) {
-      goto call_native;
-    } else {
-      THROW_ERROR("TypeError", "{} is not callable", typeName(callee));
-    }
-    {
-    call_function:
-      const LoadedFunction& callee_fn = vm.functions[target];
-      const Function& f = *callee_fn.code;
-      if (SHAPEVM_UNLIKELY(argc != f.arity)) {
-        THROW_ERROR("ArityError", "{}() takes {} argument{} but {} were given", f.name, f.arity,
-                    f.arity == 1 ? "" : "s", argc);
-      }
-      if (SHAPEVM_UNLIKELY(callee_fn.needsClosure && closure == nullptr)) {
-        THROW_ERROR("TypeError", "{}() needs its captured variables and cannot be called directly",
-                    f.name);
-      }
-      Value* newBase = calleeSlot + 1;
-      if (SHAPEVM_UNLIKELY(vm.frameCount >= kMaxFrames ||
-                           newBase + f.numLocals + f.maxStack > stackLimit)) {
-        THROW_ERROR("StackOverflowError", "maximum call depth exceeded in {}()", f.name);
-      }
-      frame->ip = ip;
-      for (Value* slot = newBase + argc; slot < newBase + f.numLocals; ++slot) *slot = Value::none();
-      sp = newBase + f.numLocals;
-      frame = &vm.frames[vm.frameCount++];
-      frame->function = target;
-      frame->ip = f.code.data();
-      frame->base = newBase;
-      frame->closure = closure;
-      fn = &callee_fn;
-      code = f.code.data();
-      constants = callee_fn.constants.data();
-      ip = code;
-      base = newBase;
       NEXT();
     }
-  call_native : {
-    uint32_t id = callee.as.index;
-    const BuiltinInfo& info = kBuiltinInfo[id];
-    if (argc < static_cast<uint32_t>(info.minArgs) ||
-        (info.maxArgs >= 0 && argc > static_cast<uint32_t>(info.maxArgs))) {
-      THROW_ERROR("ArityError", "{}() takes {} arguments but {} were given", info.name,
-                  info.minArgs == info.maxArgs ? fmt::format("{}", info.minArgs)
-                  : info.maxArgs < 0           ? fmt::format("at least {}", info.minArgs)
-                                     : fmt::format("{} to {}", info.minArgs, info.maxArgs),
-                  argc);
+    CASE(JumpIfFalse) {
+      if (!isTruthy(POP())) ip = code + A();
+      NEXT();
     }
-    SYNC();
-    Value result;
-    NativeStatus status = kBuiltinFunctions[id](vm, calleeSlot + 1, argc, &result);
-    if (SHAPEVM_UNLIKELY(status != NativeStatus::Ok)) {
-      if (status == NativeStatus::Error) {
-        pendingException = result;
-        goto throw_exception;
+    CASE(JumpIfTrue) {
+      if (isTruthy(POP())) ip = code + A();
+      NEXT();
+    }
+    CASE(JumpIfFalseOrPop) {
+      if (!isTruthy(sp[-1])) {
+        ip = code + A();
+      } else {
+        --sp;
       }
-      // Interrupted: back up to the call (slice_end gives its step back), so
-      // it runs again, from the start, when the program resumes.
-      ip -= instrWords(instrOp(word));
-      goto slice_end;
+      NEXT();
     }
-    sp = calleeSlot;
-    PUSH(result);
-    if (SHAPEVM_UNLIKELY(vm.requestedExit || vm.requestedSnapshot)) goto after_request;
-    NEXT();
-  }
-  }
+    CASE(JumpIfTrueOrPop) {
+      if (isTruthy(sp[-1])) {
+        ip = code + A();
+      } else {
+        --sp;
+      }
+      NEXT();
+    }
 
-  CASE(CallMethod) {
-    argc = A();
-    uint32_t nameIndex = *ip++;
-    calleeSlot = sp - argc - 1;
-    Value receiver = *calleeSlot;
-    MethodId method = fn->methods[nameIndex];
-    const String* name = asString(constants[nameIndex]);
-    closure = nullptr;
-    if (receiver.isObject()) {
-      switch (receiver.as.obj->kind) {
-        case ObjKind::Array:
-          // map/filter/reduce run as prelude bytecode with the array as argument 0.
-          if (method == MethodId::Map || method == MethodId::Filter || method == MethodId::Reduce) {
-            target = method == MethodId::Map      ? vm.preludeMap
-                     : method == MethodId::Filter ? vm.preludeFilter
-                                                  : vm.preludeReduce;
-            std::memmove(calleeSlot + 1, calleeSlot, (argc + 1) * sizeof(Value));
-            *calleeSlot = Value::function(target);
-            ++sp;
-            ++argc;
-            goto call_function;
-          }
-          break;
-        case ObjKind::Record: {
-          // A record's field holding a function is called like a method (no receiver argument).
-          const Record* record = asRecord(receiver);
-          int field = record->type->fieldIndex(name);
-          if (field < 0) {
-            THROW_ERROR("KeyError", "{} has no field '{}'", record->type->name, name->view());
-          }
-          *calleeSlot = record->fields()[field];
-          goto call_value;
-        }
-        case ObjKind::Map:
-          if (method == MethodId::Unknown) {
-            Value stored;
-            if (!vm.heap.mapGet(asMap(receiver), constants[nameIndex], &stored)) {
-              THROW_ERROR("KeyError", "map has no method or key '{}'", name->view());
-            }
-            *calleeSlot = stored;
-            goto call_value;
-          }
-          break;
-        default:
-          break;
+    CASE(Call) {
+      argc = A();
+      calleeSlot = sp - argc - 1;
+      callee = *calleeSlot;
+      closure = nullptr;
+      if (SHAPEVM_LIKELY(callee.type == ValueType::Function)) {
+        target = callee.as.index;
+      } else if (isObjKind(callee, ObjKind::Closure)) {
+        closure = asClosure(callee);
+        target = closure->function;
+      } else if (callee.type == ValueType::Native) {
+        goto call_native;
+      } else {
+        THROW_ERROR("TypeError", "{} is not callable", typeName(callee));
       }
-    }
-    if (method == MethodId::Unknown) {
-      THROW_ERROR("TypeError", "{} has no method '{}'", typeName(receiver), name->view());
-    }
-    {
+      {
+      call_function:
+        const LoadedFunction& callee_fn = vm.functions[target];
+        const Function& f = *callee_fn.code;
+        if (SHAPEVM_UNLIKELY(argc != f.arity)) {
+          THROW_ERROR("ArityError", "{}() takes {} argument{} but {} were given", f.name, f.arity,
+                      f.arity == 1 ? "" : "s", argc);
+        }
+        if (SHAPEVM_UNLIKELY(callee_fn.needsClosure && closure == nullptr)) {
+          THROW_ERROR("TypeError",
+                      "{}() needs its captured variables and cannot be called directly", f.name);
+        }
+        Value* newBase = calleeSlot + 1;
+        if (SHAPEVM_UNLIKELY(vm.frameCount >= kMaxFrames ||
+                             newBase + f.numLocals + f.maxStack > stackLimit)) {
+          THROW_ERROR("StackOverflowError", "maximum call depth exceeded in {}()", f.name);
+        }
+        frame->ip = ip;
+        for (Value* slot = newBase + argc; slot < newBase + f.numLocals; ++slot)
+          *slot = Value::none();
+        sp = newBase + f.numLocals;
+        frame = &vm.frames[vm.frameCount++];
+        frame->function = target;
+        frame->ip = f.code.data();
+        frame->base = newBase;
+        frame->closure = closure;
+        fn = &callee_fn;
+        code = f.code.data();
+        constants = callee_fn.constants.data();
+        ip = code;
+        base = newBase;
+        NEXT();
+      }
+    call_native : {
+      uint32_t id = callee.as.index;
+      const BuiltinInfo& info = kBuiltinInfo[id];
+      if (argc < static_cast<uint32_t>(info.minArgs) ||
+          (info.maxArgs >= 0 && argc > static_cast<uint32_t>(info.maxArgs))) {
+        THROW_ERROR("ArityError", "{}() takes {} arguments but {} were given", info.name,
+                    info.minArgs == info.maxArgs ? fmt::format("{}", info.minArgs)
+                    : info.maxArgs < 0           ? fmt::format("at least {}", info.minArgs)
+                                       : fmt::format("{} to {}", info.minArgs, info.maxArgs),
+                    argc);
+      }
       SYNC();
       Value result;
-      NativeStatus status = callMethod(vm, method, calleeSlot, argc, &result);
+      NativeStatus status = kBuiltinFunctions[id](vm, calleeSlot + 1, argc, &result);
       if (SHAPEVM_UNLIKELY(status != NativeStatus::Ok)) {
         if (status == NativeStatus::Error) {
           pendingException = result;
           goto throw_exception;
         }
-        ip -= 2;
+        // Interrupted: back up to the call (slice_end gives its step back), so
+        // it runs again, from the start, when the program resumes.
+        ip -= instrWords(instrOp(word));
         goto slice_end;
       }
       sp = calleeSlot;
       PUSH(result);
+      if (SHAPEVM_UNLIKELY(vm.requestedExit || vm.requestedSnapshot)) goto after_request;
       NEXT();
     }
-  call_value:
-    // The slot below the arguments now holds the value to call (as for Call).
-    {
-      callee = *calleeSlot;
-      if (callee.type == ValueType::Function) {
-        target = callee.as.index;
-        goto call_function;
-      }
-      if (isObjKind(callee, ObjKind::Closure)) {
-        closure = asClosure(callee);
-        target = closure->function;
-        goto call_function;
-      }
-      if (callee.type == ValueType::Native) goto call_native;
-      THROW_ERROR("TypeError", "field '{}' holds {}, which is not callable", name->view(),
-                  typeName(callee));
     }
-  }
 
-  CASE(Return) {
-    Value result = sp[-1];
-    if (vm.openUpvalues != nullptr && vm.openUpvalues->location >= base) vm.closeUpvalues(base);
-    uint32_t depth = vm.frameCount - 1;
-    while (!vm.handlers.empty() && vm.handlers.back().frameDepth >= depth) vm.handlers.pop_back();
-    if (depth == 0) {
-      vm.frameCount = 0;
-      vm.sp = vm.stack;
+    CASE(CallMethod) {
+      argc = A();
+      uint32_t nameIndex = *ip++;
+      calleeSlot = sp - argc - 1;
+      Value receiver = *calleeSlot;
+      MethodId method = fn->methods[nameIndex];
+      const String* name = asString(constants[nameIndex]);
+      closure = nullptr;
+      if (receiver.isObject()) {
+        switch (receiver.as.obj->kind) {
+          case ObjKind::Array:
+            // map/filter/reduce run as prelude bytecode with the array as argument 0.
+            if (method == MethodId::Map || method == MethodId::Filter ||
+                method == MethodId::Reduce) {
+              target = method == MethodId::Map      ? vm.preludeMap
+                       : method == MethodId::Filter ? vm.preludeFilter
+                                                    : vm.preludeReduce;
+              std::memmove(calleeSlot + 1, calleeSlot, (argc + 1) * sizeof(Value));
+              *calleeSlot = Value::function(target);
+              ++sp;
+              ++argc;
+              goto call_function;
+            }
+            break;
+          case ObjKind::Record: {
+            // A record's field holding a function is called like a method (no receiver argument).
+            const Record* record = asRecord(receiver);
+            int field = record->type->fieldIndex(name);
+            if (field < 0) {
+              THROW_ERROR("KeyError", "{} has no field '{}'", record->type->name, name->view());
+            }
+            *calleeSlot = record->fields()[field];
+            goto call_value;
+          }
+          case ObjKind::Map:
+            if (method == MethodId::Unknown) {
+              Value stored;
+              if (!vm.heap.mapGet(asMap(receiver), constants[nameIndex], &stored)) {
+                THROW_ERROR("KeyError", "map has no method or key '{}'", name->view());
+              }
+              *calleeSlot = stored;
+              goto call_value;
+            }
+            break;
+          default:
+            break;
+        }
+      }
+      if (method == MethodId::Unknown) {
+        THROW_ERROR("TypeError", "{} has no method '{}'", typeName(receiver), name->view());
+      }
+      {
+        SYNC();
+        Value result;
+        NativeStatus status = callMethod(vm, method, calleeSlot, argc, &result);
+        if (SHAPEVM_UNLIKELY(status != NativeStatus::Ok)) {
+          if (status == NativeStatus::Error) {
+            pendingException = result;
+            goto throw_exception;
+          }
+          ip -= 2;
+          goto slice_end;
+        }
+        sp = calleeSlot;
+        PUSH(result);
+        NEXT();
+      }
+    call_value:
+      // The slot below the arguments now holds the value to call (as for Call).
+      {
+        callee = *calleeSlot;
+        if (callee.type == ValueType::Function) {
+          target = callee.as.index;
+          goto call_function;
+        }
+        if (isObjKind(callee, ObjKind::Closure)) {
+          closure = asClosure(callee);
+          target = closure->function;
+          goto call_function;
+        }
+        if (callee.type == ValueType::Native) goto call_native;
+        THROW_ERROR("TypeError", "field '{}' holds {}, which is not callable", name->view(),
+                    typeName(callee));
+      }
+    }
+
+    CASE(Return) {
+      Value result = sp[-1];
+      if (vm.openUpvalues != nullptr && vm.openUpvalues->location >= base) vm.closeUpvalues(base);
+      uint32_t depth = vm.frameCount - 1;
+      while (!vm.handlers.empty() && vm.handlers.back().frameDepth >= depth) vm.handlers.pop_back();
+      if (depth == 0) {
+        vm.frameCount = 0;
+        vm.sp = vm.stack;
+        return RunOutcome{RunStatus::Finished, 0, {}};
+      }
+      vm.frameCount = depth;
+      vm.sp = base - 1;
+      *vm.sp++ = result;
+      RELOAD();
+      NEXT();
+    }
+
+    CASE(BuildArray) {
+      uint32_t count = A();
+      SYNC();
+      Array* array = vm.heap.newArray(count);
+      std::memcpy(array->items, sp - count, count * sizeof(Value));
+      array->count = count;
+      sp -= count;
+      PUSH(Value::object(array));
+      NEXT();
+    }
+    CASE(BuildMap) {
+      uint32_t pairs = A();
+      SYNC();
+      Map* map = vm.heap.newMap(pairs);
+      *sp = Value::object(map);  // parked above the pairs (stack slack) so it stays rooted
+      vm.sp = sp + 1;
+      for (Value* pair = sp - 2 * pairs; pair < sp; pair += 2) {
+        if (!isHashableKey(pair[0])) {
+          THROW_ERROR("TypeError", "{} cannot be a map key", typeName(pair[0]));
+        }
+        vm.heap.mapSet(map, pair[0], pair[1]);
+      }
+      sp -= 2 * pairs;
+      PUSH(Value::object(map));
+      NEXT();
+    }
+    CASE(BuildRecord) {
+      const RecordType& type = vm.types[A()];
+      std::size_t count = type.fields.size();
+      SYNC();
+      Record* record = vm.heap.newRecord(&type);
+      std::memcpy(record->fields(), sp - count, count * sizeof(Value));
+      sp -= count;
+      PUSH(Value::object(record));
+      NEXT();
+    }
+
+    CASE(GetIndex) {
+      Value index = sp[-1];
+      Value container = sp[-2];
+      if (container.isObject()) {
+        switch (container.as.obj->kind) {
+          case ObjKind::Array: {
+            const Array* array = asArray(container);
+            if (!index.isInt())
+              THROW_ERROR("TypeError", "array index must be an int, not {}", typeName(index));
+            if (static_cast<uint64_t>(index.as.i) >= array->count) {
+              THROW_ERROR("IndexError", "array index {} out of range (length {})", index.as.i,
+                          array->count);
+            }
+            sp[-2] = array->items[index.as.i];
+            --sp;
+            NEXT();
+          }
+          case ObjKind::Map: {
+            Value found;
+            if (!isHashableKey(index))
+              THROW_ERROR("TypeError", "{} cannot be a map key", typeName(index));
+            if (!vm.heap.mapGet(asMap(container), index, &found)) {
+              THROW_ERROR("KeyError", "key {} not found", vm.describeValue(index));
+            }
+            sp[-2] = found;
+            --sp;
+            NEXT();
+          }
+          case ObjKind::String: {
+            const String* s = asString(container);
+            if (!index.isInt())
+              THROW_ERROR("TypeError", "string index must be an int, not {}", typeName(index));
+            if (static_cast<uint64_t>(index.as.i) >= s->length) {
+              THROW_ERROR("IndexError", "string index {} out of range (length {})", index.as.i,
+                          s->length);
+            }
+            sp[-2] =
+                Value::object(vm.charStrings[static_cast<unsigned char>(s->chars()[index.as.i])]);
+            --sp;
+            NEXT();
+          }
+          default:
+            break;
+        }
+      }
+      THROW_ERROR("TypeError", "{} is not indexable", typeName(container));
+    }
+    CASE(SetIndex) {
+      Value value = sp[-1];
+      Value index = sp[-2];
+      Value container = sp[-3];
+      if (isObjKind(container, ObjKind::Array)) {
+        Array* array = asArray(container);
+        if (!index.isInt())
+          THROW_ERROR("TypeError", "array index must be an int, not {}", typeName(index));
+        if (static_cast<uint64_t>(index.as.i) >= array->count) {
+          THROW_ERROR("IndexError", "array index {} out of range (length {})", index.as.i,
+                      array->count);
+        }
+        array->items[index.as.i] = value;
+      } else if (isObjKind(container, ObjKind::Map)) {
+        if (!isHashableKey(index))
+          THROW_ERROR("TypeError", "{} cannot be a map key", typeName(index));
+        SYNC();
+        vm.heap.mapSet(asMap(container), index, value);
+      } else {
+        THROW_ERROR("TypeError", "{} does not support item assignment", typeName(container));
+      }
+      sp -= 3;
+      NEXT();
+    }
+    CASE(GetField) {
+      Value container = sp[-1];
+      Value name = constants[A()];
+      if (isObjKind(container, ObjKind::Record)) {
+        const Record* record = asRecord(container);
+        int field = record->type->fieldIndex(asString(name));
+        if (field < 0) {
+          THROW_ERROR("KeyError", "{} has no field '{}'", record->type->name,
+                      asString(name)->view());
+        }
+        sp[-1] = record->fields()[field];
+        NEXT();
+      }
+      if (isObjKind(container, ObjKind::Map)) {
+        Value found;
+        if (!vm.heap.mapGet(asMap(container), name, &found)) {
+          THROW_ERROR("KeyError", "key \"{}\" not found", asString(name)->view());
+        }
+        sp[-1] = found;
+        NEXT();
+      }
+      THROW_ERROR("TypeError", "{} has no field '{}'", typeName(container), asString(name)->view());
+    }
+    CASE(SetField) {
+      Value value = sp[-1];
+      Value container = sp[-2];
+      Value name = constants[A()];
+      if (isObjKind(container, ObjKind::Record)) {
+        Record* record = asRecord(container);
+        int field = record->type->fieldIndex(asString(name));
+        if (field < 0) {
+          THROW_ERROR("KeyError", "{} has no field '{}'", record->type->name,
+                      asString(name)->view());
+        }
+        record->fields()[field] = value;
+      } else if (isObjKind(container, ObjKind::Map)) {
+        SYNC();
+        vm.heap.mapSet(asMap(container), name, value);
+      } else {
+        THROW_ERROR("TypeError", "cannot set field '{}' on {}", asString(name)->view(),
+                    typeName(container));
+      }
+      sp -= 2;
+      NEXT();
+    }
+
+    CASE(ForIter) {
+      Value* state = base + A();
+      uint32_t exit = *ip++;
+      Value collection = state[0];
+      Value position = state[1];
+      if (!position.isInt() || position.as.i < 0) {
+        THROW_ERROR("TypeError", "corrupt iteration state");
+      }
+      auto at = static_cast<uint64_t>(position.as.i);
+      if (isObjKind(collection, ObjKind::Array)) {
+        const Array* array = asArray(collection);
+        if (at < array->count) {
+          PUSH(array->items[at]);
+          state[1].as.i = static_cast<int64_t>(at + 1);
+        } else {
+          ip = code + exit;
+        }
+      } else if (isObjKind(collection, ObjKind::Map)) {
+        const Map* map = asMap(collection);
+        while (at < map->entryCount && map->entries[at].key.isEmpty()) ++at;
+        if (at < map->entryCount) {
+          PUSH(map->entries[at].key);
+          state[1].as.i = static_cast<int64_t>(at + 1);
+        } else {
+          ip = code + exit;
+        }
+      } else if (isObjKind(collection, ObjKind::String)) {
+        const String* s = asString(collection);
+        if (at < s->length) {
+          PUSH(Value::object(vm.charStrings[static_cast<unsigned char>(s->chars()[at])]));
+          state[1].as.i = static_cast<int64_t>(at + 1);
+        } else {
+          ip = code + exit;
+        }
+      } else {
+        THROW_ERROR("TypeError", "cannot iterate over {}", typeName(collection));
+      }
+      NEXT();
+    }
+
+    CASE(TryBegin) {
+      if (vm.handlers.size() >= kMaxHandlers) {
+        THROW_ERROR("StackOverflowError", "too many nested try blocks");
+      }
+      vm.handlers.push_back(Handler{vm.frameCount - 1, static_cast<uint32_t>(sp - vm.stack), A()});
+      NEXT();
+    }
+    CASE(TryEnd) {
+      if (!vm.handlers.empty() && vm.handlers.back().frameDepth == vm.frameCount - 1) {
+        vm.handlers.pop_back();
+      }
+      NEXT();
+    }
+    CASE(Throw) {
+      pendingException = sp[-1];
+      --sp;
+      SYNC();
+      goto throw_exception;
+    }
+    CASE(Halt) {
+      SYNC();
       return RunOutcome{RunStatus::Finished, 0, {}};
     }
-    vm.frameCount = depth;
-    vm.sp = base - 1;
-    *vm.sp++ = result;
-    RELOAD();
-    NEXT();
-  }
-
-  CASE(BuildArray) {
-    uint32_t count = A();
-    SYNC();
-    Array* array = vm.heap.newArray(count);
-    std::memcpy(array->items, sp - count, count * sizeof(Value));
-    array->count = count;
-    sp -= count;
-    PUSH(Value::object(array));
-    NEXT();
-  }
-  CASE(BuildMap) {
-    uint32_t pairs = A();
-    SYNC();
-    Map* map = vm.heap.newMap(pairs);
-    *sp = Value::object(map);  // parked above the pairs (stack slack) so it stays rooted
-    vm.sp = sp + 1;
-    for (Value* pair = sp - 2 * pairs; pair < sp; pair += 2) {
-      if (!isHashableKey(pair[0])) {
-        THROW_ERROR("TypeError", "{} cannot be a map key", typeName(pair[0]));
-      }
-      vm.heap.mapSet(map, pair[0], pair[1]);
-    }
-    sp -= 2 * pairs;
-    PUSH(Value::object(map));
-    NEXT();
-  }
-  CASE(BuildRecord) {
-    const RecordType& type = vm.types[A()];
-    std::size_t count = type.fields.size();
-    SYNC();
-    Record* record = vm.heap.newRecord(&type);
-    std::memcpy(record->fields(), sp - count, count * sizeof(Value));
-    sp -= count;
-    PUSH(Value::object(record));
-    NEXT();
-  }
-
-  CASE(GetIndex) {
-    Value index = sp[-1];
-    Value container = sp[-2];
-    if (container.isObject()) {
-      switch (container.as.obj->kind) {
-        case ObjKind::Array: {
-          const Array* array = asArray(container);
-          if (!index.isInt()) THROW_ERROR("TypeError", "array index must be an int, not {}", typeName(index));
-          if (static_cast<uint64_t>(index.as.i) >= array->count) {
-            THROW_ERROR("IndexError", "array index {} out of range (length {})", index.as.i,
-                        array->count);
-          }
-          sp[-2] = array->items[index.as.i];
-          --sp;
-          NEXT();
-        }
-        case ObjKind::Map: {
-          Value found;
-          if (!isHashableKey(index)) THROW_ERROR("TypeError", "{} cannot be a map key", typeName(index));
-          if (!vm.heap.mapGet(asMap(container), index, &found)) {
-            THROW_ERROR("KeyError", "key {} not found", vm.describeValue(index));
-          }
-          sp[-2] = found;
-          --sp;
-          NEXT();
-        }
-        case ObjKind::String: {
-          const String* s = asString(container);
-          if (!index.isInt()) THROW_ERROR("TypeError", "string index must be an int, not {}", typeName(index));
-          if (static_cast<uint64_t>(index.as.i) >= s->length) {
-            THROW_ERROR("IndexError", "string index {} out of range (length {})", index.as.i,
-                        s->length);
-          }
-          sp[-2] = Value::object(vm.charStrings[static_cast<unsigned char>(s->chars()[index.as.i])]);
-          --sp;
-          NEXT();
-        }
-        default:
-          break;
-      }
-    }
-    THROW_ERROR("TypeError", "{} is not indexable", typeName(container));
-  }
-  CASE(SetIndex) {
-    Value value = sp[-1];
-    Value index = sp[-2];
-    Value container = sp[-3];
-    if (isObjKind(container, ObjKind::Array)) {
-      Array* array = asArray(container);
-      if (!index.isInt()) THROW_ERROR("TypeError", "array index must be an int, not {}", typeName(index));
-      if (static_cast<uint64_t>(index.as.i) >= array->count) {
-        THROW_ERROR("IndexError", "array index {} out of range (length {})", index.as.i,
-                    array->count);
-      }
-      array->items[index.as.i] = value;
-    } else if (isObjKind(container, ObjKind::Map)) {
-      if (!isHashableKey(index)) THROW_ERROR("TypeError", "{} cannot be a map key", typeName(index));
-      SYNC();
-      vm.heap.mapSet(asMap(container), index, value);
-    } else {
-      THROW_ERROR("TypeError", "{} does not support item assignment", typeName(container));
-    }
-    sp -= 3;
-    NEXT();
-  }
-  CASE(GetField) {
-    Value container = sp[-1];
-    Value name = constants[A()];
-    if (isObjKind(container, ObjKind::Record)) {
-      const Record* record = asRecord(container);
-      int field = record->type->fieldIndex(asString(name));
-      if (field < 0) {
-        THROW_ERROR("KeyError", "{} has no field '{}'", record->type->name, asString(name)->view());
-      }
-      sp[-1] = record->fields()[field];
-      NEXT();
-    }
-    if (isObjKind(container, ObjKind::Map)) {
-      Value found;
-      if (!vm.heap.mapGet(asMap(container), name, &found)) {
-        THROW_ERROR("KeyError", "key \"{}\" not found", asString(name)->view());
-      }
-      sp[-1] = found;
-      NEXT();
-    }
-    THROW_ERROR("TypeError", "{} has no field '{}'", typeName(container), asString(name)->view());
-  }
-  CASE(SetField) {
-    Value value = sp[-1];
-    Value container = sp[-2];
-    Value name = constants[A()];
-    if (isObjKind(container, ObjKind::Record)) {
-      Record* record = asRecord(container);
-      int field = record->type->fieldIndex(asString(name));
-      if (field < 0) {
-        THROW_ERROR("KeyError", "{} has no field '{}'", record->type->name, asString(name)->view());
-      }
-      record->fields()[field] = value;
-    } else if (isObjKind(container, ObjKind::Map)) {
-      SYNC();
-      vm.heap.mapSet(asMap(container), name, value);
-    } else {
-      THROW_ERROR("TypeError", "cannot set field '{}' on {}", asString(name)->view(),
-                  typeName(container));
-    }
-    sp -= 2;
-    NEXT();
-  }
-
-  CASE(ForIter) {
-    Value* state = base + A();
-    uint32_t exit = *ip++;
-    Value collection = state[0];
-    Value position = state[1];
-    if (!position.isInt() || position.as.i < 0) {
-      THROW_ERROR("TypeError", "corrupt iteration state");
-    }
-    auto at = static_cast<uint64_t>(position.as.i);
-    if (isObjKind(collection, ObjKind::Array)) {
-      const Array* array = asArray(collection);
-      if (at < array->count) {
-        PUSH(array->items[at]);
-        state[1].as.i = static_cast<int64_t>(at + 1);
-      } else {
-        ip = code + exit;
-      }
-    } else if (isObjKind(collection, ObjKind::Map)) {
-      const Map* map = asMap(collection);
-      while (at < map->entryCount && map->entries[at].key.isEmpty()) ++at;
-      if (at < map->entryCount) {
-        PUSH(map->entries[at].key);
-        state[1].as.i = static_cast<int64_t>(at + 1);
-      } else {
-        ip = code + exit;
-      }
-    } else if (isObjKind(collection, ObjKind::String)) {
-      const String* s = asString(collection);
-      if (at < s->length) {
-        PUSH(Value::object(vm.charStrings[static_cast<unsigned char>(s->chars()[at])]));
-        state[1].as.i = static_cast<int64_t>(at + 1);
-      } else {
-        ip = code + exit;
-      }
-    } else {
-      THROW_ERROR("TypeError", "cannot iterate over {}", typeName(collection));
-    }
-    NEXT();
-  }
-
-  CASE(TryBegin) {
-    if (vm.handlers.size() >= kMaxHandlers) {
-      THROW_ERROR("StackOverflowError", "too many nested try blocks");
-    }
-    vm.handlers.push_back(Handler{vm.frameCount - 1, static_cast<uint32_t>(sp - vm.stack), A()});
-    NEXT();
-  }
-  CASE(TryEnd) {
-    if (!vm.handlers.empty() && vm.handlers.back().frameDepth == vm.frameCount - 1) {
-      vm.handlers.pop_back();
-    }
-    NEXT();
-  }
-  CASE(Throw) {
-    pendingException = sp[-1];
-    --sp;
-    SYNC();
-    goto throw_exception;
-  }
-  CASE(Halt) {
-    SYNC();
-    return RunOutcome{RunStatus::Finished, 0, {}};
-  }
 
 #ifndef SHAPEVM_COMPUTED_GOTO
   }

@@ -52,24 +52,27 @@ struct MethodCall {
 
   NativeStatus arity(uint32_t min, uint32_t max) {
     if (argc >= min && argc <= max) return NativeStatus::Ok;
-    return raise(vm, result, "ArityError",
-                 fmt::format("{}() takes {} argument{} but {} were given", methodName(method),
-                             min == max ? fmt::format("{}", min) : fmt::format("{} to {}", min, max),
-                             max == 1 ? "" : "s", argc));
+    return raise(
+        vm, result, "ArityError",
+        fmt::format("{}() takes {} argument{} but {} were given", methodName(method),
+                    min == max ? fmt::format("{}", min) : fmt::format("{} to {}", min, max),
+                    max == 1 ? "" : "s", argc));
   }
 
   NativeStatus needString(uint32_t i) {
     if (isObjKind(arg(i), ObjKind::String)) return NativeStatus::Ok;
-    return typeError(vm, result, fmt::format("{}() needs a string argument, not {}",
-                                             methodName(method), typeName(arg(i))));
+    return typeError(
+        vm, result,
+        fmt::format("{}() needs a string argument, not {}", methodName(method), typeName(arg(i))));
   }
 
   // An index argument in [0, limit].
   NativeStatus needPosition(uint32_t i, std::size_t limit, std::size_t* out) {
     Value v = arg(i);
     if (!v.isInt()) {
-      return typeError(vm, result, fmt::format("{}() needs int positions, not {}",
-                                               methodName(method), typeName(v)));
+      return typeError(
+          vm, result,
+          fmt::format("{}() needs int positions, not {}", methodName(method), typeName(v)));
     }
     if (v.as.i < 0 || static_cast<uint64_t>(v.as.i) > limit) {
       return raise(vm, result, "IndexError",
@@ -85,8 +88,8 @@ struct MethodCall {
   }
 
   NativeStatus unknown() {
-    return typeError(vm, result, fmt::format("{} has no method '{}'", typeName(receiver()),
-                                             methodName(method)));
+    return typeError(
+        vm, result, fmt::format("{} has no method '{}'", typeName(receiver()), methodName(method)));
   }
 
   NativeStatus onString();
@@ -96,8 +99,8 @@ struct MethodCall {
   NativeStatus sort(Array* array);
 };
 
-#define TRY(expr)                                                 \
-  do {                                                            \
+#define TRY(expr)                                                    \
+  do {                                                               \
     if (NativeStatus s_ = (expr); s_ != NativeStatus::Ok) return s_; \
   } while (0)
 
@@ -122,13 +125,16 @@ NativeStatus MethodCall::onString() {
       Array* parts = vm.heap.newArray();
       vm.tempRoots.push_back(Value::object(parts));
       if (sep.empty()) {
-        for (char c : s) vm.heap.arrayPush(parts, Value::object(vm.charStrings[static_cast<unsigned char>(c)]));
+        for (char c : s)
+          vm.heap.arrayPush(parts, Value::object(vm.charStrings[static_cast<unsigned char>(c)]));
       } else {
         std::size_t start = 0;
         for (;;) {
           std::size_t at = s.find(sep, start);
-          std::string_view piece = s.substr(start, at == std::string_view::npos ? s.npos : at - start);
-          vm.heap.arrayPush(parts, Value::object(vm.heap.newString(piece)));
+          std::string_view piece =
+              s.substr(start, at == std::string_view::npos ? s.npos : at - start);
+          vm.heap.arrayMakeRoom(parts);  // before the string, which is unrooted until stored
+          parts->items[parts->count++] = Value::object(vm.heap.newString(piece));
           if (at == std::string_view::npos) break;
           start = at + sep.size();
         }
@@ -161,7 +167,8 @@ NativeStatus MethodCall::onString() {
       s = asString(receiver())->view();
       for (std::size_t i = 0; i < s.size(); ++i) {
         auto c = static_cast<unsigned char>(s[i]);
-        out->chars()[i] = static_cast<char>(method == MethodId::ToUpper ? std::toupper(c) : std::tolower(c));
+        out->chars()[i] =
+            static_cast<char>(method == MethodId::ToUpper ? std::toupper(c) : std::tolower(c));
       }
       return ok(result, Value::object(out));
     }
@@ -269,8 +276,10 @@ NativeStatus MethodCall::onArray() {
       for (std::size_t i = 0; i < array->count; ++i) {
         if (i > 0) out += sep;
         Value item = array->items[i];
-        if (isObjKind(item, ObjKind::String)) out += asString(item)->view();
-        else out += vm.describeValue(item);
+        if (isObjKind(item, ObjKind::String))
+          out += asString(item)->view();
+        else
+          out += vm.describeValue(item);
       }
       return string(out);
     }
@@ -321,7 +330,8 @@ NativeStatus MethodCall::onMap() {
     case MethodId::Has: {
       TRY(arity(1, 1));
       Value found;
-      return ok(result, Value::boolean(isHashableKey(arg(0)) && vm.heap.mapGet(map, arg(0), &found)));
+      return ok(result,
+                Value::boolean(isHashableKey(arg(0)) && vm.heap.mapGet(map, arg(0), &found)));
     }
     case MethodId::Delete:
       TRY(arity(1, 1));
@@ -351,19 +361,22 @@ NativeStatus MethodCall::onFile() {
     return unknown();
   }
   if (file->handle == nullptr) {
-    return raise(vm, result, "IOError", fmt::format("{}(): file \"{}\" is closed", methodName(method), *file->path));
+    return raise(vm, result, "IOError",
+                 fmt::format("{}(): file \"{}\" is closed", methodName(method), *file->path));
   }
   switch (method) {
     case MethodId::ReadLine: {
       TRY(arity(0, 0));
       if (file->mode != FileMode::Read) {
-        return raise(vm, result, "IOError", fmt::format("read_line(): \"{}\" is not open for reading", *file->path));
+        return raise(vm, result, "IOError",
+                     fmt::format("read_line(): \"{}\" is not open for reading", *file->path));
       }
       std::string line;
       int c;
       while ((c = std::fgetc(file->handle)) != EOF && c != '\n') line += static_cast<char>(c);
       if (std::ferror(file->handle)) {
-        return raise(vm, result, "IOError", fmt::format("read_line(): error reading \"{}\"", *file->path));
+        return raise(vm, result, "IOError",
+                     fmt::format("read_line(): error reading \"{}\"", *file->path));
       }
       if (c == EOF && line.empty()) return ok(result, Value::none());
       return string(line);
@@ -371,12 +384,14 @@ NativeStatus MethodCall::onFile() {
     case MethodId::Write: {
       TRY(arity(1, 1));
       if (file->mode == FileMode::Read) {
-        return raise(vm, result, "IOError", fmt::format("write(): \"{}\" is not open for writing", *file->path));
+        return raise(vm, result, "IOError",
+                     fmt::format("write(): \"{}\" is not open for writing", *file->path));
       }
       std::string text = isObjKind(arg(0), ObjKind::String) ? std::string(asString(arg(0))->view())
-                                                           : vm.describeValue(arg(0));
+                                                            : vm.describeValue(arg(0));
       if (std::fwrite(text.data(), 1, text.size(), file->handle) != text.size()) {
-        return raise(vm, result, "IOError", fmt::format("write(): error writing \"{}\"", *file->path));
+        return raise(vm, result, "IOError",
+                     fmt::format("write(): error writing \"{}\"", *file->path));
       }
       return ok(result, Value::none());
     }
@@ -385,7 +400,8 @@ NativeStatus MethodCall::onFile() {
       int status = std::fclose(file->handle);
       file->handle = nullptr;
       if (status != 0) {
-        return raise(vm, result, "IOError", fmt::format("close(): error closing \"{}\"", *file->path));
+        return raise(vm, result, "IOError",
+                     fmt::format("close(): error closing \"{}\"", *file->path));
       }
       return ok(result, Value::none());
     }
@@ -402,11 +418,16 @@ NativeStatus callMethod(VM& vm, MethodId method, Value* receiverAndArgs, uint32_
   Value receiver = receiverAndArgs[0];
   if (receiver.isObject()) {
     switch (receiver.as.obj->kind) {
-      case ObjKind::String: return call.onString();
-      case ObjKind::Array: return call.onArray();
-      case ObjKind::Map: return call.onMap();
-      case ObjKind::File: return call.onFile();
-      default: break;
+      case ObjKind::String:
+        return call.onString();
+      case ObjKind::Array:
+        return call.onArray();
+      case ObjKind::Map:
+        return call.onMap();
+      case ObjKind::File:
+        return call.onFile();
+      default:
+        break;
     }
   }
   return call.unknown();

@@ -27,7 +27,8 @@ void appendFloat(std::string& out, double value) {
     return;
   }
   char buffer[64];
-  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+  auto [end, ec] =
+      std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
   (void)ec;
   std::string_view text(buffer, end - buffer);
   bool negative = text.front() == '-';
@@ -62,19 +63,32 @@ void appendFloat(std::string& out, double value) {
     out += '.';
     out += digits.substr(1);
   }
-  fmt::format_to(std::back_inserter(out), "e{}{:02d}", exponent < 0 ? '-' : '+', std::abs(exponent));
+  fmt::format_to(std::back_inserter(out), "e{}{:02d}", exponent < 0 ? '-' : '+',
+                 std::abs(exponent));
 }
 
 void appendQuoted(std::string& out, std::string_view s) {
   out += '"';
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      case '\0': out += "\\0"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\0':
+        out += "\\0";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           fmt::format_to(std::back_inserter(out), "\\u{{{:x}}}", c);
@@ -103,21 +117,33 @@ struct Printer {
 
   void print(Value v, bool quoted) {
     switch (v.type) {
-      case ValueType::None: out += "none"; return;
-      case ValueType::Bool: out += v.as.b ? "true" : "false"; return;
-      case ValueType::Int: fmt::format_to(std::back_inserter(out), "{}", v.as.i); return;
-      case ValueType::Float: appendFloat(out, v.as.f); return;
+      case ValueType::None:
+        out += "none";
+        return;
+      case ValueType::Bool:
+        out += v.as.b ? "true" : "false";
+        return;
+      case ValueType::Int:
+        fmt::format_to(std::back_inserter(out), "{}", v.as.i);
+        return;
+      case ValueType::Float:
+        appendFloat(out, v.as.f);
+        return;
       case ValueType::Function:
       case ValueType::Native:
         out += "<function " + vm.functionName(v) + ">";
         return;
-      case ValueType::Empty: return;
-      case ValueType::Object: break;
+      case ValueType::Empty:
+        return;
+      case ValueType::Object:
+        break;
     }
     Obj* o = v.as.obj;
     if (o->kind == ObjKind::String) {
-      if (quoted) appendQuoted(out, asString(v)->view());
-      else out += asString(v)->view();
+      if (quoted)
+        appendQuoted(out, asString(v)->view());
+      else
+        out += asString(v)->view();
       return;
     }
     if (o->kind == ObjKind::Closure) {
@@ -188,33 +214,50 @@ std::string VM::describeValue(Value value) const {
 
 const char* typeName(Value value) {
   switch (value.type) {
-    case ValueType::None: return "none";
-    case ValueType::Bool: return "bool";
-    case ValueType::Int: return "int";
-    case ValueType::Float: return "float";
+    case ValueType::None:
+      return "none";
+    case ValueType::Bool:
+      return "bool";
+    case ValueType::Int:
+      return "int";
+    case ValueType::Float:
+      return "float";
     case ValueType::Function:
-    case ValueType::Native: return "function";
-    case ValueType::Empty: return "none";
-    case ValueType::Object: break;
+    case ValueType::Native:
+      return "function";
+    case ValueType::Empty:
+      return "none";
+    case ValueType::Object:
+      break;
   }
   switch (value.as.obj->kind) {
-    case ObjKind::String: return "string";
-    case ObjKind::Array: return "array";
-    case ObjKind::Map: return "map";
-    case ObjKind::Closure: return "function";
-    default: return "object";
+    case ObjKind::String:
+      return "string";
+    case ObjKind::Array:
+      return "array";
+    case ObjKind::Map:
+      return "map";
+    case ObjKind::Closure:
+      return "function";
+    default:
+      return "object";
   }
 }
 
 bool isTruthy(Value value) {
   switch (value.type) {
-    case ValueType::None: return false;
-    case ValueType::Bool: return value.as.b;
-    case ValueType::Int: return value.as.i != 0;
-    case ValueType::Float: return value.as.f != 0.0;
+    case ValueType::None:
+      return false;
+    case ValueType::Bool:
+      return value.as.b;
+    case ValueType::Int:
+      return value.as.i != 0;
+    case ValueType::Float:
+      return value.as.f != 0.0;
     case ValueType::Object:
       return value.as.obj->kind != ObjKind::String || asString(value)->length != 0;
-    default: return true;
+    default:
+      return true;
   }
 }
 

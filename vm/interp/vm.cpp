@@ -203,6 +203,11 @@ std::string VM::stackTrace() const {
 }
 
 void VM::flushOutput() {
+  if (outputSink != nullptr) {
+    *outputSink += output;
+    output.clear();
+    return;
+  }
   std::size_t written = 0;
   while (written < output.size()) {
     ssize_t n = ::write(STDOUT_FILENO, output.data() + written, output.size() - written);

@@ -26,10 +26,10 @@
 namespace shapevm {
 
 struct Frame {
-  uint32_t function = 0;        // index into VM::program.functions
-  const Instr* ip = nullptr;    // next instruction of this frame (its return address)
-  Value* base = nullptr;        // slot 0 of the frame's locals
-  Closure* closure = nullptr;   // the closure being run, or nullptr for a plain function
+  uint32_t function = 0;       // index into VM::program.functions
+  const Instr* ip = nullptr;   // next instruction of this frame (its return address)
+  Value* base = nullptr;       // slot 0 of the frame's locals
+  Closure* closure = nullptr;  // the closure being run, or nullptr for a plain function
 };
 
 struct Handler {
@@ -63,9 +63,9 @@ void installSuspendSignalHandlers();
 // Per-function runtime data built at load time.
 struct LoadedFunction {
   const Function* code = nullptr;
-  std::vector<Value> constants;  // constants materialized as values (strings interned)
-  std::vector<MethodId> methods; // per constant: the built-in method it names, if any
-  bool needsClosure = false;     // has captures, so it can only run as a closure
+  std::vector<Value> constants;   // constants materialized as values (strings interned)
+  std::vector<MethodId> methods;  // per constant: the built-in method it names, if any
+  bool needsClosure = false;      // has captures, so it can only run as a closure
 };
 
 class VM {
@@ -105,26 +105,27 @@ class VM {
   RecordType errorType;                   // Error {kind, message}
   uint32_t userFunctionCount = 0;         // functions before the prelude
   Heap heap;
-  Value* stack = nullptr;  // kMaxStackSlots slots, allocated once
-  Value* sp = nullptr;     // one past the top value
-  Frame* frames = nullptr; // kMaxFrames frames, allocated once
+  Value* stack = nullptr;   // kMaxStackSlots slots, allocated once
+  Value* sp = nullptr;      // one past the top value
+  Frame* frames = nullptr;  // kMaxFrames frames, allocated once
   uint32_t frameCount = 0;
   std::vector<Handler> handlers;
   std::vector<Value> globals;  // parallel to program.globals
   Upvalue* openUpvalues = nullptr;
   Rng rng;
   std::vector<std::string> args;
-  uint64_t totalSteps = 0;  // since the program first started, across resumes
-  uint64_t runSteps = 0;    // in this process
-  std::string output;       // buffered stdout
-  std::vector<Value> tempRoots;  // values natives must keep alive across allocations
+  uint64_t totalSteps = 0;            // since the program first started, across resumes
+  uint64_t runSteps = 0;              // in this process
+  std::string output;                 // buffered stdout
+  std::string* outputSink = nullptr;  // when set, flushed output goes here instead of stdout
+  std::vector<Value> tempRoots;       // values natives must keep alive across allocations
 
   // ---- run-time bookkeeping (not part of a snapshot) ----
   uint32_t preludeMap = 0, preludeFilter = 0, preludeReduce = 0;  // function indices
-  std::optional<SnapshotReason> requestedSnapshot;  // set by checkpoint() / suspend()
-  std::optional<int> requestedExit;                 // set by exit()
-  std::string stdinBuffer;                          // read but not yet consumed by read_line()
-  Value memoryError;             // allocated up front: raising it must not allocate
+  std::optional<SnapshotReason> requestedSnapshot;                // set by checkpoint() / suspend()
+  std::optional<int> requestedExit;                               // set by exit()
+  std::string stdinBuffer;        // read but not yet consumed by read_line()
+  Value memoryError;              // allocated up front: raising it must not allocate
   String* charStrings[256] = {};  // interned one-byte strings (s[i], for ch in s)
 
  private:
