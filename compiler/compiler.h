@@ -14,8 +14,8 @@
 namespace shapevm {
 
 struct CompileResult {
-  std::optional<Program> program;    // set when there are no errors
-  std::vector<Diagnostic> errors;    // file:line:col, message, excerpt with caret
+  std::optional<Program> program;  // set when there are no errors
+  std::vector<Diagnostic> errors;  // file:line:col, message, excerpt with caret
 };
 
 CompileResult compileSource(std::string_view source, const std::string& fileName);

@@ -10,36 +10,36 @@
 
 namespace shapevm {
 
-#define SHAPEVM_BUILTINS(BUILTIN)             \
-  BUILTIN(Print, "print", 0, -1)              \
-  BUILTIN(Len, "len", 1, 1)                   \
-  BUILTIN(Str, "str", 1, 1)                   \
-  BUILTIN(Int, "int", 1, 1)                   \
-  BUILTIN(Float, "float", 1, 1)               \
-  BUILTIN(Type, "type", 1, 1)                 \
-  BUILTIN(Abs, "abs", 1, 1)                   \
-  BUILTIN(Min, "min", 1, -1)                  \
-  BUILTIN(Max, "max", 1, -1)                  \
-  BUILTIN(Sqrt, "sqrt", 1, 1)                 \
-  BUILTIN(Floor, "floor", 1, 1)               \
-  BUILTIN(Ceil, "ceil", 1, 1)                 \
-  BUILTIN(Round, "round", 1, 1)               \
-  BUILTIN(Pow, "pow", 2, 2)                   \
-  BUILTIN(Exp, "exp", 1, 1)                   \
-  BUILTIN(Log, "log", 1, 1)                   \
-  BUILTIN(Sin, "sin", 1, 1)                   \
-  BUILTIN(Cos, "cos", 1, 1)                   \
-  BUILTIN(Tan, "tan", 1, 1)                   \
-  BUILTIN(Atan2, "atan2", 2, 2)               \
-  BUILTIN(Random, "random", 0, 0)             \
-  BUILTIN(RandomInt, "random_int", 2, 2)      \
-  BUILTIN(Clock, "clock", 0, 0)               \
-  BUILTIN(Args, "args", 0, 0)                 \
-  BUILTIN(ReadLine, "read_line", 0, 0)        \
-  BUILTIN(Open, "open", 2, 2)                 \
-  BUILTIN(Checkpoint, "checkpoint", 0, 0)     \
-  BUILTIN(Suspend, "suspend", 0, 0)           \
-  BUILTIN(Exit, "exit", 0, 1)                 \
+#define SHAPEVM_BUILTINS(BUILTIN)         \
+  BUILTIN(Print, "print", 0, -1)          \
+  BUILTIN(Len, "len", 1, 1)               \
+  BUILTIN(Str, "str", 1, 1)               \
+  BUILTIN(Int, "int", 1, 1)               \
+  BUILTIN(Float, "float", 1, 1)           \
+  BUILTIN(Type, "type", 1, 1)             \
+  BUILTIN(Abs, "abs", 1, 1)               \
+  BUILTIN(Min, "min", 1, -1)              \
+  BUILTIN(Max, "max", 1, -1)              \
+  BUILTIN(Sqrt, "sqrt", 1, 1)             \
+  BUILTIN(Floor, "floor", 1, 1)           \
+  BUILTIN(Ceil, "ceil", 1, 1)             \
+  BUILTIN(Round, "round", 1, 1)           \
+  BUILTIN(Pow, "pow", 2, 2)               \
+  BUILTIN(Exp, "exp", 1, 1)               \
+  BUILTIN(Log, "log", 1, 1)               \
+  BUILTIN(Sin, "sin", 1, 1)               \
+  BUILTIN(Cos, "cos", 1, 1)               \
+  BUILTIN(Tan, "tan", 1, 1)               \
+  BUILTIN(Atan2, "atan2", 2, 2)           \
+  BUILTIN(Random, "random", 0, 0)         \
+  BUILTIN(RandomInt, "random_int", 2, 2)  \
+  BUILTIN(Clock, "clock", 0, 0)           \
+  BUILTIN(Args, "args", 0, 0)             \
+  BUILTIN(ReadLine, "read_line", 0, 0)    \
+  BUILTIN(Open, "open", 2, 2)             \
+  BUILTIN(Checkpoint, "checkpoint", 0, 0) \
+  BUILTIN(Suspend, "suspend", 0, 0)       \
+  BUILTIN(Exit, "exit", 0, 1)             \
   BUILTIN(HashMap, "HashMap", 0, 0)
 
 enum class BuiltinId : uint8_t {

@@ -41,62 +41,62 @@ inline constexpr int kPopsFields = -4;  // the field count of record type A
 
 enum OpFlags : uint8_t {
   kFlagNone = 0,
-  kNoFallthrough = 1,  // control never continues to the next instruction
-  kKeepOnBranch = 2,   // when the branch is taken, the popped value stays on the stack
+  kNoFallthrough = 1,      // control never continues to the next instruction
+  kKeepOnBranch = 2,       // when the branch is taken, the popped value stays on the stack
   kPushOnFallthrough = 4,  // pushes only when not branching (ForIter)
 };
 
-#define SHAPEVM_OPCODES(OP)                                                              \
-  OP(Const, "const", Const, 0, 1, kFlagNone)            /* [] -> [k]                  */ \
-  OP(Int, "int", Int, 0, 1, kFlagNone)                  /* [] -> [imm]                */ \
-  OP(None, "none", None, 0, 1, kFlagNone)               /* [] -> [none]               */ \
-  OP(True, "true", None, 0, 1, kFlagNone)               /* [] -> [true]               */ \
-  OP(False, "false", None, 0, 1, kFlagNone)             /* [] -> [false]              */ \
-  OP(Pop, "pop", None, 1, 0, kFlagNone)                 /* [a] -> []                  */ \
-  OP(Dup, "dup", None, 1, 2, kFlagNone)                 /* [a] -> [a a]               */ \
-  OP(Dup2, "dup2", None, 2, 4, kFlagNone)               /* [a b] -> [a b a b]         */ \
-  OP(GetLocal, "get_local", Local, 0, 1, kFlagNone)     /* [] -> [local A]            */ \
-  OP(SetLocal, "set_local", Local, 1, 0, kFlagNone)     /* [v] -> [], local A = v     */ \
-  OP(GetUpval, "get_upval", Upval, 0, 1, kFlagNone)     /* [] -> [*upvalue A]         */ \
-  OP(SetUpval, "set_upval", Upval, 1, 0, kFlagNone)     /* [v] -> [], *upvalue A = v  */ \
-  OP(GetGlobal, "get_global", Global, 0, 1, kFlagNone)  /* [] -> [global A]           */ \
-  OP(SetGlobal, "set_global", Global, 1, 0, kFlagNone)  /* [v] -> [], global A = v    */ \
-  OP(GetBuiltin, "builtin", Builtin, 0, 1, kFlagNone)   /* [] -> [built-in A]         */ \
-  OP(Closure, "closure", Func, 0, 1, kFlagNone)         /* [] -> [fn A + captures]    */ \
-  OP(CloseUpvals, "close", Local, 0, 0, kFlagNone)      /* close upvalues of slots>=A */ \
-  OP(Add, "add", None, 2, 1, kFlagNone)                 /* [a b] -> [a+b]             */ \
-  OP(Sub, "sub", None, 2, 1, kFlagNone)                 /* [a b] -> [a-b]             */ \
-  OP(Mul, "mul", None, 2, 1, kFlagNone)                 /* [a b] -> [a*b]             */ \
-  OP(Div, "div", None, 2, 1, kFlagNone)                 /* [a b] -> [a/b]             */ \
-  OP(Mod, "mod", None, 2, 1, kFlagNone)                 /* [a b] -> [a%b]             */ \
-  OP(Neg, "neg", None, 1, 1, kFlagNone)                 /* [a] -> [-a]                */ \
-  OP(Not, "not", None, 1, 1, kFlagNone)                 /* [a] -> [!truthy(a)]        */ \
-  OP(Eq, "eq", None, 2, 1, kFlagNone)                   /* [a b] -> [a==b]            */ \
-  OP(Ne, "ne", None, 2, 1, kFlagNone)                   /* [a b] -> [a!=b]            */ \
-  OP(Lt, "lt", None, 2, 1, kFlagNone)                   /* [a b] -> [a<b]             */ \
-  OP(Le, "le", None, 2, 1, kFlagNone)                   /* [a b] -> [a<=b]            */ \
-  OP(Gt, "gt", None, 2, 1, kFlagNone)                   /* [a b] -> [a>b]             */ \
-  OP(Ge, "ge", None, 2, 1, kFlagNone)                   /* [a b] -> [a>=b]            */ \
-  OP(Jump, "jump", Jump, 0, 0, kNoFallthrough)          /* ip = A                     */ \
-  OP(JumpIfFalse, "jump_if_false", Jump, 1, 0, kFlagNone) /* [c] -> [], if !c ip = A  */ \
-  OP(JumpIfTrue, "jump_if_true", Jump, 1, 0, kFlagNone)   /* [c] -> [], if c ip = A   */ \
-  OP(JumpIfFalseOrPop, "and", Jump, 1, 0, kKeepOnBranch)  /* [c] -> [c] & jump if !c  */ \
-  OP(JumpIfTrueOrPop, "or", Jump, 1, 0, kKeepOnBranch)    /* [c] -> [c] & jump if c   */ \
-  OP(Call, "call", Count, kPopsArgs, 1, kFlagNone)        /* [f a1..aA] -> [f(a..)]   */ \
-  OP(CallMethod, "call_method", Method, kPopsArgs, 1, kFlagNone) /* [o a1..aA] -> [o.B(a..)] */ \
-  OP(Return, "return", None, 1, 0, kNoFallthrough)      /* [v] -> caller gets v       */ \
-  OP(BuildArray, "array", Count, kPopsCount, 1, kFlagNone)   /* [v1..vA] -> [array]   */ \
-  OP(BuildMap, "map", Count, kPopsPairs, 1, kFlagNone)       /* [k1 v1..] -> [map]    */ \
-  OP(BuildRecord, "record", Type, kPopsFields, 1, kFlagNone) /* [f1..fn] -> [A {..}]  */ \
-  OP(GetIndex, "get_index", None, 2, 1, kFlagNone)      /* [o i] -> [o[i]]            */ \
-  OP(SetIndex, "set_index", None, 3, 0, kFlagNone)      /* [o i v] -> [], o[i] = v    */ \
-  OP(GetField, "get_field", Const, 1, 1, kFlagNone)     /* [o] -> [o.k]               */ \
-  OP(SetField, "set_field", Const, 2, 0, kFlagNone)     /* [o v] -> [], o.k = v       */ \
-  OP(ForIter, "for_iter", Iter, 0, 1, kPushOnFallthrough) /* [] -> [next] or ip = B   */ \
-  OP(TryBegin, "try", Jump, 0, 0, kFlagNone)            /* push handler catching at A */ \
-  OP(TryEnd, "end_try", None, 0, 0, kFlagNone)          /* pop the innermost handler  */ \
-  OP(Throw, "throw", None, 1, 0, kNoFallthrough)        /* [v] -> raise v             */ \
-  OP(Halt, "halt", None, 0, 0, kNoFallthrough)          /* stop the program (status 0)*/
+#define SHAPEVM_OPCODES(OP)                                                                       \
+  OP(Const, "const", Const, 0, 1, kFlagNone)                     /* [] -> [k]                  */ \
+  OP(Int, "int", Int, 0, 1, kFlagNone)                           /* [] -> [imm]                */ \
+  OP(None, "none", None, 0, 1, kFlagNone)                        /* [] -> [none]               */ \
+  OP(True, "true", None, 0, 1, kFlagNone)                        /* [] -> [true]               */ \
+  OP(False, "false", None, 0, 1, kFlagNone)                      /* [] -> [false]              */ \
+  OP(Pop, "pop", None, 1, 0, kFlagNone)                          /* [a] -> []                  */ \
+  OP(Dup, "dup", None, 1, 2, kFlagNone)                          /* [a] -> [a a]               */ \
+  OP(Dup2, "dup2", None, 2, 4, kFlagNone)                        /* [a b] -> [a b a b]         */ \
+  OP(GetLocal, "get_local", Local, 0, 1, kFlagNone)              /* [] -> [local A]            */ \
+  OP(SetLocal, "set_local", Local, 1, 0, kFlagNone)              /* [v] -> [], local A = v     */ \
+  OP(GetUpval, "get_upval", Upval, 0, 1, kFlagNone)              /* [] -> [*upvalue A]         */ \
+  OP(SetUpval, "set_upval", Upval, 1, 0, kFlagNone)              /* [v] -> [], *upvalue A = v  */ \
+  OP(GetGlobal, "get_global", Global, 0, 1, kFlagNone)           /* [] -> [global A]           */ \
+  OP(SetGlobal, "set_global", Global, 1, 0, kFlagNone)           /* [v] -> [], global A = v    */ \
+  OP(GetBuiltin, "builtin", Builtin, 0, 1, kFlagNone)            /* [] -> [built-in A]         */ \
+  OP(Closure, "closure", Func, 0, 1, kFlagNone)                  /* [] -> [fn A + captures]    */ \
+  OP(CloseUpvals, "close", Local, 0, 0, kFlagNone)               /* close upvalues of slots>=A */ \
+  OP(Add, "add", None, 2, 1, kFlagNone)                          /* [a b] -> [a+b]             */ \
+  OP(Sub, "sub", None, 2, 1, kFlagNone)                          /* [a b] -> [a-b]             */ \
+  OP(Mul, "mul", None, 2, 1, kFlagNone)                          /* [a b] -> [a*b]             */ \
+  OP(Div, "div", None, 2, 1, kFlagNone)                          /* [a b] -> [a/b]             */ \
+  OP(Mod, "mod", None, 2, 1, kFlagNone)                          /* [a b] -> [a%b]             */ \
+  OP(Neg, "neg", None, 1, 1, kFlagNone)                          /* [a] -> [-a]                */ \
+  OP(Not, "not", None, 1, 1, kFlagNone)                          /* [a] -> [!truthy(a)]        */ \
+  OP(Eq, "eq", None, 2, 1, kFlagNone)                            /* [a b] -> [a==b]            */ \
+  OP(Ne, "ne", None, 2, 1, kFlagNone)                            /* [a b] -> [a!=b]            */ \
+  OP(Lt, "lt", None, 2, 1, kFlagNone)                            /* [a b] -> [a<b]             */ \
+  OP(Le, "le", None, 2, 1, kFlagNone)                            /* [a b] -> [a<=b]            */ \
+  OP(Gt, "gt", None, 2, 1, kFlagNone)                            /* [a b] -> [a>b]             */ \
+  OP(Ge, "ge", None, 2, 1, kFlagNone)                            /* [a b] -> [a>=b]            */ \
+  OP(Jump, "jump", Jump, 0, 0, kNoFallthrough)                   /* ip = A                     */ \
+  OP(JumpIfFalse, "jump_if_false", Jump, 1, 0, kFlagNone)        /* [c] -> [], if !c ip = A  */   \
+  OP(JumpIfTrue, "jump_if_true", Jump, 1, 0, kFlagNone)          /* [c] -> [], if c ip = A   */   \
+  OP(JumpIfFalseOrPop, "and", Jump, 1, 0, kKeepOnBranch)         /* [c] -> [c] & jump if !c  */   \
+  OP(JumpIfTrueOrPop, "or", Jump, 1, 0, kKeepOnBranch)           /* [c] -> [c] & jump if c   */   \
+  OP(Call, "call", Count, kPopsArgs, 1, kFlagNone)               /* [f a1..aA] -> [f(a..)]   */   \
+  OP(CallMethod, "call_method", Method, kPopsArgs, 1, kFlagNone) /* [o a1..aA] -> [o.B(a..)] */   \
+  OP(Return, "return", None, 1, 0, kNoFallthrough)               /* [v] -> caller gets v       */ \
+  OP(BuildArray, "array", Count, kPopsCount, 1, kFlagNone)       /* [v1..vA] -> [array]   */      \
+  OP(BuildMap, "map", Count, kPopsPairs, 1, kFlagNone)           /* [k1 v1..] -> [map]    */      \
+  OP(BuildRecord, "record", Type, kPopsFields, 1, kFlagNone)     /* [f1..fn] -> [A {..}]  */      \
+  OP(GetIndex, "get_index", None, 2, 1, kFlagNone)               /* [o i] -> [o[i]]            */ \
+  OP(SetIndex, "set_index", None, 3, 0, kFlagNone)               /* [o i v] -> [], o[i] = v    */ \
+  OP(GetField, "get_field", Const, 1, 1, kFlagNone)              /* [o] -> [o.k]               */ \
+  OP(SetField, "set_field", Const, 2, 0, kFlagNone)              /* [o v] -> [], o.k = v       */ \
+  OP(ForIter, "for_iter", Iter, 0, 1, kPushOnFallthrough)        /* [] -> [next] or ip = B   */   \
+  OP(TryBegin, "try", Jump, 0, 0, kFlagNone)                     /* push handler catching at A */ \
+  OP(TryEnd, "end_try", None, 0, 0, kFlagNone)                   /* pop the innermost handler  */ \
+  OP(Throw, "throw", None, 1, 0, kNoFallthrough)                 /* [v] -> raise v             */ \
+  OP(Halt, "halt", None, 0, 0, kNoFallthrough)                   /* stop the program (status 0)*/
 
 enum class Op : uint8_t {
 #define SHAPEVM_OP_ENUM(name, mnemonic, operand, pops, pushes, flags) name,

@@ -32,9 +32,12 @@ bool FunctionHash::fromHex(std::string_view text, FunctionHash* out) {
   for (std::size_t i = 0; i < 32; ++i) {
     char c = text[i];
     uint64_t digit;
-    if (c >= '0' && c <= '9') digit = c - '0';
-    else if (c >= 'a' && c <= 'f') digit = c - 'a' + 10;
-    else return false;
+    if (c >= '0' && c <= '9')
+      digit = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      digit = c - 'a' + 10;
+    else
+      return false;
     parts[i / 16] = (parts[i / 16] << 4) | digit;
   }
   out->high = parts[0];

@@ -55,7 +55,7 @@ struct FunctionHash {
   uint64_t high = 0;
   uint64_t low = 0;
   bool operator==(const FunctionHash&) const = default;
-  std::string hex() const;                                  // 32 lowercase hex digits
+  std::string hex() const;  // 32 lowercase hex digits
   static bool fromHex(std::string_view text, FunctionHash* out);
 };
 

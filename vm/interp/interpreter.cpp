@@ -682,7 +682,7 @@ dispatch:
       uint32_t count = A();
       SYNC();
       Array* array = vm.heap.newArray(count);
-      std::memcpy(array->items, sp - count, count * sizeof(Value));
+      if (count > 0) std::memcpy(array->items, sp - count, count * sizeof(Value));
       array->count = count;
       sp -= count;
       PUSH(Value::object(array));

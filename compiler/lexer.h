@@ -1,0 +1,107 @@
+// The lexer: Shape source text to a token list, ending with EndOfFile.
+//
+// Newlines are not tokens. Instead each token records whether a newline came
+// before it (`newlineBefore`), and the parser decides where a newline ends a
+// statement (it does not inside ( ) or [ ], nor after a binary operator).
+// Literals arrive decoded: integers as their 64-bit magnitude, floats as
+// doubles, strings with escapes replaced by their UTF-8 bytes. Lexical errors
+// are reported to the sink and the lexer carries on, so one run can show
+// several of them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "compiler/diagnostic_sink.h"
+
+namespace shapevm {
+
+enum class TokenKind : uint8_t {
+  // End, names and literals.
+  EndOfFile,
+  Identifier,
+  Int,
+  Float,
+  String,
+  // Keywords (KwFunction..KwNot is one contiguous range).
+  KwFunction,
+  KwFn,
+  KwLet,
+  KwVar,
+  KwConst,
+  KwIf,
+  KwElse,
+  KwWhile,
+  KwFor,
+  KwIn,
+  KwBreak,
+  KwContinue,
+  KwReturn,
+  KwTrue,
+  KwFalse,
+  KwNone,
+  KwType,
+  KwTry,
+  KwCatch,
+  KwThrow,
+  KwAnd,
+  KwOr,
+  KwNot,
+  // Punctuation and operators.
+  LParen,
+  RParen,
+  LBracket,
+  RBracket,
+  LBrace,
+  RBrace,
+  Comma,
+  Semicolon,
+  Colon,
+  Dot,
+  DotDot,
+  Plus,
+  Minus,
+  Star,
+  Slash,
+  Percent,
+  Assign,
+  EqEq,
+  NotEq,
+  Less,
+  LessEq,
+  Greater,
+  GreaterEq,
+  Bang,
+  AmpAmp,
+  PipePipe,
+  Pipe,
+  Amp,
+  Arrow,
+  Question,
+  PlusAssign,
+  MinusAssign,
+  StarAssign,
+  SlashAssign,
+  PercentAssign,
+};
+
+struct Token {
+  TokenKind kind = TokenKind::EndOfFile;
+  bool newlineBefore = false;
+  bool hexLiteral = false;  // Int written in hex: any 64-bit pattern is allowed
+  uint32_t line = 0;
+  uint32_t column = 0;      // 1-based, in code points
+  std::string_view text;    // the token's source text
+  uint64_t intValue = 0;    // Int: magnitude (up to 2^63 for decimal literals)
+  double floatValue = 0;    // Float
+  std::string stringValue;  // String: decoded bytes
+};
+
+std::vector<Token> lexSource(std::string_view source, DiagnosticSink& sink);
+
+// How a found token is named in a message: "'foo'", "end of file", ...
+std::string describeToken(const Token& token);
+
+}  // namespace shapevm

@@ -1,0 +1,508 @@
+// Name resolution and static checks (see resolver.h). One walk over the tree in
+// source order; a depth counter bounds the walk (lambdas nest the walk into
+// their bodies) so no input can exhaust the C++ stack.
+#include "compiler/resolver.h"
+
+#include <unordered_map>
+
+#include "bytecode/builtin_names.h"
+
+namespace shapevm {
+
+namespace {
+
+// Deepest walk accepted: statements and expressions each nest up to
+// kMaxNesting, and lambdas continue the walk into their bodies.
+constexpr uint32_t kMaxWalkDepth = 2 * kMaxNesting + 100;
+constexpr uint32_t kMaxLocals = 1u << 16;
+
+struct VarFlags {
+  bool isConst = false;
+  bool isFunction = false;
+};
+
+struct LocalVar {
+  std::string name;
+  uint32_t slot;
+  uint32_t depth;
+  VarFlags flags;
+  Binding* binding;
+};
+
+// Lookups go through hash maps so that functions with tens of thousands of
+// locals or captures (generated code) still resolve in linear time.
+struct FunctionScope {
+  FunctionScope* enclosing = nullptr;
+  std::vector<Capture>* captures = nullptr;
+  std::vector<VarFlags> captureFlags;
+  std::unordered_map<uint64_t, uint32_t> captureIndex;  // (fromLocal, index) -> capture
+  std::vector<LocalVar> locals;
+  std::unordered_map<std::string, std::vector<uint32_t>> visible;  // name -> indices in locals
+  uint32_t blockDepth = 0;
+  uint32_t nextSlot = 0;
+  uint32_t maxSlots = 0;
+  uint32_t loopDepth = 0;
+  bool isMain = false;
+};
+
+struct GlobalInfo {
+  uint32_t index;
+  VarFlags flags;
+};
+
+class Resolver {
+ public:
+  Resolver(ParsedProgram& parsed, Program& out, DiagnosticSink& sink)
+      : parsed_(parsed), out_(out), sink_(sink) {}
+
+  void run() {
+    for (const TypeInfo& type : parsed_.types)
+      out_.types.push_back(TypeDecl{type.name, type.fields});
+    for (std::size_t i = 0; i < parsed_.functions.size(); ++i) {
+      parsed_.functions[i]->index = static_cast<uint32_t>(i + 1);  // <main> is 0
+    }
+    declareGlobals();
+    FunctionScope main;
+    main.isMain = true;
+    scope_ = &main;
+    for (StmtPtr& stmt : parsed_.statements) resolveStmt(*stmt);
+    parsed_.mainLocals = main.maxSlots;
+    scope_ = nullptr;
+  }
+
+ private:
+  // Counts the walk's depth; refuses (once, with an error) past the limit.
+  class DepthGuard {
+   public:
+    DepthGuard(Resolver& r, SourcePos pos) : r_(r) {
+      if (++r_.depth_ > kMaxWalkDepth && !r_.reportedDepth_) {
+        r_.reportedDepth_ = true;
+        r_.error(pos, "program nested too deeply");
+      }
+    }
+    ~DepthGuard() { --r_.depth_; }
+    bool tooDeep() const { return r_.depth_ > kMaxWalkDepth; }
+
+   private:
+    Resolver& r_;
+  };
+
+  void error(SourcePos pos, const std::string& message) {
+    sink_.error(pos.line, pos.column, message);
+  }
+
+  void declareGlobals() {
+    for (StmtPtr& stmt : parsed_.statements) {
+      if (stmt->kind == StmtKind::VarDecl) {
+        auto& decl = static_cast<VarDeclStmt&>(*stmt);
+        VarFlags flags{decl.varKind == VarKind::Const, false};
+        if (addGlobal(decl.name, decl.pos, flags, -1)) {
+          decl.binding = {Binding::Kind::Global, globals_.at(decl.name).index, false};
+        }
+      } else if (stmt->kind == StmtKind::Function) {
+        FunctionNode* fn = static_cast<FunctionStmt&>(*stmt).function;
+        if (addGlobal(fn->name, fn->pos, VarFlags{true, true}, static_cast<int32_t>(fn->index))) {
+          fn->binding = {Binding::Kind::Global, globals_.at(fn->name).index, false};
+        }
+      }
+    }
+  }
+
+  bool addGlobal(const std::string& name, SourcePos pos, VarFlags flags, int32_t function) {
+    if (globals_.count(name)) {
+      error(pos, "'" + name + "' is already declared at the top level");
+      return false;
+    }
+    globals_[name] = GlobalInfo{static_cast<uint32_t>(out_.globals.size()), flags};
+    out_.globals.push_back(GlobalDecl{name, function});
+    return true;
+  }
+
+  // ----------------------------------------------------------------- scopes
+
+  bool atGlobalLevel() const { return scope_->isMain && scope_->blockDepth == 0; }
+
+  void beginScope() { ++scope_->blockDepth; }
+
+  void endScope(uint32_t savedNextSlot) {
+    auto& locals = scope_->locals;
+    while (!locals.empty() && locals.back().depth == scope_->blockDepth) {
+      auto entry = scope_->visible.find(locals.back().name);
+      entry->second.pop_back();
+      if (entry->second.empty()) scope_->visible.erase(entry);
+      locals.pop_back();
+    }
+    --scope_->blockDepth;
+    scope_->nextSlot = savedNextSlot;
+  }
+
+  uint32_t allocateSlot(SourcePos pos) {
+    uint32_t slot = scope_->nextSlot++;
+    if (scope_->nextSlot == kMaxLocals + 1) {
+      error(pos, "too many local variables in one function");
+    }
+    scope_->maxSlots = std::max(scope_->maxSlots, scope_->nextSlot);
+    return slot;
+  }
+
+  void declareLocal(const std::string& name, SourcePos pos, VarFlags flags, Binding& binding) {
+    LocalVar* existing = findLocal(scope_, name);
+    if (existing != nullptr && existing->depth == scope_->blockDepth) {
+      error(pos, "'" + name + "' is already declared in this scope");
+    }
+    binding = {Binding::Kind::Local, allocateSlot(pos), false};
+    scope_->visible[name].push_back(static_cast<uint32_t>(scope_->locals.size()));
+    scope_->locals.push_back(LocalVar{name, binding.index, scope_->blockDepth, flags, &binding});
+  }
+
+  // ------------------------------------------------------------------ names
+
+  struct Lookup {
+    Resolution resolution;
+    VarFlags flags;
+  };
+
+  // The innermost visible local called `name`, or nullptr.
+  static LocalVar* findLocal(FunctionScope* scope, const std::string& name) {
+    auto entry = scope->visible.find(name);
+    return entry == scope->visible.end() ? nullptr : &scope->locals[entry->second.back()];
+  }
+
+  // Index of `name` among `scope`'s captures, adding it if an enclosing
+  // function has it; -1 if no enclosing function does.
+  int32_t resolveUpvalue(FunctionScope* scope, const std::string& name) {
+    FunctionScope* outer = scope->enclosing;
+    if (outer == nullptr) return -1;
+    if (LocalVar* local = findLocal(outer, name)) {
+      local->binding->captured = true;
+      return addCapture(scope, true, local->slot, name, local->flags);
+    }
+    int32_t outerIndex = resolveUpvalue(outer, name);
+    if (outerIndex < 0) return -1;
+    return addCapture(scope, false, static_cast<uint32_t>(outerIndex), name,
+                      outer->captureFlags[outerIndex]);
+  }
+
+  int32_t addCapture(FunctionScope* scope, bool fromLocal, uint32_t index, const std::string& name,
+                     VarFlags flags) {
+    std::vector<Capture>& captures = *scope->captures;
+    uint64_t key = (uint64_t{fromLocal} << 32) | index;
+    auto [entry, added] = scope->captureIndex.emplace(key, static_cast<uint32_t>(captures.size()));
+    if (added) {
+      captures.push_back(Capture{fromLocal, index, name});
+      scope->captureFlags.push_back(flags);
+    }
+    return static_cast<int32_t>(entry->second);
+  }
+
+  bool lookup(const std::string& name, Lookup& found) {
+    if (const LocalVar* local = findLocal(scope_, name)) {
+      found = {{Resolution::Kind::Local, local->slot}, local->flags};
+      return true;
+    }
+    int32_t upvalue = resolveUpvalue(scope_, name);
+    if (upvalue >= 0) {
+      found = {{Resolution::Kind::Upvalue, static_cast<uint32_t>(upvalue)},
+               scope_->captureFlags[upvalue]};
+      return true;
+    }
+    auto global = globals_.find(name);
+    if (global != globals_.end()) {
+      found = {{Resolution::Kind::Global, global->second.index}, global->second.flags};
+      return true;
+    }
+    int builtin = findBuiltin(name);
+    if (builtin >= 0) {
+      found = {{Resolution::Kind::Builtin, static_cast<uint32_t>(builtin)}, {true, true}};
+      return true;
+    }
+    return false;
+  }
+
+  void resolveRead(NameExpr& expr) {
+    Lookup found;
+    if (!lookup(expr.name, found)) {
+      error(expr.pos, "'" + expr.name + "' is not declared");
+      return;
+    }
+    expr.resolution = found.resolution;
+  }
+
+  void resolveAssignTarget(NameExpr& expr) {
+    Lookup found;
+    if (!lookup(expr.name, found)) {
+      error(expr.pos, "cannot assign to undeclared variable '" + expr.name +
+                          "' (declare it with let or var)");
+      return;
+    }
+    expr.resolution = found.resolution;
+    if (found.resolution.kind == Resolution::Kind::Builtin) {
+      error(expr.pos, "cannot assign to built-in function '" + expr.name + "'");
+    } else if (found.flags.isFunction) {
+      error(expr.pos, "cannot assign to function '" + expr.name + "'");
+    } else if (found.flags.isConst) {
+      error(expr.pos, "cannot assign to const '" + expr.name + "'");
+    }
+  }
+
+  // ------------------------------------------------------------- statements
+
+  void resolveBlock(Block& block) {
+    uint32_t saved = scope_->nextSlot;
+    beginScope();
+    for (StmtPtr& stmt : block.statements) resolveStmt(*stmt);
+    endScope(saved);
+  }
+
+  void resolveLoopBody(Block& body) {
+    ++scope_->loopDepth;
+    resolveBlock(body);
+    --scope_->loopDepth;
+  }
+
+  void resolveStmt(Stmt& stmt) {
+    DepthGuard guard(*this, stmt.pos);
+    if (guard.tooDeep()) return;
+    switch (stmt.kind) {
+      case StmtKind::Expr:
+        resolveExpr(*static_cast<ExprStmt&>(stmt).expr);
+        return;
+      case StmtKind::VarDecl: {
+        auto& decl = static_cast<VarDeclStmt&>(stmt);
+        if (decl.init) resolveExpr(*decl.init);
+        if (!atGlobalLevel()) {
+          declareLocal(decl.name, decl.pos, VarFlags{decl.varKind == VarKind::Const, false},
+                       decl.binding);
+        }
+        return;
+      }
+      case StmtKind::Assign: {
+        auto& assign = static_cast<AssignStmt&>(stmt);
+        Expr& target = *assign.target;
+        if (target.kind == ExprKind::Name) {
+          resolveAssignTarget(static_cast<NameExpr&>(target));
+        } else if (target.kind == ExprKind::Index) {
+          auto& index = static_cast<IndexExpr&>(target);
+          resolveExpr(*index.object);
+          resolveExpr(*index.index);
+        } else {
+          resolveExpr(*static_cast<FieldExpr&>(target).object);
+        }
+        resolveExpr(*assign.value);
+        return;
+      }
+      case StmtKind::If: {
+        auto& ifStmt = static_cast<IfStmt&>(stmt);
+        for (IfBranch& branch : ifStmt.branches) {
+          resolveExpr(*branch.condition);
+          resolveBlock(branch.body);
+        }
+        if (ifStmt.hasElse) resolveBlock(ifStmt.elseBody);
+        return;
+      }
+      case StmtKind::While: {
+        auto& loop = static_cast<WhileStmt&>(stmt);
+        resolveExpr(*loop.condition);
+        resolveLoopBody(loop.body);
+        return;
+      }
+      case StmtKind::ForRange: {
+        auto& loop = static_cast<ForRangeStmt&>(stmt);
+        resolveExpr(*loop.low);
+        resolveExpr(*loop.high);
+        uint32_t saved = scope_->nextSlot;
+        beginScope();
+        loop.endSlot = allocateSlot(loop.pos);
+        declareLocal(loop.name, loop.namePos, {}, loop.variable);
+        resolveLoopBody(loop.body);
+        endScope(saved);
+        return;
+      }
+      case StmtKind::ForEach: {
+        auto& loop = static_cast<ForEachStmt&>(stmt);
+        resolveExpr(*loop.iterable);
+        uint32_t saved = scope_->nextSlot;
+        beginScope();
+        loop.stateSlot = allocateSlot(loop.pos);
+        allocateSlot(loop.pos);
+        declareLocal(loop.name, loop.namePos, {}, loop.variable);
+        resolveLoopBody(loop.body);
+        endScope(saved);
+        return;
+      }
+      case StmtKind::Break:
+      case StmtKind::Continue:
+        if (scope_->loopDepth == 0) {
+          error(stmt.pos, std::string(stmt.kind == StmtKind::Break ? "'break'" : "'continue'") +
+                              " outside a loop");
+        }
+        return;
+      case StmtKind::Return: {
+        auto& ret = static_cast<ReturnStmt&>(stmt);
+        if (scope_->isMain) error(stmt.pos, "'return' outside a function");
+        if (ret.value) resolveExpr(*ret.value);
+        return;
+      }
+      case StmtKind::Throw:
+        resolveExpr(*static_cast<ThrowStmt&>(stmt).value);
+        return;
+      case StmtKind::Try: {
+        auto& tryStmt = static_cast<TryStmt&>(stmt);
+        tryStmt.bodySlotBase = scope_->nextSlot;
+        resolveBlock(tryStmt.body);
+        uint32_t saved = scope_->nextSlot;
+        beginScope();
+        if (tryStmt.hasCatchVariable) {
+          declareLocal(tryStmt.catchName, tryStmt.catchPos, {}, tryStmt.catchVariable);
+        }
+        for (StmtPtr& inner : tryStmt.handler.statements) resolveStmt(*inner);
+        endScope(saved);
+        return;
+      }
+      case StmtKind::Function: {
+        FunctionNode* fn = static_cast<FunctionStmt&>(stmt).function;
+        if (fn->topLevel) {
+          resolveFunction(*fn, nullptr);
+        } else {
+          declareLocal(fn->name, fn->pos, VarFlags{true, true}, fn->binding);
+          resolveFunction(*fn, scope_);
+        }
+        return;
+      }
+      case StmtKind::Block:
+        resolveBlock(static_cast<BlockStmt&>(stmt).block);
+        return;
+    }
+  }
+
+  void resolveFunction(FunctionNode& fn, FunctionScope* enclosing) {
+    FunctionScope scope;
+    scope.enclosing = enclosing;
+    scope.captures = &fn.captures;
+    scope.blockDepth = 1;
+    FunctionScope* saved = scope_;
+    scope_ = &scope;
+    for (Param& param : fn.params) declareLocal(param.name, param.pos, {}, param.binding);
+    if (fn.expressionBody) {
+      resolveExpr(*fn.expressionBody);
+    } else {
+      for (StmtPtr& stmt : fn.body.statements) resolveStmt(*stmt);
+    }
+    fn.numLocals = scope.maxSlots;
+    scope_ = saved;
+  }
+
+  // ------------------------------------------------------------ expressions
+
+  void resolveExprs(std::vector<ExprPtr>& list) {
+    for (ExprPtr& e : list) resolveExpr(*e);
+  }
+
+  void resolveExpr(Expr& expr) {
+    DepthGuard guard(*this, expr.pos);
+    if (guard.tooDeep()) return;
+    switch (expr.kind) {
+      case ExprKind::Int:
+        if (static_cast<IntExpr&>(expr).needsNegation) {
+          error(expr.pos, "integer literal 9223372036854775808 does not fit in 64 bits");
+        }
+        return;
+      case ExprKind::Float:
+      case ExprKind::String:
+      case ExprKind::Bool:
+      case ExprKind::None:
+        return;
+      case ExprKind::Name:
+        resolveRead(static_cast<NameExpr&>(expr));
+        return;
+      case ExprKind::Unary:
+        resolveExpr(*static_cast<UnaryExpr&>(expr).operand);
+        return;
+      case ExprKind::Binary: {
+        auto& binary = static_cast<BinaryExpr&>(expr);
+        resolveExpr(*binary.lhs);
+        resolveExpr(*binary.rhs);
+        return;
+      }
+      case ExprKind::Logical: {
+        auto& logical = static_cast<LogicalExpr&>(expr);
+        resolveExpr(*logical.lhs);
+        resolveExpr(*logical.rhs);
+        return;
+      }
+      case ExprKind::Range:
+        error(expr.pos, "a range 'a..b' can only be the iterable of a 'for' loop");
+        return;
+      case ExprKind::Call: {
+        auto& call = static_cast<CallExpr&>(expr);
+        resolveExpr(*call.callee);
+        resolveExprs(call.args);
+        return;
+      }
+      case ExprKind::MethodCall: {
+        auto& call = static_cast<MethodCallExpr&>(expr);
+        resolveExpr(*call.receiver);
+        resolveExprs(call.args);
+        return;
+      }
+      case ExprKind::Field:
+        resolveExpr(*static_cast<FieldExpr&>(expr).object);
+        return;
+      case ExprKind::Index: {
+        auto& index = static_cast<IndexExpr&>(expr);
+        resolveExpr(*index.object);
+        resolveExpr(*index.index);
+        return;
+      }
+      case ExprKind::Array:
+        resolveExprs(static_cast<ArrayExpr&>(expr).elements);
+        return;
+      case ExprKind::Map: {
+        auto& map = static_cast<MapExpr&>(expr);
+        resolveExprs(map.keys);
+        resolveExprs(map.values);
+        return;
+      }
+      case ExprKind::Record:
+        resolveRecord(static_cast<RecordExpr&>(expr));
+        return;
+      case ExprKind::Function:
+        resolveFunction(*static_cast<FunctionExpr&>(expr).function, scope_);
+        return;
+    }
+  }
+
+  void resolveRecord(RecordExpr& record) {
+    const TypeInfo& type = parsed_.types[record.type];
+    record.order.assign(type.fields.size(), -1);
+    for (std::size_t i = 0; i < record.names.size(); ++i) {
+      const std::string& name = record.names[i];
+      std::size_t field = 0;
+      while (field < type.fields.size() && type.fields[field] != name) ++field;
+      if (field == type.fields.size()) {
+        error(record.namePositions[i], "type '" + type.name + "' has no field '" + name + "'");
+      } else if (record.order[field] >= 0) {
+        error(record.namePositions[i], "field '" + name + "' is given twice");
+      } else {
+        record.order[field] = static_cast<int32_t>(i);
+      }
+    }
+    resolveExprs(record.values);
+  }
+
+  ParsedProgram& parsed_;
+  Program& out_;
+  DiagnosticSink& sink_;
+  FunctionScope* scope_ = nullptr;
+  std::unordered_map<std::string, GlobalInfo> globals_;
+  uint32_t depth_ = 0;
+  bool reportedDepth_ = false;
+};
+
+}  // namespace
+
+void resolveProgram(ParsedProgram& parsed, Program& out, DiagnosticSink& sink) {
+  Resolver(parsed, out, sink).run();
+}
+
+}  // namespace shapevm

@@ -1,0 +1,320 @@
+// Tests of disassemble(): golden output, and the round trip the CLI promises:
+// asm(disasm(p)) has the same content hash for every function, for every
+// example program, every opcode and every awkward constant or name.
+#include <bit>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "asm/assembler.h"
+
+using namespace shapevm;
+
+namespace {
+
+Program assembleOk(const std::string& text, const std::string& file = "test.sasm") {
+  Result<Program> result = assemble(text, file);
+  if (!result) FAIL(result.error().format());
+  return std::move(result.value());
+}
+
+// Disassembles `original`, assembles the text, and checks that everything the
+// hash covers, and the rest of the program, survived.
+void checkRoundTrip(const Program& original) {
+  std::string text = disassemble(original);
+  INFO(text);
+  Program copy = assembleOk(text, "copy.sasm");
+  REQUIRE(copy.functions.size() == original.functions.size());
+  for (std::size_t i = 0; i < original.functions.size(); ++i) {
+    const Function& a = original.functions[i];
+    const Function& b = copy.functions[i];
+    INFO("function " << a.name);
+    CHECK(b.name == a.name);
+    CHECK(b.hash == a.hash);
+    CHECK(b.code == a.code);
+    CHECK(b.constants == a.constants);
+    CHECK(b.captures == a.captures);
+    CHECK(b.lines == a.lines);
+    CHECK(b.maxStack == a.maxStack);
+    CHECK(b.numLocals == a.numLocals);
+  }
+  CHECK(copy.types == original.types);
+  CHECK(copy.globals == original.globals);
+  CHECK(copy.entry == original.entry);
+  CHECK(copy.sourceFile == original.sourceFile);
+  CHECK(disassemble(copy) == text);
+}
+
+std::string readFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+TEST_CASE("golden disassembly", "[disasm]") {
+  Program p = assembleOk(R"(.source "g.shape"
+.type Point x y
+.global count
+.global twice = "outer.<lambda1>"
+.entry "<main>"
+.function "<main>" locals=1
+.line 1
+  const "hi there"
+  get_field x
+  int -3
+  add
+loop:
+.line 2
+  dup
+  jump_if_false loop
+  call_method push 0
+  return
+.end
+.function "outer.<lambda1>" arity=1 stack=9
+.capture local 0 "my var"
+  const 2.0
+  return
+.end
+)");
+  std::string text = disassemble(p);
+  // The hash comments differ with the hash function; drop them for the comparison.
+  std::string stripped;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    auto hash = line.find("  ; hash ");
+    if (hash != std::string::npos) {
+      CHECK(line.size() == hash + 9 + 32);
+      line.resize(hash);
+    }
+    stripped += line + "\n";
+  }
+  CHECK(stripped == R"(; shapevm assembly: `shapevm asm` reads this back (docs/assembly.md)
+.source "g.shape"
+.type Point x y
+.global count
+.global twice = outer.<lambda1>
+.entry <main>
+
+.function <main> arity=0 locals=1
+.line 1
+    const "hi there"
+    get_field x
+    int -3
+    add
+L4:
+.line 2
+    dup
+    jump_if_false L4
+    call_method push 0
+    return
+.end
+
+.function outer.<lambda1> arity=1 locals=1 stack=9
+.capture local 0 "my var"
+    const 2.0
+    return
+.end
+)");
+  checkRoundTrip(p);
+}
+
+TEST_CASE("the examples survive asm(disasm(p)) with the same hashes", "[disasm][examples]") {
+  std::filesystem::path dir = std::filesystem::path(SHAPEVM_SOURCE_DIR) / "examples";
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".sasm") continue;
+    INFO(entry.path().string());
+    Program p = assembleOk(readFile(entry.path()), entry.path().string());
+    checkRoundTrip(p);
+    ++count;
+  }
+  CHECK(count >= 5);
+}
+
+TEST_CASE("awkward constants and pools round-trip exactly", "[disasm]") {
+  // Unused, duplicate and out-of-order pool entries need an explicit pool.
+  Program p = assembleOk(R"(
+.function main
+.const "unused"
+.const 5
+.const 5
+.const nan:0x7ff0000000000001
+.const -0.0
+.const 0.0
+  const #2
+  const 5
+  const 5e-324
+  const 1.7976931348623157e308
+  const -inf
+  const nan
+  const -nan
+  const 0.1
+  const 123456789012345680.0
+  const -9223372036854775808
+  const "quote\" backslash\\ tab\t nl\n nul\0 high\xff"
+  const ""
+  const "inf"
+  get_field "12"
+  get_field "with space"
+  call_method "#3" 0
+  array 13
+  return
+.end
+)");
+  checkRoundTrip(p);
+  std::string text = disassemble(p);
+  CHECK(text.find(".const \"unused\"") != std::string::npos);
+  CHECK(text.find("const #2") != std::string::npos);
+}
+
+TEST_CASE("an implicit pool is not printed", "[disasm]") {
+  Program p = assembleOk(".function main\n  const 1\n  const \"a\"\n  pop\n  return\n.end\n");
+  CHECK(disassemble(p).find(".const") == std::string::npos);
+  checkRoundTrip(p);
+}
+
+TEST_CASE("names that need quotes round-trip", "[disasm]") {
+  Program p = assembleOk(R"(
+.type "a type" "field one" "=" ";"
+.global "g:1"
+.global "" = "f n"
+.entry "f n"
+.function "f n"
+.capture local 0 "semi;colon"
+  get_global "g:1"
+  get_global ""
+  none
+  record "a type"
+  return
+.end
+.function "x\"y"
+  closure "f n"
+  return
+.end
+)");
+  checkRoundTrip(p);
+}
+
+TEST_CASE("every opcode survives the round trip", "[disasm][opcodes]") {
+  Program p = assembleOk(R"(
+.type P a b
+.global g = f
+.function f
+  none
+  return
+.end
+.function main locals=3
+  none
+  set_local 0
+  closure t
+  pop
+  const 1
+  int 2
+  none
+  true
+  false
+  pop
+  dup
+  dup2
+  pop
+  pop
+  pop
+  pop
+  get_local 0
+  set_local 1
+  get_global g
+  set_global g
+  builtin print
+  pop
+  none
+  none
+  add
+  none
+  sub
+  none
+  mul
+  none
+  div
+  none
+  mod
+  neg
+  not
+  none
+  eq
+  none
+  ne
+  none
+  lt
+  none
+  le
+  none
+  gt
+  none
+  ge
+  jump_if_true next
+next:
+  none
+  jump_if_false next2
+next2:
+  none
+  and k1
+  none
+k1:
+  or k2
+  none
+k2:
+  pop
+  none
+  call 1
+  none
+  call_method push 1
+  array 1
+  none
+  none
+  map 1
+  none
+  record P
+  none
+  get_index
+  none
+  none
+  set_index
+  none
+  get_field a
+  none
+  set_field a
+  map 0
+  set_local 1
+  int 0
+  set_local 2
+loop:
+  for_iter 1 done
+  pop
+  jump loop
+done:
+  try catch
+  end_try
+  none
+catch:
+  close 0
+  throw
+.end
+.function t locals=1
+.capture local 0 v
+  get_upval 0
+  set_upval 0
+  halt
+.end
+)");
+  std::string text = disassemble(p);
+  for (uint32_t i = 0; i < kOpCount; ++i) {
+    INFO(kOpInfo[i].mnemonic);
+    CHECK(text.find(std::string("    ") + kOpInfo[i].mnemonic) != std::string::npos);
+  }
+  checkRoundTrip(p);
+}

@@ -1,0 +1,349 @@
+// Golden code-generation tests: the conventions the VM relies on (entry
+// function, load-time function globals, closure captures and `close`, loops,
+// try, compound assignment, literals, line table, maxStack).
+#include <catch2/catch.hpp>
+
+#include "bytecode/verifier.h"
+#include "compiler/compiler.h"
+
+namespace shapevm {
+namespace {
+
+Program compileOk(std::string_view source) {
+  CompileResult result = compileSource(source, "t.shape");
+  for (const Diagnostic& d : result.errors) UNSCOPED_INFO(d.format());
+  REQUIRE(result.program);
+  return std::move(*result.program);
+}
+
+const Function& functionNamed(const Program& p, std::string_view name) {
+  int index = p.findFunction(name);
+  INFO(name);
+  REQUIRE(index >= 0);
+  return p.functions[index];
+}
+
+// The function's code as "mnemonic A [B]" lines (signed A for `int`).
+std::vector<std::string> listing(const Function& f) {
+  std::vector<std::string> out;
+  for (std::size_t pc = 0; pc < f.code.size();) {
+    Op op = instrOp(f.code[pc]);
+    const OpInfo& info = opInfo(op);
+    std::string line = info.mnemonic;
+    if (info.operand == Operand::Int) {
+      line += " " + std::to_string(instrSignedA(f.code[pc]));
+    } else if (info.operand != Operand::None) {
+      line += " " + std::to_string(instrA(f.code[pc]));
+    }
+    if (instrWords(op) == 2) line += " " + std::to_string(f.code[pc + 1]);
+    out.push_back(line);
+    pc += instrWords(op);
+  }
+  return out;
+}
+
+using Lines = std::vector<std::string>;
+
+TEST_CASE("codegen: the entry function", "[codegen]") {
+  Program p = compileOk("");
+  REQUIRE(p.functions.size() == 1);
+  CHECK(p.entry == 0);
+  const Function& main = p.functions[0];
+  CHECK(main.name == "<main>");
+  CHECK(main.arity == 0);
+  CHECK(listing(main) == Lines{"none", "return"});
+  CHECK(main.maxStack == 1);
+}
+
+TEST_CASE("codegen: top-level functions are load-time globals", "[codegen]") {
+  Program p = compileOk(
+      "let g = 1\n"
+      "function f(a, b) { return a + b }\n"
+      "print(f(g, 2))\n");
+  REQUIRE(p.globals.size() == 2);
+  CHECK(p.globals[0] == GlobalDecl{"g", -1});
+  CHECK(p.globals[1].name == "f");
+  REQUIRE(p.globals[1].function >= 0);
+  CHECK(p.functions[p.globals[1].function].name == "f");
+  CHECK(listing(p.functions[0]) == Lines{"int 1", "set_global 0", "builtin 0", "get_global 1",
+                                         "get_global 0", "int 2", "call 2", "call 1", "pop", "none",
+                                         "return"});
+  const Function& f = functionNamed(p, "f");
+  CHECK(f.arity == 2);
+  CHECK(f.numLocals == 2);
+  CHECK(listing(f) == Lines{"get_local 0", "get_local 1", "add", "return"});
+}
+
+TEST_CASE("codegen: function names are unique and deterministic", "[codegen]") {
+  Program p = compileOk(
+      "let top = |x| x\n"
+      "function outer() {\n"
+      "  let a = || 1\n"
+      "  function inner() { return |y| y }\n"
+      "  if true { function dup() {} }\n"
+      "  if true { function dup() {} }\n"
+      "  let b = fn(z) { return z }\n"
+      "}\n");
+  std::vector<std::string> names;
+  for (const Function& f : p.functions) names.push_back(f.name);
+  CHECK(names == std::vector<std::string>{"<main>", "<main>.<lambda1>", "outer", "outer.<lambda1>",
+                                          "outer.inner", "outer.inner.<lambda1>", "outer.dup",
+                                          "outer.dup#2", "outer.<lambda2>"});
+}
+
+TEST_CASE("codegen: closures capture locals and upvalues by name", "[codegen]") {
+  Program p = compileOk(
+      "function counter() {\n"
+      "  var n = 0\n"
+      "  var step = 1\n"
+      "  return || {\n"
+      "    return || { n += step; return n }\n"
+      "  }\n"
+      "}\n");
+  const Function& outer = functionNamed(p, "counter.<lambda1>");
+  REQUIRE(outer.captures.size() == 2);
+  CHECK(outer.captures[0] == Capture{true, 0, "n"});
+  CHECK(outer.captures[1] == Capture{true, 1, "step"});
+  const Function& inner = functionNamed(p, "counter.<lambda1>.<lambda1>");
+  REQUIRE(inner.captures.size() == 2);
+  CHECK(inner.captures[0] == Capture{false, 0, "n"});
+  CHECK(inner.captures[1] == Capture{false, 1, "step"});
+  CHECK(listing(inner) ==
+        Lines{"get_upval 0", "get_upval 1", "add", "set_upval 0", "get_upval 0", "return"});
+  CHECK(listing(functionNamed(p, "counter")) ==
+        Lines{"int 0", "set_local 0", "int 1", "set_local 1", "closure 2", "return"});
+}
+
+TEST_CASE("codegen: a function without captures still uses closure", "[codegen]") {
+  Program p = compileOk("let f = |x| x * 2\n");
+  CHECK(listing(p.functions[0]) == Lines{"closure 1", "set_global 0", "none", "return"});
+  CHECK(p.functions[1].captures.empty());
+}
+
+TEST_CASE("codegen: top-level lambdas read globals directly", "[codegen]") {
+  Program p = compileOk("var total = 0\nlet add = |x| { total += x }\n");
+  CHECK(p.functions[1].captures.empty());
+  CHECK(listing(p.functions[1]) ==
+        Lines{"get_global 0", "get_local 0", "add", "set_global 0", "none", "return"});
+}
+
+TEST_CASE("codegen: captured loop variables get a fresh cell per iteration", "[codegen]") {
+  Program p = compileOk(
+      "function f() {\n"
+      "  let fs = []\n"
+      "  for i in 0..3 {\n"
+      "    let j = i\n"
+      "    fs.push(|| i + j)\n"
+      "  }\n"
+      "  return fs\n"
+      "}\n");
+  const Function& f = functionNamed(p, "f");
+  // fs=0, end=1, i=2, j=3
+  CHECK(listing(f) ==
+        Lines{"array 0",     "set_local 0", "int 0",       "set_local 2", "int 3",
+              "set_local 1", "get_local 2", "get_local 1", "lt",          "jump_if_false 24",
+              "get_local 2", "set_local 3", "get_local 0", "closure 2",   "call_method 1 0",
+              "pop",         "close 3",     "close 2",     "get_local 2", "int 1",
+              "add",         "set_local 2", "jump 6",      "close 2",     "get_local 0",
+              "return"});
+}
+
+TEST_CASE("codegen: for-in uses for_iter over two hidden slots", "[codegen]") {
+  Program p = compileOk("function f(a) {\n  for x in a { print(x) }\n}\n");
+  CHECK(listing(functionNamed(p, "f")) ==
+        Lines{"get_local 0", "set_local 1", "int 0", "set_local 2", "for_iter 1 12", "set_local 3",
+              "builtin 0", "get_local 3", "call 1", "pop", "jump 4", "none", "return"});
+}
+
+TEST_CASE("codegen: break and continue leave try blocks and close cells", "[codegen]") {
+  Program p = compileOk(
+      "function f(a) {\n"
+      "  while true {\n"
+      "    let v = a\n"
+      "    let g = || v\n"
+      "    try {\n"
+      "      if a { break }\n"
+      "      continue\n"
+      "    } catch e { }\n"
+      "  }\n"
+      "}\n");
+  Lines code = listing(functionNamed(p, "f"));
+  CHECK(code == Lines{"get_local 0",       // 0  let v = a
+                      "set_local 1",       // 1
+                      "closure 2",         // 2  let g = || v
+                      "set_local 2",       // 3
+                      "try 13",            // 4
+                      "get_local 0",       // 5  if a
+                      "jump_if_false 10",  // 6
+                      "close 1",           // 7  break: close v's cell,
+                      "end_try",           // 8  leave the try,
+                      "jump 16",           // 9  and exit the loop
+                      "close 1",           // 10 continue: the same, then
+                      "end_try",           // 11
+                      "jump 0",            // 12 back to the loop head
+                      "set_local 3",       // 13 catch e
+                      "close 1",           // 14 end of the loop body
+                      "jump 0",            // 15
+                      "none", "return"});
+}
+
+TEST_CASE("codegen: try and catch", "[codegen]") {
+  Program p = compileOk(
+      "function f() {\n"
+      "  try { g() } catch e { print(e) }\n"
+      "  try { g() } catch { }\n"
+      "}\n"
+      "function g() { throw \"x\" }\n");
+  CHECK(listing(functionNamed(p, "f")) ==
+        Lines{"try 6",   "get_global 1", "call 0",       "pop",         "end_try",
+              "jump 11", "set_local 0",  "builtin 0",    "get_local 0", "call 1",
+              "pop",     "try 17",       "get_global 1", "call 0",      "pop",
+              "end_try", "jump 18",      "pop",          "none",        "return"});
+  CHECK(listing(functionNamed(p, "g")) == Lines{"const 0", "throw"});
+}
+
+TEST_CASE("codegen: captured locals of a try body are closed when it raises", "[codegen]") {
+  Program p = compileOk(
+      "function f() {\n"
+      "  let k = 1\n"
+      "  try { let c = 2\n let h = || c\n h() } catch e { }\n"
+      "}\n");
+  Lines code = listing(functionNamed(p, "f"));
+  CHECK(code == Lines{"int 1", "set_local 0", "try 13", "int 2", "set_local 1", "closure 2",
+                      "set_local 2", "get_local 2", "call 0", "pop", "close 1", "end_try",
+                      "jump 15",
+                      "close 1",  // 13: the handler closes c's cell before reusing its slot
+                      "set_local 1", "none", "return"});
+}
+
+TEST_CASE("codegen: compound assignment forms", "[codegen]") {
+  Program p = compileOk(
+      "function f(a, o) {\n"
+      "  var x = 1\n"
+      "  x += 2\n"
+      "  a[0] -= 3\n"
+      "  o.n *= 4\n"
+      "  o.m = 5\n"
+      "  a[1] = 6\n"
+      "}\n");
+  CHECK(listing(functionNamed(p, "f")) ==
+        Lines{"int 1",       "set_local 2", "get_local 2", "int 2",       "add",
+              "set_local 2", "get_local 0", "int 0",       "dup2",        "get_index",
+              "int 3",       "sub",         "set_index",   "get_local 1", "dup",
+              "get_field 0", "int 4",       "mul",         "set_field 0", "get_local 1",
+              "int 5",       "set_field 1", "get_local 0", "int 1",       "int 6",
+              "set_index",   "none",        "return"});
+  const Function& f = functionNamed(p, "f");
+  REQUIRE(f.constants.size() == 2);
+  CHECK(f.constants[0] == Constant::ofString("n"));
+  CHECK(f.constants[1] == Constant::ofString("m"));
+}
+
+TEST_CASE("codegen: literals, immediates and constant pool", "[codegen]") {
+  Program p = compileOk(
+      "print(8388607, -8388608, 8388608, -8388609, 1.5, \"s\", 1.5, \"s\", 8388608)\n"
+      "print(-9223372036854775808, 0xFFFFFFFFFFFFFFFF, -0.0, 0.0, true, false, none)\n");
+  const Function& main = p.functions[0];
+  CHECK(listing(main) == Lines{"builtin 0", "int 8388607", "int -8388608", "const 0", "const 1",
+                               "const 2",   "const 3",     "const 2",      "const 3", "const 0",
+                               "call 9",    "pop",         "builtin 0",    "const 4", "int -1",
+                               "const 5",   "const 6",     "true",         "false",   "none",
+                               "call 7",    "pop",         "none",         "return"});
+  REQUIRE(main.constants.size() == 7);
+  CHECK(main.constants[0] == Constant::ofInt(8388608));
+  CHECK(main.constants[1] == Constant::ofInt(-8388609));
+  CHECK(main.constants[2] == Constant::ofFloat(1.5));
+  CHECK(main.constants[3] == Constant::ofString("s"));
+  CHECK(main.constants[4] == Constant::ofInt(INT64_MIN));
+  CHECK(main.constants[5] == Constant::ofFloat(-0.0));
+  CHECK(main.constants[6] == Constant::ofFloat(0.0));
+}
+
+TEST_CASE("codegen: records are built in the type's field order", "[codegen]") {
+  Program p = compileOk(
+      "let q = P { y: 2, x: 1 }\n"
+      "type P { x: number, y, z }\n");
+  REQUIRE(p.types.size() == 1);
+  CHECK(p.types[0] == TypeDecl{"P", {"x", "y", "z"}});
+  CHECK(listing(p.functions[0]) ==
+        Lines{"int 1", "int 2", "none", "record 0", "set_global 0", "none", "return"});
+}
+
+TEST_CASE("codegen: maps, arrays, methods, fields", "[codegen]") {
+  Program p = compileOk("let m = {a: 1, \"b c\": 2, 3: 4, -1.5: true}\nm.set(\"k\", [1, 2]).k\n");
+  CHECK(listing(p.functions[0]) ==
+        Lines{"const 0",         "int 1",       "const 1", "int 2", "int 3",
+              "int 4",           "const 2",     "true",    "map 4", "set_global 0",
+              "get_global 0",    "const 3",     "int 1",   "int 2", "array 2",
+              "call_method 2 4", "get_field 3", "pop",     "none",  "return"});
+}
+
+TEST_CASE("codegen: short-circuit operators and not", "[codegen]") {
+  Program p = compileOk("function f(a, b, c) { return a and b or not c }\n");
+  CHECK(listing(functionNamed(p, "f")) ==
+        Lines{"get_local 0", "and 3", "get_local 1", "or 6", "get_local 2", "not", "return"});
+}
+
+TEST_CASE("codegen: comparisons and arithmetic", "[codegen]") {
+  Program p = compileOk(
+      "function f(a, b) { return [a == b, a != b, a < b, a <= b, a > b, a >= b, "
+      "a + b * b - a / b % a, -a] }\n");
+  CHECK(listing(functionNamed(p, "f")) ==
+        Lines{"get_local 0", "get_local 1", "eq",          "get_local 0", "get_local 1",
+              "ne",          "get_local 0", "get_local 1", "lt",          "get_local 0",
+              "get_local 1", "le",          "get_local 0", "get_local 1", "gt",
+              "get_local 0", "get_local 1", "ge",          "get_local 0", "get_local 1",
+              "get_local 1", "mul",         "add",         "get_local 0", "get_local 1",
+              "div",         "get_local 0", "mod",         "sub",         "get_local 0",
+              "neg",         "array 8",     "return"});
+}
+
+TEST_CASE("codegen: block slots are reused", "[codegen]") {
+  Program p = compileOk(
+      "function f() {\n"
+      "  if true { let a = 1; let b = 2 }\n"
+      "  if true { let c = 3 }\n"
+      "  let d = 4\n"
+      "}\n");
+  CHECK(functionNamed(p, "f").numLocals == 2);
+}
+
+TEST_CASE("codegen: builtins can be shadowed", "[codegen]") {
+  Program p = compileOk(
+      "function len(x) { return 0 }\n"
+      "function f(print) { return print(len(1)) }\n");
+  CHECK(listing(functionNamed(p, "f")) ==
+        Lines{"get_local 0", "get_global 0", "int 1", "call 1", "call 1", "return"});
+}
+
+TEST_CASE("codegen: no unreachable code", "[codegen]") {
+  Program p = compileOk("function f(a) {\n  if a { return 1 } else { return 2 }\n  print(3)\n}\n");
+  CHECK(listing(functionNamed(p, "f")) ==
+        Lines{"get_local 0", "jump_if_false 4", "int 1", "return", "int 2", "return"});
+}
+
+TEST_CASE("codegen: line table follows the source", "[codegen]") {
+  Program p = compileOk("let a = 1\n\nlet b = [\n  a,\n  a[0]\n]\n");
+  const Function& main = p.functions[0];
+  CHECK(main.lines == std::vector<LineEntry>{{0, 1}, {2, 4}, {3, 5}, {6, 3}, {8, 7}});
+}
+
+TEST_CASE("codegen: maxStack matches the verifier's analysis", "[codegen]") {
+  Program p = compileOk(
+      "type P { x, y }\n"
+      "function f(a, b) {\n"
+      "  let m = {a: [1, 2, [3, 4, P { x: a, y: b and a or f(1, 2, 3) }]], b: 2}\n"
+      "  for k in m { a[k] += m[k][0] }\n"
+      "  try { throw m } catch e { return e.x }\n"
+      "}\n"
+      "print(f(1, 2), len(\"x\"), {x: 1}.x)\n");
+  for (const Function& f : p.functions) {
+    INFO(f.name);
+    Result<uint32_t> computed = computeMaxStack(p, f, "t.shape");
+    REQUIRE(computed.ok());
+    CHECK(f.maxStack == computed.value());
+  }
+}
+
+}  // namespace
+}  // namespace shapevm
