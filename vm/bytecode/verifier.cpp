@@ -1,0 +1,414 @@
+// The verifier (see verifier.h and docs/bytecode.md, "What the verifier
+// guarantees"). The interpreter indexes tables, locals, upvalues and the stack
+// by operands without checking them (interpreter.cpp rule 5), so everything it
+// relies on is proven here:
+//  1. Every word that starts an instruction holds a known opcode, a two-word
+//     instruction is not cut off by the end of the code, and an operand that
+//     an instruction does not use is 0 (so the encoding is canonical).
+//  2. Every operand is in range for its kind: constants (and the name constant
+//     of get_field/set_field/call_method is a string), locals (for_iter uses
+//     slots A and A+1), upvalues, globals, functions, record types, built-ins.
+//  3. Every jump, handler and for_iter exit lands on an instruction start
+//     inside the function, and no path runs off the end of the code.
+//  4. Stack depth (above the locals) is the same on every path into an
+//     instruction, never goes below what an instruction pops, and never above
+//     maxStack. A try handler starts one deeper than its try (the raised
+//     value); a for_iter exit starts at the for_iter's depth.
+//  5. A closure instruction creates a function whose captures exist in the
+//     creating frame (local slots, or the creator's own upvalues). The entry
+//     function runs without a closure, so it has arity 0 and no upvalues to
+//     use (its declared captures, if any, are never bound).
+//  6. Header: names of functions, globals and types (and a type's fields) are
+//     unique, global bindings name functions, line tables are sorted and in
+//     range, and every frame fits the VM stack.
+// The analysis is a worklist over instruction starts (no recursion); every
+// allocation is proportional to the in-memory code, never to a claimed size.
+#include "bytecode/verifier.h"
+
+#include <fmt/format.h>
+
+#include <string_view>
+#include <unordered_set>
+
+#include "bytecode/builtin_names.h"
+#include "core/config.h"
+
+namespace shapevm {
+
+namespace {
+
+// One frame (locals plus operand stack) must fit in the VM stack with room for
+// the callee slot below it and the interpreter's slack above it.
+constexpr uint64_t kMaxFrameSlots = kMaxStackSlots - 16;
+constexpr int64_t kUnknownDepth = -1;
+
+// What a function's captures need from the frame that creates it as a closure.
+struct CaptureNeeds {
+  uint64_t locals = 0;    // the creator must have more locals than the largest captured slot
+  uint64_t upvalues = 0;  // the creator must have more upvalues than the largest captured one
+};
+
+CaptureNeeds captureNeedsOf(const Function& function) {
+  CaptureNeeds needs;
+  for (const Capture& capture : function.captures) {
+    uint64_t& need = capture.fromLocal ? needs.locals : needs.upvalues;
+    need = std::max<uint64_t>(need, uint64_t{capture.index} + 1);
+  }
+  return needs;
+}
+
+class FunctionChecker {
+ public:
+  // `stackLimit` is the depth that must not be exceeded (maxStack when
+  // verifying); `captureNeeds`, when given, holds captureNeedsOf() of every
+  // function so closure instructions can be checked.
+  FunctionChecker(const Program& program, const Function& function, const std::string& fileName,
+                  uint64_t stackLimit, const std::vector<CaptureNeeds>* captureNeeds)
+      : program_(program),
+        function_(function),
+        code_(function.code),
+        fileName_(fileName),
+        stackLimit_(stackLimit),
+        captureNeeds_(captureNeeds),
+        upvalueCount_(isEntry(program, function) ? 0 : function.captures.size()) {}
+
+  // The deepest stack any path reaches, or the first problem.
+  Result<uint32_t> run() {
+    if (auto problem = decode()) return *problem;
+    for (std::size_t offset = 0; offset < code_.size();
+         offset += instrWords(instrOp(code_[offset]))) {
+      if (auto problem = checkOperands(static_cast<uint32_t>(offset))) return *problem;
+    }
+    return flow();
+  }
+
+ private:
+  Diagnostic fail(int64_t offset, std::string message) const {
+    Diagnostic d = Diagnostic::inFile(fileName_, std::move(message));
+    d.function = function_.name;
+    d.offset = offset;
+    return d;
+  }
+
+  static bool isEntry(const Program& program, const Function& function) {
+    return program.entry < program.functions.size() &&
+           &program.functions[program.entry] == &function;
+  }
+
+  const char* mnemonic(uint32_t offset) const { return opInfo(instrOp(code_[offset])).mnemonic; }
+
+  // Rule 1: marks instruction starts.
+  std::optional<Diagnostic> decode() {
+    if (code_.empty()) return fail(0, "the function has no code (it would run off the end)");
+    isStart_.assign(code_.size(), 0);
+    for (std::size_t offset = 0; offset < code_.size();) {
+      Instr word = code_[offset];
+      if ((word & 0xff) >= kOpCount) {
+        return fail(static_cast<int64_t>(offset), fmt::format("invalid opcode {}", word & 0xff));
+      }
+      Op op = instrOp(word);
+      if (opInfo(op).operand == Operand::None && instrA(word) != 0) {
+        return fail(static_cast<int64_t>(offset), fmt::format("'{}' takes no operand but has {}",
+                                                              opInfo(op).mnemonic, instrA(word)));
+      }
+      if (offset + instrWords(op) > code_.size()) {
+        return fail(static_cast<int64_t>(offset),
+                    fmt::format("'{}' is cut off by the end of the code", opInfo(op).mnemonic));
+      }
+      isStart_[offset] = 1;
+      offset += instrWords(op);
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Diagnostic> checkTarget(uint32_t offset, uint32_t target, const char* what) const {
+    if (target >= code_.size()) {
+      return fail(offset, fmt::format("'{}' {} {} is outside the function (code has {} words)",
+                                      mnemonic(offset), what, target, code_.size()));
+    }
+    if (!isStart_[target]) {
+      return fail(offset, fmt::format("'{}' {} {} is inside an instruction", mnemonic(offset), what,
+                                      target));
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Diagnostic> checkIndex(uint32_t offset, uint64_t index, std::size_t size,
+                                       const char* what) const {
+    if (index < size) return std::nullopt;
+    return fail(offset, fmt::format("'{}' refers to {} {}, but there are {}", mnemonic(offset),
+                                    what, index, size));
+  }
+
+  std::optional<Diagnostic> checkNameConstant(uint32_t offset, uint32_t index) const {
+    if (auto problem = checkIndex(offset, index, function_.constants.size(), "constant")) {
+      return problem;
+    }
+    if (function_.constants[index].kind != ConstantKind::String) {
+      return fail(offset, fmt::format("'{}' needs a string constant as its name, but constant {} "
+                                      "is not a string",
+                                      mnemonic(offset), index));
+    }
+    return std::nullopt;
+  }
+
+  // Rules 2, 3 (targets) and 5 for the instruction at `offset`.
+  std::optional<Diagnostic> checkOperands(uint32_t offset) const {
+    Instr word = code_[offset];
+    Op op = instrOp(word);
+    uint32_t a = instrA(word);
+    switch (opInfo(op).operand) {
+      case Operand::None:
+      case Operand::Int:
+      case Operand::Count:  // bounded by the stack analysis (it pops what it counts)
+        return std::nullopt;
+      case Operand::Const:
+        if (op == Op::GetField || op == Op::SetField) return checkNameConstant(offset, a);
+        return checkIndex(offset, a, function_.constants.size(), "constant");
+      case Operand::Local:
+        return checkIndex(offset, a, function_.numLocals, "local");
+      case Operand::Upval:
+        return checkIndex(offset, a, upvalueCount_, "upvalue");
+      case Operand::Global:
+        return checkIndex(offset, a, program_.globals.size(), "global");
+      case Operand::Type:
+        return checkIndex(offset, a, program_.types.size(), "record type");
+      case Operand::Builtin:
+        return checkIndex(offset, a, kBuiltinCount, "built-in");
+      case Operand::Func:
+        if (auto problem = checkIndex(offset, a, program_.functions.size(), "function")) {
+          return problem;
+        }
+        return checkClosureCaptures(offset, a);
+      case Operand::Jump:
+        return checkTarget(offset, a, op == Op::TryBegin ? "handler" : "target");
+      case Operand::Method:
+        return checkNameConstant(offset, code_[offset + 1]);
+      case Operand::Iter:
+        // The iteration state is two slots: the collection and the position.
+        if (auto problem = checkIndex(offset, uint64_t{a} + 1, function_.numLocals, "local")) {
+          return problem;
+        }
+        return checkTarget(offset, code_[offset + 1], "exit");
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Diagnostic> checkClosureCaptures(uint32_t offset, uint32_t created) const {
+    if (captureNeeds_ == nullptr) return std::nullopt;
+    const CaptureNeeds& needs = (*captureNeeds_)[created];
+    const std::string& name = program_.functions[created].name;
+    if (needs.locals > function_.numLocals) {
+      return fail(offset, fmt::format("closure '{}' captures local {}, but this function has {} "
+                                      "locals",
+                                      name, needs.locals - 1, function_.numLocals));
+    }
+    if (needs.upvalues > upvalueCount_) {
+      return fail(offset, fmt::format("closure '{}' captures upvalue {}, but this function has {} "
+                                      "upvalues",
+                                      name, needs.upvalues - 1, upvalueCount_));
+    }
+    return std::nullopt;
+  }
+
+  uint64_t popsOf(Op op, uint32_t a) const {
+    switch (opInfo(op).pops) {
+      case kPopsArgs:
+        return uint64_t{a} + 1;
+      case kPopsCount:
+        return a;
+      case kPopsPairs:
+        return uint64_t{a} * 2;
+      case kPopsFields:
+        return program_.types[a].fields.size();  // index proven by checkOperands
+      default:
+        return static_cast<uint64_t>(opInfo(op).pops);
+    }
+  }
+
+  // Records that control reaches `target` with `depth`, from `from`.
+  std::optional<Diagnostic> reach(uint32_t from, uint64_t target, int64_t depth) {
+    if (target >= code_.size()) {
+      return fail(from, fmt::format("'{}' runs off the end of the function", mnemonic(from)));
+    }
+    if (static_cast<uint64_t>(depth) > stackLimit_) {
+      return fail(
+          static_cast<int64_t>(target),
+          fmt::format("stack depth {} exceeds the function's maximum of {}", depth, stackLimit_));
+    }
+    int64_t& known = depthAt_[target];
+    if (known == kUnknownDepth) {
+      known = depth;
+      maxDepth_ = std::max(maxDepth_, depth);
+      worklist_.push_back(static_cast<uint32_t>(target));
+    } else if (known != depth) {
+      return fail(
+          static_cast<int64_t>(target),
+          fmt::format("stack depth is {} on one path here but {} on the path from offset {}", known,
+                      depth, from));
+    }
+    return std::nullopt;
+  }
+
+  // Rule 4 (and the "off the end" half of rule 3) over reachable code.
+  Result<uint32_t> flow() {
+    depthAt_.assign(code_.size(), kUnknownDepth);
+    if (auto problem = reach(0, 0, 0)) return *problem;
+    while (!worklist_.empty()) {
+      uint32_t offset = worklist_.back();
+      worklist_.pop_back();
+      Instr word = code_[offset];
+      Op op = instrOp(word);
+      const OpInfo& info = opInfo(op);
+      uint32_t a = instrA(word);
+      int64_t depth = depthAt_[offset];
+      uint64_t pops = popsOf(op, a);
+      if (pops > static_cast<uint64_t>(depth)) {
+        return fail(offset, fmt::format("stack underflow: '{}' pops {} but the stack holds {}",
+                                        info.mnemonic, pops, depth));
+      }
+      int64_t popped = depth - static_cast<int64_t>(pops);
+      int64_t after = popped + info.pushes;
+      if (op == Op::TryBegin) {
+        // The handler runs with the stack as it was at the try, plus the raised value.
+        if (auto problem = reach(offset, a, depth + 1)) return *problem;
+      } else if (info.operand == Operand::Jump) {
+        if (auto problem = reach(offset, a, (info.flags & kKeepOnBranch) ? depth : after)) {
+          return *problem;
+        }
+      } else if (info.operand == Operand::Iter) {
+        int64_t exitDepth = (info.flags & kPushOnFallthrough) ? popped : after;
+        if (auto problem = reach(offset, code_[offset + 1], exitDepth)) return *problem;
+      }
+      if (!(info.flags & kNoFallthrough)) {
+        if (auto problem = reach(offset, uint64_t{offset} + instrWords(op), after)) {
+          return *problem;
+        }
+      }
+    }
+    return static_cast<uint32_t>(maxDepth_);
+  }
+
+  const Program& program_;
+  const Function& function_;
+  const std::vector<Instr>& code_;
+  const std::string& fileName_;
+  uint64_t stackLimit_;
+  const std::vector<CaptureNeeds>* captureNeeds_;
+  std::size_t upvalueCount_;  // the entry function runs without a closure: none
+  std::vector<uint8_t> isStart_;
+  std::vector<int64_t> depthAt_;
+  std::vector<uint32_t> worklist_;
+  int64_t maxDepth_ = 0;
+};
+
+Diagnostic headerError(const std::string& fileName, std::string message) {
+  return Diagnostic::inFile(fileName, std::move(message));
+}
+
+Diagnostic functionError(const std::string& fileName, const Function& function,
+                         std::string message) {
+  Diagnostic d = Diagnostic::inFile(fileName, std::move(message));
+  d.function = function.name;
+  return d;
+}
+
+std::optional<Diagnostic> checkHeader(const Program& program, const std::string& fileName) {
+  const auto& functions = program.functions;
+  if (functions.empty()) return headerError(fileName, "the program has no functions");
+  if (program.entry >= functions.size()) {
+    return headerError(fileName, fmt::format("entry function {} does not exist ({} functions)",
+                                             program.entry, functions.size()));
+  }
+  const Function& entry = functions[program.entry];
+  if (entry.arity != 0) {
+    return functionError(
+        fileName, entry,
+        fmt::format("the entry function must take no arguments, not {}", entry.arity));
+  }
+  std::unordered_set<std::string_view> names;
+  for (const Function& function : functions) {
+    if (!names.insert(function.name).second) {
+      return headerError(fileName, fmt::format("function '{}' is defined twice", function.name));
+    }
+  }
+  names.clear();
+  for (const GlobalDecl& global : program.globals) {
+    if (!names.insert(global.name).second) {
+      return headerError(fileName, fmt::format("global '{}' is declared twice", global.name));
+    }
+    if (global.function < -1 || global.function >= static_cast<int64_t>(functions.size())) {
+      return headerError(fileName, fmt::format("global '{}' is bound to function {}, which does "
+                                               "not exist",
+                                               global.name, global.function));
+    }
+  }
+  names.clear();
+  for (const TypeDecl& type : program.types) {
+    if (!names.insert(type.name).second) {
+      return headerError(fileName, fmt::format("type '{}' is declared twice", type.name));
+    }
+    std::unordered_set<std::string_view> fields;
+    for (const std::string& field : type.fields) {
+      if (!fields.insert(field).second) {
+        return headerError(fileName,
+                           fmt::format("type '{}' has field '{}' twice", type.name, field));
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Diagnostic> checkFrameAndLines(const Function& function,
+                                             const std::string& fileName) {
+  if (function.arity > function.numLocals) {
+    return functionError(fileName, function,
+                         fmt::format("arity {} exceeds its {} locals (parameters are locals)",
+                                     function.arity, function.numLocals));
+  }
+  if (uint64_t{function.numLocals} + function.maxStack > kMaxFrameSlots) {
+    return functionError(fileName, function,
+                         fmt::format("{} locals and {} stack slots do not fit the VM stack ({})",
+                                     function.numLocals, function.maxStack, kMaxFrameSlots));
+  }
+  for (std::size_t i = 0; i < function.lines.size(); ++i) {
+    const LineEntry& entry = function.lines[i];
+    if (entry.offset >= function.code.size()) {
+      return functionError(
+          fileName, function,
+          fmt::format("line table entry {} points at offset {}, past the code", i, entry.offset));
+    }
+    if (i > 0 && entry.offset <= function.lines[i - 1].offset) {
+      return functionError(fileName, function,
+                           fmt::format("line table entry {} (offset {}) is not after the one "
+                                       "before it",
+                                       i, entry.offset));
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Diagnostic> verifyProgram(const Program& program, const std::string& fileName) {
+  if (auto problem = checkHeader(program, fileName)) return problem;
+  std::vector<CaptureNeeds> captureNeeds;
+  captureNeeds.reserve(program.functions.size());
+  for (const Function& function : program.functions) {
+    captureNeeds.push_back(captureNeedsOf(function));
+  }
+  for (const Function& function : program.functions) {
+    if (auto problem = checkFrameAndLines(function, fileName)) return problem;
+    FunctionChecker checker(program, function, fileName, function.maxStack, &captureNeeds);
+    Result<uint32_t> depth = checker.run();
+    if (!depth) return depth.error();
+  }
+  return std::nullopt;
+}
+
+Result<uint32_t> computeMaxStack(const Program& program, const Function& function,
+                                 const std::string& fileName) {
+  return FunctionChecker(program, function, fileName, kMaxFrameSlots, nullptr).run();
+}
+
+}  // namespace shapevm
