@@ -192,7 +192,7 @@ TEST_CASE("names that need quotes round-trip", "[disasm]") {
   record "a type"
   return
 .end
-.function "x\"y"
+.function "x\"y" locals=1
   closure "f n"
   return
 .end
