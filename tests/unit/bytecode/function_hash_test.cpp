@@ -2,8 +2,8 @@
 // code (moving, adding or removing other functions and globals, line tables,
 // maxStack), and changed by anything that does (its code, constants, captures,
 // or the names of what it refers to).
-#include <catch2/catch.hpp>
 #include <bit>
+#include <catch2/catch.hpp>
 #include <map>
 #include <set>
 

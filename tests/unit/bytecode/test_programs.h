@@ -5,8 +5,8 @@
 // valid, with maxStack computed by the verifier.
 #pragma once
 
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <limits>
 
