@@ -5,5 +5,5 @@ function fib(n) {
   return fib(n - 1) + fib(n - 2);
 }
 
-const n = process.argv.length > 2 ? parseInt(process.argv[2], 10) : 35;
+const n = process.argv.length > 2 ? parseInt(process.argv[2], 10) : 36;
 console.log(String(fib(n)));

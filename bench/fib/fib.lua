@@ -5,5 +5,5 @@ local function fib(n)
   return fib(n - 1) + fib(n - 2)
 end
 
-local n = tonumber(arg[1] or "35")
+local n = tonumber(arg[1] or "36")
 print(string.format("%d", fib(n)))

@@ -66,5 +66,5 @@ local function spectral(n)
   return u[0]
 end
 
-local n = tonumber(arg[1] or "700")
+local n = tonumber(arg[1] or "850")
 print(fmt_float(spectral(n)))
