@@ -1,7 +1,16 @@
 // Snapshots: the whole VM state as JSON (docs/snapshot-format.md), written
 // atomically (temp file, fsync, rename) and read back with full validation.
+//
+// The module's parts, one concern per file:
+//   snapshot_writer.cpp  VM -> JSON text, atomic_file.cpp  durable replacement,
+//   snapshot_reader.cpp  JSON text -> SnapshotData (structure, checksum, refs),
+//   relocation.cpp       SnapshotData names -> functions/types/globals of a program,
+//   code_shape.cpp       instruction boundaries and verified stack depths,
+//   restore.cpp          SnapshotData + plan -> a VM ready to run,
+//   resume.cpp           the entry points below, inspect.cpp  `shapevm inspect`.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +27,11 @@ namespace shapevm {
 std::optional<std::string> writeSnapshot(const VM& vm, const std::string& path,
                                          const std::string& programPath, SnapshotReason reason);
 
+// The snapshot text writeSnapshot would write (for tests and benchmarks).
+// `error` is set if an open file's position cannot be determined.
+std::string encodeSnapshot(const VM& vm, const std::string& programPath, SnapshotReason reason,
+                           std::optional<std::string>* error);
+
 enum class ResumeFailure { BadInput = 3, NotRelocatable = 4 };
 
 struct ResumeError {
@@ -30,23 +44,28 @@ struct ResumedVM {
   std::string programPath;  // the program now running (for the next snapshot)
 };
 
+using ProgramLoader = std::function<Result<Program>(const std::string&)>;
+
 // Reads and validates the snapshot at `snapshotPath`, loads its program (or
-// `newProgram` when given, relocating frames, closures and globals into it),
-// and returns a VM ready to run(). `loadProgram` turns a path into a verified
-// Program (.sbc or .shape).
+// `newProgramPath` when given, relocating frames, closures and globals into
+// it), and returns a VM ready to run(). `loadProgram` turns a path into a
+// verified Program (.sbc or .shape). Without a new program, the program at the
+// recorded path must have the recorded program hash.
 struct ResumeRequest {
   std::string snapshotPath;
   std::optional<std::string> newProgramPath;
   VMOptions options;  // maxSteps, checkpointEvery, maxMemory; seed is ignored
-  std::function<Result<Program>(const std::string&)> loadProgram;
+  ProgramLoader loadProgram;
 };
 std::variant<ResumedVM, ResumeError> resumeSnapshot(const ResumeRequest& request);
 
-// Validates without running (`shapevm verify SNAP`).
+// Validates without running (`shapevm verify SNAP`): everything resume checks,
+// including against the recorded program, but no file is reopened.
 std::optional<Diagnostic> verifySnapshotFile(const std::string& path,
-                                             const std::function<Result<Program>(const std::string&)>& loadProgram);
+                                             const ProgramLoader& loadProgram);
 
 // Human-readable summary (`shapevm inspect SNAP`); error if the file is invalid.
+// Needs no program: frames carry their function names and source lines.
 Result<std::string> inspectSnapshot(const std::string& path);
 
 }  // namespace shapevm

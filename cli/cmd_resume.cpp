@@ -1,0 +1,46 @@
+// `shapevm resume [OPTIONS] SNAP`: continues the run saved in SNAP, in the
+// program it names or, with --program NEW, relocated into NEW. The next
+// suspension or checkpoint replaces SNAP itself unless --snapshot says
+// otherwise; --seed is accepted and ignored (the snapshot carries the RNG).
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "program_loader.h"
+#include "session.h"
+#include "snapshot/snapshot.h"
+
+namespace shapevm::cli {
+
+void addResumeCommand(CLI::App& app, int& exitStatus) {
+  auto* command = app.add_subcommand("resume", "Continue a run saved in a snapshot");
+  auto options = std::make_shared<SessionOptions>();
+  auto snapshot = std::make_shared<std::string>();
+  auto newProgram = std::make_shared<std::optional<std::string>>();
+  addSessionOptions(*command, *options);
+  command->add_option("--program", *newProgram,
+                      "Relocate the saved run into NEW (a .sbc or .shape) and continue there");
+  command->add_option("snapshot", *snapshot, "The snapshot to resume")->required();
+  command->callback([options, snapshot, newProgram, &exitStatus] {
+    configureLogging(*options);
+    ResumeRequest request;
+    request.snapshotPath = *snapshot;
+    request.newProgramPath = *newProgram;
+    request.options = options->vmOptions();
+    request.loadProgram = loadProgramFile;
+    auto resumed = resumeSnapshot(request);
+    if (auto* error = std::get_if<ResumeError>(&resumed)) {
+      int status =
+          error->kind == ResumeFailure::NotRelocatable ? kExitNotRelocatable : kExitBadInput;
+      std::string message = error->diagnostic.format();
+      fmt::print(stderr, "{}\n", message);
+      reportFailure(*options, status, message);
+      exitStatus = status;
+      return;
+    }
+    ResumedVM& ready = std::get<ResumedVM>(resumed);
+    exitStatus = runSession(*ready.vm, *options, options->snapshotPath.value_or(*snapshot),
+                            ready.programPath);
+  });
+}
+
+}  // namespace shapevm::cli

@@ -1,0 +1,32 @@
+// Lossless text in snapshot JSON. A JSON string must be Unicode, but guest
+// strings, paths and arguments are arbitrary bytes. Encoding ("Text" in
+// docs/snapshot-format.md):
+// - bytes that are valid UTF-8 are written as a JSON string; `"`, `\` and the
+//   control characters U+0000-U+001F and U+007F are escaped (\" \\ \n \t \r,
+//   else \u00XX), everything else is copied as is;
+// - any other byte sequence is written as {"bytes": "<lowercase hex>"}.
+// Decoding a JSON string yields exactly its UTF-8 bytes (simdjson checks the
+// whole file is valid UTF-8 and unescapes \u0000 to a NUL byte), so both forms
+// round-trip every byte string.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace shapevm {
+
+// Appends `bytes` as a JSON string literal (caller guarantees valid UTF-8).
+void appendJsonString(std::string& out, std::string_view bytes);
+// Appends `bytes` in the lossless Text encoding above.
+void appendText(std::string& out, std::string_view bytes);
+// Appends 16 lowercase hex digits.
+void appendHex64(std::string& out, uint64_t value);
+
+bool isValidUtf8(std::string_view bytes);
+// Decodes lowercase or uppercase hex; false on odd length or a non-hex digit.
+bool decodeHex(std::string_view hex, std::string* out);
+// Exactly 16 hex digits.
+bool parseHex64(std::string_view hex, uint64_t* out);
+
+}  // namespace shapevm

@@ -1,0 +1,255 @@
+// Relocation: resolving every identity a snapshot names against the target
+// program (see relocation.h for the rules).
+#include "snapshot/relocation.h"
+
+#include <fmt/format.h>
+
+#include <unordered_map>
+
+namespace shapevm {
+
+namespace {
+
+struct HashKey {
+  std::size_t operator()(const FunctionHash& h) const { return h.high ^ (h.low * 31); }
+};
+
+class Planner {
+ public:
+  Planner(const SnapshotData& data, const VM& vm, bool relocating, const std::string& programName)
+      : data_(data),
+        vm_(vm),
+        program_(vm.program),
+        relocating_(relocating),
+        programName_(programName) {
+    for (std::size_t i = 0; i < program_.functions.size(); ++i) {
+      byHash_.emplace(program_.functions[i].hash, static_cast<uint32_t>(i));
+    }
+  }
+
+  std::variant<RelocationPlan, ResumeError> plan();
+
+ private:
+  // Why a function reference did not resolve, for the message.
+  std::string describeMiss(const FunctionRef& ref) const {
+    int byName = program_.findFunction(ref.name);
+    if (byName < 0)
+      return fmt::format("no function named '{}' exists in {}", ref.name, programName_);
+    return fmt::format("function '{}' was changed in {}", ref.name, programName_);
+  }
+  std::optional<uint32_t> resolve(const FunctionRef& ref, std::string* why) const;
+  void planClosure(std::size_t id, const SObject& closure);
+  void planRecord(std::size_t id, const SObject& record);
+  void planGlobals();
+  // A mismatch: corrupt when resuming into the snapshot's own program,
+  // not relocatable when resuming into a new one.
+  void problem(std::string message) { problems_.push_back(std::move(message)); }
+
+  const SnapshotData& data_;
+  const VM& vm_;
+  const Program& program_;
+  bool relocating_;
+  const std::string& programName_;
+  std::unordered_map<FunctionHash, uint32_t, HashKey> byHash_;
+  RelocationPlan plan_;
+  std::vector<std::string> problems_;
+};
+
+std::optional<uint32_t> Planner::resolve(const FunctionRef& ref, std::string* why) const {
+  if (ref.hasHash) {
+    auto it = byHash_.find(ref.hash);
+    if (it == byHash_.end()) {
+      *why = describeMiss(ref);
+      return std::nullopt;
+    }
+    const Function& found = program_.functions[it->second];
+    // In its own program a snapshot's ids and names must agree with the hash.
+    if (!relocating_ && ((ref.hasId && ref.id != it->second) || found.name != ref.name)) {
+      *why = fmt::format("function '{}' (id {}) does not match its hash", ref.name, ref.id);
+      return std::nullopt;
+    }
+    return it->second;
+  }
+  if (ref.hasId) {
+    if (ref.id >= program_.functions.size()) {
+      *why = fmt::format("function id {} is out of range ({} has {} functions)", ref.id,
+                         programName_, program_.functions.size());
+      return std::nullopt;
+    }
+    if (program_.functions[ref.id].name != ref.name) {
+      *why = fmt::format("function id {} is '{}' in {}, not '{}'", ref.id,
+                         program_.functions[ref.id].name, programName_, ref.name);
+      return std::nullopt;
+    }
+    return ref.id;
+  }
+  int byName = program_.findFunction(ref.name);  // names are unique in a verified program
+  if (byName < 0) {
+    *why = fmt::format("no function named '{}' exists in {}", ref.name, programName_);
+    return std::nullopt;
+  }
+  return static_cast<uint32_t>(byName);
+}
+
+void Planner::planClosure(std::size_t id, const SObject& closure) {
+  std::string why;
+  if (std::optional<uint32_t> found = resolve(closure.function, &why)) {
+    const Function& f = program_.functions[*found];
+    if (f.captures.size() != closure.upvalues.size()) {
+      problem(
+          fmt::format("closure of '{}' (object {}) has {} upvalues but the function captures {}",
+                      closure.function.name, id, closure.upvalues.size(), f.captures.size()));
+      return;
+    }
+    plan_.closureFunctions[id] = *found;
+    return;
+  }
+  // The function changed: re-bind to the function of the same name when it
+  // captures the same variables.
+  int byName = relocating_ ? program_.findFunction(closure.function.name) : -1;
+  if (byName < 0) {
+    problem(fmt::format("closure of '{}' (object {}): {}", closure.function.name, id, why));
+    return;
+  }
+  const Function& f = program_.functions[byName];
+  std::vector<int32_t> order;
+  bool same = f.captures.size() == closure.names.size();
+  for (std::size_t i = 0; same && i < f.captures.size(); ++i) {
+    int32_t from = -1;
+    for (std::size_t j = 0; j < closure.names.size(); ++j) {
+      if (closure.names[j] == f.captures[i].name) from = static_cast<int32_t>(j);
+    }
+    same = from >= 0;
+    order.push_back(from);
+  }
+  if (!same) {
+    auto join = [](const auto& names, auto name) {
+      std::string text;
+      for (const auto& n : names) text += (text.empty() ? "" : ", ") + std::string(name(n));
+      return text;
+    };
+    problem(fmt::format(
+        "closure of '{}' (object {}): the function changed and now captures ({}) instead of ({})",
+        closure.function.name, id, join(f.captures, [](const Capture& c) { return c.name; }),
+        join(closure.names, [](const std::string& n) { return n; })));
+    return;
+  }
+  plan_.closureFunctions[id] = static_cast<uint32_t>(byName);
+  plan_.slotOrder[id] = std::move(order);
+}
+
+void Planner::planRecord(std::size_t id, const SObject& record) {
+  const RecordType* type = nullptr;
+  if (record.builtinType) {
+    type = &vm_.errorType;
+  } else {
+    for (const RecordType& t : vm_.types) {
+      if (t.name == record.text) type = &t;
+    }
+  }
+  if (type == nullptr) {
+    problem(fmt::format("record type '{}' (object {}) does not exist in {}", record.text, id,
+                        programName_));
+    return;
+  }
+  std::vector<int32_t> order;
+  bool identity = type->fields.size() == record.names.size();
+  for (std::size_t i = 0; i < type->fields.size(); ++i) {
+    int32_t from = -1;
+    for (std::size_t j = 0; j < record.names.size(); ++j) {
+      if (record.names[j] == type->fields[i]) from = static_cast<int32_t>(j);
+    }
+    if (from < 0 && !relocating_) {
+      problem(fmt::format("record of type '{}' (object {}) lacks field '{}'", record.text, id,
+                          type->fields[i]));
+      return;
+    }
+    identity = identity && from == static_cast<int32_t>(i);
+    order.push_back(from);
+  }
+  for (const std::string& name : record.names) {
+    bool kept = false;
+    for (const std::string& field : type->fields) kept = kept || field == name;
+    if (!kept) {
+      problem(
+          fmt::format("record of type '{}' (object {}) has field '{}', which {} does not declare",
+                      record.text, id, name, programName_));
+      return;
+    }
+  }
+  plan_.recordTypes[id] = type;
+  if (!identity) plan_.slotOrder[id] = std::move(order);
+}
+
+void Planner::planGlobals() {
+  std::unordered_map<std::string_view, std::size_t> saved;
+  for (std::size_t i = 0; i < data_.globals.size(); ++i) saved.emplace(data_.globals[i].name, i);
+  plan_.globalSources.assign(program_.globals.size(), RelocationPlan::kStartNone);
+  for (std::size_t g = 0; g < program_.globals.size(); ++g) {
+    const GlobalDecl& decl = program_.globals[g];
+    auto it = saved.find(decl.name);
+    if (relocating_ && decl.function >= 0) {
+      plan_.globalSources[g] = RelocationPlan::kBindFunction;
+    } else if (it != saved.end()) {
+      plan_.globalSources[g] = static_cast<int64_t>(it->second);
+    } else if (!relocating_) {
+      problem(fmt::format("global '{}' is missing", decl.name));
+    }
+  }
+  if (!relocating_ && data_.globals.size() != program_.globals.size()) {
+    problem(fmt::format("the snapshot has {} globals but the program declares {}",
+                        data_.globals.size(), program_.globals.size()));
+  }
+}
+
+std::variant<RelocationPlan, ResumeError> Planner::plan() {
+  for (std::size_t i = 0; i < data_.frames.size(); ++i) {
+    const SFrame& frame = data_.frames[i];
+    std::string why;
+    std::optional<uint32_t> found = resolve(frame.function, &why);
+    if (!found) {
+      problem(fmt::format("frame #{} '{}' (line {}): {}", i, frame.function.name, frame.line, why));
+      continue;
+    }
+    plan_.frameFunctions.push_back(*found);
+  }
+  plan_.closureFunctions.assign(data_.objects.size(), 0);
+  plan_.recordTypes.assign(data_.objects.size(), nullptr);
+  plan_.slotOrder.resize(data_.objects.size());
+  for (std::size_t id = 0; id < data_.objects.size(); ++id) {
+    const SObject& o = data_.objects[id];
+    if (o.kind == ObjKind::Closure) planClosure(id, o);
+    if (o.kind == ObjKind::Record) planRecord(id, o);
+  }
+  for (const std::string& name : data_.functionNames) {
+    int found = program_.findFunction(name);
+    if (found < 0) {
+      problem(fmt::format("a function value refers to '{}', which does not exist in {}", name,
+                          programName_));
+      continue;
+    }
+    plan_.functionValues.push_back(static_cast<uint32_t>(found));
+  }
+  planGlobals();
+  if (problems_.empty()) return std::move(plan_);
+
+  std::string message;
+  if (relocating_) {
+    message = fmt::format("cannot relocate the snapshot into {}:", programName_);
+  } else {
+    message = fmt::format("the snapshot does not match its program {}:", programName_);
+  }
+  for (const std::string& p : problems_) message += "\n  " + p;
+  return ResumeError{relocating_ ? ResumeFailure::NotRelocatable : ResumeFailure::BadInput,
+                     Diagnostic::inFile(data_.file, message)};
+}
+
+}  // namespace
+
+std::variant<RelocationPlan, ResumeError> planRelocation(const SnapshotData& data, const VM& vm,
+                                                         bool relocating,
+                                                         const std::string& programName) {
+  return Planner(data, vm, relocating, programName).plan();
+}
+
+}  // namespace shapevm

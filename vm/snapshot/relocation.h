@@ -1,0 +1,53 @@
+// Matching what a snapshot names (functions of frames and closures, function
+// values, record types, globals) to a loaded program: the same program the
+// snapshot was taken from, or a recompiled one (`resume --program NEW`).
+//
+// Rules (shared/spec/cli.md, "Relocation"; the order follows seed/snapshot.rs):
+// - a frame's function is found by content hash; only a frame without a hash
+//   falls back to its function id (cross-checked with its name), then to its
+//   unique name. Its ip stays an offset inside the function;
+// - a closure's function is found by hash; if the function changed, the new
+//   function of the same name is used when it captures the same variable
+//   names (the upvalues are re-ordered to the new capture order);
+// - a function value is matched by name; record types by name, fields by name;
+// - globals are matched by name; globals only the new program has start as
+//   none, or bound to their function when the program binds them at load.
+// When resuming into the snapshot's own program, anything that does not match
+// exactly means the snapshot is corrupt (BadInput); when relocating it means
+// the program changed under a live frame or value (NotRelocatable), and every
+// such frame and closure is listed.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "snapshot/snapshot.h"
+#include "snapshot/snapshot_data.h"
+
+namespace shapevm {
+
+struct RelocationPlan {
+  std::vector<uint32_t> frameFunctions;  // per frame
+  // Per object: a closure's function, or a record's type (nullptr otherwise).
+  std::vector<uint32_t> closureFunctions;
+  std::vector<const RecordType*> recordTypes;
+  // Per object: for a closure, upvalue i of the new closure is saved upvalue
+  // order[i]; for a record, field i of the type is saved field order[i] (-1:
+  // not in the snapshot, starts none). Empty means the identity.
+  std::vector<std::vector<int32_t>> slotOrder;
+  std::vector<uint32_t> functionValues;  // per SnapshotData::functionNames
+  // Per program global: the index of the saved global it takes its value
+  // from, kBindFunction (bound to its function), or kStartNone.
+  static constexpr int64_t kBindFunction = -1;
+  static constexpr int64_t kStartNone = -2;
+  std::vector<int64_t> globalSources;
+};
+
+// `vm` has loaded the target program (its functions, types and errorType are
+// used). `programName` names it in messages.
+std::variant<RelocationPlan, ResumeError> planRelocation(const SnapshotData& data, const VM& vm,
+                                                         bool relocating,
+                                                         const std::string& programName);
+
+}  // namespace shapevm

@@ -1,0 +1,405 @@
+// Rebuilding a VM from snapshot data (see restore.h).
+#include "snapshot/restore.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <unordered_map>
+
+#include "core/config.h"
+#include "snapshot/code_shape.h"
+
+namespace shapevm {
+
+namespace {
+
+// The interpreter keeps this many slots free above every frame's maximum
+// (interpreter.cpp, kStackSlack); a restored frame must leave them free too.
+constexpr std::size_t kRestoreStackSlack = 4;
+
+// How many map entries of spare capacity (beyond what the entries need) a
+// snapshot may ask for in total: 16 Mi entries, 512 MiB.
+constexpr std::size_t kMapCapacityBudget = std::size_t{1} << 24;
+
+class Restorer {
+ public:
+  Restorer(const SnapshotData& data, const RelocationPlan& plan, VM& vm)
+      : data_(data), plan_(plan), vm_(vm) {}
+
+  std::optional<Diagnostic> checkFrames();
+  std::optional<Diagnostic> checkHandlers();
+  std::optional<Diagnostic> buildHeap();
+  void installState();
+  std::optional<Diagnostic> reopenFiles();
+
+ private:
+  const CodeShape& shapeOf(uint32_t function) {
+    auto it = shapes_.find(function);
+    if (it == shapes_.end()) {
+      it = shapes_.emplace(function, analyzeCode(vm_.program, vm_.program.functions[function]))
+               .first;
+    }
+    return it->second;
+  }
+  Diagnostic bad(std::string message) const {
+    return Diagnostic::inFile(data_.file, std::move(message));
+  }
+  Value decode(const SValue& v) const {
+    switch (v.kind) {
+      case SValueKind::None:
+        return Value::none();
+      case SValueKind::Bool:
+        return Value::boolean(v.as.b);
+      case SValueKind::Int:
+        return Value::integer(v.as.i);
+      case SValueKind::Float:
+        return Value::floating(v.as.f);
+      case SValueKind::Function:
+        return Value::function(plan_.functionValues[v.as.index]);
+      case SValueKind::Native:
+        return Value::native(v.as.index);
+      case SValueKind::Ref:
+        return Value::object(objects_[v.as.index]);
+      case SValueKind::Hole:
+        return Value::empty();
+    }
+    return Value::none();
+  }
+  void growMap(Map* map, const SObject& saved, std::size_t* budget);
+  std::optional<Diagnostic> fillMap(std::size_t id, Map* map);
+
+  const SnapshotData& data_;
+  const RelocationPlan& plan_;
+  VM& vm_;
+  std::unordered_map<uint32_t, CodeShape> shapes_;
+  std::vector<Obj*> objects_;
+};
+
+std::optional<Diagnostic> Restorer::checkFrames() {
+  std::size_t expectedBase = 1;  // the entry frame's callee slot is stack[0]
+  for (std::size_t i = 0; i < data_.frames.size(); ++i) {
+    const SFrame& frame = data_.frames[i];
+    uint32_t index = plan_.frameFunctions[i];
+    const Function& f = vm_.program.functions[index];
+    const CodeShape& shape = shapeOf(index);
+    std::string where = fmt::format("frame #{} (function '{}')", i, f.name);
+    if (frame.ip >= f.code.size()) {
+      return bad(fmt::format("{}: ip {} is outside the function ({} words)", where, frame.ip,
+                             f.code.size()));
+    }
+    if (!shape.isInstruction(frame.ip)) {
+      return bad(
+          fmt::format("{}: ip {} is inside an instruction, not at its start", where, frame.ip));
+    }
+    if (!shape.isReachable(frame.ip)) {
+      return bad(fmt::format("{}: ip {} is unreachable code", where, frame.ip));
+    }
+    bool top = i + 1 == data_.frames.size();
+    if (!top) {
+      // A caller waits just after the call instruction that made the next frame.
+      int32_t call = shape.previous[frame.ip];
+      Op op = call >= 0 ? instrOp(f.code[call]) : Op::Halt;
+      if (op != Op::Call && op != Op::CallMethod) {
+        return bad(fmt::format("{}: ip {} does not follow a call, yet frame #{} is above it", where,
+                               frame.ip, i + 1));
+      }
+    }
+    if (frame.base != expectedBase) {
+      return bad(fmt::format("{}: base {} should be {} (just above the caller's operands)", where,
+                             frame.base, expectedBase));
+    }
+    std::size_t localsEnd = std::size_t{frame.base} + f.numLocals;
+    if (localsEnd + f.maxStack + kRestoreStackSlack > kMaxStackSlots) {
+      return bad(fmt::format("{}: the frame does not fit in the value stack", where));
+    }
+    std::size_t operandsEnd = localsEnd + static_cast<std::size_t>(shape.depth[frame.ip]);
+    expectedBase = operandsEnd;
+    if (top && operandsEnd != data_.stack.size()) {
+      return bad(fmt::format("{}: the stack holds {} slots but ip {} expects {}", where,
+                             data_.stack.size(), frame.ip, operandsEnd));
+    }
+    if (!top && operandsEnd > data_.stack.size()) {
+      return bad(fmt::format("{}: the frame extends past the stack top", where));
+    }
+    bool needsClosure = !f.captures.empty();
+    if (needsClosure != (frame.closure >= 0)) {
+      return bad(fmt::format("{}: {}", where,
+                             needsClosure
+                                 ? "the function captures variables but the frame has no closure"
+                                 : "the frame has a closure but its function captures nothing"));
+    }
+    if (frame.closure >= 0 && plan_.closureFunctions[frame.closure] != index) {
+      return bad(
+          fmt::format("{}: its closure (object {}) is of another function", where, frame.closure));
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Diagnostic> Restorer::checkHandlers() {
+  for (std::size_t i = 0; i < data_.handlers.size(); ++i) {
+    const SHandler& h = data_.handlers[i];
+    const SFrame& frame = data_.frames[h.frame];
+    uint32_t index = plan_.frameFunctions[h.frame];
+    const Function& f = vm_.program.functions[index];
+    std::string where = fmt::format("handler #{} (frame #{}, function '{}')", i, h.frame, f.name);
+    if (h.hasHash && frame.function.hasHash && !(h.hash == frame.function.hash)) {
+      return bad(fmt::format("{}: its hash is not the hash of its frame's function", where));
+    }
+    const CodeShape& shape = shapeOf(index);
+    if (!shape.isReachable(h.catchOffset)) {
+      return bad(
+          fmt::format("{}: catch target {} is not a reachable instruction", where, h.catchOffset));
+    }
+    // Unwinding cuts the stack to stackSize and pushes the exception: that
+    // must be exactly the depth the catch block was verified with.
+    std::size_t expected = std::size_t{frame.base} + f.numLocals +
+                           static_cast<std::size_t>(shape.depth[h.catchOffset]) - 1;
+    if (shape.depth[h.catchOffset] < 1 || h.stackSize != expected) {
+      return bad(fmt::format("{}: stack_size {} should be {}", where, h.stackSize, expected));
+    }
+    std::size_t limit =
+        h.frame + 1 < data_.frames.size() ? data_.frames[h.frame + 1].base - 1 : data_.stack.size();
+    if (h.stackSize > limit) {
+      return bad(
+          fmt::format("{}: stack_size {} is above its frame's operands", where, h.stackSize));
+    }
+  }
+  return std::nullopt;
+}
+
+void Restorer::growMap(Map* map, const SObject& saved, std::size_t* budget) {
+  std::size_t entries = saved.values.size() / 2;
+  std::size_t natural = 0;
+  if (entries > 0) {
+    natural = 8;
+    while (natural < entries) natural *= 2;
+  }
+  // The saved capacity decides when a later insertion squeezes out deleted
+  // entries, so it is restored exactly, unless the snapshot claims more spare
+  // room than the budget allows (then the map gets the capacity its entries
+  // need; only the timing of that squeeze can differ).
+  std::size_t capacity = natural;
+  if (saved.number > natural && saved.number - natural <= *budget) {
+    capacity = saved.number;
+    *budget -= saved.number - natural;
+  }
+  // The heap grows maps only by insertion: insert distinct placeholder keys
+  // until the entry array has the capacity, then empty the map again.
+  for (int64_t key = 0; map->entryCapacity < capacity; ++key) {
+    vm_.heap.mapSet(map, Value::integer(key), Value::none());
+  }
+  map->entryCount = 0;
+  map->liveCount = 0;
+  if (map->index != nullptr) std::memset(map->index, 0xff, map->indexCapacity * sizeof(int32_t));
+}
+
+std::optional<Diagnostic> Restorer::fillMap(std::size_t id, Map* map) {
+  const SObject& o = data_.objects[id];
+  std::size_t count = o.values.size() / 2;
+  for (std::size_t e = 0; e < count; ++e) {
+    Value key = decode(o.values[2 * e]);
+    map->entries[e] = MapEntry{key, key.isEmpty() ? Value::none() : decode(o.values[2 * e + 1])};
+    map->entryCount = e + 1;
+    if (key.isEmpty()) continue;
+    Value existing;
+    if (vm_.heap.mapGet(map, key, &existing)) {
+      return bad(fmt::format("object {} (map) has the key {} twice", id, vm_.describeValue(key)));
+    }
+    ++map->liveCount;
+    std::size_t mask = map->indexCapacity - 1;
+    std::size_t slot = hashKey(key) & mask;
+    while (map->index[slot] >= 0) slot = (slot + 1) & mask;
+    map->index[slot] = static_cast<int32_t>(e);
+  }
+  return std::nullopt;
+}
+
+std::optional<Diagnostic> Restorer::buildHeap() {
+  // Pass 1: every object as an empty shell, rooted so a collection triggered
+  // by a later allocation keeps it. Containers are allocated empty and rooted
+  // before their storage grows: the storage's allocation may collect.
+  vm_.tempRoots.reserve(vm_.tempRoots.size() + data_.objects.size());
+  objects_.reserve(data_.objects.size());
+  std::size_t capacityBudget = kMapCapacityBudget;
+  for (std::size_t id = 0; id < data_.objects.size(); ++id) {
+    const SObject& o = data_.objects[id];
+    Obj* object = nullptr;
+    switch (o.kind) {
+      case ObjKind::String:
+        object = vm_.heap.newString(o.text);
+        break;
+      case ObjKind::Array:
+        object = vm_.heap.newArray(0);
+        break;
+      case ObjKind::Map:
+        object = vm_.heap.newMap(0);
+        break;
+      case ObjKind::Record:
+        object = vm_.heap.newRecord(plan_.recordTypes[id]);
+        break;
+      case ObjKind::Closure:
+        object = vm_.heap.newClosure(plan_.closureFunctions[id],
+                                     static_cast<uint32_t>(o.upvalues.size()));
+        break;
+      case ObjKind::Upvalue: {
+        Upvalue* u = vm_.heap.newUpvalue(vm_.stack + (o.open ? o.number : 0));
+        if (!o.open) u->location = &u->closed;
+        object = u;
+        break;
+      }
+      case ObjKind::File:
+        object = vm_.heap.newFile(nullptr, o.text, o.mode);
+        break;
+    }
+    objects_.push_back(object);
+    vm_.tempRoots.push_back(Value::object(object));
+    if (o.kind == ObjKind::Array)
+      vm_.heap.arrayReserve(static_cast<Array*>(object), o.values.size());
+    if (o.kind == ObjKind::Map) growMap(static_cast<Map*>(object), o, &capacityBudget);
+  }
+  // Pass 2: contents. Nothing here allocates.
+  for (std::size_t id = 0; id < data_.objects.size(); ++id) {
+    const SObject& o = data_.objects[id];
+    const std::vector<int32_t>& order = plan_.slotOrder[id];
+    switch (o.kind) {
+      case ObjKind::Array: {
+        auto* array = static_cast<Array*>(objects_[id]);
+        for (const SValue& v : o.values) array->items[array->count++] = decode(v);
+        break;
+      }
+      case ObjKind::Map:
+        if (auto error = fillMap(id, static_cast<Map*>(objects_[id]))) return error;
+        break;
+      case ObjKind::Record: {
+        auto* record = static_cast<Record*>(objects_[id]);
+        for (std::size_t i = 0; i < record->type->fields.size(); ++i) {
+          int32_t from = order.empty() ? static_cast<int32_t>(i) : order[i];
+          record->fields()[i] = from < 0 ? Value::none() : decode(o.values[from]);
+        }
+        break;
+      }
+      case ObjKind::Closure: {
+        auto* closure = static_cast<Closure*>(objects_[id]);
+        for (uint32_t i = 0; i < closure->upvalueCount; ++i) {
+          uint32_t from = order.empty() ? i : static_cast<uint32_t>(order[i]);
+          closure->upvalues()[i] = static_cast<Upvalue*>(objects_[o.upvalues[from]]);
+        }
+        break;
+      }
+      case ObjKind::Upvalue:
+        if (!o.open) static_cast<Upvalue*>(objects_[id])->closed = decode(o.values[0]);
+        break;
+      default:
+        break;
+    }
+  }
+  return std::nullopt;
+}
+
+void Restorer::installState() {
+  for (std::size_t i = 0; i < data_.stack.size(); ++i) vm_.stack[i] = decode(data_.stack[i]);
+  vm_.sp = vm_.stack + data_.stack.size();
+  for (std::size_t i = 0; i < data_.frames.size(); ++i) {
+    const SFrame& saved = data_.frames[i];
+    uint32_t function = plan_.frameFunctions[i];
+    vm_.frames[i] = Frame{
+        function, vm_.program.functions[function].code.data() + saved.ip, vm_.stack + saved.base,
+        saved.closure >= 0 ? static_cast<Closure*>(objects_[saved.closure]) : nullptr};
+  }
+  vm_.frameCount = static_cast<uint32_t>(data_.frames.size());
+  vm_.handlers.clear();
+  for (const SHandler& h : data_.handlers) {
+    vm_.handlers.push_back(Handler{h.frame, h.stackSize, h.catchOffset});
+  }
+  for (std::size_t g = 0; g < vm_.globals.size(); ++g) {
+    int64_t source = plan_.globalSources[g];
+    if (source >= 0) {
+      vm_.globals[g] = decode(data_.globals[source].value);
+    } else if (source == RelocationPlan::kBindFunction) {
+      vm_.globals[g] = Value::function(static_cast<uint32_t>(vm_.program.globals[g].function));
+    } else {
+      vm_.globals[g] = Value::none();
+    }
+  }
+  Upvalue* next = nullptr;
+  for (std::size_t i = data_.openUpvalues.size(); i-- > 0;) {
+    auto* u = static_cast<Upvalue*>(objects_[data_.openUpvalues[i]]);
+    u->nextOpen = next;
+    next = u;
+  }
+  vm_.openUpvalues = next;
+  for (int i = 0; i < 4; ++i) vm_.rng.state[i] = data_.rng[i];
+  vm_.args = data_.args;
+  vm_.stdinBuffer = data_.stdinBuffer;
+  vm_.totalSteps = data_.totalSteps;
+  vm_.tempRoots.clear();
+}
+
+std::optional<Diagnostic> Restorer::reopenFiles() {
+  for (std::size_t id = 0; id < data_.objects.size(); ++id) {
+    const SObject& o = data_.objects[id];
+    if (o.kind != ObjKind::File || !o.open) continue;
+    auto* file = static_cast<File*>(objects_[id]);
+    const std::string& path = o.text;
+    auto failure = [&](std::string_view what) {
+      return bad(
+          fmt::format("cannot reopen file \"{}\" ({}): {}", path, what, std::strerror(errno)));
+    };
+    if (path.find('\0') != std::string::npos) return bad("a file path contains a NUL byte");
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) return failure("it was open when the snapshot was taken");
+    if (static_cast<uint64_t>(info.st_size) < o.number) {
+      return bad(fmt::format(
+          "cannot reopen file \"{}\": it has {} bytes, fewer than the {} it had when the snapshot "
+          "was taken",
+          path, info.st_size, o.number));
+    }
+    auto offset = static_cast<off_t>(o.number);
+    std::FILE* handle = nullptr;
+    if (o.mode == FileMode::Read) {
+      handle = std::fopen(path.c_str(), "rb");
+      if (handle == nullptr) return failure("for reading");
+    } else {
+      // Whatever was written after the snapshot is cut off, so the resumed
+      // run writes it again exactly once.
+      if (::truncate(path.c_str(), offset) != 0) return failure("truncating");
+      handle = std::fopen(path.c_str(), o.mode == FileMode::Write ? "r+b" : "ab");
+      if (handle == nullptr) return failure("for writing");
+    }
+    if (::fseeko(handle, offset, SEEK_SET) != 0) {
+      std::fclose(handle);
+      return failure("seeking");
+    }
+    file->handle = handle;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Diagnostic> restoreVm(const SnapshotData& data, const RelocationPlan& plan, VM& vm,
+                                    RestoreMode mode) {
+  Restorer restorer(data, plan, vm);
+  if (auto error = restorer.checkFrames()) return error;
+  if (auto error = restorer.checkHandlers()) return error;
+  try {
+    if (auto error = restorer.buildHeap()) {
+      vm.tempRoots.clear();
+      return error;
+    }
+  } catch (const OutOfMemory&) {
+    vm.tempRoots.clear();
+    return Diagnostic::inFile(
+        data.file, "the snapshot's heap does not fit in the memory limit (--max-memory)");
+  }
+  restorer.installState();
+  if (mode == RestoreMode::Run) return restorer.reopenFiles();
+  return std::nullopt;
+}
+
+}  // namespace shapevm

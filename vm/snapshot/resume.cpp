@@ -1,0 +1,73 @@
+// The snapshot module's entry points for `resume` and `verify`: read the
+// file, load the program it names (or the new one), check the program's
+// identity, plan the relocation and rebuild the VM (see snapshot.h).
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "snapshot/relocation.h"
+#include "snapshot/restore.h"
+#include "snapshot/snapshot.h"
+#include "snapshot/snapshot_reader.h"
+
+namespace shapevm {
+
+namespace {
+
+ResumeError badInput(Diagnostic diagnostic) {
+  return ResumeError{ResumeFailure::BadInput, std::move(diagnostic)};
+}
+
+std::variant<ResumedVM, ResumeError> prepare(const std::string& snapshotPath,
+                                             const std::optional<std::string>& newProgramPath,
+                                             const VMOptions& options,
+                                             const ProgramLoader& loadProgram, RestoreMode mode) {
+  Result<SnapshotData> data = readSnapshotFile(snapshotPath);
+  if (!data) return badInput(data.error());
+  bool relocating = newProgramPath.has_value();
+  std::string programPath = relocating ? *newProgramPath : data->programPath;
+  Result<Program> program = loadProgram(programPath);
+  if (!program) {
+    Diagnostic error = program.error();
+    if (!relocating) {
+      error.message = fmt::format("{} (the program of snapshot {})", error.message, snapshotPath);
+    }
+    return badInput(std::move(error));
+  }
+  auto vm = std::make_unique<VM>(options);
+  if (auto error = vm->load(std::move(program.value()))) return badInput(*error);
+  if (!relocating) {
+    FunctionHash actual = programIdentity(vm->program);
+    if (!(actual == data->programHash)) {
+      return badInput(Diagnostic::inFile(
+          snapshotPath,
+          fmt::format("the program {} has changed since the snapshot was taken (program hash {} "
+                      "instead of {}); resume with --program {} to relocate into the new version",
+                      programPath, actual.hex(), data->programHash.hex(), programPath)));
+    }
+  }
+  auto plan = planRelocation(*data, *vm, relocating, programPath);
+  if (auto* error = std::get_if<ResumeError>(&plan)) return std::move(*error);
+  if (auto error = restoreVm(*data, std::get<RelocationPlan>(plan), *vm, mode)) {
+    return badInput(std::move(*error));
+  }
+  std::error_code ignored;
+  std::string absolute = std::filesystem::absolute(programPath, ignored).string();
+  return ResumedVM{std::move(vm), absolute.empty() ? programPath : absolute};
+}
+
+}  // namespace
+
+std::variant<ResumedVM, ResumeError> resumeSnapshot(const ResumeRequest& request) {
+  return prepare(request.snapshotPath, request.newProgramPath, request.options, request.loadProgram,
+                 RestoreMode::Run);
+}
+
+std::optional<Diagnostic> verifySnapshotFile(const std::string& path,
+                                             const ProgramLoader& loadProgram) {
+  auto result = prepare(path, std::nullopt, VMOptions{}, loadProgram, RestoreMode::Verify);
+  if (auto* error = std::get_if<ResumeError>(&result)) return error->diagnostic;
+  return std::nullopt;
+}
+
+}  // namespace shapevm

@@ -1,0 +1,1063 @@
+// Parsing and structural validation of snapshot files (see snapshot_reader.h
+// and docs/snapshot-format.md), with simdjson On-Demand.
+//
+// The reader is schema-driven: it walks the fixed shape of the format, so the
+// C++ stack depth is bounded by the format, never by the file (a hostile file
+// nested a million arrays deep is rejected by simdjson's depth limit or by the
+// first field of the wrong type). Every container is filled element by
+// element as the file supplies them, so a count in the file cannot make the
+// reader allocate more than the file's own size justifies.
+#include "snapshot/snapshot_reader.h"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+#include <xxhash.h>
+
+#include <cstring>
+#include <unordered_map>
+
+#include "bytecode/builtin_names.h"
+#include "core/config.h"
+#include "snapshot/json_text.h"
+
+namespace shapevm {
+
+const char* objKindName(ObjKind kind) {
+  switch (kind) {
+    case ObjKind::String:
+      return "string";
+    case ObjKind::Array:
+      return "array";
+    case ObjKind::Map:
+      return "map";
+    case ObjKind::Record:
+      return "record";
+    case ObjKind::Closure:
+      return "closure";
+    case ObjKind::Upvalue:
+      return "upvalue";
+    case ObjKind::File:
+      return "file";
+  }
+  return "?";
+}
+
+namespace {
+
+namespace od = simdjson::ondemand;
+
+// Keys of heap-object entries; an entry's kind is given by exactly one of the
+// discriminator keys (string, array, map, record, closure, upvalue, file).
+enum ObjectKey : uint32_t {
+  kKeyString = 1 << 0,
+  kKeyArray = 1 << 1,
+  kKeyMap = 1 << 2,
+  kKeyCapacity = 1 << 3,
+  kKeyRecord = 1 << 4,
+  kKeyFields = 1 << 5,
+  kKeyClosure = 1 << 6,
+  kKeyId = 1 << 7,
+  kKeyHash = 1 << 8,
+  kKeyCaptures = 1 << 9,
+  kKeyUpvalues = 1 << 10,
+  kKeyUpvalue = 1 << 11,
+  kKeySlot = 1 << 12,
+  kKeyValue = 1 << 13,
+  kKeyFile = 1 << 14,
+  kKeyMode = 1 << 15,
+  kKeyOpen = 1 << 16,
+  kKeyOffset = 1 << 17,
+};
+
+struct ObjectShape {
+  ObjKind kind;
+  uint32_t discriminator;
+  uint32_t required;
+  uint32_t allowed;
+};
+
+constexpr ObjectShape kObjectShapes[] = {
+    {ObjKind::String, kKeyString, kKeyString, kKeyString},
+    {ObjKind::Array, kKeyArray, kKeyArray, kKeyArray},
+    {ObjKind::Map, kKeyMap, kKeyMap | kKeyCapacity, kKeyMap | kKeyCapacity},
+    {ObjKind::Record, kKeyRecord, kKeyRecord | kKeyFields, kKeyRecord | kKeyFields},
+    {ObjKind::Closure, kKeyClosure, kKeyClosure | kKeyCaptures | kKeyUpvalues,
+     kKeyClosure | kKeyId | kKeyHash | kKeyCaptures | kKeyUpvalues},
+    {ObjKind::Upvalue, kKeyUpvalue, kKeyUpvalue, kKeyUpvalue | kKeySlot | kKeyValue},
+    {ObjKind::File, kKeyFile, kKeyFile | kKeyMode | kKeyOpen,
+     kKeyFile | kKeyMode | kKeyOpen | kKeyOffset},
+};
+
+constexpr uint32_t kDiscriminators =
+    kKeyString | kKeyArray | kKeyMap | kKeyRecord | kKeyClosure | kKeyUpvalue | kKeyFile;
+
+class Reader {
+ public:
+  explicit Reader(const std::string& fileName) { data_.file = fileName; }
+
+  Result<SnapshotData> read(std::string_view text);
+
+ private:
+  // ---- error reporting ----
+  struct PathPart {
+    const char* key;  // nullptr: an array index
+    std::size_t index;
+  };
+  class PathGuard {
+   public:
+    PathGuard(Reader& reader, const char* key) : reader_(reader) {
+      reader_.path_.push_back({key, 0});
+    }
+    PathGuard(Reader& reader, std::size_t index) : reader_(reader) {
+      reader_.path_.push_back({nullptr, index});
+    }
+    ~PathGuard() { reader_.path_.pop_back(); }
+    PathGuard(const PathGuard&) = delete;
+    PathGuard& operator=(const PathGuard&) = delete;
+
+   private:
+    Reader& reader_;
+  };
+
+  std::string pathText() const;
+  bool fail(std::string_view message);
+  bool failJson(simdjson::error_code code, std::string_view expected);
+
+  // ---- typed field readers; each returns false after recording an error ----
+  bool header(std::string_view text, std::size_t* bodyAt);
+  bool readUint(od::value v, uint64_t max, uint64_t* out);
+  bool readUint32(od::value v, uint64_t max, uint32_t* out);
+  bool readBool(od::value v, bool* out);
+  bool readString(od::value v, std::string_view* out);
+  bool readText(od::value v, std::string* out);
+  bool readHash(od::value v, FunctionHash* out);
+  bool readValue(od::value v, SValue* out);
+  bool readTaggedValue(od::object object, SValue* out);
+  bool readValueArray(od::value v, std::vector<SValue>* out, std::size_t max);
+  bool readStringArray(od::value v, std::vector<std::string>* out);
+  template <typename F>
+  bool forEachElement(od::value v, std::size_t max, F&& each);
+  template <typename F>
+  bool forEachField(od::value v, F&& each);
+
+  bool readState(od::value v);
+  bool readProgram(od::value v);
+  bool readRng(od::value v);
+  bool readGlobal(od::value v);
+  bool readFrame(od::value v, SFrame* frame);
+  bool readHandler(od::value v, SHandler* handler);
+  bool readObject(od::value v, SObject* object);
+  bool readMapEntries(od::value v, SObject* object);
+  bool readRecordFields(od::value v, SObject* object);
+
+  // ---- cross-reference checks once everything is read ----
+  bool checkReferences();
+  bool checkValue(const SValue& v, const char* where);
+  bool checkRef(uint64_t id, ObjKind kind, const char* where);
+
+  SnapshotData data_;
+  std::vector<PathPart> path_;
+  std::optional<Diagnostic> error_;
+  std::unordered_map<std::string, uint32_t> functionNameIds_;
+};
+
+std::string Reader::pathText() const {
+  std::string text;
+  for (const PathPart& part : path_) {
+    if (part.key != nullptr) {
+      if (!text.empty()) text += '.';
+      text += part.key;
+    } else {
+      text += fmt::format("[{}]", part.index);
+    }
+  }
+  return text;
+}
+
+bool Reader::fail(std::string_view message) {
+  if (!error_) {
+    std::string where = pathText();
+    error_ =
+        Diagnostic::inFile(data_.file, where.empty() ? std::string(message)
+                                                     : fmt::format("at {}: {}", where, message));
+  }
+  return false;
+}
+
+bool Reader::failJson(simdjson::error_code code, std::string_view expected) {
+  if (code == simdjson::INCORRECT_TYPE || code == simdjson::NUMBER_OUT_OF_RANGE) {
+    return fail(fmt::format("expected {}", expected));
+  }
+  return fail(fmt::format("expected {} ({})", expected, simdjson::error_message(code)));
+}
+
+bool Reader::readUint(od::value v, uint64_t max, uint64_t* out) {
+  uint64_t n;
+  if (auto code = v.get_uint64().get(n)) return failJson(code, "a non-negative integer");
+  if (n > max) return fail(fmt::format("{} is too large (at most {})", n, max));
+  *out = n;
+  return true;
+}
+
+bool Reader::readUint32(od::value v, uint64_t max, uint32_t* out) {
+  uint64_t n;
+  if (!readUint(v, max, &n)) return false;
+  *out = static_cast<uint32_t>(n);
+  return true;
+}
+
+bool Reader::readBool(od::value v, bool* out) {
+  if (auto code = v.get_bool().get(*out)) return failJson(code, "true or false");
+  return true;
+}
+
+bool Reader::readString(od::value v, std::string_view* out) {
+  if (auto code = v.get_string().get(*out)) return failJson(code, "a string");
+  return true;
+}
+
+bool Reader::readText(od::value v, std::string* out) {
+  od::json_type type;
+  if (auto code = v.type().get(type)) return failJson(code, "a string");
+  if (type == od::json_type::string) {
+    std::string_view text;
+    if (!readString(v, &text)) return false;
+    out->assign(text);
+    return true;
+  }
+  if (type != od::json_type::object) return fail("expected a string or {\"bytes\": HEX}");
+  bool seen = false;
+  bool ok = forEachField(v, [&](std::string_view key, od::value field) {
+    if (key != "bytes" || seen) return fail("expected a string or {\"bytes\": HEX}");
+    seen = true;
+    std::string_view hex;
+    if (!readString(field, &hex)) return false;
+    if (!decodeHex(hex, out)) return fail("\"bytes\" must be an even number of hex digits");
+    return true;
+  });
+  if (ok && !seen) return fail("expected a string or {\"bytes\": HEX}");
+  return ok;
+}
+
+bool Reader::readHash(od::value v, FunctionHash* out) {
+  std::string_view text;
+  if (!readString(v, &text)) return false;
+  if (!FunctionHash::fromHex(text, out)) return fail("expected a hash of 32 lowercase hex digits");
+  return true;
+}
+
+template <typename F>
+bool Reader::forEachElement(od::value v, std::size_t max, F&& each) {
+  od::array array;
+  if (auto code = v.get_array().get(array)) return failJson(code, "an array");
+  std::size_t index = 0;
+  for (auto element : array) {
+    od::value item;
+    if (auto code = std::move(element).get(item)) return failJson(code, "an array element");
+    if (index >= max) return fail(fmt::format("too many elements (at most {})", max));
+    PathGuard guard(*this, index);
+    if (!each(index, item)) return false;
+    ++index;
+  }
+  return true;
+}
+
+template <typename F>
+bool Reader::forEachField(od::value v, F&& each) {
+  od::object object;
+  if (auto code = v.get_object().get(object)) return failJson(code, "an object");
+  for (auto entry : object) {
+    od::field field;
+    if (auto code = std::move(entry).get(field)) return failJson(code, "an object member");
+    std::string_view key;
+    if (auto code = field.unescaped_key().get(key)) return failJson(code, "a key");
+    if (!each(key, field.value())) return false;
+  }
+  return true;
+}
+
+bool Reader::readValue(od::value v, SValue* out) {
+  od::json_type type;
+  if (auto code = v.type().get(type)) return failJson(code, "a value");
+  switch (type) {
+    case od::json_type::null: {
+      bool isNull = false;
+      if (v.is_null().get(isNull) || !isNull) return fail("expected a value");
+      out->kind = SValueKind::None;
+      return true;
+    }
+    case od::json_type::boolean:
+      out->kind = SValueKind::Bool;
+      return readBool(v, &out->as.b);
+    case od::json_type::number: {
+      od::number number;
+      if (auto code = v.get_number().get(number)) return failJson(code, "a number");
+      switch (number.get_number_type()) {
+        case od::number_type::signed_integer:
+          out->kind = SValueKind::Int;
+          out->as.i = number.get_int64();
+          return true;
+        case od::number_type::floating_point_number:
+          out->kind = SValueKind::Float;
+          out->as.f = number.get_double();
+          return true;
+        default:
+          return fail("integer does not fit in 64 signed bits");
+      }
+    }
+    case od::json_type::object: {
+      od::object object;
+      if (auto code = v.get_object().get(object)) return failJson(code, "a value");
+      return readTaggedValue(object, out);
+    }
+    default:
+      return fail(
+          "expected a value (null, true, false, a number or {\"ref\"|\"fn\"|\"native\"|\"float\": "
+          "...})");
+  }
+}
+
+bool Reader::readTaggedValue(od::object object, SValue* out) {
+  bool seen = false;
+  for (auto entry : object) {
+    od::field field;
+    if (auto code = std::move(entry).get(field)) return failJson(code, "an object member");
+    std::string_view key;
+    if (auto code = field.unescaped_key().get(key)) return failJson(code, "a key");
+    if (seen) return fail("a tagged value has exactly one member");
+    seen = true;
+    od::value v = field.value();
+    if (key == "ref") {
+      out->kind = SValueKind::Ref;
+      if (!readUint32(v, UINT32_MAX, &out->as.index)) return false;
+    } else if (key == "fn") {
+      std::string_view name;
+      if (!readString(v, &name)) return false;
+      auto [it, inserted] = functionNameIds_.try_emplace(
+          std::string(name), static_cast<uint32_t>(data_.functionNames.size()));
+      if (inserted) data_.functionNames.emplace_back(name);
+      out->kind = SValueKind::Function;
+      out->as.index = it->second;
+    } else if (key == "native") {
+      std::string_view name;
+      if (!readString(v, &name)) return false;
+      int builtin = findBuiltin(name);
+      if (builtin < 0) return fail(fmt::format("unknown built-in function \"{}\"", name));
+      out->kind = SValueKind::Native;
+      out->as.index = static_cast<uint32_t>(builtin);
+    } else if (key == "float") {
+      std::string_view hex;
+      uint64_t bits;
+      if (!readString(v, &hex)) return false;
+      if (!parseHex64(hex, &bits))
+        return fail("\"float\" must be 16 hex digits (the IEEE-754 bits)");
+      out->kind = SValueKind::Float;
+      std::memcpy(&out->as.f, &bits, sizeof bits);
+    } else {
+      return fail(fmt::format("unknown value tag \"{}\"", key));
+    }
+  }
+  if (!seen) return fail("a tagged value has exactly one member");
+  return true;
+}
+
+bool Reader::readValueArray(od::value v, std::vector<SValue>* out, std::size_t max) {
+  return forEachElement(v, max, [&](std::size_t, od::value item) {
+    out->emplace_back();
+    return readValue(item, &out->back());
+  });
+}
+
+bool Reader::readStringArray(od::value v, std::vector<std::string>* out) {
+  return forEachElement(v, SIZE_MAX, [&](std::size_t, od::value item) {
+    std::string_view text;
+    if (!readString(item, &text)) return false;
+    out->emplace_back(text);
+    return true;
+  });
+}
+
+bool Reader::header(std::string_view text, std::size_t* bodyAt) {
+  std::string prefix = fmt::format("{{\"format\": \"{}\", \"version\": ", kSnapshotFormatName);
+  if (text.substr(0, prefix.size()) != prefix) {
+    return fail("not a shapevm snapshot (the first line must start with " + prefix + ")");
+  }
+  std::size_t newline = text.find('\n');
+  if (newline == std::string_view::npos || newline > 256) {
+    return fail("not a shapevm snapshot (malformed header line)");
+  }
+  std::string_view line = text.substr(prefix.size(), newline - prefix.size());
+  std::size_t digits = 0;
+  uint64_t version = 0;
+  while (digits < line.size() && digits < 9 && line[digits] >= '0' && line[digits] <= '9') {
+    version = version * 10 + static_cast<uint64_t>(line[digits] - '0');
+    ++digits;
+  }
+  if (digits == 0) return fail("not a shapevm snapshot (malformed header line)");
+  if (version != kSnapshotVersion) {
+    return fail(fmt::format("unsupported snapshot version {} (this shapevm reads version {})",
+                            version, kSnapshotVersion));
+  }
+  line.remove_prefix(digits);
+  constexpr std::string_view kChecksumKey = ", \"checksum\": \"";
+  uint64_t expected;
+  if (line.substr(0, kChecksumKey.size()) != kChecksumKey ||
+      line.size() != kChecksumKey.size() + 18 ||
+      !parseHex64(line.substr(kChecksumKey.size(), 16), &expected) ||
+      line.substr(kChecksumKey.size() + 16) != "\",") {
+    return fail("not a shapevm snapshot (malformed header line)");
+  }
+  *bodyAt = newline + 1;
+  uint64_t actual = XXH3_64bits(text.data() + *bodyAt, text.size() - *bodyAt);
+  if (actual != expected) {
+    return fail(fmt::format(
+        "checksum mismatch: the header says {:016x} but the content hashes to {:016x} (the file "
+        "is truncated, corrupt or was edited)",
+        expected, actual));
+  }
+  data_.version = static_cast<uint32_t>(version);
+  return true;
+}
+
+bool Reader::readProgram(od::value v) {
+  bool hasHash = false, hasPath = false;
+  bool ok = forEachField(v, [&](std::string_view key, od::value field) {
+    if (key == "hash" && !hasHash) {
+      PathGuard guard(*this, "hash");
+      hasHash = true;
+      return readHash(field, &data_.programHash);
+    }
+    if (key == "path" && !hasPath) {
+      PathGuard guard(*this, "path");
+      hasPath = true;
+      return readText(field, &data_.programPath);
+    }
+    return fail(fmt::format("unexpected or repeated member \"{}\"", key));
+  });
+  if (ok && (!hasHash || !hasPath)) return fail("needs \"hash\" and \"path\"");
+  return ok;
+}
+
+bool Reader::readRng(od::value v) {
+  std::size_t count = 0;
+  bool ok = forEachElement(v, 4, [&](std::size_t index, od::value item) {
+    std::string_view hex;
+    if (!readString(item, &hex)) return false;
+    if (!parseHex64(hex, &data_.rng[index])) return fail("expected 16 hex digits");
+    ++count;
+    return true;
+  });
+  if (ok && count != 4) return fail("needs exactly 4 words");
+  return ok;
+}
+
+bool Reader::readGlobal(od::value v) {
+  SGlobal global;
+  bool hasName = false, hasValue = false;
+  bool ok = forEachField(v, [&](std::string_view key, od::value field) {
+    if (key == "name" && !hasName) {
+      hasName = true;
+      PathGuard guard(*this, "name");
+      std::string_view name;
+      if (!readString(field, &name)) return false;
+      global.name = name;
+      return true;
+    }
+    if (key == "value" && !hasValue) {
+      hasValue = true;
+      PathGuard guard(*this, "value");
+      return readValue(field, &global.value);
+    }
+    return fail(fmt::format("unexpected or repeated member \"{}\"", key));
+  });
+  if (!ok) return false;
+  if (!hasName || !hasValue) return fail("a global needs \"name\" and \"value\"");
+  for (const SGlobal& other : data_.globals) {
+    if (other.name == global.name)
+      return fail(fmt::format("global \"{}\" appears twice", global.name));
+  }
+  data_.globals.push_back(std::move(global));
+  return true;
+}
+
+bool Reader::readFrame(od::value v, SFrame* frame) {
+  uint32_t seen = 0;
+  constexpr uint32_t kFunction = 1, kId = 2, kHash = 4, kIp = 8, kBase = 16, kClosure = 32,
+                     kLine = 64;
+  bool ok = forEachField(v, [&](std::string_view key, od::value field) {
+    uint32_t bit = key == "function"  ? kFunction
+                   : key == "id"      ? kId
+                   : key == "hash"    ? kHash
+                   : key == "ip"      ? kIp
+                   : key == "base"    ? kBase
+                   : key == "closure" ? kClosure
+                   : key == "line"    ? kLine
+                                      : 0;
+    if (bit == 0 || (seen & bit))
+      return fail(fmt::format("unexpected or repeated member \"{}\"", key));
+    seen |= bit;
+    PathGuard guard(*this, bit == kFunction  ? "function"
+                           : bit == kId      ? "id"
+                           : bit == kHash    ? "hash"
+                           : bit == kIp      ? "ip"
+                           : bit == kBase    ? "base"
+                           : bit == kClosure ? "closure"
+                                             : "line");
+    switch (bit) {
+      case kFunction: {
+        std::string_view name;
+        if (!readString(field, &name)) return false;
+        frame->function.name = name;
+        return true;
+      }
+      case kId:
+        frame->function.hasId = true;
+        return readUint32(field, UINT32_MAX, &frame->function.id);
+      case kHash:
+        frame->function.hasHash = true;
+        return readHash(field, &frame->function.hash);
+      case kIp:
+        return readUint32(field, kMaxOperandA, &frame->ip);
+      case kBase:
+        return readUint32(field, kMaxStackSlots, &frame->base);
+      case kClosure: {
+        bool isNull = false;
+        if (!field.is_null().get(isNull) && isNull) return true;
+        uint32_t id;
+        if (!readUint32(field, UINT32_MAX, &id)) return fail("expected null or an object id");
+        frame->closure = id;
+        return true;
+      }
+      default:
+        return readUint32(field, UINT32_MAX, &frame->line);
+    }
+  });
+  if (ok && (seen & (kFunction | kIp | kBase | kClosure)) != (kFunction | kIp | kBase | kClosure)) {
+    return fail("a frame needs \"function\", \"ip\", \"base\" and \"closure\"");
+  }
+  return ok;
+}
+
+bool Reader::readHandler(od::value v, SHandler* handler) {
+  uint32_t seen = 0;
+  constexpr uint32_t kFrame = 1, kStackSize = 2, kHash = 4, kCatch = 8;
+  bool ok = forEachField(v, [&](std::string_view key, od::value field) {
+    uint32_t bit = key == "frame"        ? kFrame
+                   : key == "stack_size" ? kStackSize
+                   : key == "hash"       ? kHash
+                   : key == "catch"      ? kCatch
+                                         : 0;
+    if (bit == 0 || (seen & bit))
+      return fail(fmt::format("unexpected or repeated member \"{}\"", key));
+    seen |= bit;
+    switch (bit) {
+      case kFrame: {
+        PathGuard guard(*this, "frame");
+        return readUint32(field, kMaxFrames, &handler->frame);
+      }
+      case kStackSize: {
+        PathGuard guard(*this, "stack_size");
+        return readUint32(field, kMaxStackSlots, &handler->stackSize);
+      }
+      case kHash: {
+        PathGuard guard(*this, "hash");
+        handler->hasHash = true;
+        return readHash(field, &handler->hash);
+      }
+      default: {
+        PathGuard guard(*this, "catch");
+        return readUint32(field, kMaxOperandA, &handler->catchOffset);
+      }
+    }
+  });
+  if (ok && (seen & (kFrame | kStackSize | kCatch)) != (kFrame | kStackSize | kCatch)) {
+    return fail("a handler needs \"frame\", \"stack_size\" and \"catch\"");
+  }
+  return ok;
+}
+
+bool Reader::readMapEntries(od::value v, SObject* object) {
+  return forEachElement(v, SIZE_MAX, [&](std::size_t, od::value item) {
+    std::size_t count = 0;
+    bool ok = forEachElement(item, 2, [&](std::size_t, od::value part) {
+      object->values.emplace_back();
+      ++count;
+      return readValue(part, &object->values.back());
+    });
+    if (!ok) return false;
+    if (count == 0) {  // a deleted entry keeps its position
+      object->values.push_back(SValue{SValueKind::Hole, {}});
+      object->values.push_back(SValue{});
+      return true;
+    }
+    if (count != 2) return fail("a map entry is [key, value], or [] for a deleted entry");
+    return true;
+  });
+}
+
+bool Reader::readRecordFields(od::value v, SObject* object) {
+  return forEachField(v, [&](std::string_view key, od::value field) {
+    for (const std::string& name : object->names) {
+      if (name == key) return fail(fmt::format("field \"{}\" appears twice", key));
+    }
+    object->names.emplace_back(key);
+    object->values.emplace_back();
+    PathGuard guard(*this, object->names.back().c_str());
+    return readValue(field, &object->values.back());
+  });
+}
+
+bool Reader::readObject(od::value v, SObject* object) {
+  uint32_t seen = 0;
+  std::string_view upvalueState;
+  bool ok = forEachField(v, [&](std::string_view key, od::value field) {
+    struct KeyName {
+      std::string_view name;
+      uint32_t bit;
+    };
+    static constexpr KeyName kKeys[] = {
+        {"string", kKeyString},     {"array", kKeyArray},
+        {"map", kKeyMap},           {"capacity", kKeyCapacity},
+        {"record", kKeyRecord},     {"fields", kKeyFields},
+        {"closure", kKeyClosure},   {"id", kKeyId},
+        {"hash", kKeyHash},         {"captures", kKeyCaptures},
+        {"upvalues", kKeyUpvalues}, {"upvalue", kKeyUpvalue},
+        {"slot", kKeySlot},         {"value", kKeyValue},
+        {"file", kKeyFile},         {"mode", kKeyMode},
+        {"open", kKeyOpen},         {"offset", kKeyOffset},
+    };
+    const KeyName* found = nullptr;
+    for (const KeyName& k : kKeys) {
+      if (k.name == key) found = &k;
+    }
+    if (found == nullptr || (seen & found->bit)) {
+      return fail(fmt::format("unexpected or repeated member \"{}\"", key));
+    }
+    seen |= found->bit;
+    PathGuard guard(*this, found->name.data());
+    switch (found->bit) {
+      case kKeyString:
+        return readText(field, &object->text);
+      case kKeyArray:
+        return readValueArray(field, &object->values, SIZE_MAX);
+      case kKeyMap:
+        return readMapEntries(field, object);
+      case kKeyCapacity:
+        // The largest entry array the heap ever allocates (heap.cpp's mapSet).
+        return readUint(field, uint64_t{1} << 30, &object->number);
+      case kKeyRecord: {
+        std::string_view name;
+        if (!readString(field, &name)) return false;
+        object->builtinType = name == "$Error";
+        object->text = object->builtinType ? "Error" : std::string(name);
+        return true;
+      }
+      case kKeyFields:
+        return readRecordFields(field, object);
+      case kKeyClosure: {
+        std::string_view name;
+        if (!readString(field, &name)) return false;
+        object->function.name = name;
+        return true;
+      }
+      case kKeyId:
+        object->function.hasId = true;
+        return readUint32(field, UINT32_MAX, &object->function.id);
+      case kKeyHash:
+        object->function.hasHash = true;
+        return readHash(field, &object->function.hash);
+      case kKeyCaptures:
+        return readStringArray(field, &object->names);
+      case kKeyUpvalues:
+        return forEachElement(field, SIZE_MAX, [&](std::size_t, od::value item) {
+          uint32_t id;
+          if (!readUint32(item, UINT32_MAX, &id)) return false;
+          object->upvalues.push_back(id);
+          return true;
+        });
+      case kKeyUpvalue:
+        if (!readString(field, &upvalueState)) return false;
+        if (upvalueState != "open" && upvalueState != "closed") {
+          return fail("expected \"open\" or \"closed\"");
+        }
+        object->open = upvalueState == "open";
+        return true;
+      case kKeySlot:
+        return readUint(field, kMaxStackSlots, &object->number);
+      case kKeyValue:
+        object->values.emplace_back();
+        return readValue(field, &object->values.back());
+      case kKeyFile:
+        return readText(field, &object->text);
+      case kKeyMode: {
+        std::string_view mode;
+        if (!readString(field, &mode)) return false;
+        if (mode == "r") {
+          object->mode = FileMode::Read;
+        } else if (mode == "w") {
+          object->mode = FileMode::Write;
+        } else if (mode == "a") {
+          object->mode = FileMode::Append;
+        } else {
+          return fail("expected \"r\", \"w\" or \"a\"");
+        }
+        return true;
+      }
+      case kKeyOpen:
+        return readBool(field, &object->open);
+      default:
+        return readUint(field, static_cast<uint64_t>(INT64_MAX), &object->number);
+    }
+  });
+  if (!ok) return false;
+  uint32_t discriminator = seen & kDiscriminators;
+  for (const ObjectShape& shape : kObjectShapes) {
+    if (discriminator != shape.discriminator) continue;
+    object->kind = shape.kind;
+    if ((seen & shape.required) != shape.required || (seen & ~shape.allowed) != 0) {
+      return fail(fmt::format("malformed {} object", objKindName(shape.kind)));
+    }
+    if (shape.kind == ObjKind::Upvalue) {
+      uint32_t needed = object->open ? kKeySlot : kKeyValue;
+      if ((seen & (kKeySlot | kKeyValue)) != needed) {
+        return fail(object->open ? "an open upvalue needs \"slot\" (and no \"value\")"
+                                 : "a closed upvalue needs \"value\" (and no \"slot\")");
+      }
+    }
+    if (shape.kind == ObjKind::File && object->open != ((seen & kKeyOffset) != 0)) {
+      return fail("an open file needs \"offset\"; a closed one has none");
+    }
+    if (shape.kind == ObjKind::Map) {
+      std::size_t entries = object->values.size() / 2;
+      if (object->number < entries || (object->number != 0 && object->number < 8) ||
+          (object->number & (object->number - 1)) != 0) {
+        return fail(
+            fmt::format("map capacity {} must be 0 or a power of two >= 8 and >= its {} entries",
+                        object->number, entries));
+      }
+    }
+    if (shape.kind == ObjKind::Closure && object->names.size() != object->upvalues.size()) {
+      return fail("a closure needs one upvalue per capture");
+    }
+    return true;
+  }
+  return fail(
+      "an object needs exactly one of \"string\", \"array\", \"map\", \"record\", \"closure\", "
+      "\"upvalue\", \"file\"");
+}
+
+bool Reader::readState(od::value v) {
+  enum : uint32_t {
+    kStatus = 1 << 0,
+    kReason = 1 << 1,
+    kProgram = 1 << 2,
+    kSteps = 1 << 3,
+    kRng = 1 << 4,
+    kArgs = 1 << 5,
+    kStdin = 1 << 6,
+    kGlobals = 1 << 7,
+    kFrames = 1 << 8,
+    kHandlers = 1 << 9,
+    kOpen = 1 << 10,
+    kStack = 1 << 11,
+    kObjects = 1 << 12,
+    kAll = (1 << 13) - 1,
+  };
+  struct KeyName {
+    const char* name;
+    uint32_t bit;
+  };
+  static constexpr KeyName kKeys[] = {
+      {"status", kStatus},
+      {"reason", kReason},
+      {"program", kProgram},
+      {"total_steps", kSteps},
+      {"rng", kRng},
+      {"args", kArgs},
+      {"stdin", kStdin},
+      {"globals", kGlobals},
+      {"frames", kFrames},
+      {"handlers", kHandlers},
+      {"open_upvalues", kOpen},
+      {"stack", kStack},
+      {"objects", kObjects},
+  };
+  uint32_t seen = 0;
+  bool ok = forEachField(v, [&](std::string_view key, od::value field) {
+    const KeyName* found = nullptr;
+    for (const KeyName& k : kKeys) {
+      if (key == k.name) found = &k;
+    }
+    if (found == nullptr || (seen & found->bit)) {
+      return fail(fmt::format("unexpected or repeated member \"{}\"", key));
+    }
+    seen |= found->bit;
+    PathGuard guard(*this, found->name);
+    switch (found->bit) {
+      case kStatus: {
+        std::string_view status;
+        if (!readString(field, &status)) return false;
+        if (status != "suspended" && status != "checkpoint") {
+          return fail("expected \"suspended\" or \"checkpoint\"");
+        }
+        data_.status = status;
+        return true;
+      }
+      case kReason: {
+        std::string_view reason;
+        if (!readString(field, &reason)) return false;
+        data_.reason = reason;
+        return true;
+      }
+      case kProgram:
+        return readProgram(field);
+      case kSteps:
+        return readUint(field, UINT64_MAX, &data_.totalSteps);
+      case kRng:
+        return readRng(field);
+      case kArgs:
+        return forEachElement(field, SIZE_MAX, [&](std::size_t, od::value item) {
+          data_.args.emplace_back();
+          return readText(item, &data_.args.back());
+        });
+      case kStdin:
+        return readText(field, &data_.stdinBuffer);
+      case kGlobals:
+        return forEachElement(field, SIZE_MAX,
+                              [&](std::size_t, od::value item) { return readGlobal(item); });
+      case kFrames:
+        return forEachElement(field, kMaxFrames, [&](std::size_t, od::value item) {
+          data_.frames.emplace_back();
+          return readFrame(item, &data_.frames.back());
+        });
+      case kHandlers:
+        return forEachElement(field, kMaxHandlers, [&](std::size_t, od::value item) {
+          data_.handlers.emplace_back();
+          return readHandler(item, &data_.handlers.back());
+        });
+      case kOpen:
+        return forEachElement(field, kMaxStackSlots, [&](std::size_t, od::value item) {
+          uint32_t id;
+          if (!readUint32(item, UINT32_MAX, &id)) return false;
+          data_.openUpvalues.push_back(id);
+          return true;
+        });
+      case kStack:
+        return readValueArray(field, &data_.stack, kMaxStackSlots);
+      default:
+        return forEachElement(field, UINT32_MAX, [&](std::size_t, od::value item) {
+          data_.objects.emplace_back();
+          return readObject(item, &data_.objects.back());
+        });
+    }
+  });
+  if (!ok) return false;
+  if (seen != kAll) {
+    for (const KeyName& k : kKeys) {
+      if (!(seen & k.bit)) return fail(fmt::format("missing member \"{}\"", k.name));
+    }
+  }
+  return true;
+}
+
+bool Reader::checkRef(uint64_t id, ObjKind kind, const char* where) {
+  if (id >= data_.objects.size()) {
+    return fail(fmt::format("{} refers to object {}, but there are only {} objects", where, id,
+                            data_.objects.size()));
+  }
+  if (data_.objects[id].kind != kind) {
+    return fail(fmt::format("{} refers to object {}, a {}, where a {} is required", where, id,
+                            objKindName(data_.objects[id].kind), objKindName(kind)));
+  }
+  return true;
+}
+
+bool Reader::checkValue(const SValue& v, const char* where) {
+  if (v.kind == SValueKind::Hole)
+    return fail(fmt::format("{} holds a deleted-entry marker", where));
+  if (v.kind == SValueKind::Ref && v.as.index >= data_.objects.size()) {
+    return fail(fmt::format("{} refers to object {}, but there are only {} objects", where,
+                            v.as.index, data_.objects.size()));
+  }
+  return true;
+}
+
+bool Reader::checkReferences() {
+  PathGuard state(*this, "state");
+  if (data_.frames.empty()) {
+    PathGuard guard(*this, "frames");
+    return fail("a snapshot needs at least one frame");
+  }
+  for (std::size_t i = 0; i < data_.stack.size(); ++i) {
+    PathGuard guard(*this, "stack");
+    PathGuard index(*this, i);
+    if (!checkValue(data_.stack[i], "the slot")) return false;
+  }
+  for (std::size_t i = 0; i < data_.globals.size(); ++i) {
+    PathGuard guard(*this, "globals");
+    PathGuard index(*this, i);
+    if (!checkValue(data_.globals[i].value, "the global")) return false;
+  }
+  for (std::size_t i = 0; i < data_.frames.size(); ++i) {
+    PathGuard guard(*this, "frames");
+    PathGuard index(*this, i);
+    if (data_.frames[i].closure >= 0 &&
+        !checkRef(static_cast<uint64_t>(data_.frames[i].closure), ObjKind::Closure, "the frame")) {
+      return false;
+    }
+  }
+  uint32_t lastFrame = 0;
+  for (std::size_t i = 0; i < data_.handlers.size(); ++i) {
+    PathGuard guard(*this, "handlers");
+    PathGuard index(*this, i);
+    const SHandler& h = data_.handlers[i];
+    if (h.frame >= data_.frames.size()) {
+      return fail(fmt::format("frame {} does not exist ({} frames)", h.frame, data_.frames.size()));
+    }
+    if (h.frame < lastFrame) return fail("handlers must be ordered by frame");
+    if (h.stackSize > data_.stack.size()) return fail("stack_size is above the stack top");
+    lastFrame = h.frame;
+  }
+  std::size_t openCount = 0;
+  for (std::size_t id = 0; id < data_.objects.size(); ++id) {
+    PathGuard guard(*this, "objects");
+    PathGuard index(*this, id);
+    const SObject& o = data_.objects[id];
+    for (const SValue& v : o.values) {
+      if (o.kind == ObjKind::Map) continue;  // checked below, with the key rules
+      if (!checkValue(v, "the object")) return false;
+    }
+    switch (o.kind) {
+      case ObjKind::Map:
+        for (std::size_t e = 0; e < o.values.size(); e += 2) {
+          const SValue& key = o.values[e];
+          if (key.kind == SValueKind::Hole) continue;
+          if (!checkValue(key, "a map key") || !checkValue(o.values[e + 1], "a map value")) {
+            return false;
+          }
+          bool hashable =
+              key.kind == SValueKind::None || key.kind == SValueKind::Bool ||
+              key.kind == SValueKind::Int || key.kind == SValueKind::Float ||
+              (key.kind == SValueKind::Ref && data_.objects[key.as.index].kind == ObjKind::String);
+          if (!hashable)
+            return fail(fmt::format("map entry {} has a key that cannot be a map key", e / 2));
+        }
+        break;
+      case ObjKind::Closure:
+        for (uint32_t u : o.upvalues) {
+          if (!checkRef(u, ObjKind::Upvalue, "the closure")) return false;
+        }
+        break;
+      case ObjKind::Upvalue:
+        if (o.open) {
+          ++openCount;
+          if (o.number >= data_.stack.size()) {
+            return fail(fmt::format("open upvalue slot {} is above the stack top ({})", o.number,
+                                    data_.stack.size()));
+          }
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  // The open upvalues must be exactly the list the VM keeps, highest slot
+  // first: an open upvalue missing from it would never be closed.
+  PathGuard guard(*this, "open_upvalues");
+  if (data_.openUpvalues.size() != openCount) {
+    return fail(fmt::format("lists {} upvalues, but {} objects are open upvalues",
+                            data_.openUpvalues.size(), openCount));
+  }
+  for (std::size_t i = 0; i < data_.openUpvalues.size(); ++i) {
+    PathGuard index(*this, i);
+    uint32_t id = data_.openUpvalues[i];
+    if (!checkRef(id, ObjKind::Upvalue, "the entry")) return false;
+    const SObject& u = data_.objects[id];
+    if (!u.open) return fail(fmt::format("object {} is a closed upvalue", id));
+    if (i > 0 && data_.objects[data_.openUpvalues[i - 1]].number <= u.number) {
+      return fail("open upvalues must be listed once each, by strictly decreasing slot");
+    }
+  }
+  return true;
+}
+
+Result<SnapshotData> Reader::read(std::string_view text) {
+  std::size_t bodyAt = 0;
+  if (!header(text, &bodyAt)) return *error_;
+  simdjson::padded_string padded(text);
+  od::parser parser;
+  od::document document;
+  if (auto code = parser.iterate(padded).get(document)) {
+    fail(fmt::format("not valid JSON ({})", simdjson::error_message(code)));
+    return *error_;
+  }
+  od::object root;
+  if (auto code = document.get_object().get(root)) {
+    failJson(code, "a JSON object");
+    return *error_;
+  }
+  uint32_t seen = 0;
+  for (auto entry : root) {
+    od::field field;
+    std::string_view key;
+    if (auto code = std::move(entry).get(field)) {
+      failJson(code, "an object member");
+      return *error_;
+    }
+    if (auto code = field.unescaped_key().get(key)) {
+      failJson(code, "a key");
+      return *error_;
+    }
+    // format, version and checksum were checked byte for byte in the header.
+    uint32_t bit = key == "format"     ? 1
+                   : key == "version"  ? 2
+                   : key == "checksum" ? 4
+                   : key == "state"    ? 8
+                                       : 0;
+    if (bit == 0 || (seen & bit)) {
+      fail(fmt::format("unexpected or repeated member \"{}\"", key));
+      return *error_;
+    }
+    seen |= bit;
+    if (bit == 8) {
+      PathGuard guard(*this, "state");
+      if (!readState(field.value())) return *error_;
+    }
+  }
+  const char* trailing = nullptr;
+  if (document.current_location().get(trailing) == simdjson::SUCCESS) {
+    fail("unexpected content after the snapshot object");
+    return *error_;
+  }
+  if (!(seen & 8)) {
+    fail("missing member \"state\"");
+    return *error_;
+  }
+  if (!checkReferences()) return *error_;
+  return std::move(data_);
+}
+
+}  // namespace
+
+Result<SnapshotData> parseSnapshot(std::string_view text, const std::string& fileName) {
+  return Reader(fileName).read(text);
+}
+
+Result<SnapshotData> readSnapshotFile(const std::string& path) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    return Diagnostic::inFile(path,
+                              fmt::format("cannot open the snapshot: {}", std::strerror(errno)));
+  }
+  std::string text;
+  char chunk[1 << 16];
+  std::size_t n;
+  while ((n = std::fread(chunk, 1, sizeof chunk, file)) > 0) text.append(chunk, n);
+  bool failed = std::ferror(file) != 0;
+  std::fclose(file);
+  if (failed) return Diagnostic::inFile(path, "cannot read the snapshot");
+  if (text.empty()) return Diagnostic::inFile(path, "the snapshot file is empty");
+  return parseSnapshot(text, path);
+}
+
+}  // namespace shapevm
