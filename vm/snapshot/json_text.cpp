@@ -9,10 +9,11 @@ namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
 
+// Lowercase only: every hex field has exactly one spelling, so an edit that
+// only changes letter case is still a change the checksum catches.
 int hexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
 

@@ -24,9 +24,9 @@ void appendText(std::string& out, std::string_view bytes);
 void appendHex64(std::string& out, uint64_t value);
 
 bool isValidUtf8(std::string_view bytes);
-// Decodes lowercase or uppercase hex; false on odd length or a non-hex digit.
+// Decodes lowercase hex; false on odd length or any other character.
 bool decodeHex(std::string_view hex, std::string* out);
-// Exactly 16 hex digits.
+// Exactly 16 lowercase hex digits.
 bool parseHex64(std::string_view hex, uint64_t* out);
 
 }  // namespace shapevm

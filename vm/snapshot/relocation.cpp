@@ -41,6 +41,7 @@ class Planner {
   void planClosure(std::size_t id, const SObject& closure);
   void planRecord(std::size_t id, const SObject& record);
   void planGlobals();
+  void planFunctionValues();
   // A mismatch: corrupt when resuming into the snapshot's own program,
   // not relocatable when resuming into a new one.
   void problem(std::string message) { problems_.push_back(std::move(message)); }
@@ -202,6 +203,31 @@ void Planner::planGlobals() {
   }
 }
 
+// Function values are matched by name. Only values the resumed VM keeps
+// must resolve: a saved global the new program no longer declares is dropped
+// with its value.
+void Planner::planFunctionValues() {
+  std::vector<bool> used(data_.functionNames.size(), false);
+  auto use = [&](const SValue& v) {
+    if (v.kind == SValueKind::Function) used[v.as.index] = true;
+  };
+  for (const SValue& v : data_.stack) use(v);
+  for (const SObject& o : data_.objects) {
+    for (const SValue& v : o.values) use(v);
+  }
+  for (int64_t source : plan_.globalSources) {
+    if (source >= 0) use(data_.globals[source].value);
+  }
+  for (std::size_t i = 0; i < data_.functionNames.size(); ++i) {
+    int found = program_.findFunction(data_.functionNames[i]);
+    if (found < 0 && used[i]) {
+      problem(fmt::format("a function value refers to '{}', which does not exist in {}",
+                          data_.functionNames[i], programName_));
+    }
+    plan_.functionValues.push_back(found < 0 ? 0 : static_cast<uint32_t>(found));
+  }
+}
+
 std::variant<RelocationPlan, ResumeError> Planner::plan() {
   for (std::size_t i = 0; i < data_.frames.size(); ++i) {
     const SFrame& frame = data_.frames[i];
@@ -221,16 +247,8 @@ std::variant<RelocationPlan, ResumeError> Planner::plan() {
     if (o.kind == ObjKind::Closure) planClosure(id, o);
     if (o.kind == ObjKind::Record) planRecord(id, o);
   }
-  for (const std::string& name : data_.functionNames) {
-    int found = program_.findFunction(name);
-    if (found < 0) {
-      problem(fmt::format("a function value refers to '{}', which does not exist in {}", name,
-                          programName_));
-      continue;
-    }
-    plan_.functionValues.push_back(static_cast<uint32_t>(found));
-  }
   planGlobals();
+  planFunctionValues();
   if (problems_.empty()) return std::move(plan_);
 
   std::string message;

@@ -290,6 +290,7 @@ bool Reader::readValue(od::value v, SValue* out) {
       out->kind = SValueKind::Bool;
       return readBool(v, &out->as.b);
     case od::json_type::number: {
+      std::string_view token = v.raw_json_token();
       od::number number;
       if (auto code = v.get_number().get(number)) return failJson(code, "a number");
       switch (number.get_number_type()) {
@@ -297,10 +298,16 @@ bool Reader::readValue(od::value v, SValue* out) {
           out->kind = SValueKind::Int;
           out->as.i = number.get_int64();
           return true;
-        case od::number_type::floating_point_number:
+        case od::number_type::floating_point_number: {
+          // An integer token too big for int64 also parses as a double; only
+          // a token with a fraction or exponent is a float.
+          if (token.find_first_of(".eE") == std::string_view::npos) {
+            return fail("integer does not fit in 64 signed bits");
+          }
           out->kind = SValueKind::Float;
           out->as.f = number.get_double();
           return true;
+        }
         default:
           return fail("integer does not fit in 64 signed bits");
       }

@@ -1,0 +1,197 @@
+// Relocation into an edited program (`resume --program NEW`): frames follow
+// their functions by content hash, functions not on the stack may change,
+// closures re-bind by name when their captures match, globals match by name;
+// anything else is refused with status 4 naming each frame or closure.
+#include "snapshot_support.h"
+
+namespace shapevm::test {
+namespace {
+
+// main() suspends halfway through its loop; f is not on the stack then.
+const char* const kBase = R"(
+function f(x) {
+  return x + 1
+}
+function unused() {
+  return 0
+}
+function main() {
+  var s = 0
+  for i in 0..10 {
+    s = s + f(i)
+    if i == 4 { suspend() }
+  }
+  print(s)
+}
+main()
+)";
+
+struct Fixture {
+  TempDir dir;
+  Programs programs{{{"a.shape", kBase}}};
+  std::string snap = dir.file("a.snap.json");
+
+  Fixture() {
+    RunResult first = startProgram(programs, "a.shape", snap);
+    REQUIRE(first.outcome.status == RunStatus::Suspended);
+    REQUIRE(first.output.empty());
+  }
+
+  std::string replace(std::string text, const std::string& from, const std::string& to) {
+    std::size_t at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    return text.replace(at, from.size(), to);
+  }
+};
+
+TEST_CASE("a function not on the stack may change; the new code runs", "[snapshot][relocation]") {
+  Fixture fx;
+  fx.programs.sources["b.shape"] = fx.replace(kBase, "return x + 1", "return x + 100");
+  RunResult rest = resumeAndRun(fx.programs, fx.snap, "b.shape");
+  CHECK(rest.outcome.status == RunStatus::Finished);
+  // i = 0..4 ran with x + 1 (15), i = 5..9 with x + 100 (535).
+  CHECK(rest.output == "550\n");
+}
+
+TEST_CASE("functions added, removed and reordered relocate", "[snapshot][relocation]") {
+  Fixture fx;
+  fx.programs.sources["b.shape"] = R"(
+function helper(x) {
+  return x * 1000
+}
+function main() {
+  var s = 0
+  for i in 0..10 {
+    s = s + f(i)
+    if i == 4 { suspend() }
+  }
+  print(s)
+}
+function f(x) {
+  return helper(x)
+}
+main()
+)";
+  RunResult rest = resumeAndRun(fx.programs, fx.snap, "b.shape");
+  CHECK(rest.outcome.status == RunStatus::Finished);
+  CHECK(rest.output == std::to_string(15 + 1000 * (5 + 6 + 7 + 8 + 9)) + "\n");
+}
+
+TEST_CASE("a changed function on the stack is refused, naming the frame",
+          "[snapshot][relocation]") {
+  Fixture fx;
+  fx.programs.sources["b.shape"] = fx.replace(kBase, "print(s)", "print(s * 2)");
+  std::string message =
+      resumeFailure(fx.programs, fx.snap, ResumeFailure::NotRelocatable, "b.shape");
+  CHECK(message.find("frame #1 'main' (line 12)") != std::string::npos);
+  CHECK(message.find("function 'main' was changed") != std::string::npos);
+  CHECK(message.find("<main>") == std::string::npos);  // the entry function did not change
+
+  fx.programs.sources["c.shape"] =
+      fx.replace(fx.replace(kBase, "function main()", "function main2()"), "\nmain()", "\nmain2()");
+  message = resumeFailure(fx.programs, fx.snap, ResumeFailure::NotRelocatable, "c.shape");
+  CHECK(message.find("no function named 'main' exists") != std::string::npos);
+  CHECK(message.find("frame #0 '<main>'") != std::string::npos);  // it calls main2 now
+}
+
+TEST_CASE("the snapshot's own program relocates onto itself", "[snapshot][relocation]") {
+  Fixture fx;
+  fx.programs.sources["same.shape"] = kBase;
+  RunResult rest = resumeAndRun(fx.programs, fx.snap, "same.shape");
+  CHECK(rest.output == "55\n");
+}
+
+TEST_CASE("frames without a hash fall back to id, then to name", "[snapshot][relocation]") {
+  Fixture fx;
+  std::string text = readFile(fx.snap);
+  std::string noHash = text;
+  std::size_t at;
+  while ((at = noHash.find(", \"hash\": \"")) != std::string::npos &&
+         at < noHash.find("\"handlers\"")) {
+    noHash.erase(at, std::string(", \"hash\": \"").size() + 33);
+  }
+  writeFile(fx.snap, fixChecksum(noHash));
+  CHECK(resumeAndRun(fx.programs, fx.snap).output == "55\n");
+
+  // Without a hash the id is trusted only if it names the same function.
+  std::string wrongId = noHash;
+  at = wrongId.find("\"function\": \"main\", \"id\": ");
+  REQUIRE(at != std::string::npos);
+  wrongId.insert(at + std::string("\"function\": \"main\", \"id\": ").size(), "99");
+  writeFile(fx.snap, fixChecksum(wrongId));
+  CHECK(resumeFailure(fx.programs, fx.snap, ResumeFailure::BadInput).find("out of range") !=
+        std::string::npos);
+}
+
+const char* const kClosures = R"(
+function counter(start) {
+  var n = start
+  var step = 1
+  return || {
+    n = n + step
+    return n
+  }
+}
+let next = counter(10)
+next()
+suspend()
+print(next(), next())
+)";
+
+TEST_CASE("a changed closure re-binds by name when it captures the same variables",
+          "[snapshot][relocation]") {
+  TempDir dir;
+  Programs programs{{{"a.shape", kClosures}}};
+  std::string snap = dir.file("c.snap.json");
+  REQUIRE(startProgram(programs, "a.shape", snap).outcome.status == RunStatus::Suspended);
+
+  std::string changed = kClosures;
+  changed.replace(changed.find("n = n + step"), 12, "n = n + step * 5");
+  programs.sources["b.shape"] = changed;
+  RunResult rest = resumeAndRun(programs, snap, "b.shape");
+  CHECK(rest.output == "16 21\n");
+
+  REQUIRE(startProgram(programs, "a.shape", snap).outcome.status == RunStatus::Suspended);
+  std::string otherCaptures = kClosures;
+  otherCaptures.replace(otherCaptures.find("n = n + step"), 12, "n = n + 2");
+  programs.sources["c.shape"] = otherCaptures;
+  std::string message = resumeFailure(programs, snap, ResumeFailure::NotRelocatable, "c.shape");
+  CHECK(message.find("closure of 'counter.<lambda1>'") != std::string::npos);
+  CHECK(message.find("now captures (n) instead of (n, step)") != std::string::npos);
+}
+
+TEST_CASE("globals match by name; a function value follows its name", "[snapshot][relocation]") {
+  const char* const base = R"(
+function add(a, b) {
+  return a + b
+}
+var op = add
+var total = 5
+suspend()
+print(op(total, 1), total)
+)";
+  TempDir dir;
+  Programs programs{{{"a.shape", base}}};
+  std::string snap = dir.file("g.snap.json");
+  REQUIRE(startProgram(programs, "a.shape", snap).outcome.status == RunStatus::Suspended);
+  // add changed (op follows it by name) and a new function-bound global appears.
+  programs.sources["b.shape"] = R"(
+function twice(x) {
+  return x * 2
+}
+function add(a, b) {
+  return twice(a) + b
+}
+var op = add
+var total = 5
+suspend()
+print(op(total, 1), total)
+)";
+  // The entry function is unchanged, so it relocates too.
+  RunResult rest = resumeAndRun(programs, snap, "b.shape");
+  CHECK(rest.outcome.status == RunStatus::Finished);
+  CHECK(rest.output == "11 5\n");
+}
+
+}  // namespace
+}  // namespace shapevm::test
