@@ -50,5 +50,5 @@ local function dot_product(n)
   return sum
 end
 
-local n = tonumber(arg[1] or "5000000")
+local n = tonumber(arg[1] or "8000000")
 print(fmt_float(dot_product(n)))

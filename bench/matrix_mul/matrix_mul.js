@@ -54,4 +54,4 @@ function matMul(n) {
   console.log(fmtFloat(c[0]) + " " + fmtFloat(c[n * n - 1]));
 }
 
-matMul(process.argv.length > 2 ? parseInt(process.argv[2], 10) : 260);
+matMul(process.argv.length > 2 ? parseInt(process.argv[2], 10) : 300);

@@ -64,4 +64,4 @@ local function mat_mul(n)
   print(fmt_float(c[0]) .. " " .. fmt_float(c[n * n - 1]))
 end
 
-mat_mul(tonumber(arg[1] or "260"))
+mat_mul(tonumber(arg[1] or "300"))

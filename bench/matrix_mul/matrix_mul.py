@@ -32,4 +32,4 @@ def mat_mul(n):
     print(repr(c[0]), repr(c[n * n - 1]))
 
 
-mat_mul(int(sys.argv[1]) if len(sys.argv) > 1 else 260)
+mat_mul(int(sys.argv[1]) if len(sys.argv) > 1 else 300)

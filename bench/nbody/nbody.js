@@ -128,4 +128,4 @@ function nbody(n) {
   console.log(fmtFloat(energy(bodies)));
 }
 
-nbody(process.argv.length > 2 ? parseInt(process.argv[2], 10) : 200000);
+nbody(process.argv.length > 2 ? parseInt(process.argv[2], 10) : 300000);

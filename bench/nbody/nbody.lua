@@ -141,4 +141,4 @@ local function nbody(n)
   print(fmt_float(energy(bodies)))
 end
 
-nbody(tonumber(arg[1] or "200000"))
+nbody(tonumber(arg[1] or "300000"))

@@ -114,4 +114,4 @@ def nbody(n):
     print(repr(energy(bodies)))
 
 
-nbody(int(sys.argv[1]) if len(sys.argv) > 1 else 200000)
+nbody(int(sys.argv[1]) if len(sys.argv) > 1 else 300000)

@@ -11,4 +11,4 @@ function objectPropertyLoop(n) {
   return sum;
 }
 
-console.log(String(objectPropertyLoop(process.argv.length > 2 ? parseInt(process.argv[2], 10) : 10000000)));
+console.log(String(objectPropertyLoop(process.argv.length > 2 ? parseInt(process.argv[2], 10) : 15000000)));

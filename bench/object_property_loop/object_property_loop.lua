@@ -12,4 +12,4 @@ local function object_property_loop(n)
   return sum
 end
 
-print(string.format("%d", object_property_loop(tonumber(arg[1] or "10000000"))))
+print(string.format("%d", object_property_loop(tonumber(arg[1] or "15000000"))))

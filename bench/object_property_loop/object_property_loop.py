@@ -25,4 +25,4 @@ def object_property_loop(n):
     return total
 
 
-print(object_property_loop(int(sys.argv[1]) if len(sys.argv) > 1 else 10000000))
+print(object_property_loop(int(sys.argv[1]) if len(sys.argv) > 1 else 15000000))

@@ -42,4 +42,4 @@ function polymorphicDispatch(n) {
   return sum;
 }
 
-console.log(fmtFloat(polymorphicDispatch(process.argv.length > 2 ? parseInt(process.argv[2], 10) : 9000000)));
+console.log(fmtFloat(polymorphicDispatch(process.argv.length > 2 ? parseInt(process.argv[2], 10) : 14000000)));

@@ -55,4 +55,4 @@ local function polymorphic_dispatch(n)
   return sum
 end
 
-print(fmt_float(polymorphic_dispatch(tonumber(arg[1] or "9000000"))))
+print(fmt_float(polymorphic_dispatch(tonumber(arg[1] or "14000000"))))

@@ -50,4 +50,4 @@ def polymorphic_dispatch(n):
     return total
 
 
-print(repr(polymorphic_dispatch(int(sys.argv[1]) if len(sys.argv) > 1 else 9000000)))
+print(repr(polymorphic_dispatch(int(sys.argv[1]) if len(sys.argv) > 1 else 14000000)))

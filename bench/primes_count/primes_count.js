@@ -20,4 +20,4 @@ function primesCount(limit) {
   return count;
 }
 
-console.log(String(primesCount(process.argv.length > 2 ? parseInt(process.argv[2], 10) : 600000)));
+console.log(String(primesCount(process.argv.length > 2 ? parseInt(process.argv[2], 10) : 900000)));

@@ -23,4 +23,4 @@ local function primes_count(limit)
   return count
 end
 
-print(string.format("%d", primes_count(tonumber(arg[1] or "600000"))))
+print(string.format("%d", primes_count(tonumber(arg[1] or "900000"))))

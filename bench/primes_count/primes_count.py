@@ -24,4 +24,4 @@ def primes_count(limit):
     return count
 
 
-print(primes_count(int(sys.argv[1]) if len(sys.argv) > 1 else 600000))
+print(primes_count(int(sys.argv[1]) if len(sys.argv) > 1 else 900000))

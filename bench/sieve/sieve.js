@@ -29,5 +29,5 @@ function sieve(n) {
   return count;
 }
 
-const n = process.argv.length > 2 ? parseInt(process.argv[2], 10) : 8000000;
+const n = process.argv.length > 2 ? parseInt(process.argv[2], 10) : 12000000;
 console.log(String(sieve(n)));

@@ -34,5 +34,5 @@ local function sieve(n)
   return count
 end
 
-local n = tonumber(arg[1] or "8000000")
+local n = tonumber(arg[1] or "12000000")
 print(string.format("%d", sieve(n)))

@@ -30,5 +30,5 @@ def sieve(n):
     return count
 
 
-n = int(sys.argv[1]) if len(sys.argv) > 1 else 8000000
+n = int(sys.argv[1]) if len(sys.argv) > 1 else 12000000
 print(sieve(n))

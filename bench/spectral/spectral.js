@@ -54,5 +54,5 @@ function spectral(n) {
   return u[0];
 }
 
-const n = process.argv.length > 2 ? parseInt(process.argv[2], 10) : 850;
+const n = process.argv.length > 2 ? parseInt(process.argv[2], 10) : 1100;
 console.log(fmtFloat(spectral(n)));

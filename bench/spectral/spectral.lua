@@ -66,5 +66,5 @@ local function spectral(n)
   return u[0]
 end
 
-local n = tonumber(arg[1] or "850")
+local n = tonumber(arg[1] or "1100")
 print(fmt_float(spectral(n)))

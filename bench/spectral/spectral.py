@@ -33,5 +33,5 @@ def spectral(n):
     return u[0]
 
 
-n = int(sys.argv[1]) if len(sys.argv) > 1 else 850
+n = int(sys.argv[1]) if len(sys.argv) > 1 else 1100
 print(repr(spectral(n)))

@@ -24,4 +24,4 @@ function stringBuilding(n) {
   console.log(size + " " + lines.length + " " + total + " " + text.substring(size - 12, size));
 }
 
-stringBuilding(process.argv.length > 2 ? parseInt(process.argv[2], 10) : 300000);
+stringBuilding(process.argv.length > 2 ? parseInt(process.argv[2], 10) : 450000);

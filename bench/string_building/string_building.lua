@@ -38,4 +38,4 @@ local function string_building(n)
   print(string.format("%d %d %d %s", size, #lines, total, string.sub(text, size - 11, size)))
 end
 
-string_building(tonumber(arg[1] or "300000"))
+string_building(tonumber(arg[1] or "450000"))

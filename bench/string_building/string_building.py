@@ -25,4 +25,4 @@ def string_building(n):
     print(size, len(lines), total, text[size - 12:size])
 
 
-string_building(int(sys.argv[1]) if len(sys.argv) > 1 else 300000)
+string_building(int(sys.argv[1]) if len(sys.argv) > 1 else 450000)

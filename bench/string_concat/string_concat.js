@@ -10,4 +10,4 @@ function stringConcat(n) {
   return s.length;
 }
 
-console.log(String(stringConcat(process.argv.length > 2 ? parseInt(process.argv[2], 10) : 100000)));
+console.log(String(stringConcat(process.argv.length > 2 ? parseInt(process.argv[2], 10) : 120000)));

@@ -10,4 +10,4 @@ local function string_concat(n)
   return #s
 end
 
-print(string.format("%d", string_concat(tonumber(arg[1] or "100000"))))
+print(string.format("%d", string_concat(tonumber(arg[1] or "120000"))))

@@ -12,4 +12,4 @@ def string_concat(n):
     return len(s)
 
 
-print(string_concat(int(sys.argv[1]) if len(sys.argv) > 1 else 100000))
+print(string_concat(int(sys.argv[1]) if len(sys.argv) > 1 else 120000))

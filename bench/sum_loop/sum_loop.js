@@ -32,5 +32,5 @@ function sumLoop(n) {
   return sum;
 }
 
-const n = process.argv.length > 2 ? parseInt(process.argv[2], 10) : 50000000;
+const n = process.argv.length > 2 ? parseInt(process.argv[2], 10) : 100000000;
 console.log(fmtFloat(sumLoop(n)));

@@ -44,5 +44,5 @@ local function sum_loop(n)
   return sum
 end
 
-local n = tonumber(arg[1] or "50000000")
+local n = tonumber(arg[1] or "100000000")
 print(fmt_float(sum_loop(n)))

@@ -13,5 +13,5 @@ def sum_loop(n):
     return total
 
 
-n = int(sys.argv[1]) if len(sys.argv) > 1 else 50000000
+n = int(sys.argv[1]) if len(sys.argv) > 1 else 100000000
 print(repr(sum_loop(n)))
