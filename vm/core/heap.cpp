@@ -200,12 +200,23 @@ String* Heap::intern(std::string_view bytes) {
   return s;
 }
 
+// newArray and newMap allocate an object's storage before the object itself:
+// any allocation may collect, and a new object is reachable from no root until
+// its caller stores it, so it must be the last allocation of its constructor.
 Array* Heap::newArray(std::size_t capacity) {
-  auto* a = newObject<Array>(ObjKind::Array, 0);
-  a->items = nullptr;
+  if (capacity > maxMemory_ / sizeof(Value)) throw OutOfMemory();
+  std::size_t bytes = capacity * sizeof(Value);
+  auto* items = static_cast<Value*>(capacity > 0 ? allocate(bytes) : nullptr);
+  Array* a;
+  try {
+    a = newObject<Array>(ObjKind::Array, 0);
+  } catch (...) {
+    release(items, bytes);
+    throw;
+  }
+  a->items = items;
   a->count = 0;
-  a->capacity = 0;
-  if (capacity > 0) arrayReserve(a, capacity);
+  a->capacity = capacity;
   return a;
 }
 
@@ -229,18 +240,34 @@ void Heap::arrayPush(Array* array, Value value) {
 }
 
 Map* Heap::newMap(std::size_t capacity) {
-  auto* m = newObject<Map>(ObjKind::Map, 0);
-  m->entries = nullptr;
-  m->entryCount = m->entryCapacity = m->liveCount = 0;
-  m->index = nullptr;
-  m->indexCapacity = 0;
+  if (capacity > maxMemory_ / sizeof(MapEntry)) throw OutOfMemory();
+  std::size_t entryCapacity = 0;
   if (capacity > 0) {
-    std::size_t cap = 8;
-    while (cap < capacity) cap *= 2;
-    m->entries = static_cast<MapEntry*>(allocate(cap * sizeof(MapEntry)));
-    m->entryCapacity = cap;
-    mapRebuildIndex(m, cap * 2);
+    entryCapacity = 8;
+    while (entryCapacity < capacity) entryCapacity *= 2;
   }
+  std::size_t entryBytes = entryCapacity * sizeof(MapEntry);
+  std::size_t indexBytes = entryCapacity * 2 * sizeof(int32_t);
+  MapEntry* entries = nullptr;
+  int32_t* index = nullptr;
+  Map* m;
+  try {
+    if (entryCapacity > 0) {
+      entries = static_cast<MapEntry*>(allocate(entryBytes));
+      index = static_cast<int32_t*>(allocate(indexBytes));
+      std::memset(index, 0xff, indexBytes);
+    }
+    m = newObject<Map>(ObjKind::Map, 0);
+  } catch (...) {
+    if (index != nullptr) release(index, indexBytes);
+    if (entries != nullptr) release(entries, entryBytes);
+    throw;
+  }
+  m->entries = entries;
+  m->entryCount = m->liveCount = 0;
+  m->entryCapacity = entryCapacity;
+  m->index = index;
+  m->indexCapacity = entryCapacity * 2;
   return m;
 }
 
