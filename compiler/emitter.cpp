@@ -133,6 +133,10 @@ class FunctionEmitter {
   }
 
   void markLine() {
+    if (!fn_.lines.empty() && fn_.lines.back().offset == here()) {
+      fn_.lines.back().line = line_;  // a fused instruction takes its second half's line
+      return;
+    }
     if (fn_.lines.empty() || fn_.lines.back().line != line_) {
       fn_.lines.push_back(LineEntry{here(), line_});
     }
@@ -148,7 +152,9 @@ class FunctionEmitter {
   // stack effect for the fall-through path.
   void emit(Op op, uint32_t a = 0, uint32_t b = 0) {
     if (!reachable_ || !checkOperand(a)) return;
+    fuseWithPrevious(op, a);
     markLine();
+    lastStart_ = here();
     fn_.code.push_back(makeInstr(op, a));
     if (instrWords(op) == 2) fn_.code.push_back(b);
     const OpInfo& info = opInfo(op);
@@ -156,6 +162,54 @@ class FunctionEmitter {
     depth_ += info.pushes;
     maxDepth_ = std::max(maxDepth_, depth_);
     if (info.flags & kNoFallthrough) reachable_ = false;
+  }
+
+  // Fusion: a few common instruction pairs become one superinstruction
+  // (opcodes.h), so hot loops dispatch less: `int k; add` -> `add_int k`,
+  // `int k; sub` -> `sub_int k`, `lt; jump_if_false L` -> `jump_if_not_lt L`
+  // (and the other comparisons). The pair is fused only when it is one
+  // straight-line sequence: no label is bound between its two instructions.
+  // On return, `op`/`a` are what to emit and the first instruction is gone.
+  void fuseWithPrevious(Op& op, uint32_t& a) {
+    if (fn_.code.empty() || lastStart_ + 1 != here() || boundAt_ == here()) return;
+    Op previous = instrOp(fn_.code.back());
+    Op fused;
+    uint32_t operand = a;
+    if ((op == Op::Add || op == Op::Sub) && previous == Op::Int) {
+      fused = op == Op::Add ? Op::AddInt : Op::SubInt;
+      operand = instrA(fn_.code.back());
+    } else if (op == Op::JumpIfFalse) {
+      switch (previous) {
+        case Op::Eq:
+          fused = Op::JumpIfNotEq;
+          break;
+        case Op::Ne:
+          fused = Op::JumpIfNotNe;
+          break;
+        case Op::Lt:
+          fused = Op::JumpIfNotLt;
+          break;
+        case Op::Le:
+          fused = Op::JumpIfNotLe;
+          break;
+        case Op::Gt:
+          fused = Op::JumpIfNotGt;
+          break;
+        case Op::Ge:
+          fused = Op::JumpIfNotGe;
+          break;
+        default:
+          return;
+      }
+    } else {
+      return;
+    }
+    // Undo the first instruction (its word and stack effect); its line entry,
+    // if it started one, now covers the fused instruction.
+    fn_.code.pop_back();
+    depth_ += popsOf(previous, 0) - opInfo(previous).pushes;
+    op = fused;
+    a = operand;
   }
 
   void emitInt(int64_t value) {
@@ -194,18 +248,18 @@ class FunctionEmitter {
     }
     if (label.depth < 0) label.depth = branchDepth;
     uint32_t target = label.target >= 0 ? static_cast<uint32_t>(label.target) : 0;
-    uint32_t site = here();
     if (format == Operand::Iter) {
       emit(op, a, target);
-      if (label.target < 0) label.sites.push_back({site + 1, true});
+      if (label.target < 0) label.sites.push_back({lastStart_ + 1, true});
     } else {
-      emit(op, target);
-      if (label.target < 0) label.sites.push_back({site, false});
+      emit(op, target);  // may fuse with the previous instruction: the site is lastStart_
+      if (label.target < 0) label.sites.push_back({lastStart_, false});
     }
   }
 
   void bind(Label& label) {
     label.target = here();
+    boundAt_ = here();
     for (const Label::Site& site : label.sites) {
       Instr& word = fn_.code[site.word];
       word = site.wholeWord ? here() : makeInstr(instrOp(word), here());
@@ -213,6 +267,7 @@ class FunctionEmitter {
     if (!reachable_ && !label.sites.empty()) {
       reachable_ = true;
       depth_ = label.depth;
+      maxDepth_ = std::max(maxDepth_, depth_);  // a catch block starts one value deeper
     }
     if (reachable_ && label.depth < 0) label.depth = depth_;
     label.sites.clear();
@@ -650,6 +705,8 @@ class FunctionEmitter {
   int64_t depth_ = 0;
   int64_t maxDepth_ = 0;
   bool reachable_ = true;
+  uint32_t lastStart_ = UINT32_MAX;  // offset of the last instruction emitted
+  uint32_t boundAt_ = UINT32_MAX;    // offset the last label was bound at
   uint32_t tryDepth_ = 0;
   uint32_t capturedDeclarations_ = 0;
   std::vector<Scope> scopes_;

@@ -96,7 +96,17 @@ enum OpFlags : uint8_t {
   OP(TryBegin, "try", Jump, 0, 0, kFlagNone)                     /* push handler catching at A */ \
   OP(TryEnd, "end_try", None, 0, 0, kFlagNone)                   /* pop the innermost handler  */ \
   OP(Throw, "throw", None, 1, 0, kNoFallthrough)                 /* [v] -> raise v             */ \
-  OP(Halt, "halt", None, 0, 0, kNoFallthrough)                   /* stop the program (status 0)*/
+  OP(Halt, "halt", None, 0, 0, kNoFallthrough)                   /* stop the program (status 0)*/ \
+  /* Superinstructions: the compiler fuses common pairs, so a loop runs fewer  */                 \
+  /* dispatches (see compiler/emitter.cpp, "fusion").                        */                   \
+  OP(AddInt, "add_int", Int, 1, 1, kFlagNone)              /* [a] -> [a+imm]             */       \
+  OP(SubInt, "sub_int", Int, 1, 1, kFlagNone)              /* [a] -> [a-imm]             */       \
+  OP(JumpIfNotEq, "jump_if_not_eq", Jump, 2, 0, kFlagNone) /* [a b] -> [], if !(a==b) ip = A */   \
+  OP(JumpIfNotNe, "jump_if_not_ne", Jump, 2, 0, kFlagNone) /* [a b] -> [], if !(a!=b) ip = A */   \
+  OP(JumpIfNotLt, "jump_if_not_lt", Jump, 2, 0, kFlagNone) /* [a b] -> [], if !(a<b) ip = A  */   \
+  OP(JumpIfNotLe, "jump_if_not_le", Jump, 2, 0, kFlagNone) /* [a b] -> [], if !(a<=b) ip = A */   \
+  OP(JumpIfNotGt, "jump_if_not_gt", Jump, 2, 0, kFlagNone) /* [a b] -> [], if !(a>b) ip = A  */   \
+  OP(JumpIfNotGe, "jump_if_not_ge", Jump, 2, 0, kFlagNone) /* [a b] -> [], if !(a>=b) ip = A */
 
 enum class Op : uint8_t {
 #define SHAPEVM_OP_ENUM(name, mnemonic, operand, pops, pushes, flags) name,

@@ -178,6 +178,10 @@ RunOutcome Interpreter::loop() {
   Value callee;
   Closure* closure;
   Value* const stackLimit = vm.stack + kMaxStackSlots - kStackSlack;
+  // The step budget lives in a local so it stays in a register: as a member it
+  // could alias the int64 payloads the loop stores, forcing a load and a store
+  // per instruction. SYNC and slice_end hand it back to `budget`.
+  int64_t budgetLeft = budget;
 
 #define RELOAD()                           \
   do {                                     \
@@ -189,11 +193,12 @@ RunOutcome Interpreter::loop() {
     base = frame->base;                    \
     sp = vm.sp;                            \
   } while (0)
-#define SYNC()      \
-  do {              \
-    frame->ip = ip; \
-    vm.sp = sp;     \
-    syncSteps();    \
+#define SYNC()           \
+  do {                   \
+    frame->ip = ip;      \
+    vm.sp = sp;          \
+    budget = budgetLeft; \
+    syncSteps();         \
   } while (0)
 #define A() instrA(word)
 #define PUSH(v) (*sp++ = (v))
@@ -209,7 +214,7 @@ RunOutcome Interpreter::loop() {
 
 #ifdef SHAPEVM_STEP_CHECK
 #define CHECK_BUDGET() \
-  if (SHAPEVM_UNLIKELY(--budget < 0)) goto slice_end;
+  if (SHAPEVM_UNLIKELY(--budgetLeft < 0)) goto slice_end;
 #else
 #define CHECK_BUDGET()
 #endif
@@ -351,6 +356,7 @@ dispatch:
 #undef ARITHMETIC
 
     CASE(Add) {
+    Add_general:
       Value b = sp[-1];
       Value a = sp[-2];
       if (SHAPEVM_LIKELY(a.isInt() && b.isInt())) {
@@ -442,30 +448,87 @@ dispatch:
     }
 
     // Ordering: numbers with numbers, strings with strings (bytewise).
-#define COMPARE(name, symbol, op)                                                           \
-  CASE(name) {                                                                              \
-    Value b = sp[-1];                                                                       \
-    Value a = sp[-2];                                                                       \
-    bool result;                                                                            \
-    if (SHAPEVM_LIKELY(a.isInt() && b.isInt())) {                                           \
-      result = a.as.i op b.as.i;                                                            \
-    } else if (a.isNumber() && b.isNumber()) {                                              \
-      result = a.asNumber() op b.asNumber();                                                \
-    } else if (isObjKind(a, ObjKind::String) && isObjKind(b, ObjKind::String)) {            \
-      result = asString(a)->view().compare(asString(b)->view()) op 0;                       \
-    } else {                                                                                \
-      THROW_ERROR("TypeError", "'" symbol "' not supported between {} and {}", typeName(a), \
-                  typeName(b));                                                             \
-    }                                                                                       \
-    sp[-2] = Value::boolean(result);                                                        \
-    --sp;                                                                                   \
-    NEXT();                                                                                 \
+    // ORDER computes `result` for the operands a, b (or raises); COMPARE
+    // pushes it, and JUMP_UNLESS (the fused compare-and-branch) jumps on false.
+#define ORDER(symbol, op)                                                                 \
+  Value b = sp[-1];                                                                       \
+  Value a = sp[-2];                                                                       \
+  bool result;                                                                            \
+  if (SHAPEVM_LIKELY(a.isInt() && b.isInt())) {                                           \
+    result = a.as.i op b.as.i;                                                            \
+  } else if (a.isNumber() && b.isNumber()) {                                              \
+    result = a.asNumber() op b.asNumber();                                                \
+  } else if (isObjKind(a, ObjKind::String) && isObjKind(b, ObjKind::String)) {            \
+    result = asString(a)->view().compare(asString(b)->view()) op 0;                       \
+  } else {                                                                                \
+    THROW_ERROR("TypeError", "'" symbol "' not supported between {} and {}", typeName(a), \
+                typeName(b));                                                             \
+  }
+#define COMPARE(name, symbol, op)    \
+  CASE(name) {                       \
+    ORDER(symbol, op)                \
+    sp[-2] = Value::boolean(result); \
+    --sp;                            \
+    NEXT();                          \
+  }
+#define JUMP_UNLESS(name, symbol, op) \
+  CASE(name) {                        \
+    ORDER(symbol, op)                 \
+    sp -= 2;                          \
+    if (!result) ip = code + A();     \
+    NEXT();                           \
   }
     COMPARE(Lt, "<", <)
     COMPARE(Le, "<=", <=)
     COMPARE(Gt, ">", >)
     COMPARE(Ge, ">=", >=)
+    JUMP_UNLESS(JumpIfNotLt, "<", <)
+    JUMP_UNLESS(JumpIfNotLe, "<=", <=)
+    JUMP_UNLESS(JumpIfNotGt, ">", >)
+    JUMP_UNLESS(JumpIfNotGe, ">=", >=)
+#undef JUMP_UNLESS
 #undef COMPARE
+#undef ORDER
+    CASE(JumpIfNotEq) {
+      sp -= 2;
+      if (!valuesEqual(sp[0], sp[1])) ip = code + A();
+      NEXT();
+    }
+    CASE(JumpIfNotNe) {
+      sp -= 2;
+      if (valuesEqual(sp[0], sp[1])) ip = code + A();
+      NEXT();
+    }
+
+    // Arithmetic with an immediate int operand (`i + 1`, `n - 2`).
+    CASE(AddInt) {
+      Value a = sp[-1];
+      int64_t k = instrSignedA(word);
+      if (SHAPEVM_LIKELY(a.isInt())) {
+        sp[-1].as.i = wrapAdd(a.as.i, k);
+      } else if (a.isFloat()) {
+        sp[-1].as.f = a.as.f + static_cast<double>(k);
+      } else {
+        // Rare: re-run as the unfused pair so `+` keeps its full meaning (strings,
+        // errors); the re-pushed operand takes one of the kStackSlack slots.
+        PUSH(Value::integer(k));
+        goto Add_general;
+      }
+      NEXT();
+    }
+    CASE(SubInt) {
+      Value a = sp[-1];
+      int64_t k = instrSignedA(word);
+      if (SHAPEVM_LIKELY(a.isInt())) {
+        sp[-1].as.i = wrapSub(a.as.i, k);
+      } else if (a.isFloat()) {
+        sp[-1].as.f = a.as.f - static_cast<double>(k);
+      } else {
+        PUSH(Value::integer(k));
+        goto Sub_slow;
+      }
+      NEXT();
+    }
 
     CASE(Jump) {
       ip = code + A();
@@ -667,6 +730,7 @@ dispatch:
       uint32_t depth = vm.frameCount - 1;
       while (!vm.handlers.empty() && vm.handlers.back().frameDepth >= depth) vm.handlers.pop_back();
       if (depth == 0) {
+        budget = budgetLeft;
         vm.frameCount = 0;
         vm.sp = vm.stack;
         return RunOutcome{RunStatus::Finished, 0, {}};
@@ -907,10 +971,11 @@ throw_exception:
   NEXT();
 
 slice_end:
-  ++budget;  // the instruction at ip has not run: give its step back
+  budget = budgetLeft + 1;  // the instruction at ip has not run: give its step back
   frame->ip = ip;
   vm.sp = sp;
   if (auto stop = onSliceEnd()) return *stop;
+  budgetLeft = budget;
   NEXT();
 
 after_request:

@@ -261,6 +261,34 @@ next:
   none
   jump_if_false next2
 next2:
+  int 5
+  add_int 1
+  sub_int -2
+  pop
+  int 0
+  int 3
+  jump_if_not_eq fused0
+fused0:
+  int 1
+  int 3
+  jump_if_not_ne fused1
+fused1:
+  int 2
+  int 3
+  jump_if_not_lt fused2
+fused2:
+  int 3
+  int 3
+  jump_if_not_le fused3
+fused3:
+  int 4
+  int 3
+  jump_if_not_gt fused4
+fused4:
+  int 5
+  int 3
+  jump_if_not_ge fused5
+fused5:
   none
   and k1
   none

@@ -1,6 +1,7 @@
 // Golden code-generation tests: the conventions the VM relies on (entry
 // function, load-time function globals, closure captures and `close`, loops,
 // try, compound assignment, literals, line table, maxStack).
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "bytecode/verifier.h"
@@ -139,13 +140,14 @@ TEST_CASE("codegen: captured loop variables get a fresh cell per iteration", "[c
       "}\n");
   const Function& f = functionNamed(p, "f");
   // fs=0, end=1, i=2, j=3
-  CHECK(listing(f) ==
-        Lines{"array 0",     "set_local 0", "int 0",       "set_local 2", "int 3",
-              "set_local 1", "get_local 2", "get_local 1", "lt",          "jump_if_false 24",
-              "get_local 2", "set_local 3", "get_local 0", "closure 2",   "call_method 1 0",
-              "pop",         "close 3",     "close 2",     "get_local 2", "int 1",
-              "add",         "set_local 2", "jump 6",      "close 2",     "get_local 0",
-              "return"});
+  CHECK(listing(f) == Lines{"array 0",     "set_local 0",     "int 0",
+                            "set_local 2", "int 3",           "set_local 1",
+                            "get_local 2", "get_local 1",     "jump_if_not_lt 22",
+                            "get_local 2", "set_local 3",     "get_local 0",
+                            "closure 2",   "call_method 1 0", "pop",
+                            "close 3",     "close 2",         "get_local 2",
+                            "add_int 1",   "set_local 2",     "jump 6",
+                            "close 2",     "get_local 0",     "return"});
 }
 
 TEST_CASE("codegen: for-in uses for_iter over two hidden slots", "[codegen]") {
@@ -227,12 +229,11 @@ TEST_CASE("codegen: compound assignment forms", "[codegen]") {
       "  a[1] = 6\n"
       "}\n");
   CHECK(listing(functionNamed(p, "f")) ==
-        Lines{"int 1",       "set_local 2", "get_local 2", "int 2",       "add",
-              "set_local 2", "get_local 0", "int 0",       "dup2",        "get_index",
-              "int 3",       "sub",         "set_index",   "get_local 1", "dup",
-              "get_field 0", "int 4",       "mul",         "set_field 0", "get_local 1",
-              "int 5",       "set_field 1", "get_local 0", "int 1",       "int 6",
-              "set_index",   "none",        "return"});
+        Lines{"int 1", "set_local 2", "get_local 2", "add_int 2", "set_local 2", "get_local 0",
+              "int 0", "dup2",        "get_index",   "sub_int 3", "set_index",   "get_local 1",
+              "dup",   "get_field 0", "int 4",       "mul",       "set_field 0", "get_local 1",
+              "int 5", "set_field 1", "get_local 0", "int 1",     "int 6",       "set_index",
+              "none",  "return"});
   const Function& f = functionNamed(p, "f");
   REQUIRE(f.constants.size() == 2);
   CHECK(f.constants[0] == Constant::ofString("n"));
@@ -343,6 +344,22 @@ TEST_CASE("codegen: maxStack matches the verifier's analysis", "[codegen]") {
     REQUIRE(computed.ok());
     CHECK(f.maxStack == computed.value());
   }
+}
+
+TEST_CASE("codegen: a comparison is not fused with a jump that is a branch target", "[codegen]") {
+  // `a and b < c`: the `and` jumps straight to the jump_if_false, so the
+  // comparison before it must stay a separate instruction.
+  Program p = compileOk(
+      "function g(a, b, c) {\n"
+      "  if a and b < c { return 1 }\n"
+      "  if b < c { return 2 }\n"
+      "  return 3\n"
+      "}\n");
+  Lines code = listing(functionNamed(p, "g"));
+  CHECK(std::count(code.begin(), code.end(), "lt") == 1);
+  CHECK(std::count_if(code.begin(), code.end(), [](const std::string& line) {
+          return line.rfind("jump_if_not_lt ", 0) == 0;
+        }) == 1);
 }
 
 }  // namespace
