@@ -58,17 +58,17 @@ std::string describe(const SnapshotData& data, const SValue& v) {
     case ObjKind::String:
       return quoted(o.text);
     case ObjKind::Array:
-      return fmt::format("<array of {}>", o.values.size());
+      return fmt::format("<array of {}>", o.valueCount);
     case ObjKind::Map: {
+      std::span<const SValue> values = data.valuesOf(o);
       std::size_t live = 0;
-      for (std::size_t i = 0; i < o.values.size(); i += 2)
-        live += o.values[i].kind != SValueKind::Hole;
+      for (std::size_t i = 0; i < values.size(); i += 2) live += values[i].kind != SValueKind::Hole;
       return fmt::format("<map of {}>", live);
     }
     case ObjKind::Record:
       return fmt::format("<{} object>", o.text);
     case ObjKind::Closure:
-      return fmt::format("<function {}>", o.function.name);
+      return fmt::format("<function {}>", data.closureOf(o).function.name);
     case ObjKind::Upvalue:
       return "<upvalue>";
     case ObjKind::File:
@@ -121,7 +121,10 @@ Result<std::string> inspectSnapshot(const std::string& path) {
        data.handlers.size(), data.openUpvalues.size());
   if (!data.args.empty()) {
     std::string args;
-    for (const std::string& a : data.args) args += (args.empty() ? "" : " ") + quoted(a);
+    for (const std::string& a : data.args) {
+      if (!args.empty()) args += ' ';
+      args += quoted(a);
+    }
     line("args:     {}", args);
   }
   if (!data.stdinBuffer.empty()) line("stdin:    {} bytes read ahead", data.stdinBuffer.size());

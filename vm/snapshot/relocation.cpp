@@ -92,14 +92,16 @@ std::optional<uint32_t> Planner::resolve(const FunctionRef& ref, std::string* wh
   return static_cast<uint32_t>(byName);
 }
 
-void Planner::planClosure(std::size_t id, const SObject& closure) {
+void Planner::planClosure(std::size_t id, const SObject& object) {
+  const SClosure& closure = data_.closureOf(object);
+  std::span<const std::string_view> names = data_.namesOf(object);
   std::string why;
   if (std::optional<uint32_t> found = resolve(closure.function, &why)) {
     const Function& f = program_.functions[*found];
-    if (f.captures.size() != closure.upvalues.size()) {
+    if (f.captures.size() != closure.upvalueCount) {
       problem(
           fmt::format("closure of '{}' (object {}) has {} upvalues but the function captures {}",
-                      closure.function.name, id, closure.upvalues.size(), f.captures.size()));
+                      closure.function.name, id, closure.upvalueCount, f.captures.size()));
       return;
     }
     plan_.closureFunctions[id] = *found;
@@ -114,11 +116,11 @@ void Planner::planClosure(std::size_t id, const SObject& closure) {
   }
   const Function& f = program_.functions[byName];
   std::vector<int32_t> order;
-  bool same = f.captures.size() == closure.names.size();
+  bool same = f.captures.size() == names.size();
   for (std::size_t i = 0; same && i < f.captures.size(); ++i) {
     int32_t from = -1;
-    for (std::size_t j = 0; j < closure.names.size(); ++j) {
-      if (closure.names[j] == f.captures[i].name) from = static_cast<int32_t>(j);
+    for (std::size_t j = 0; j < names.size(); ++j) {
+      if (names[j] == f.captures[i].name) from = static_cast<int32_t>(j);
     }
     same = from >= 0;
     order.push_back(from);
@@ -132,7 +134,7 @@ void Planner::planClosure(std::size_t id, const SObject& closure) {
     problem(fmt::format(
         "closure of '{}' (object {}): the function changed and now captures ({}) instead of ({})",
         closure.function.name, id, join(f.captures, [](const Capture& c) { return c.name; }),
-        join(closure.names, [](const std::string& n) { return n; })));
+        join(names, [](std::string_view n) { return n; })));
     return;
   }
   plan_.closureFunctions[id] = static_cast<uint32_t>(byName);
@@ -153,12 +155,13 @@ void Planner::planRecord(std::size_t id, const SObject& record) {
                         programName_));
     return;
   }
+  std::span<const std::string_view> names = data_.namesOf(record);
   std::vector<int32_t> order;
-  bool identity = type->fields.size() == record.names.size();
+  bool identity = type->fields.size() == names.size();
   for (std::size_t i = 0; i < type->fields.size(); ++i) {
     int32_t from = -1;
-    for (std::size_t j = 0; j < record.names.size(); ++j) {
-      if (record.names[j] == type->fields[i]) from = static_cast<int32_t>(j);
+    for (std::size_t j = 0; j < names.size(); ++j) {
+      if (names[j] == type->fields[i]) from = static_cast<int32_t>(j);
     }
     if (from < 0 && !relocating_) {
       problem(fmt::format("record of type '{}' (object {}) lacks field '{}'", record.text, id,
@@ -168,7 +171,7 @@ void Planner::planRecord(std::size_t id, const SObject& record) {
     identity = identity && from == static_cast<int32_t>(i);
     order.push_back(from);
   }
-  for (const std::string& name : record.names) {
+  for (std::string_view name : names) {
     bool kept = false;
     for (const std::string& field : type->fields) kept = kept || field == name;
     if (!kept) {
@@ -212,9 +215,7 @@ void Planner::planFunctionValues() {
     if (v.kind == SValueKind::Function) used[v.as.index] = true;
   };
   for (const SValue& v : data_.stack) use(v);
-  for (const SObject& o : data_.objects) {
-    for (const SValue& v : o.values) use(v);
-  }
+  for (const SValue& v : data_.values) use(v);
   for (int64_t source : plan_.globalSources) {
     if (source >= 0) use(data_.globals[source].value);
   }

@@ -173,7 +173,7 @@ std::optional<Diagnostic> Restorer::checkHandlers() {
 }
 
 void Restorer::growMap(Map* map, const SObject& saved, std::size_t* budget) {
-  std::size_t entries = saved.values.size() / 2;
+  std::size_t entries = saved.valueCount / 2;
   std::size_t natural = 0;
   if (entries > 0) {
     natural = 8;
@@ -199,11 +199,11 @@ void Restorer::growMap(Map* map, const SObject& saved, std::size_t* budget) {
 }
 
 std::optional<Diagnostic> Restorer::fillMap(std::size_t id, Map* map) {
-  const SObject& o = data_.objects[id];
-  std::size_t count = o.values.size() / 2;
+  std::span<const SValue> values = data_.valuesOf(data_.objects[id]);
+  std::size_t count = values.size() / 2;
   for (std::size_t e = 0; e < count; ++e) {
-    Value key = decode(o.values[2 * e]);
-    map->entries[e] = MapEntry{key, key.isEmpty() ? Value::none() : decode(o.values[2 * e + 1])};
+    Value key = decode(values[2 * e]);
+    map->entries[e] = MapEntry{key, key.isEmpty() ? Value::none() : decode(values[2 * e + 1])};
     map->entryCount = e + 1;
     if (key.isEmpty()) continue;
     Value existing;
@@ -244,7 +244,7 @@ std::optional<Diagnostic> Restorer::buildHeap() {
         break;
       case ObjKind::Closure:
         object = vm_.heap.newClosure(plan_.closureFunctions[id],
-                                     static_cast<uint32_t>(o.upvalues.size()));
+                                     static_cast<uint32_t>(data_.closureOf(o).upvalueCount));
         break;
       case ObjKind::Upvalue: {
         Upvalue* u = vm_.heap.newUpvalue(vm_.stack + (o.open ? o.number : 0));
@@ -253,23 +253,23 @@ std::optional<Diagnostic> Restorer::buildHeap() {
         break;
       }
       case ObjKind::File:
-        object = vm_.heap.newFile(nullptr, o.text, o.mode);
+        object = vm_.heap.newFile(nullptr, std::string(o.text), o.mode);
         break;
     }
     objects_.push_back(object);
     vm_.tempRoots.push_back(Value::object(object));
-    if (o.kind == ObjKind::Array)
-      vm_.heap.arrayReserve(static_cast<Array*>(object), o.values.size());
+    if (o.kind == ObjKind::Array) vm_.heap.arrayReserve(static_cast<Array*>(object), o.valueCount);
     if (o.kind == ObjKind::Map) growMap(static_cast<Map*>(object), o, &capacityBudget);
   }
   // Pass 2: contents. Nothing here allocates.
   for (std::size_t id = 0; id < data_.objects.size(); ++id) {
     const SObject& o = data_.objects[id];
     const std::vector<int32_t>& order = plan_.slotOrder[id];
+    std::span<const SValue> values = data_.valuesOf(o);
     switch (o.kind) {
       case ObjKind::Array: {
         auto* array = static_cast<Array*>(objects_[id]);
-        for (const SValue& v : o.values) array->items[array->count++] = decode(v);
+        for (const SValue& v : values) array->items[array->count++] = decode(v);
         break;
       }
       case ObjKind::Map:
@@ -279,20 +279,21 @@ std::optional<Diagnostic> Restorer::buildHeap() {
         auto* record = static_cast<Record*>(objects_[id]);
         for (std::size_t i = 0; i < record->type->fields.size(); ++i) {
           int32_t from = order.empty() ? static_cast<int32_t>(i) : order[i];
-          record->fields()[i] = from < 0 ? Value::none() : decode(o.values[from]);
+          record->fields()[i] = from < 0 ? Value::none() : decode(values[from]);
         }
         break;
       }
       case ObjKind::Closure: {
         auto* closure = static_cast<Closure*>(objects_[id]);
+        std::span<const uint32_t> upvalues = data_.upvaluesOf(o);
         for (uint32_t i = 0; i < closure->upvalueCount; ++i) {
           uint32_t from = order.empty() ? i : static_cast<uint32_t>(order[i]);
-          closure->upvalues()[i] = static_cast<Upvalue*>(objects_[o.upvalues[from]]);
+          closure->upvalues()[i] = static_cast<Upvalue*>(objects_[upvalues[from]]);
         }
         break;
       }
       case ObjKind::Upvalue:
-        if (!o.open) static_cast<Upvalue*>(objects_[id])->closed = decode(o.values[0]);
+        if (!o.open) static_cast<Upvalue*>(objects_[id])->closed = decode(values[0]);
         break;
       default:
         break;
@@ -345,7 +346,7 @@ std::optional<Diagnostic> Restorer::reopenFiles() {
     const SObject& o = data_.objects[id];
     if (o.kind != ObjKind::File || !o.open) continue;
     auto* file = static_cast<File*>(objects_[id]);
-    const std::string& path = o.text;
+    std::string path(o.text);
     auto failure = [&](std::string_view what) {
       return bad(
           fmt::format("cannot reopen file \"{}\" ({}): {}", path, what, std::strerror(errno)));

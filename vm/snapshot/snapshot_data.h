@@ -13,11 +13,21 @@
 //   the stack top, are listed exactly once in `openUpvalues`, with distinct slots.
 // Nothing here has been checked against a program yet (relocation.cpp and
 // restore.cpp do that).
+//
+// Layout: a million-object heap must not cost a million small allocations, so
+// objects are flat records. Their values, names and upvalue ids live in shared
+// pools (`values`, `names`, `upvalueIds`) and each object holds a range into
+// them; text (strings, names, paths) lives in `text`, an arena whose chunks
+// never move, so every std::string_view below stays valid as long as the
+// SnapshotData does (moving it included).
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bytecode/program.h"
@@ -46,29 +56,53 @@ struct SValue {
   } as{.i = 0};
 };
 
+// Append-only storage for text whose views must stay valid: bytes are copied
+// into chunks that are never reallocated.
+class TextArena {
+ public:
+  std::string_view store(std::string_view bytes);
+
+ private:
+  std::vector<std::unique_ptr<char[]>> chunks_;
+  char* free_ = nullptr;  // the unused tail of the newest chunk
+  std::size_t left_ = 0;
+};
+
 // How a program function is identified in a snapshot. The hash is what
 // relocation trusts; id and name are fallbacks for snapshots without a hash.
 struct FunctionRef {
-  std::string name;
+  std::string_view name;
   bool hasHash = false;
   FunctionHash hash;
   bool hasId = false;
   uint32_t id = 0;
 };
 
-// One heap object. Only the members its kind uses are filled.
+// One heap object. Only the members its kind uses are filled; its values,
+// names and the rest of a closure are reached through SnapshotData.
 struct SObject {
   ObjKind kind = ObjKind::String;
-  std::string text;                // String: bytes; Record: type name; File: path
-  std::vector<SValue> values;      // Array: items; Map: key, value, key, value...;
-                                   // Record: field values; Upvalue (closed): the value
-  std::vector<std::string> names;  // Record: field names; Closure: capture names
-  std::vector<uint32_t> upvalues;  // Closure: upvalue object ids
-  FunctionRef function;            // Closure
-  uint64_t number = 0;             // Map: entry capacity; Upvalue (open): slot; File: offset
   bool open = false;               // Upvalue: still open; File: still open
   bool builtinType = false;        // Record: the VM's own Error type
   FileMode mode = FileMode::Read;  // File
+  uint32_t closure = 0;            // Closure: index into SnapshotData::closures
+  // SnapshotData::values[firstValue, +valueCount): Array: items; Map: key,
+  // value, key, value...; Record: field values; Upvalue (closed): the value.
+  std::size_t firstValue = 0;
+  std::size_t valueCount = 0;
+  // SnapshotData::names[firstName, +nameCount): Record: field names; Closure:
+  // capture names.
+  std::size_t firstName = 0;
+  std::size_t nameCount = 0;
+  std::string_view text;  // String: bytes; Record: type name; File: path
+  uint64_t number = 0;    // Map: entry capacity; Upvalue (open): slot; File: offset
+};
+
+// The part of a closure object that other objects do not need.
+struct SClosure {
+  FunctionRef function;
+  std::size_t firstUpvalue = 0;  // SnapshotData::upvalueIds[firstUpvalue, +upvalueCount)
+  std::size_t upvalueCount = 0;
 };
 
 struct SFrame {
@@ -88,7 +122,7 @@ struct SHandler {
 };
 
 struct SGlobal {
-  std::string name;
+  std::string_view name;
   SValue value;
 };
 
@@ -109,7 +143,26 @@ struct SnapshotData {
   std::vector<SGlobal> globals;
   std::vector<uint32_t> openUpvalues;  // object ids, highest slot first
   std::vector<SObject> objects;
-  std::vector<std::string> functionNames;  // targets of SValueKind::Function
+  std::vector<std::string_view> functionNames;  // targets of SValueKind::Function
+
+  // The pools objects index into (see the top of this file).
+  std::vector<SValue> values;
+  std::vector<std::string_view> names;
+  std::vector<SClosure> closures;
+  std::vector<uint32_t> upvalueIds;
+  TextArena text;
+
+  std::span<const SValue> valuesOf(const SObject& o) const {
+    return {values.data() + o.firstValue, o.valueCount};
+  }
+  std::span<const std::string_view> namesOf(const SObject& o) const {
+    return {names.data() + o.firstName, o.nameCount};
+  }
+  const SClosure& closureOf(const SObject& o) const { return closures[o.closure]; }
+  std::span<const uint32_t> upvaluesOf(const SObject& o) const {
+    const SClosure& c = closureOf(o);
+    return {upvalueIds.data() + c.firstUpvalue, c.upvalueCount};
+  }
 };
 
 const char* objKindName(ObjKind kind);

@@ -7,12 +7,21 @@
 // first field of the wrong type). Every container is filled element by
 // element as the file supplies them, so a count in the file cannot make the
 // reader allocate more than the file's own size justifies.
+//
+// Speed (about 10 bytes of JSON per value, so per-value costs dominate): the
+// file is read once, straight into simdjson's padded buffer; objects are flat
+// records whose values, names and text go into shared pools and an arena
+// (snapshot_data.h) instead of a few small allocations each.
 #include "snapshot/snapshot_reader.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <simdjson.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <xxhash.h>
 
+#include <cerrno>
 #include <cstring>
 #include <unordered_map>
 
@@ -40,6 +49,28 @@ const char* objKindName(ObjKind kind) {
       return "file";
   }
   return "?";
+}
+
+std::string_view TextArena::store(std::string_view bytes) {
+  // Chunks of 1 MiB amortise the allocation over many short strings; a long
+  // string gets a chunk of its own, leaving the current chunk's tail in use.
+  constexpr std::size_t kChunk = std::size_t{1} << 20;
+  if (bytes.empty()) return {};
+  if (bytes.size() > kChunk / 4) {
+    chunks_.push_back(std::make_unique_for_overwrite<char[]>(bytes.size()));
+    std::memcpy(chunks_.back().get(), bytes.data(), bytes.size());
+    return {chunks_.back().get(), bytes.size()};
+  }
+  if (bytes.size() > left_) {
+    chunks_.push_back(std::make_unique_for_overwrite<char[]>(kChunk));
+    free_ = chunks_.back().get();
+    left_ = kChunk;
+  }
+  std::memcpy(free_, bytes.data(), bytes.size());
+  std::string_view stored(free_, bytes.size());
+  free_ += bytes.size();
+  left_ -= bytes.size();
+  return stored;
 }
 
 namespace {
@@ -95,21 +126,22 @@ class Reader {
  public:
   explicit Reader(const std::string& fileName) { data_.file = fileName; }
 
-  Result<SnapshotData> read(std::string_view text);
+  Result<SnapshotData> read(simdjson::padded_string_view text);
 
  private:
   // ---- error reporting ----
   struct PathPart {
-    const char* key;  // nullptr: an array index
+    std::string_view key;  // unless isIndex
     std::size_t index;
+    bool isIndex;
   };
   class PathGuard {
    public:
-    PathGuard(Reader& reader, const char* key) : reader_(reader) {
-      reader_.path_.push_back({key, 0});
+    PathGuard(Reader& reader, std::string_view key) : reader_(reader) {
+      reader_.path_.push_back({key, 0, false});
     }
     PathGuard(Reader& reader, std::size_t index) : reader_(reader) {
-      reader_.path_.push_back({nullptr, index});
+      reader_.path_.push_back({{}, index, true});
     }
     ~PathGuard() { reader_.path_.pop_back(); }
     PathGuard(const PathGuard&) = delete;
@@ -122,6 +154,7 @@ class Reader {
   std::string pathText() const;
   bool fail(std::string_view message);
   bool failJson(simdjson::error_code code, std::string_view expected);
+  bool fieldKey(od::field& field, std::string_view* key);
 
   // ---- typed field readers; each returns false after recording an error ----
   bool header(std::string_view text, std::size_t* bodyAt);
@@ -129,12 +162,12 @@ class Reader {
   bool readUint32(od::value v, uint64_t max, uint32_t* out);
   bool readBool(od::value v, bool* out);
   bool readString(od::value v, std::string_view* out);
-  bool readText(od::value v, std::string* out);
+  bool readText(od::value v, std::string_view* out);
   bool readHash(od::value v, FunctionHash* out);
   bool readValue(od::value v, SValue* out);
   bool readTaggedValue(od::object object, SValue* out);
   bool readValueArray(od::value v, std::vector<SValue>* out, std::size_t max);
-  bool readStringArray(od::value v, std::vector<std::string>* out);
+  bool readNames(od::value v);
   template <typename F>
   bool forEachElement(od::value v, std::size_t max, F&& each);
   template <typename F>
@@ -147,7 +180,7 @@ class Reader {
   bool readFrame(od::value v, SFrame* frame);
   bool readHandler(od::value v, SHandler* handler);
   bool readObject(od::value v, SObject* object);
-  bool readMapEntries(od::value v, SObject* object);
+  bool readMapEntries(od::value v);
   bool readRecordFields(od::value v, SObject* object);
 
   // ---- cross-reference checks once everything is read ----
@@ -158,13 +191,14 @@ class Reader {
   SnapshotData data_;
   std::vector<PathPart> path_;
   std::optional<Diagnostic> error_;
-  std::unordered_map<std::string, uint32_t> functionNameIds_;
+  std::unordered_map<std::string_view, uint32_t> functionNameIds_;
+  std::string hexBytes_;  // scratch for {"bytes": HEX}
 };
 
 std::string Reader::pathText() const {
   std::string text;
   for (const PathPart& part : path_) {
-    if (part.key != nullptr) {
+    if (!part.isIndex) {
       if (!text.empty()) text += '.';
       text += part.key;
     } else {
@@ -216,13 +250,14 @@ bool Reader::readString(od::value v, std::string_view* out) {
   return true;
 }
 
-bool Reader::readText(od::value v, std::string* out) {
+// The text is stored in the arena; *out views it there.
+bool Reader::readText(od::value v, std::string_view* out) {
   od::json_type type;
   if (auto code = v.type().get(type)) return failJson(code, "a string");
   if (type == od::json_type::string) {
     std::string_view text;
     if (!readString(v, &text)) return false;
-    out->assign(text);
+    *out = data_.text.store(text);
     return true;
   }
   if (type != od::json_type::object) return fail("expected a string or {\"bytes\": HEX}");
@@ -232,7 +267,8 @@ bool Reader::readText(od::value v, std::string* out) {
     seen = true;
     std::string_view hex;
     if (!readString(field, &hex)) return false;
-    if (!decodeHex(hex, out)) return fail("\"bytes\" must be an even number of hex digits");
+    if (!decodeHex(hex, &hexBytes_)) return fail("\"bytes\" must be an even number of hex digits");
+    *out = data_.text.store(hexBytes_);
     return true;
   });
   if (ok && !seen) return fail("expected a string or {\"bytes\": HEX}");
@@ -243,6 +279,22 @@ bool Reader::readHash(od::value v, FunctionHash* out) {
   std::string_view text;
   if (!readString(v, &text)) return false;
   if (!FunctionHash::fromHex(text, out)) return fail("expected a hash of 32 lowercase hex digits");
+  return true;
+}
+
+// A member's key. Keys in this format never need escapes, so the key is taken
+// as written in the file, without unescaping it into simdjson's string buffer
+// (a third of a snapshot's tokens are keys); a key with an escape is unescaped.
+bool Reader::fieldKey(od::field& field, std::string_view* key) {
+  // Stage 1 has checked every string is closed, so the scan stops in the string.
+  const char* begin = field.key().raw();
+  const char* end = begin;
+  while (*end != '"' && *end != '\\') ++end;
+  if (*end == '"') {
+    *key = std::string_view(begin, static_cast<std::size_t>(end - begin));
+    return true;
+  }
+  if (auto code = field.unescaped_key().get(*key)) return failJson(code, "a key");
   return true;
 }
 
@@ -270,7 +322,7 @@ bool Reader::forEachField(od::value v, F&& each) {
     od::field field;
     if (auto code = std::move(entry).get(field)) return failJson(code, "an object member");
     std::string_view key;
-    if (auto code = field.unescaped_key().get(key)) return failJson(code, "a key");
+    if (!fieldKey(field, &key)) return false;
     if (!each(key, field.value())) return false;
   }
   return true;
@@ -330,7 +382,7 @@ bool Reader::readTaggedValue(od::object object, SValue* out) {
     od::field field;
     if (auto code = std::move(entry).get(field)) return failJson(code, "an object member");
     std::string_view key;
-    if (auto code = field.unescaped_key().get(key)) return failJson(code, "a key");
+    if (!fieldKey(field, &key)) return false;
     if (seen) return fail("a tagged value has exactly one member");
     seen = true;
     od::value v = field.value();
@@ -340,9 +392,13 @@ bool Reader::readTaggedValue(od::object object, SValue* out) {
     } else if (key == "fn") {
       std::string_view name;
       if (!readString(v, &name)) return false;
-      auto [it, inserted] = functionNameIds_.try_emplace(
-          std::string(name), static_cast<uint32_t>(data_.functionNames.size()));
-      if (inserted) data_.functionNames.emplace_back(name);
+      auto it = functionNameIds_.find(name);
+      if (it == functionNameIds_.end()) {
+        std::string_view stored = data_.text.store(name);
+        it = functionNameIds_.emplace(stored, static_cast<uint32_t>(data_.functionNames.size()))
+                 .first;
+        data_.functionNames.push_back(stored);
+      }
       out->kind = SValueKind::Function;
       out->as.index = it->second;
     } else if (key == "native") {
@@ -375,11 +431,12 @@ bool Reader::readValueArray(od::value v, std::vector<SValue>* out, std::size_t m
   });
 }
 
-bool Reader::readStringArray(od::value v, std::vector<std::string>* out) {
+// Appends an array of strings to the names pool.
+bool Reader::readNames(od::value v) {
   return forEachElement(v, SIZE_MAX, [&](std::size_t, od::value item) {
     std::string_view text;
     if (!readString(item, &text)) return false;
-    out->emplace_back(text);
+    data_.names.push_back(data_.text.store(text));
     return true;
   });
 }
@@ -437,7 +494,10 @@ bool Reader::readProgram(od::value v) {
     if (key == "path" && !hasPath) {
       PathGuard guard(*this, "path");
       hasPath = true;
-      return readText(field, &data_.programPath);
+      std::string_view path;
+      if (!readText(field, &path)) return false;
+      data_.programPath = path;
+      return true;
     }
     return fail(fmt::format("unexpected or repeated member \"{}\"", key));
   });
@@ -467,7 +527,7 @@ bool Reader::readGlobal(od::value v) {
       PathGuard guard(*this, "name");
       std::string_view name;
       if (!readString(field, &name)) return false;
-      global.name = name;
+      global.name = data_.text.store(name);
       return true;
     }
     if (key == "value" && !hasValue) {
@@ -514,7 +574,7 @@ bool Reader::readFrame(od::value v, SFrame* frame) {
       case kFunction: {
         std::string_view name;
         if (!readString(field, &name)) return false;
-        frame->function.name = name;
+        frame->function.name = data_.text.store(name);
         return true;
       }
       case kId:
@@ -583,18 +643,19 @@ bool Reader::readHandler(od::value v, SHandler* handler) {
   return ok;
 }
 
-bool Reader::readMapEntries(od::value v, SObject* object) {
+bool Reader::readMapEntries(od::value v) {
+  std::vector<SValue>& values = data_.values;
   return forEachElement(v, SIZE_MAX, [&](std::size_t, od::value item) {
     std::size_t count = 0;
     bool ok = forEachElement(item, 2, [&](std::size_t, od::value part) {
-      object->values.emplace_back();
+      values.emplace_back();
       ++count;
-      return readValue(part, &object->values.back());
+      return readValue(part, &values.back());
     });
     if (!ok) return false;
     if (count == 0) {  // a deleted entry keeps its position
-      object->values.push_back(SValue{SValueKind::Hole, {}});
-      object->values.push_back(SValue{});
+      values.push_back(SValue{SValueKind::Hole, {}});
+      values.push_back(SValue{});
       return true;
     }
     if (count != 2) return fail("a map entry is [key, value], or [] for a deleted entry");
@@ -604,19 +665,31 @@ bool Reader::readMapEntries(od::value v, SObject* object) {
 
 bool Reader::readRecordFields(od::value v, SObject* object) {
   return forEachField(v, [&](std::string_view key, od::value field) {
-    for (const std::string& name : object->names) {
-      if (name == key) return fail(fmt::format("field \"{}\" appears twice", key));
+    for (std::size_t i = object->firstName; i < data_.names.size(); ++i) {
+      if (data_.names[i] == key) return fail(fmt::format("field \"{}\" appears twice", key));
     }
-    object->names.emplace_back(key);
-    object->values.emplace_back();
-    PathGuard guard(*this, object->names.back().c_str());
-    return readValue(field, &object->values.back());
+    data_.names.push_back(data_.text.store(key));
+    data_.values.emplace_back();
+    PathGuard guard(*this, data_.names.back());
+    return readValue(field, &data_.values.back());
   });
 }
 
 bool Reader::readObject(od::value v, SObject* object) {
   uint32_t seen = 0;
   std::string_view upvalueState;
+  object->firstValue = data_.values.size();
+  object->firstName = data_.names.size();
+  // The closure members, made on the first member only a closure has.
+  bool hasClosure = false;
+  auto closure = [&]() -> SClosure& {
+    if (!hasClosure) {
+      hasClosure = true;
+      object->closure = static_cast<uint32_t>(data_.closures.size());
+      data_.closures.emplace_back();
+    }
+    return data_.closures[object->closure];
+  };
   bool ok = forEachField(v, [&](std::string_view key, od::value field) {
     struct KeyName {
       std::string_view name;
@@ -641,14 +714,14 @@ bool Reader::readObject(od::value v, SObject* object) {
       return fail(fmt::format("unexpected or repeated member \"{}\"", key));
     }
     seen |= found->bit;
-    PathGuard guard(*this, found->name.data());
+    PathGuard guard(*this, found->name);
     switch (found->bit) {
       case kKeyString:
         return readText(field, &object->text);
       case kKeyArray:
-        return readValueArray(field, &object->values, SIZE_MAX);
+        return readValueArray(field, &data_.values, SIZE_MAX);
       case kKeyMap:
-        return readMapEntries(field, object);
+        return readMapEntries(field);
       case kKeyCapacity:
         // The largest entry array the heap ever allocates (heap.cpp's mapSet).
         return readUint(field, uint64_t{1} << 30, &object->number);
@@ -656,7 +729,7 @@ bool Reader::readObject(od::value v, SObject* object) {
         std::string_view name;
         if (!readString(field, &name)) return false;
         object->builtinType = name == "$Error";
-        object->text = object->builtinType ? "Error" : std::string(name);
+        object->text = data_.text.store(object->builtinType ? "Error" : name);
         return true;
       }
       case kKeyFields:
@@ -664,24 +737,28 @@ bool Reader::readObject(od::value v, SObject* object) {
       case kKeyClosure: {
         std::string_view name;
         if (!readString(field, &name)) return false;
-        object->function.name = name;
+        closure().function.name = data_.text.store(name);
         return true;
       }
       case kKeyId:
-        object->function.hasId = true;
-        return readUint32(field, UINT32_MAX, &object->function.id);
+        closure().function.hasId = true;
+        return readUint32(field, UINT32_MAX, &closure().function.id);
       case kKeyHash:
-        object->function.hasHash = true;
-        return readHash(field, &object->function.hash);
+        closure().function.hasHash = true;
+        return readHash(field, &closure().function.hash);
       case kKeyCaptures:
-        return readStringArray(field, &object->names);
-      case kKeyUpvalues:
-        return forEachElement(field, SIZE_MAX, [&](std::size_t, od::value item) {
+        return readNames(field);
+      case kKeyUpvalues: {
+        closure().firstUpvalue = data_.upvalueIds.size();
+        bool read = forEachElement(field, SIZE_MAX, [&](std::size_t, od::value item) {
           uint32_t id;
           if (!readUint32(item, UINT32_MAX, &id)) return false;
-          object->upvalues.push_back(id);
+          data_.upvalueIds.push_back(id);
           return true;
         });
+        closure().upvalueCount = data_.upvalueIds.size() - closure().firstUpvalue;
+        return read;
+      }
       case kKeyUpvalue:
         if (!readString(field, &upvalueState)) return false;
         if (upvalueState != "open" && upvalueState != "closed") {
@@ -692,8 +769,8 @@ bool Reader::readObject(od::value v, SObject* object) {
       case kKeySlot:
         return readUint(field, kMaxStackSlots, &object->number);
       case kKeyValue:
-        object->values.emplace_back();
-        return readValue(field, &object->values.back());
+        data_.values.emplace_back();
+        return readValue(field, &data_.values.back());
       case kKeyFile:
         return readText(field, &object->text);
       case kKeyMode: {
@@ -717,6 +794,8 @@ bool Reader::readObject(od::value v, SObject* object) {
     }
   });
   if (!ok) return false;
+  object->valueCount = data_.values.size() - object->firstValue;
+  object->nameCount = data_.names.size() - object->firstName;
   uint32_t discriminator = seen & kDiscriminators;
   for (const ObjectShape& shape : kObjectShapes) {
     if (discriminator != shape.discriminator) continue;
@@ -735,7 +814,7 @@ bool Reader::readObject(od::value v, SObject* object) {
       return fail("an open file needs \"offset\"; a closed one has none");
     }
     if (shape.kind == ObjKind::Map) {
-      std::size_t entries = object->values.size() / 2;
+      std::size_t entries = object->valueCount / 2;
       if (object->number < entries || (object->number != 0 && object->number < 8) ||
           (object->number & (object->number - 1)) != 0) {
         return fail(
@@ -743,7 +822,8 @@ bool Reader::readObject(od::value v, SObject* object) {
                         object->number, entries));
       }
     }
-    if (shape.kind == ObjKind::Closure && object->names.size() != object->upvalues.size()) {
+    if (shape.kind == ObjKind::Closure &&
+        object->nameCount != data_.closureOf(*object).upvalueCount) {
       return fail("a closure needs one upvalue per capture");
     }
     return true;
@@ -824,11 +904,17 @@ bool Reader::readState(od::value v) {
         return readRng(field);
       case kArgs:
         return forEachElement(field, SIZE_MAX, [&](std::size_t, od::value item) {
-          data_.args.emplace_back();
-          return readText(item, &data_.args.back());
+          std::string_view arg;
+          if (!readText(item, &arg)) return false;
+          data_.args.emplace_back(arg);
+          return true;
         });
-      case kStdin:
-        return readText(field, &data_.stdinBuffer);
+      case kStdin: {
+        std::string_view pending;
+        if (!readText(field, &pending)) return false;
+        data_.stdinBuffer = pending;
+        return true;
+      }
       case kGlobals:
         return forEachElement(field, SIZE_MAX,
                               [&](std::size_t, od::value item) { return readGlobal(item); });
@@ -930,16 +1016,17 @@ bool Reader::checkReferences() {
     PathGuard guard(*this, "objects");
     PathGuard index(*this, id);
     const SObject& o = data_.objects[id];
-    for (const SValue& v : o.values) {
+    std::span<const SValue> values = data_.valuesOf(o);
+    for (const SValue& v : values) {
       if (o.kind == ObjKind::Map) continue;  // checked below, with the key rules
       if (!checkValue(v, "the object")) return false;
     }
     switch (o.kind) {
       case ObjKind::Map:
-        for (std::size_t e = 0; e < o.values.size(); e += 2) {
-          const SValue& key = o.values[e];
+        for (std::size_t e = 0; e < values.size(); e += 2) {
+          const SValue& key = values[e];
           if (key.kind == SValueKind::Hole) continue;
-          if (!checkValue(key, "a map key") || !checkValue(o.values[e + 1], "a map value")) {
+          if (!checkValue(key, "a map key") || !checkValue(values[e + 1], "a map value")) {
             return false;
           }
           bool hashable =
@@ -951,7 +1038,7 @@ bool Reader::checkReferences() {
         }
         break;
       case ObjKind::Closure:
-        for (uint32_t u : o.upvalues) {
+        for (uint32_t u : data_.upvaluesOf(o)) {
           if (!checkRef(u, ObjKind::Upvalue, "the closure")) return false;
         }
         break;
@@ -988,13 +1075,12 @@ bool Reader::checkReferences() {
   return true;
 }
 
-Result<SnapshotData> Reader::read(std::string_view text) {
+Result<SnapshotData> Reader::read(simdjson::padded_string_view text) {
   std::size_t bodyAt = 0;
   if (!header(text, &bodyAt)) return *error_;
-  simdjson::padded_string padded(text);
   od::parser parser;
   od::document document;
-  if (auto code = parser.iterate(padded).get(document)) {
+  if (auto code = parser.iterate(text).get(document)) {
     fail(fmt::format("not valid JSON ({})", simdjson::error_message(code)));
     return *error_;
   }
@@ -1047,24 +1133,51 @@ Result<SnapshotData> Reader::read(std::string_view text) {
 }  // namespace
 
 Result<SnapshotData> parseSnapshot(std::string_view text, const std::string& fileName) {
-  return Reader(fileName).read(text);
+  simdjson::padded_string padded(text);
+  return Reader(fileName).read(padded);
 }
 
 Result<SnapshotData> readSnapshotFile(const std::string& path) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) {
-    return Diagnostic::inFile(path,
-                              fmt::format("cannot open the snapshot: {}", std::strerror(errno)));
+  // One copy: the file goes straight into the padded buffer simdjson parses.
+  auto failure = [&](std::string_view what) {
+    return Diagnostic::inFile(path, fmt::format("{}: {}", what, std::strerror(errno)));
+  };
+  int fd;
+  do {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return failure("cannot open the snapshot");
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) {
+    Diagnostic error = failure("cannot read the snapshot");
+    ::close(fd);
+    return error;
   }
-  std::string text;
-  char chunk[1 << 16];
-  std::size_t n;
-  while ((n = std::fread(chunk, 1, sizeof chunk, file)) > 0) text.append(chunk, n);
-  bool failed = std::ferror(file) != 0;
-  std::fclose(file);
-  if (failed) return Diagnostic::inFile(path, "cannot read the snapshot");
-  if (text.empty()) return Diagnostic::inFile(path, "the snapshot file is empty");
-  return parseSnapshot(text, path);
+  auto size = static_cast<std::size_t>(info.st_size);
+  simdjson::padded_string text(size);
+  if (text.data() == nullptr) {
+    ::close(fd);
+    return Diagnostic::inFile(path, "the snapshot is too large to read into memory");
+  }
+  std::size_t got = 0;
+  while (got < size) {
+    ssize_t n = ::read(fd, text.data() + got, size - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      Diagnostic error = failure("cannot read the snapshot");
+      ::close(fd);
+      return error;
+    }
+    if (n == 0) break;  // the file shrank meanwhile: the checksum will tell
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  if (got == 0) return Diagnostic::inFile(path, "the snapshot file is empty");
+  if (got < size) {
+    simdjson::padded_string shorter(text.data(), got);
+    return Reader(path).read(shorter);
+  }
+  return Reader(path).read(text);
 }
 
 }  // namespace shapevm
