@@ -24,6 +24,16 @@ std::string systemError(std::string_view what, const std::string& path) {
   return fmt::format("{} {}: {}", what, path, std::strerror(errno));
 }
 
+int fsyncRetrying(int fd) {
+  int result;
+  do {
+    result = ::fsync(fd);
+  } while (result != 0 && errno == EINTR);
+  return result;
+}
+
+}  // namespace
+
 bool writeAll(int fd, std::string_view data) {
   std::size_t written = 0;
   while (written < data.size()) {
@@ -37,17 +47,31 @@ bool writeAll(int fd, std::string_view data) {
   return true;
 }
 
-int fsyncRetrying(int fd) {
-  int result;
-  do {
-    result = ::fsync(fd);
-  } while (result != 0 && errno == EINTR);
-  return result;
+bool pwriteAll(int fd, std::string_view data, off_t offset) {
+  std::size_t written = 0;
+  while (written < data.size()) {
+    ssize_t n = ::pwrite(fd, data.data() + written, data.size() - written,
+                         offset + static_cast<off_t>(written));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  return true;
 }
 
-}  // namespace
-
 std::optional<std::string> writeFileAtomically(const std::string& path, std::string_view contents) {
+  return writeFileAtomically(path,
+                             [&](int fd, const std::string& temp) -> std::optional<std::string> {
+                               if (!writeAll(fd, contents))
+                                 return systemError("cannot write", temp);
+                               return std::nullopt;
+                             });
+}
+
+std::optional<std::string> writeFileAtomically(const std::string& path,
+                                               const FileProducer& produce) {
   // The pid keeps concurrent writers (two jobs sharing a directory) apart.
   std::string temp = fmt::format("{}.tmp.{}", path, ::getpid());
   int fd;
@@ -55,21 +79,22 @@ std::optional<std::string> writeFileAtomically(const std::string& path, std::str
     fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   } while (fd < 0 && errno == EINTR);
   if (fd < 0) return systemError("cannot create", temp);
-  if (!writeAll(fd, contents) || fsyncRetrying(fd) != 0) {
-    std::string error = systemError("cannot write", temp);
+  std::optional<std::string> error = produce(fd, temp);
+  if (!error && fsyncRetrying(fd) != 0) error = systemError("cannot write", temp);
+  if (error) {
     ::close(fd);
     ::unlink(temp.c_str());
     return error;
   }
   if (::close(fd) != 0) {
-    std::string error = systemError("cannot write", temp);
+    std::string failure = systemError("cannot write", temp);
     ::unlink(temp.c_str());
-    return error;
+    return failure;
   }
   if (::rename(temp.c_str(), path.c_str()) != 0) {
-    std::string error = systemError("cannot rename the snapshot onto", path);
+    std::string failure = systemError("cannot rename the snapshot onto", path);
     ::unlink(temp.c_str());
-    return error;
+    return failure;
   }
   // The rename itself is durable only once the directory entry is on disk.
   std::string directory = directoryOf(path);

@@ -2,6 +2,9 @@
 // the complete old file or the complete new one, never a mix.
 #pragma once
 
+#include <sys/types.h>
+
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,5 +16,17 @@ namespace shapevm {
 // are retried, so a signal arriving meanwhile changes nothing. On failure the
 // temporary file is removed, `path` is untouched, and the error is returned.
 std::optional<std::string> writeFileAtomically(const std::string& path, std::string_view contents);
+
+// The same, for contents produced piece by piece: `produce` writes them to
+// `fd`, the temporary file named `tempPath`, and returns an error message if it
+// cannot (the temporary file is then removed and `path` is untouched).
+using FileProducer = std::function<std::optional<std::string>(int fd, const std::string& tempPath)>;
+std::optional<std::string> writeFileAtomically(const std::string& path,
+                                               const FileProducer& produce);
+
+// write(2) / pwrite(2) of all of `data`, retrying interrupted and short
+// writes; false with errno set on failure.
+bool writeAll(int fd, std::string_view data);
+bool pwriteAll(int fd, std::string_view data, off_t offset);
 
 }  // namespace shapevm

@@ -7,14 +7,27 @@
 // order it is first met, and every reference is {"ref": id}, so sharing and
 // cycles survive. Objects are emitted from a work list in id order, so nothing
 // recurses over guest data and arbitrarily deep structures are fine.
+//
+// Speed (a snapshot is about 100 bytes per object, so per-object costs
+// dominate):
+// - object ids live in a flat open-addressing table (IdTable), not a node-
+//   based map that allocates per object;
+// - numbers are formatted with std::to_chars / fmt into a stack buffer, hashes
+//   with appendHex64, never through a temporary std::string;
+// - the constant text of a closure (its function's name, id, hash, captures)
+//   and of a record (type name, field keys) is built once per function / type;
+// - writeSnapshot streams: the buffer is hashed (XXH3 streaming) and written
+//   every kSpillBytes, so a 100 MB snapshot is never held, reallocated or
+//   copied whole; the checksum is patched into the first line at the end.
 #include <fmt/format.h>
 #include <xxhash.h>
 
 #include <bit>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstring>
-#include <iterator>
+#include <functional>
 #include <unordered_map>
 
 #include "bytecode/builtin_names.h"
@@ -48,9 +61,66 @@ bool keepsRunning(SnapshotReason reason) {
   return reason == SnapshotReason::Checkpoint || reason == SnapshotReason::PeriodicCheckpoint;
 }
 
+// How much text the writer buffers before handing it to the file.
+constexpr std::size_t kSpillBytes = std::size_t{1} << 20;
+
+// Object ids by address, with linear probing in a power-of-two table kept at
+// most half full.
+class IdTable {
+ public:
+  IdTable() : slots_(1024) {}
+
+  // The id of `object`; if it has none yet it gets `next`, and *added is set.
+  uint32_t find(const Obj* object, uint32_t next, bool* added) {
+    if (2 * (used_ + 1) > slots_.size()) grow();
+    std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = slotOf(object, mask);; i = (i + 1) & mask) {
+      Slot& slot = slots_[i];
+      if (slot.object == object) {
+        *added = false;
+        return slot.id;
+      }
+      if (slot.object == nullptr) {
+        slot = Slot{object, next};
+        ++used_;
+        *added = true;
+        return next;
+      }
+    }
+  }
+
+ private:
+  struct Slot {
+    const Obj* object = nullptr;
+    uint32_t id = 0;
+  };
+  static std::size_t slotOf(const Obj* object, std::size_t mask) {
+    // Fibonacci hashing spreads the (16-byte aligned) addresses.
+    uint64_t bits = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(object) >> 4);
+    return static_cast<std::size_t>((bits * 0x9e3779b97f4a7c15ull) >> 20) & mask;
+  }
+  void grow() {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    std::size_t mask = slots_.size() - 1;
+    for (const Slot& slot : old) {
+      if (slot.object == nullptr) continue;
+      std::size_t i = slotOf(slot.object, mask);
+      while (slots_[i].object != nullptr) i = (i + 1) & mask;
+      slots_[i] = slot;
+    }
+  }
+
+  std::vector<Slot> slots_;
+  std::size_t used_ = 0;
+};
+
 class Encoder {
  public:
-  Encoder(const VM& vm, std::string& out) : vm_(vm), out_(out) {}
+  // `spill`, if set, is called whenever `out` holds kSpillBytes or more, to
+  // take the text away (and clear `out`).
+  Encoder(const VM& vm, std::string& out, std::function<void()> spill)
+      : vm_(vm), out_(out), spill_(std::move(spill)) {}
 
   // Appends the "state" object; `error` is set if an open file's position is unknown.
   void encodeState(const std::string& programPath, SnapshotReason reason,
@@ -58,9 +128,10 @@ class Encoder {
 
  private:
   uint32_t idOf(const Obj* object) {
-    auto [it, inserted] = ids_.try_emplace(object, static_cast<uint32_t>(order_.size()));
-    if (inserted) order_.push_back(object);
-    return it->second;
+    bool added;
+    uint32_t id = ids_.find(object, static_cast<uint32_t>(order_.size()), &added);
+    if (added) order_.push_back(object);
+    return id;
   }
 
   void raw(std::string_view text) { out_ += text; }
@@ -68,16 +139,71 @@ class Encoder {
   void format(fmt::format_string<Args...> pattern, Args&&... args) {
     fmt::format_to(std::back_inserter(out_), pattern, std::forward<Args>(args)...);
   }
+  template <typename Int>
+  void integer(Int n) {
+    char digits[24];
+    auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+    out_.append(digits, static_cast<std::size_t>(end - digits));
+  }
+  void hash(const FunctionHash& h) {
+    appendHex64(out_, h.high);
+    appendHex64(out_, h.low);
+  }
+  void spillIfFull() {
+    if (spill_ && out_.size() >= kSpillBytes) spill_();
+  }
 
   void value(Value v);
   void object(const Obj* object, std::optional<std::string>* error);
   void functionIdentity(uint32_t index);
+  const std::string& closureHead(uint32_t function);
+  const std::vector<std::string>& recordKeys(const RecordType* type);
 
   const VM& vm_;
   std::string& out_;
-  std::unordered_map<const Obj*, uint32_t> ids_;
+  std::function<void()> spill_;
+  IdTable ids_;
   std::vector<const Obj*> order_;
+  std::vector<std::string> closureHeads_;  // per function; empty until first used
+  std::unordered_map<const RecordType*, std::vector<std::string>> recordKeys_;
 };
+
+// `{"closure": NAME, "id": N, "hash": "...", "captures": [...], "upvalues": [`
+const std::string& Encoder::closureHead(uint32_t function) {
+  if (closureHeads_.empty()) closureHeads_.resize(vm_.program.functions.size());
+  std::string& head = closureHeads_[function];
+  if (!head.empty()) return head;
+  const Function& f = vm_.program.functions[function];
+  head = "{\"closure\": ";
+  appendJsonString(head, f.name);
+  head += fmt::format(", \"id\": {}, \"hash\": \"{}\", \"captures\": [", function, f.hash.hex());
+  for (std::size_t i = 0; i < f.captures.size(); ++i) {
+    if (i > 0) head += ", ";
+    appendJsonString(head, f.captures[i].name);
+  }
+  head += "], \"upvalues\": [";
+  return head;
+}
+
+// [0]: `{"record": NAME, "fields": {`; [i + 1]: field i's key, `"x": `, after
+// a ", " for all but the first.
+const std::vector<std::string>& Encoder::recordKeys(const RecordType* type) {
+  auto [it, added] = recordKeys_.try_emplace(type);
+  std::vector<std::string>& keys = it->second;
+  if (!added) return keys;
+  keys.emplace_back("{\"record\": ");
+  // The VM's own Error type is written as "$Error": no program type can
+  // have that name, so it never clashes with a type the program declares.
+  appendJsonString(keys[0], type == &vm_.errorType ? "$Error" : type->name);
+  keys[0] += ", \"fields\": {";
+  for (std::size_t i = 0; i < type->fields.size(); ++i) {
+    std::string key = i > 0 ? ", " : "";
+    appendJsonString(key, type->fields[i]);
+    key += ": ";
+    keys.push_back(std::move(key));
+  }
+  return keys;
+}
 
 void Encoder::value(Value v) {
   switch (v.type) {
@@ -89,7 +215,7 @@ void Encoder::value(Value v) {
       raw(v.as.b ? "true" : "false");
       return;
     case ValueType::Int:
-      format("{}", v.as.i);
+      integer(v.as.i);
       return;
     case ValueType::Float: {
       if (!std::isfinite(v.as.f)) {
@@ -100,9 +226,11 @@ void Encoder::value(Value v) {
       }
       // Shortest text that reads back to the same double; a '.' or exponent
       // marks it as a float (an integer token is an int).
-      std::size_t start = out_.size();
-      format("{}", v.as.f);
-      if (out_.find_first_of(".e", start) == std::string::npos) raw(".0");
+      char text[32];
+      char* end = fmt::format_to(text, "{}", v.as.f);
+      std::string_view digits(text, static_cast<std::size_t>(end - text));
+      raw(digits);
+      if (digits.find_first_of(".e") == std::string_view::npos) raw(".0");
       return;
     }
     case ValueType::Function:
@@ -116,7 +244,9 @@ void Encoder::value(Value v) {
       raw("}");
       return;
     case ValueType::Object:
-      format("{{\"ref\": {}}}", idOf(v.as.obj));
+      raw("{\"ref\": ");
+      integer(idOf(v.as.obj));
+      raw("}");
       return;
   }
 }
@@ -125,7 +255,11 @@ void Encoder::functionIdentity(uint32_t index) {
   const Function& f = vm_.program.functions[index];
   raw("\"function\": ");
   appendJsonString(out_, f.name);
-  format(", \"id\": {}, \"hash\": \"{}\"", index, f.hash.hex());
+  raw(", \"id\": ");
+  integer(index);
+  raw(", \"hash\": \"");
+  hash(f.hash);
+  raw("\"");
 }
 
 void Encoder::object(const Obj* object, std::optional<std::string>* error) {
@@ -141,6 +275,7 @@ void Encoder::object(const Obj* object, std::optional<std::string>* error) {
       for (std::size_t i = 0; i < array->count; ++i) {
         if (i > 0) raw(", ");
         value(array->items[i]);
+        spillIfFull();
       }
       raw("]}");
       return;
@@ -149,7 +284,9 @@ void Encoder::object(const Obj* object, std::optional<std::string>* error) {
       const auto* map = static_cast<const Map*>(object);
       // Every entry position is kept, deleted ones as [], so a for-loop's
       // position inside the map means the same entry after resume.
-      format("{{\"capacity\": {}, \"map\": [", map->entryCapacity);
+      raw("{\"capacity\": ");
+      integer(map->entryCapacity);
+      raw(", \"map\": [");
       for (std::size_t i = 0; i < map->entryCount; ++i) {
         if (i > 0) raw(", ");
         const MapEntry& entry = map->entries[i];
@@ -162,22 +299,17 @@ void Encoder::object(const Obj* object, std::optional<std::string>* error) {
         raw(", ");
         value(entry.value);
         raw("]");
+        spillIfFull();
       }
       raw("]}");
       return;
     }
     case ObjKind::Record: {
       const auto* record = static_cast<const Record*>(object);
-      const RecordType* type = record->type;
-      raw("{\"record\": ");
-      // The VM's own Error type is written as "$Error": no program type can
-      // have that name, so it never clashes with a type the program declares.
-      appendJsonString(out_, type == &vm_.errorType ? "$Error" : type->name);
-      raw(", \"fields\": {");
-      for (std::size_t i = 0; i < type->fields.size(); ++i) {
-        if (i > 0) raw(", ");
-        appendJsonString(out_, type->fields[i]);
-        raw(": ");
+      const std::vector<std::string>& keys = recordKeys(record->type);
+      raw(keys[0]);
+      for (std::size_t i = 0; i + 1 < keys.size(); ++i) {
+        raw(keys[i + 1]);
         value(record->fields()[i]);
       }
       raw("}}");
@@ -185,18 +317,10 @@ void Encoder::object(const Obj* object, std::optional<std::string>* error) {
     }
     case ObjKind::Closure: {
       const auto* closure = static_cast<const Closure*>(object);
-      const Function& f = vm_.program.functions[closure->function];
-      raw("{\"closure\": ");
-      appendJsonString(out_, f.name);
-      format(", \"id\": {}, \"hash\": \"{}\", \"captures\": [", closure->function, f.hash.hex());
-      for (std::size_t i = 0; i < f.captures.size(); ++i) {
-        if (i > 0) raw(", ");
-        appendJsonString(out_, f.captures[i].name);
-      }
-      raw("], \"upvalues\": [");
+      raw(closureHead(closure->function));
       for (uint32_t i = 0; i < closure->upvalueCount; ++i) {
         if (i > 0) raw(", ");
-        format("{}", idOf(closure->upvalues()[i]));
+        integer(idOf(closure->upvalues()[i]));
       }
       raw("]}");
       return;
@@ -204,7 +328,9 @@ void Encoder::object(const Obj* object, std::optional<std::string>* error) {
     case ObjKind::Upvalue: {
       const auto* upvalue = static_cast<const Upvalue*>(object);
       if (upvalue->location != &upvalue->closed) {
-        format("{{\"upvalue\": \"open\", \"slot\": {}}}", upvalue->location - vm_.stack);
+        raw("{\"upvalue\": \"open\", \"slot\": ");
+        integer(upvalue->location - vm_.stack);
+        raw("}");
         return;
       }
       raw("{\"upvalue\": \"closed\", \"value\": ");
@@ -278,7 +404,7 @@ void Encoder::encodeState(const std::string& programPath, SnapshotReason reason,
     format(", \"ip\": {}, \"base\": {}, \"closure\": ", frame.ip - f.code.data(),
            frame.base - vm_.stack);
     if (frame.closure != nullptr) {
-      format("{}", idOf(frame.closure));
+      integer(idOf(frame.closure));
     } else {
       raw("null");
     }
@@ -298,13 +424,14 @@ void Encoder::encodeState(const std::string& programPath, SnapshotReason reason,
   for (const Upvalue* u = vm_.openUpvalues; u != nullptr; u = u->nextOpen) {
     if (!first) raw(", ");
     first = false;
-    format("{}", idOf(u));
+    integer(idOf(u));
   }
 
   raw("],\n\"stack\": [");
   for (const Value* slot = vm_.stack; slot < vm_.sp; ++slot) {
     raw(slot > vm_.stack ? ",\n  " : "\n  ");
     value(*slot);
+    spillIfFull();
   }
 
   raw("],\n\"objects\": [");
@@ -312,6 +439,7 @@ void Encoder::encodeState(const std::string& programPath, SnapshotReason reason,
   for (std::size_t i = 0; i < order_.size(); ++i) {
     raw(i > 0 ? ",\n  " : "\n  ");
     object(order_[i], error);
+    spillIfFull();
   }
   raw("]}");
 }
@@ -324,18 +452,34 @@ FunctionHash programIdentity(const Program& program) {
   return programHash(unnamed);
 }
 
+namespace {
+
+// The first line up to the checksum's 16 digits, which follow at its end.
+std::string headerPrefix() {
+  return fmt::format("{{\"format\": \"{}\", \"version\": {}, \"checksum\": \"", kSnapshotFormatName,
+                     kSnapshotVersion);
+}
+constexpr std::string_view kHeaderEnd = "0000000000000000\",\n";
+
+// Everything after the first line.
+void encodeBody(const VM& vm, const std::string& programPath, SnapshotReason reason,
+                std::string& out, std::function<void()> spill, std::optional<std::string>* error) {
+  out += "\"state\": ";
+  Encoder(vm, out, std::move(spill)).encodeState(programPath, reason, error);
+  out += "}\n";
+}
+
+}  // namespace
+
 std::string encodeSnapshot(const VM& vm, const std::string& programPath, SnapshotReason reason,
                            std::optional<std::string>* error) {
   // The checksum covers every byte after the first line; it is patched into
   // the first line once the rest is known.
-  std::string text = fmt::format("{{\"format\": \"{}\", \"version\": {}, \"checksum\": \"",
-                                 kSnapshotFormatName, kSnapshotVersion);
+  std::string text = headerPrefix();
   std::size_t checksumAt = text.size();
-  text += "0000000000000000\",\n";
+  text += kHeaderEnd;
   std::size_t bodyAt = text.size();
-  text += "\"state\": ";
-  Encoder(vm, text).encodeState(programPath, reason, error);
-  text += "}\n";
+  encodeBody(vm, programPath, reason, text, nullptr, error);
   std::string checksum;
   appendHex64(checksum, XXH3_64bits(text.data() + bodyAt, text.size() - bodyAt));
   text.replace(checksumAt, checksum.size(), checksum);
@@ -345,9 +489,37 @@ std::string encodeSnapshot(const VM& vm, const std::string& programPath, Snapsho
 std::optional<std::string> writeSnapshot(const VM& vm, const std::string& path,
                                          const std::string& programPath, SnapshotReason reason) {
   std::optional<std::string> error;
-  std::string text = encodeSnapshot(vm, programPath, reason, &error);
-  if (error) return error;
-  return writeFileAtomically(path, text);
+  auto produce = [&](int fd, const std::string& temp) -> std::optional<std::string> {
+    std::string text = headerPrefix();
+    auto checksumAt = static_cast<off_t>(text.size());
+    text += kHeaderEnd;
+    std::size_t hashFrom = text.size();  // the first spill skips the first line
+    text.reserve(kSpillBytes + kSpillBytes / 4);
+    XXH3_state_t* state = XXH3_createState();
+    if (state == nullptr) throw std::bad_alloc();
+    XXH3_64bits_reset(state);
+    std::optional<std::string> writeError;
+    auto spill = [&] {
+      XXH3_64bits_update(state, text.data() + hashFrom, text.size() - hashFrom);
+      hashFrom = 0;
+      if (!writeError && !writeAll(fd, text)) {
+        writeError = fmt::format("cannot write {}: {}", temp, std::strerror(errno));
+      }
+      text.clear();
+    };
+    encodeBody(vm, programPath, reason, text, spill, &error);
+    spill();
+    std::string checksum;
+    appendHex64(checksum, XXH3_64bits_digest(state));
+    XXH3_freeState(state);
+    if (error) return error;
+    if (writeError) return writeError;
+    if (!pwriteAll(fd, checksum, checksumAt)) {
+      return fmt::format("cannot write {}: {}", temp, std::strerror(errno));
+    }
+    return std::nullopt;
+  };
+  return writeFileAtomically(path, produce);
 }
 
 }  // namespace shapevm
