@@ -19,7 +19,7 @@ namespace shapevm {
 
 struct Obj;
 
-enum class ValueType : uint8_t {
+enum class ValueType : uint64_t {
   None,
   Bool,
   Int,

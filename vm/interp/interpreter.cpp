@@ -202,6 +202,17 @@ RunOutcome Interpreter::loop() {
   } while (0)
 #define A() instrA(word)
 #define PUSH(v) (*sp++ = (v))
+// Copies a stack or local slot as two 8-byte moves. A plain struct copy is one
+// 16-byte load, which stalls when the slot was just written by the 8-byte
+// stores the arithmetic paths make (the CPU cannot forward two stores into one
+// load): sum_loop ran 1.4x slower that way.
+#define COPY_SLOT(dst, src)     \
+  do {                          \
+    const Value* from_ = (src); \
+    Value* to_ = (dst);         \
+    to_->as.i = from_->as.i;    \
+    to_->type = from_->type;    \
+  } while (0)
 #define POP() (*--sp)
 #define PEEK(n) (sp[-1 - (n)])
 // Raises a guest error of `kind` at the current instruction.
@@ -249,7 +260,8 @@ dispatch:
 #endif
 
     CASE(Const) {
-      PUSH(constants[A()]);
+      COPY_SLOT(sp, constants + A());
+      ++sp;
       NEXT();
     }
     CASE(Int) {
@@ -273,22 +285,24 @@ dispatch:
       NEXT();
     }
     CASE(Dup) {
-      sp[0] = sp[-1];
+      COPY_SLOT(sp, sp - 1);
       ++sp;
       NEXT();
     }
     CASE(Dup2) {
-      sp[0] = sp[-2];
-      sp[1] = sp[-1];
+      COPY_SLOT(sp, sp - 2);
+      COPY_SLOT(sp + 1, sp - 1);
       sp += 2;
       NEXT();
     }
     CASE(GetLocal) {
-      PUSH(base[A()]);
+      COPY_SLOT(sp, base + A());
+      ++sp;
       NEXT();
     }
     CASE(SetLocal) {
-      base[A()] = POP();
+      --sp;
+      COPY_SLOT(base + A(), sp);
       NEXT();
     }
     CASE(GetUpval) {
@@ -300,11 +314,13 @@ dispatch:
       NEXT();
     }
     CASE(GetGlobal) {
-      PUSH(vm.globals[A()]);
+      COPY_SLOT(sp, &vm.globals[A()]);
+      ++sp;
       NEXT();
     }
     CASE(SetGlobal) {
-      vm.globals[A()] = POP();
+      --sp;
+      COPY_SLOT(&vm.globals[A()], sp);
       NEXT();
     }
     CASE(GetBuiltin) {
@@ -1001,6 +1017,7 @@ after_request:
 #undef SYNC
 #undef A
 #undef PUSH
+#undef COPY_SLOT
 #undef POP
 #undef PEEK
 #undef THROW_ERROR
