@@ -22,7 +22,7 @@
 #    a chain that both checkpoints and suspends is equivalent too;
 #  - a long chain: 60 suspensions in a row (2000 when thorough) on map_iteration.
 # examples/ and tests/scripts/resume/ get every kind of check; the other
-# golden scripts get one random chain, and every third one more check;
+# golden scripts get one random chain, and every fourth one more check;
 # programs over RESUME_EQUIV_BIG_STEPS steps (default 2000000) one chain.
 #
 # Budgets are drawn from a seeded generator: RESUME_EQUIV_SEED (default
@@ -325,13 +325,13 @@ test_program() {
     return
   fi
   if [ "$tier" = light ]; then
-    # One seeded random N; every third program one more check, taking turns.
+    # One seeded random N; every fourth program one more check, taking turns.
     rand_below $((t - lo + 1))
     chain_test $((lo + REPLY))
-    case $((programs % 9)) in
+    case $((programs % 12)) in
       0) if [ "$t" -le "$small_max_pieces" ]; then chain_test 1; else chain_test $((t > 1 ? t - 1 : 1)); fi ;;
-      3) if [ "$t" -gt 2 ]; then rand_below $((t - 1)); twice_test $((REPLY + 1)); fi ;;
-      6) if [ "$t" -gt 2 ]; then checkpoint_interval "$t"; checkpoint_test "$REPLY"; fi ;;
+      4) if [ "$t" -gt 2 ]; then rand_below $((t - 1)); twice_test $((REPLY + 1)); fi ;;
+      8) if [ "$t" -gt 2 ]; then checkpoint_interval "$t"; checkpoint_test "$REPLY"; fi ;;
     esac
     return
   fi
