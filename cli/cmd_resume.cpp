@@ -22,6 +22,9 @@ void addResumeCommand(CLI::App& app, int& exitStatus) {
   command->add_option("snapshot", *snapshot, "The snapshot to resume")->required();
   command->callback([options, snapshot, newProgram, &exitStatus] {
     configureLogging(*options);
+    // Before loading: a scheduler's SIGTERM while a large program or snapshot
+    // loads is kept and suspends the run at its first instruction boundary.
+    installSuspendSignalHandlers();
     ResumeRequest request;
     request.snapshotPath = *snapshot;
     request.newProgramPath = *newProgram;

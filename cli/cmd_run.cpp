@@ -21,6 +21,9 @@ void addRunCommand(CLI::App& app, int& exitStatus) {
     std::vector<std::string> words = command->remaining();
     if (words.empty()) throw CLI::RequiredError("PROG");
     configureLogging(*options);
+    // Before loading: a scheduler's SIGTERM while a large program or snapshot
+    // loads is kept and suspends the run at its first instruction boundary.
+    installSuspendSignalHandlers();
     std::string programPath = words.front();
     std::vector<std::string> args(words.begin() + 1, words.end());
     Result<Program> program = loadProgramFile(programPath);

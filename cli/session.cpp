@@ -117,7 +117,6 @@ int runSession(VM& vm, const SessionOptions& options, const std::string& snapsho
     }
     return error;
   };
-  installSuspendSignalHandlers();
   RunOutcome outcome = vm.run();
   switch (outcome.status) {
     case RunStatus::Finished:

@@ -203,13 +203,15 @@ std::optional<Diagnostic> Restorer::fillMap(std::size_t id, Map* map) {
   std::size_t count = values.size() / 2;
   for (std::size_t e = 0; e < count; ++e) {
     Value key = decode(values[2 * e]);
+    // Look for a duplicate before the entry is stored: the lookup may find a
+    // key at its own position (an int k at entry k), which must not be itself.
+    Value existing;
+    if (!key.isEmpty() && vm_.heap.mapGet(map, key, &existing)) {
+      return bad(fmt::format("object {} (map) has the key {} twice", id, vm_.describeValue(key)));
+    }
     map->entries[e] = MapEntry{key, key.isEmpty() ? Value::none() : decode(values[2 * e + 1])};
     map->entryCount = e + 1;
     if (key.isEmpty()) continue;
-    Value existing;
-    if (vm_.heap.mapGet(map, key, &existing)) {
-      return bad(fmt::format("object {} (map) has the key {} twice", id, vm_.describeValue(key)));
-    }
     ++map->liveCount;
     std::size_t mask = map->indexCapacity - 1;
     std::size_t slot = hashKey(key) & mask;
