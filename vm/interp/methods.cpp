@@ -112,7 +112,7 @@ NativeStatus MethodCall::onString() {
       return ok(result, Value::integer(static_cast<int64_t>(s.size())));
     case MethodId::Substring: {
       TRY(arity(1, 2));
-      std::size_t from, to = s.size();
+      std::size_t from = 0, to = s.size();
       TRY(needPosition(0, s.size(), &from));
       if (argc == 2) TRY(needPosition(1, s.size(), &to));
       if (to < from) to = from;
@@ -256,7 +256,7 @@ NativeStatus MethodCall::onArray() {
       return ok(result, Value::integer(static_cast<int64_t>(array->count)));
     case MethodId::Slice: {
       TRY(arity(1, 2));
-      std::size_t from, to = array->count;
+      std::size_t from = 0, to = array->count;
       TRY(needPosition(0, array->count, &from));
       if (argc == 2) TRY(needPosition(1, array->count, &to));
       if (to < from) to = from;
