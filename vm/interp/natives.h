@@ -30,16 +30,39 @@ using NativeFn = NativeStatus (*)(VM& vm, Value* args, uint32_t argc, Value* res
 extern const NativeFn kBuiltinFunctions[];
 
 // Method names the VM knows. Prelude methods run as bytecode (see prelude.h).
-#define SHAPEVM_METHODS(M)                                                                        \
-  M(Length, "length")                                                                             \
-  M(Substring, "substring")                                                                       \
-  M(Split, "split") M(Contains, "contains") M(StartsWith, "starts_with") M(EndsWith, "ends_with") \
-      M(IndexOf, "index_of") M(ToUpper, "to_upper") M(ToLower, "to_lower") M(Trim, "trim")        \
-          M(Replace, "replace") M(Push, "push") M(Pop, "pop") M(Slice, "slice") M(Join, "join")   \
-              M(Sort, "sort") M(Reverse, "reverse") M(Map, "map") M(Filter, "filter")             \
-                  M(Reduce, "reduce") M(Set, "set") M(Get, "get") M(Has, "has")                   \
-                      M(Delete, "delete") M(Keys, "keys") M(Values, "values")                     \
-                          M(ReadLine, "read_line") M(Write, "write") M(Close, "close")
+// One method a line; left unformatted, as clang-format cannot settle on a layout.
+// clang-format off
+#define SHAPEVM_METHODS(M) \
+  M(Length, "length") \
+  M(Substring, "substring") \
+  M(Split, "split") \
+  M(Contains, "contains") \
+  M(StartsWith, "starts_with") \
+  M(EndsWith, "ends_with") \
+  M(IndexOf, "index_of") \
+  M(ToUpper, "to_upper") \
+  M(ToLower, "to_lower") \
+  M(Trim, "trim") \
+  M(Replace, "replace") \
+  M(Push, "push") \
+  M(Pop, "pop") \
+  M(Slice, "slice") \
+  M(Join, "join") \
+  M(Sort, "sort") \
+  M(Reverse, "reverse") \
+  M(Map, "map") \
+  M(Filter, "filter") \
+  M(Reduce, "reduce") \
+  M(Set, "set") \
+  M(Get, "get") \
+  M(Has, "has") \
+  M(Delete, "delete") \
+  M(Keys, "keys") \
+  M(Values, "values") \
+  M(ReadLine, "read_line") \
+  M(Write, "write") \
+  M(Close, "close")
+// clang-format on
 
 enum class MethodId : uint8_t {
 #define SHAPEVM_METHOD_ENUM(name, text) name,
