@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "commands.h"
+#include "snapshot/json_text.h"
 #include "snapshot/snapshot.h"
 
 namespace shapevm::cli {
@@ -53,33 +54,12 @@ void configureLogging(const SessionOptions& options) {
 
 namespace {
 
-std::string jsonString(std::string_view text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c < 0x20)
-          out += fmt::format("\\u{:04x}", c);
-        else
-          out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
+// A JSON string literal, or null when there is nothing to report.
+std::string jsonStringOrNull(const std::optional<std::string>& text) {
+  if (!text) return "null";
+  std::string out;
+  appendJsonString(out, *text);
+  return out;
 }
 
 void writeStatus(const SessionOptions& options, std::string_view status, int exitCode,
@@ -89,8 +69,7 @@ void writeStatus(const SessionOptions& options, std::string_view status, int exi
   std::string json = fmt::format(
       "{{\"status\": \"{}\", \"exit_code\": {}, \"steps\": {}, \"total_steps\": {}, "
       "\"snapshot\": {}, \"error\": {}}}\n",
-      status, exitCode, steps, totalSteps, snapshot ? jsonString(*snapshot) : "null",
-      error ? jsonString(*error) : "null");
+      status, exitCode, steps, totalSteps, jsonStringOrNull(snapshot), jsonStringOrNull(error));
   if (*options.statusJsonPath == "-") {
     std::fputs(json.c_str(), stderr);
     return;
