@@ -259,34 +259,36 @@ Map* Heap::newMap(std::size_t capacity) {
     while (entryCapacity < capacity) entryCapacity *= 2;
   }
   std::size_t entryBytes = entryCapacity * sizeof(MapEntry);
-  std::size_t indexBytes = entryCapacity * 2 * sizeof(int32_t);
-  MapEntry* entries = nullptr;
-  int32_t* index = nullptr;
+  MapEntry* entries = entryCapacity > 0 ? static_cast<MapEntry*>(allocate(entryBytes)) : nullptr;
   Map* m;
   try {
-    if (entryCapacity > 0) {
-      entries = static_cast<MapEntry*>(allocate(entryBytes));
-      index = static_cast<int32_t*>(allocate(indexBytes));
-      std::memset(index, 0xff, indexBytes);
-    }
     m = newObject<Map>(ObjKind::Map, 0);
   } catch (...) {
-    if (index != nullptr) release(index, indexBytes);
-    if (entries != nullptr) release(entries, entryBytes);
+    release(entries, entryBytes);
     throw;
   }
   m->entries = entries;
   m->entryCount = m->liveCount = 0;
   m->entryCapacity = entryCapacity;
-  m->index = index;
-  m->indexCapacity = entryCapacity * 2;
+  m->index = nullptr;  // a new map is dense: the index is built when first needed
+  m->indexCapacity = 0;
+  m->dense = true;
   return m;
 }
 
 int64_t Heap::mapFind(const Map* map, Value key, uint64_t hash) const {
-  // Maps filled with 0, 1, 2, ... in order (a common way to build tables)
-  // hold key k at entry k: finding it there skips the index, which is a
-  // cache miss per lookup on large maps. Keys are unique, so a hit is exact.
+  if (map->dense) {
+    int64_t k;
+    if (key.isInt()) {
+      k = key.as.i;
+    } else if (!key.isFloat() || !floatAsInt(key.as.f, &k)) {
+      return -1;
+    }
+    return static_cast<uint64_t>(k) < map->entryCount ? k : -1;
+  }
+  // Indexed maps that began dense still hold many keys k at entry k: finding
+  // one there skips the index, which is a cache miss per lookup on large maps.
+  // Keys are unique, so a hit is exact.
   if (key.isInt() && static_cast<uint64_t>(key.as.i) < map->entryCount) {
     const Value& candidate = map->entries[key.as.i].key;
     if (candidate.isInt() && candidate.as.i == key.as.i) return key.as.i;
@@ -316,23 +318,40 @@ void Heap::mapRebuildIndex(Map* map, std::size_t indexCapacity) {
   }
 }
 
+void Heap::mapLeaveDense(Map* map) {
+  std::size_t indexCapacity = 16;
+  while (indexCapacity < map->entryCapacity * 2) indexCapacity *= 2;
+  mapRebuildIndex(map, indexCapacity);
+  map->dense = false;
+}
+
 bool Heap::mapGet(const Map* map, Value key, Value* out) const {
-  int64_t at = mapFind(map, key, hashKey(key));
+  int64_t at = mapFind(map, key, map->dense ? 0 : hashKey(key));
   if (at < 0) return false;
   *out = map->entries[at].value;
   return true;
 }
 
 void Heap::mapSet(Map* map, Value key, Value value) {
-  uint64_t hash = hashKey(key);
-  int64_t at = mapFind(map, key, hash);
+  if (map->dense && key.isInt() && static_cast<uint64_t>(key.as.i) < map->entryCount) {
+    map->entries[key.as.i].value = value;
+    return;
+  }
+  int64_t at = mapFind(map, key, map->dense ? 0 : hashKey(key));
   if (at >= 0) {
     map->entries[at].value = value;
     return;
   }
+  mapAppend(map, key, value);
+}
+
+void Heap::mapAppend(Map* map, Value key, Value value) {
+  bool staysDense = key.isInt() && static_cast<uint64_t>(key.as.i) == map->entryCount;
+  if (map->dense && !staysDense) mapLeaveDense(map);
   if (map->entryCount == map->entryCapacity) {
     if (map->liveCount <= map->entryCount / 2 && map->entryCount > 0) {
-      // Mostly deleted: squeeze the live entries together, keeping their order.
+      // Mostly deleted (so not dense): squeeze the live entries together,
+      // keeping their order.
       std::size_t to = 0;
       for (std::size_t from = 0; from < map->entryCount; ++from) {
         if (!map->entries[from].key.isEmpty()) map->entries[to++] = map->entries[from];
@@ -345,13 +364,15 @@ void Heap::mapSet(Map* map, Value key, Value value) {
           reallocate(map->entries, map->entryCapacity * sizeof(MapEntry), cap * sizeof(MapEntry)));
       map->entryCapacity = cap;
     }
-    mapRebuildIndex(map, map->entryCapacity * 2);
+    if (!map->dense) mapRebuildIndex(map, map->entryCapacity * 2);
   }
   std::size_t position = map->entryCount++;
   map->entries[position] = MapEntry{key, value};
+  if (key.isEmpty()) return;  // a deleted entry, as restored from a snapshot
   ++map->liveCount;
+  if (map->dense) return;
   std::size_t mask = map->indexCapacity - 1;
-  std::size_t slot = hash & mask;
+  std::size_t slot = hashKey(key) & mask;
   // Reuse a slot whose entry was deleted, else the first free one.
   while (map->index[slot] >= 0 && !map->entries[map->index[slot]].key.isEmpty()) {
     slot = (slot + 1) & mask;
@@ -360,8 +381,9 @@ void Heap::mapSet(Map* map, Value key, Value value) {
 }
 
 bool Heap::mapDelete(Map* map, Value key) {
-  int64_t at = mapFind(map, key, hashKey(key));
+  int64_t at = mapFind(map, key, map->dense ? 0 : hashKey(key));
   if (at < 0) return false;
+  if (map->dense) mapLeaveDense(map);  // a hole: key k is no longer at entry k
   map->entries[at].key = Value::empty();
   map->entries[at].value = Value::none();
   --map->liveCount;

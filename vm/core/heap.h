@@ -69,6 +69,9 @@ class Heap {
   bool mapGet(const Map* map, Value key, Value* out) const;
   void mapSet(Map* map, Value key, Value value);
   bool mapDelete(Map* map, Value key);
+  // Adds an entry after the last one without looking for the key: the caller
+  // knows it is absent. An Empty key adds a deleted entry (snapshot restore).
+  void mapAppend(Map* map, Value key, Value value);
 
   void markValue(Value value);
   void markObject(Obj* object);
@@ -93,6 +96,7 @@ class Heap {
   void blacken(Obj* object);
   void sweep();
   void mapRebuildIndex(Map* map, std::size_t indexCapacity);
+  void mapLeaveDense(Map* map);
   int64_t mapFind(const Map* map, Value key, uint64_t hash) const;
 
   Obj* objects_ = nullptr;

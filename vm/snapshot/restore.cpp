@@ -193,9 +193,10 @@ void Restorer::growMap(Map* map, const SObject& saved, std::size_t* budget) {
   for (int64_t key = 0; map->entryCapacity < capacity; ++key) {
     vm_.heap.mapSet(map, Value::integer(key), Value::none());
   }
+  // The placeholders were 0, 1, 2, ...: the map is still dense and has no
+  // index, so emptying it is resetting the counts.
   map->entryCount = 0;
   map->liveCount = 0;
-  if (map->index != nullptr) std::memset(map->index, 0xff, map->indexCapacity * sizeof(int32_t));
 }
 
 std::optional<Diagnostic> Restorer::fillMap(std::size_t id, Map* map) {
@@ -209,14 +210,7 @@ std::optional<Diagnostic> Restorer::fillMap(std::size_t id, Map* map) {
     if (!key.isEmpty() && vm_.heap.mapGet(map, key, &existing)) {
       return bad(fmt::format("object {} (map) has the key {} twice", id, vm_.describeValue(key)));
     }
-    map->entries[e] = MapEntry{key, key.isEmpty() ? Value::none() : decode(values[2 * e + 1])};
-    map->entryCount = e + 1;
-    if (key.isEmpty()) continue;
-    ++map->liveCount;
-    std::size_t mask = map->indexCapacity - 1;
-    std::size_t slot = hashKey(key) & mask;
-    while (map->index[slot] >= 0) slot = (slot + 1) & mask;
-    map->index[slot] = static_cast<int32_t>(e);
+    vm_.heap.mapAppend(map, key, key.isEmpty() ? Value::none() : decode(values[2 * e + 1]));
   }
   return std::nullopt;
 }

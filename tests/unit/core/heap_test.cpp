@@ -1,6 +1,6 @@
 // Heap and collector: map semantics (insertion order, delete and re-insert,
-// numeric key equality), and that the collector frees unreachable objects,
-// cycles included, while keeping everything reachable from the roots.
+// numeric key equality, the dense int-keyed form), and that the collector frees unreachable
+// objects, cycles included, while keeping everything reachable from the roots.
 #include "core/heap.h"
 
 #include <catch2/catch.hpp>
@@ -85,6 +85,52 @@ TEST_CASE("int and float keys that are numerically equal are the same key") {
   REQUIRE(heap.mapGet(m, Value::object(b), &out));
   CHECK(out.as.i == 600);
   CHECK_FALSE(heap.mapGet(m, Value::boolean(true), &out));
+}
+
+TEST_CASE("a map keyed 0, 1, 2, ... stays dense until another key or a deletion") {
+  Heap heap;
+  Map* m = heap.newMap();
+  heap.setRootMarker([&](Heap& h) { h.markObject(m); });
+  for (int64_t k = 0; k < 1000; ++k) heap.mapSet(m, Value::integer(k), Value::integer(k * 3));
+  CHECK(m->dense);
+  CHECK(m->index == nullptr);
+  Value out;
+  REQUIRE(heap.mapGet(m, Value::floating(7.0), &out));  // 7.0 == 7
+  CHECK(out.as.i == 21);
+  CHECK_FALSE(heap.mapGet(m, Value::integer(1000), &out));
+  CHECK_FALSE(heap.mapGet(m, Value::integer(-1), &out));
+  CHECK_FALSE(heap.mapGet(m, Value::floating(2.5), &out));
+  heap.mapSet(m, Value::floating(3.0), Value::integer(-3));  // updates key 3 in place
+  CHECK(m->dense);
+  CHECK(m->liveCount == 1000);
+
+  SECTION("a key out of sequence builds the index and keeps every entry") {
+    heap.mapSet(m, Value::integer(5000), Value::integer(1));
+    CHECK_FALSE(m->dense);
+    std::vector<int64_t> expected;
+    for (int64_t k = 0; k < 1000; ++k) expected.push_back(k);
+    expected.push_back(5000);
+    CHECK(intKeys(m) == expected);
+    for (int64_t k : expected) CHECK(heap.mapGet(m, Value::integer(k), &out));
+    REQUIRE(heap.mapGet(m, Value::integer(3), &out));
+    CHECK(out.as.i == -3);
+  }
+  SECTION("a float key that is not an int builds the index") {
+    heap.mapSet(m, Value::floating(0.5), Value::integer(1));
+    CHECK_FALSE(m->dense);
+    REQUIRE(heap.mapGet(m, Value::floating(0.5), &out));
+    CHECK(out.as.i == 1);
+    REQUIRE(heap.mapGet(m, Value::integer(999), &out));
+    CHECK(out.as.i == 999 * 3);
+  }
+  SECTION("deleting leaves a hole, so the map is indexed from then on") {
+    CHECK(heap.mapDelete(m, Value::integer(10)));
+    CHECK_FALSE(m->dense);
+    CHECK_FALSE(heap.mapGet(m, Value::integer(10), &out));
+    heap.mapSet(m, Value::integer(10), Value::integer(0));  // re-inserted at the end
+    CHECK(intKeys(m).back() == 10);
+    CHECK(m->liveCount == 1000);
+  }
 }
 
 TEST_CASE("the collector frees unreachable cycles and keeps reachable ones") {
