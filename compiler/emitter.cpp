@@ -9,6 +9,7 @@
 
 #include <cstring>
 #include <map>
+#include <optional>
 #include <tuple>
 
 namespace shapevm {
@@ -133,10 +134,6 @@ class FunctionEmitter {
   }
 
   void markLine() {
-    if (!fn_.lines.empty() && fn_.lines.back().offset == here()) {
-      fn_.lines.back().line = line_;  // a fused instruction takes its second half's line
-      return;
-    }
     if (fn_.lines.empty() || fn_.lines.back().line != line_) {
       fn_.lines.push_back(LineEntry{here(), line_});
     }
@@ -148,13 +145,13 @@ class FunctionEmitter {
     return false;
   }
 
-  // Emits one instruction (two words if its format has B) and applies its
-  // stack effect for the fall-through path.
+  // Emits one instruction (two words if its format has B), applies its stack
+  // effect for the fall-through path, then fuses the tail of the code.
   void emit(Op op, uint32_t a = 0, uint32_t b = 0) {
     if (!reachable_ || !checkOperand(a)) return;
-    fuseWithPrevious(op, a);
     markLine();
-    lastStart_ = here();
+    starts_.push_back(here());
+    maxBefore_.push_back(maxDepth_);
     fn_.code.push_back(makeInstr(op, a));
     if (instrWords(op) == 2) fn_.code.push_back(b);
     const OpInfo& info = opInfo(op);
@@ -162,54 +159,190 @@ class FunctionEmitter {
     depth_ += info.pushes;
     maxDepth_ = std::max(maxDepth_, depth_);
     if (info.flags & kNoFallthrough) reachable_ = false;
+    while (fuseTail()) {
+    }
   }
 
-  // Fusion: a few common instruction pairs become one superinstruction
-  // (opcodes.h), so hot loops dispatch less: `int k; add` -> `add_int k`,
-  // `int k; sub` -> `sub_int k`, `lt; jump_if_false L` -> `jump_if_not_lt L`
-  // (and the other comparisons). The pair is fused only when it is one
-  // straight-line sequence: no label is bound between its two instructions.
-  // On return, `op`/`a` are what to emit and the first instruction is gone.
-  void fuseWithPrevious(Op& op, uint32_t& a) {
-    if (fn_.code.empty() || lastStart_ + 1 != here() || boundAt_ == here()) return;
-    Op previous = instrOp(fn_.code.back());
-    Op fused;
-    uint32_t operand = a;
-    if ((op == Op::Add || op == Op::Sub) && previous == Op::Int) {
-      fused = op == Op::Add ? Op::AddInt : Op::SubInt;
-      operand = instrA(fn_.code.back());
-    } else if (op == Op::JumpIfFalse) {
-      switch (previous) {
-        case Op::Eq:
-          fused = Op::JumpIfNotEq;
-          break;
-        case Op::Ne:
-          fused = Op::JumpIfNotNe;
-          break;
-        case Op::Lt:
-          fused = Op::JumpIfNotLt;
-          break;
-        case Op::Le:
-          fused = Op::JumpIfNotLe;
-          break;
-        case Op::Gt:
-          fused = Op::JumpIfNotGt;
-          break;
-        case Op::Ge:
-          fused = Op::JumpIfNotGe;
-          break;
-        default:
-          return;
+  // ------------------------------------------------------------------ fusion
+  //
+  // Common instruction sequences become one superinstruction (opcodes.h), so
+  // hot loops dispatch less. Applied to the tail of the code after every
+  // instruction, repeatedly, so fusions build on each other:
+  //   int k; add                  -> add_int k           (and sub)
+  //   lt; jump_if_false L         -> jump_if_not_lt L    (and the other comparisons)
+  //   get_local b; add            -> add_l b             (and sub, mul, div, mod)
+  //   const k; add                -> add_k k
+  //   get_local a; add_l b        -> add_ll a b
+  //   get_local a; add_k k        -> add_lk a k          (add_int/sub_int too)
+  //   add_ll a b; set_local c     -> add_ll_set a b c    (and add_lk)
+  //   get_local a; get_local b; jump_if_not_lt L -> jump_if_not_lt_ll a b L
+  //   get_local a; const k; jump_if_not_lt L     -> jump_if_not_lt_lk a k L
+  // A fused instruction has the stack effect of the sequence it replaces, and
+  // a sequence is fused only if no label is bound inside it (a jump may land
+  // on its first instruction only). It takes the line of its last part.
+
+  // The instruction `back` places from the end (0 = the last one).
+  struct Emitted {
+    Op op;
+    uint32_t a;
+    uint32_t start;
+  };
+  std::optional<Emitted> emitted(std::size_t back) const {
+    if (starts_.size() <= back) return std::nullopt;
+    uint32_t start = starts_[starts_.size() - 1 - back];
+    if (back > 0 && boundAt_ > start) return std::nullopt;  // a label inside the sequence
+    return Emitted{instrOp(fn_.code[start]), instrA(fn_.code[start]), start};
+  }
+
+  bool fuseTail() {
+    std::optional<Emitted> last = emitted(0);
+    std::optional<Emitted> prev = emitted(1);
+    if (!last || !prev) return false;
+    Op op = last->op;
+    if ((op == Op::Add || op == Op::Sub) && prev->op == Op::Int) {
+      return replaceTail(*prev, op == Op::Add ? Op::AddInt : Op::SubInt, prev->a);
+    }
+    if (op == Op::SetLocal) {
+      // <op>_ll / <op>_lk; set_local c -> <op>_ll_set / <op>_lk_set with B = c
+      for (const ArithmeticForms& forms : kArithmeticForms) {
+        if (prev->op == forms.localLocal) {
+          return replaceTail(*prev, forms.localLocalSet, prev->a, last->a);
+        }
+        if (prev->op == forms.localConstant) {
+          return replaceTail(*prev, forms.localConstantSet, prev->a, last->a);
+        }
+      }
+      return false;
+    }
+    if (op == Op::JumpIfFalse) {
+      std::optional<Op> fused = compareJump(prev->op);
+      return fused && replaceTail(*prev, *fused, last->a);
+    }
+    if (std::optional<ArithmeticForms> forms = arithmeticForms(op)) {
+      if (prev->op == Op::GetLocal) return replaceTail(*prev, forms->local, prev->a);
+      if (prev->op == Op::Const) return replaceTail(*prev, forms->constant, prev->a);
+      if (prev->op == Op::Int) {  // mul, div, mod: add and sub took add_int / sub_int above
+        std::optional<uint32_t> k = packableConstant(Constant::ofInt(instrSignedA(prev->a << 8)));
+        return k && replaceTail(*prev, forms->constant, *k);
+      }
+      return false;
+    }
+    bool packableLocal = prev->op == Op::GetLocal && prev->a <= kMaxPackedField;
+    if (packableLocal && last->a <= kMaxPackedField) {
+      // get_local a; <op>_l b / <op>_k k -> <op>_ll a b / <op>_lk a k
+      for (const ArithmeticForms& forms : kArithmeticForms) {
+        if (op == forms.local) {
+          return replaceTail(*prev, forms.localLocal, packFields(prev->a, last->a));
+        }
+        if (op == forms.constant) {
+          return replaceTail(*prev, forms.localConstant, packFields(prev->a, last->a));
+        }
+      }
+    }
+    if (packableLocal && (op == Op::AddInt || op == Op::SubInt)) {
+      std::optional<uint32_t> k = packableConstant(Constant::ofInt(instrSignedA(last->a << 8)));
+      return k &&
+             replaceTail(*prev, op == Op::AddInt ? Op::AddLK : Op::SubLK, packFields(prev->a, *k));
+    }
+    return fuseCompareJump(*last, *prev);
+  }
+
+  // get_local a; get_local b | const k | int k; jump_if_not_<cmp> L
+  bool fuseCompareJump(const Emitted& last, const Emitted& prev) {
+    std::optional<CompareJumpForms> forms = compareJumpForms(last.op);
+    std::optional<Emitted> first = emitted(2);
+    if (!forms || !first || first->op != Op::GetLocal || first->a > kMaxPackedField) return false;
+    std::optional<uint32_t> right;
+    Op fused = forms->localConstant;
+    if (prev.op == Op::GetLocal) {
+      right = prev.a;
+      fused = forms->localLocal;
+    } else if (prev.op == Op::Const) {
+      right = prev.a;
+    } else if (prev.op == Op::Int) {
+      right = packableConstant(Constant::ofInt(instrSignedA(prev.a << 8)));
+    }
+    if (!right || *right > kMaxPackedField) return false;
+    return replaceTail(*first, fused, packFields(first->a, *right), last.a);
+  }
+
+  // Replaces the instructions from `first` to the end with one instruction.
+  bool replaceTail(const Emitted& first, Op op, uint32_t a, uint32_t b = 0) {
+    fn_.code.resize(first.start);
+    while (starts_.back() > first.start) {
+      starts_.pop_back();
+      maxBefore_.pop_back();
+    }
+    // The stack no longer holds the sequence's temporaries: the deepest point
+    // is before the sequence or after the fused instruction (same as after it).
+    maxDepth_ = std::max(maxBefore_.back(), depth_);
+    while (!fn_.lines.empty() && fn_.lines.back().offset > first.start) fn_.lines.pop_back();
+    if (!fn_.lines.empty() && fn_.lines.back().offset == first.start) {
+      fn_.lines.back().line = line_;
+      if (fn_.lines.size() >= 2 && fn_.lines[fn_.lines.size() - 2].line == line_) {
+        fn_.lines.pop_back();
       }
     } else {
-      return;
+      markLine();
     }
-    // Undo the first instruction (its word and stack effect); its line entry,
-    // if it started one, now covers the fused instruction.
-    fn_.code.pop_back();
-    depth_ += popsOf(previous, 0) - opInfo(previous).pushes;
-    op = fused;
-    a = operand;
+    fn_.code.push_back(makeInstr(op, a));
+    if (instrWords(op) == 2) fn_.code.push_back(b);
+    return true;
+  }
+
+  struct ArithmeticForms {
+    Op plain, local, constant, localLocal, localConstant, localLocalSet, localConstantSet;
+  };
+#define SHAPEVM_FORMS_OF(name)                                                       \
+  {                                                                                  \
+    Op::name, Op::name##L, Op::name##K, Op::name##LL, Op::name##LK, Op::name##LLSet, \
+        Op::name##LKSet                                                              \
+  }
+  static constexpr ArithmeticForms kArithmeticForms[] = {
+      SHAPEVM_FORMS_OF(Add), SHAPEVM_FORMS_OF(Sub), SHAPEVM_FORMS_OF(Mul),
+      SHAPEVM_FORMS_OF(Div), SHAPEVM_FORMS_OF(Mod),
+  };
+#undef SHAPEVM_FORMS_OF
+  static std::optional<ArithmeticForms> arithmeticForms(Op plain) {
+    for (const ArithmeticForms& forms : kArithmeticForms) {
+      if (forms.plain == plain) return forms;
+    }
+    return std::nullopt;
+  }
+
+  struct CompareJumpForms {
+    Op compare, jump, localLocal, localConstant;
+  };
+  static constexpr CompareJumpForms kCompareJumpForms[] = {
+      {Op::Eq, Op::JumpIfNotEq, Op::JumpIfNotEqLL, Op::JumpIfNotEqLK},
+      {Op::Ne, Op::JumpIfNotNe, Op::JumpIfNotNeLL, Op::JumpIfNotNeLK},
+      {Op::Lt, Op::JumpIfNotLt, Op::JumpIfNotLtLL, Op::JumpIfNotLtLK},
+      {Op::Le, Op::JumpIfNotLe, Op::JumpIfNotLeLL, Op::JumpIfNotLeLK},
+      {Op::Gt, Op::JumpIfNotGt, Op::JumpIfNotGtLL, Op::JumpIfNotGtLK},
+      {Op::Ge, Op::JumpIfNotGe, Op::JumpIfNotGeLL, Op::JumpIfNotGeLK},
+  };
+  static std::optional<Op> compareJump(Op compare) {
+    for (const CompareJumpForms& forms : kCompareJumpForms) {
+      if (forms.compare == compare) return forms.jump;
+    }
+    return std::nullopt;
+  }
+  static std::optional<CompareJumpForms> compareJumpForms(Op jump) {
+    for (const CompareJumpForms& forms : kCompareJumpForms) {
+      if (forms.jump == jump) return forms;
+    }
+    return std::nullopt;
+  }
+
+  // The pool index of `c` if it fits a packed field; adds it only then, so a
+  // failed fusion leaves no unused constant behind.
+  std::optional<uint32_t> packableConstant(const Constant& c) {
+    if (auto known = findConstant(c)) {
+      if (*known <= kMaxPackedField) return known;
+      return std::nullopt;
+    }
+    if (fn_.constants.size() > kMaxPackedField) return std::nullopt;
+    return constant(c);
   }
 
   void emitInt(int64_t value) {
@@ -220,16 +353,25 @@ class FunctionEmitter {
     }
   }
 
-  uint32_t constant(const Constant& c) {
+  using ConstantKey = std::tuple<uint8_t, uint64_t, std::string>;
+  static ConstantKey constantKey(const Constant& c) {
     uint64_t bits = 0;
     if (c.kind == ConstantKind::Int) bits = static_cast<uint64_t>(c.intValue);
     if (c.kind == ConstantKind::Float) std::memcpy(&bits, &c.floatValue, sizeof bits);
-    auto key = std::make_tuple(static_cast<uint8_t>(c.kind), bits, c.stringValue);
-    auto found = constants_.find(key);
-    if (found != constants_.end()) return found->second;
+    return std::make_tuple(static_cast<uint8_t>(c.kind), bits, c.stringValue);
+  }
+
+  std::optional<uint32_t> findConstant(const Constant& c) const {
+    auto found = constants_.find(constantKey(c));
+    if (found == constants_.end()) return std::nullopt;
+    return found->second;
+  }
+
+  uint32_t constant(const Constant& c) {
+    if (auto known = findConstant(c)) return *known;
     uint32_t index = static_cast<uint32_t>(fn_.constants.size());
     fn_.constants.push_back(c);
-    constants_.emplace(std::move(key), index);
+    constants_.emplace(constantKey(c), index);
     return index;
   }
 
@@ -250,10 +392,18 @@ class FunctionEmitter {
     uint32_t target = label.target >= 0 ? static_cast<uint32_t>(label.target) : 0;
     if (format == Operand::Iter) {
       emit(op, a, target);
-      if (label.target < 0) label.sites.push_back({lastStart_ + 1, true});
     } else {
-      emit(op, target);  // may fuse with the previous instruction: the site is lastStart_
-      if (label.target < 0) label.sites.push_back({lastStart_, false});
+      emit(op, target);  // may fuse with the instructions before it
+    }
+    if (label.target < 0 && !starts_.empty()) {
+      // The target is the last instruction's A, or its second word if fusion
+      // made it a two-word compare-and-branch.
+      uint32_t last = starts_.back();
+      if (hasTargetInB(opInfo(instrOp(fn_.code[last])).operand)) {
+        label.sites.push_back({last + 1, true});
+      } else {
+        label.sites.push_back({last, false});
+      }
     }
   }
 
@@ -705,8 +855,9 @@ class FunctionEmitter {
   int64_t depth_ = 0;
   int64_t maxDepth_ = 0;
   bool reachable_ = true;
-  uint32_t lastStart_ = UINT32_MAX;  // offset of the last instruction emitted
-  uint32_t boundAt_ = UINT32_MAX;    // offset the last label was bound at
+  std::vector<uint32_t> starts_;    // offsets of the instructions emitted
+  std::vector<int64_t> maxBefore_;  // maxDepth_ before each of them
+  uint32_t boundAt_ = 0;            // offset the last label was bound at
   uint32_t tryDepth_ = 0;
   uint32_t capturedDeclarations_ = 0;
   std::vector<Scope> scopes_;

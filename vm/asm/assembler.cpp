@@ -547,6 +547,37 @@ class Assembler {
         *a = static_cast<uint32_t>(value);
         *b = 0;  // patched at .end
         return readLabel(c, offset + 1, false);
+      case Operand::LocalPair:
+      case Operand::LocalPairJump:
+      case Operand::LocalPairStore:
+      case Operand::LocalConst:
+      case Operand::LocalConstJump:
+      case Operand::LocalConstStore: {
+        if (!readUnsigned(c, "a local slot", kMaxPackedField, &value)) return false;
+        uint32_t first = static_cast<uint32_t>(value);
+        uint32_t second = 0;
+        if (kind == Operand::LocalPair || kind == Operand::LocalPairJump ||
+            kind == Operand::LocalPairStore) {
+          if (!readUnsigned(c, "a local slot", kMaxPackedField, &value)) return false;
+          second = static_cast<uint32_t>(value);
+        } else {
+          SourcePos pos = c.pos();
+          if (!readConstant(c, &second)) return false;
+          if (second > kMaxPackedField) {
+            return fail(pos, fmt::format("constant index {} is out of range for '{}' (0..{})",
+                                         second, opInfo(op).mnemonic, kMaxPackedField));
+          }
+        }
+        *a = packFields(first, second);
+        if (kind == Operand::LocalPair || kind == Operand::LocalConst) return true;
+        if (kind == Operand::LocalPairStore || kind == Operand::LocalConstStore) {
+          if (!readUnsigned(c, "a local slot", kMaxOperandA, &value)) return false;
+          *b = static_cast<uint32_t>(value);
+          return true;
+        }
+        *b = 0;  // patched at .end
+        return readLabel(c, offset + 1, false);
+      }
     }
     return fail(c.pos(),
                 fmt::format("instruction '{}' has an operand kind the assembler does not know",

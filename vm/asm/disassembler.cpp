@@ -100,8 +100,17 @@ class FunctionPrinter {
     forEachInstruction(function_.code, [&](uint32_t, Instr word, Instr second) {
       if (!isKnownOp(word)) return;
       Operand kind = opInfo(instrOp(word)).operand;
-      if (kind != Operand::Const && kind != Operand::Method) return;
-      uint32_t index = kind == Operand::Const ? instrA(word) : second;
+      uint32_t index;
+      if (kind == Operand::Const) {
+        index = instrA(word);
+      } else if (kind == Operand::Method) {
+        index = second;
+      } else if (kind == Operand::LocalConst || kind == Operand::LocalConstJump ||
+                 kind == Operand::LocalConstStore) {
+        index = secondField(instrA(word));
+      } else {
+        return;
+      }
       if (index < function_.constants.size() && seen.insert(firstEqual_[index]).second) {
         order.push_back(firstEqual_[index]);
       }
@@ -147,6 +156,18 @@ class FunctionPrinter {
         return fmt::format("{} {}", constantRef(second, true), a);
       case Operand::Iter:
         return fmt::format("{} L{}", a, second);
+      case Operand::LocalPair:
+        return fmt::format("{} {}", firstField(a), secondField(a));
+      case Operand::LocalConst:
+        return fmt::format("{} {}", firstField(a), constantRef(secondField(a), false));
+      case Operand::LocalPairJump:
+        return fmt::format("{} {} L{}", firstField(a), secondField(a), second);
+      case Operand::LocalConstJump:
+        return fmt::format("{} {} L{}", firstField(a), constantRef(secondField(a), false), second);
+      case Operand::LocalPairStore:
+        return fmt::format("{} {} {}", firstField(a), secondField(a), second);
+      case Operand::LocalConstStore:
+        return fmt::format("{} {} {}", firstField(a), constantRef(secondField(a), false), second);
     }
     return {};
   }
@@ -157,7 +178,7 @@ class FunctionPrinter {
       if (!isKnownOp(word)) return;
       Operand kind = opInfo(instrOp(word)).operand;
       if (kind == Operand::Jump) labels.insert(instrA(word));
-      if (kind == Operand::Iter) labels.insert(second);
+      if (hasTargetInB(kind)) labels.insert(second);
     });
     std::size_t nextLine = 0;
     forEachInstruction(function_.code, [&](uint32_t offset, Instr word, Instr second) {

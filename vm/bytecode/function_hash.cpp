@@ -134,8 +134,16 @@ uint32_t encodeInstruction(Encoder& out, const Program& program, const Function&
         out.u8(kDanglingReference);
       }
       break;
+    case Operand::LocalPair:
+    case Operand::LocalConst:
+      out.u32(a);
+      break;
     case Operand::Method:
     case Operand::Iter:
+    case Operand::LocalPairJump:
+    case Operand::LocalConstJump:
+    case Operand::LocalPairStore:
+    case Operand::LocalConstStore:
       out.u32(a);
       if (offset + 1 >= function.code.size()) {  // truncated (unverified input)
         out.u8(kDanglingReference);

@@ -32,7 +32,24 @@ enum class Operand : uint8_t {
   Jump,     // A: target word offset in this function
   Method,   // A: argument count; B: constant index of the method name (2 words)
   Iter,     // A: local slot of the iteration state; B: exit target (2 words)
+  // Register-style superinstructions name their operands' slots directly.
+  // A packs two 12-bit fields (first << 12 | second).
+  LocalPair,        // A: two local slots
+  LocalConst,       // A: a local slot and a constant index
+  LocalPairJump,    // A: two local slots; B: branch target (2 words)
+  LocalConstJump,   // A: a local slot and a constant index; B: branch target (2 words)
+  LocalPairStore,   // A: two local slots; B: the local slot the result goes to (2 words)
+  LocalConstStore,  // A: a local slot and a constant index; B: the result's local (2 words)
 };
+
+// Operand fields of the packed formats.
+inline constexpr uint32_t kPackedFieldBits = 12;
+inline constexpr uint32_t kMaxPackedField = (1u << kPackedFieldBits) - 1;
+inline constexpr uint32_t packFields(uint32_t first, uint32_t second) {
+  return first << kPackedFieldBits | second;
+}
+inline constexpr uint32_t firstField(uint32_t a) { return a >> kPackedFieldBits; }
+inline constexpr uint32_t secondField(uint32_t a) { return a & kMaxPackedField; }
 
 inline constexpr int kPopsArgs = -1;    // A + 1: callee or receiver plus A arguments
 inline constexpr int kPopsCount = -2;   // A
@@ -106,7 +123,42 @@ enum OpFlags : uint8_t {
   OP(JumpIfNotLt, "jump_if_not_lt", Jump, 2, 0, kFlagNone) /* [a b] -> [], if !(a<b) ip = A  */   \
   OP(JumpIfNotLe, "jump_if_not_le", Jump, 2, 0, kFlagNone) /* [a b] -> [], if !(a<=b) ip = A */   \
   OP(JumpIfNotGt, "jump_if_not_gt", Jump, 2, 0, kFlagNone) /* [a b] -> [], if !(a>b) ip = A  */   \
-  OP(JumpIfNotGe, "jump_if_not_ge", Jump, 2, 0, kFlagNone) /* [a b] -> [], if !(a>=b) ip = A */
+  OP(JumpIfNotGe, "jump_if_not_ge", Jump, 2, 0, kFlagNone) /* [a b] -> [], if !(a>=b) ip = A */   \
+  /* Register-style superinstructions: operands read straight from locals and */                  \
+  /* constants, so `a + b`, `x * 2.0` or `while i < n` is one dispatch where  */                  \
+  /* the stack code takes three. L = local A, K = constant A, and for the     */                  \
+  /* packed forms x/y are A's two fields (local x; local or constant y).     */                   \
+  SHAPEVM_ARITHMETIC_FORMS(OP, Add, "add")                                                        \
+  SHAPEVM_ARITHMETIC_FORMS(OP, Sub, "sub")                                                        \
+  SHAPEVM_ARITHMETIC_FORMS(OP, Mul, "mul")                                                        \
+  SHAPEVM_ARITHMETIC_FORMS(OP, Div, "div")                                                        \
+  SHAPEVM_ARITHMETIC_FORMS(OP, Mod, "mod")                                                        \
+  SHAPEVM_COMPARE_JUMP_FORMS(OP, Eq, "eq")                                                        \
+  SHAPEVM_COMPARE_JUMP_FORMS(OP, Ne, "ne")                                                        \
+  SHAPEVM_COMPARE_JUMP_FORMS(OP, Lt, "lt")                                                        \
+  SHAPEVM_COMPARE_JUMP_FORMS(OP, Le, "le")                                                        \
+  SHAPEVM_COMPARE_JUMP_FORMS(OP, Gt, "gt")                                                        \
+  SHAPEVM_COMPARE_JUMP_FORMS(OP, Ge, "ge")
+
+// The six forms of a binary arithmetic operator `op`:
+//   op_l A   [a] -> [a op L]         op_ll A  [] -> [local x op local y]
+//   op_k A   [a] -> [a op K]         op_lk A  [] -> [local x op constant y]
+//   op_ll_set A B  [] -> [], local B = local x op local y
+//   op_lk_set A B  [] -> [], local B = local x op constant y
+#define SHAPEVM_ARITHMETIC_FORMS(OP, name, mnemonic)                   \
+  OP(name##L, mnemonic "_l", Local, 1, 1, kFlagNone)                   \
+  OP(name##K, mnemonic "_k", Const, 1, 1, kFlagNone)                   \
+  OP(name##LL, mnemonic "_ll", LocalPair, 0, 1, kFlagNone)             \
+  OP(name##LK, mnemonic "_lk", LocalConst, 0, 1, kFlagNone)            \
+  OP(name##LLSet, mnemonic "_ll_set", LocalPairStore, 0, 0, kFlagNone) \
+  OP(name##LKSet, mnemonic "_lk_set", LocalConstStore, 0, 0, kFlagNone)
+
+// The two forms of a fused compare-and-branch: jump to B unless
+//   jump_if_not_op_ll A B   local x op local y
+//   jump_if_not_op_lk A B   local x op constant y
+#define SHAPEVM_COMPARE_JUMP_FORMS(OP, name, mnemonic)                                   \
+  OP(JumpIfNot##name##LL, "jump_if_not_" mnemonic "_ll", LocalPairJump, 0, 0, kFlagNone) \
+  OP(JumpIfNot##name##LK, "jump_if_not_" mnemonic "_lk", LocalConstJump, 0, 0, kFlagNone)
 
 enum class Op : uint8_t {
 #define SHAPEVM_OP_ENUM(name, mnemonic, operand, pops, pushes, flags) name,
@@ -141,8 +193,14 @@ inline constexpr int32_t instrSignedA(Instr word) { return static_cast<int32_t>(
 inline constexpr Instr makeInstr(Op op, uint32_t a = 0) {
   return static_cast<Instr>(op) | (a << 8);
 }
+// Formats whose second word B is a branch target.
+inline constexpr bool hasTargetInB(Operand operand) {
+  return operand == Operand::Iter || operand == Operand::LocalPairJump ||
+         operand == Operand::LocalConstJump;
+}
 inline constexpr bool isTwoWord(Operand operand) {
-  return operand == Operand::Method || operand == Operand::Iter;
+  return operand == Operand::Method || hasTargetInB(operand) ||
+         operand == Operand::LocalPairStore || operand == Operand::LocalConstStore;
 }
 inline constexpr uint32_t instrWords(Op op) {
   return isTwoWord(kOpInfo[static_cast<uint8_t>(op)].operand) ? 2 : 1;

@@ -190,6 +190,32 @@ class FunctionChecker {
           return problem;
         }
         return checkTarget(offset, code_[offset + 1], "exit");
+      case Operand::LocalPair:
+      case Operand::LocalPairJump:
+      case Operand::LocalPairStore:
+      case Operand::LocalConst:
+      case Operand::LocalConstJump:
+      case Operand::LocalConstStore:
+        return checkPackedOperands(offset, opInfo(op).operand, a);
+    }
+    return std::nullopt;
+  }
+
+  // The register-style formats: local x, then local or constant y in A;
+  // B (if any) is a branch target or the local the result goes to.
+  std::optional<Diagnostic> checkPackedOperands(uint32_t offset, Operand kind, uint32_t a) const {
+    if (auto problem = checkIndex(offset, firstField(a), function_.numLocals, "local")) {
+      return problem;
+    }
+    bool constantY = kind == Operand::LocalConst || kind == Operand::LocalConstJump ||
+                     kind == Operand::LocalConstStore;
+    std::optional<Diagnostic> problem =
+        constantY ? checkIndex(offset, secondField(a), function_.constants.size(), "constant")
+                  : checkIndex(offset, secondField(a), function_.numLocals, "local");
+    if (problem) return problem;
+    if (hasTargetInB(kind)) return checkTarget(offset, code_[offset + 1], "target");
+    if (kind == Operand::LocalPairStore || kind == Operand::LocalConstStore) {
+      return checkIndex(offset, code_[offset + 1], function_.numLocals, "local");
     }
     return std::nullopt;
   }
@@ -276,7 +302,7 @@ class FunctionChecker {
         if (auto problem = reach(offset, a, (info.flags & kKeepOnBranch) ? depth : after)) {
           return *problem;
         }
-      } else if (info.operand == Operand::Iter) {
+      } else if (hasTargetInB(info.operand)) {
         int64_t exitDepth = (info.flags & kPushOnFallthrough) ? popped : after;
         if (auto problem = reach(offset, code_[offset + 1], exitDepth)) return *problem;
       }

@@ -37,8 +37,36 @@
 namespace shapevm {
 
 // Slots kept free above every frame's declared maximum: a method call into the
-// prelude shifts its arguments up by one, and BuildMap parks the new map there.
+// prelude shifts its arguments up by one, BuildMap parks the new map there, and
+// a fused instruction's slow path pushes its (at most two) operands.
 constexpr std::size_t kStackSlack = 4;
+
+// The arithmetic fast paths, shared by the plain operators and their fused
+// forms: int op int (wrapping) and number op number. They return false for
+// everything else, which the operator's slow path handles (strings, errors,
+// and the int divisions by 0 and -1).
+#define SHAPEVM_FAST_ARITHMETIC(name, intOk, intExpr, floatExpr)                \
+  [[gnu::always_inline]] inline bool fast##name(Value a, Value b, Value* out) { \
+    if (SHAPEVM_LIKELY(a.isInt() && b.isInt())) {                               \
+      if (!(intOk)) return false;                                               \
+      out->as.i = intExpr;                                                      \
+      out->type = ValueType::Int;                                               \
+      return true;                                                              \
+    }                                                                           \
+    if (a.isNumber() && b.isNumber()) {                                         \
+      double x = a.asNumber(), y = b.asNumber();                                \
+      out->as.f = floatExpr;                                                    \
+      out->type = ValueType::Float;                                             \
+      return true;                                                              \
+    }                                                                           \
+    return false;                                                               \
+  }
+SHAPEVM_FAST_ARITHMETIC(Add, true, wrapAdd(a.as.i, b.as.i), x + y)
+SHAPEVM_FAST_ARITHMETIC(Sub, true, wrapSub(a.as.i, b.as.i), x - y)
+SHAPEVM_FAST_ARITHMETIC(Mul, true, wrapMul(a.as.i, b.as.i), x* y)
+SHAPEVM_FAST_ARITHMETIC(Div, b.as.i != 0 && b.as.i != -1, a.as.i / b.as.i, x / y)
+SHAPEVM_FAST_ARITHMETIC(Mod, b.as.i != 0 && b.as.i != -1, a.as.i % b.as.i, std::fmod(x, y))
+#undef SHAPEVM_FAST_ARITHMETIC
 
 struct Interpreter {
   VM& vm;
@@ -249,6 +277,7 @@ RunOutcome Interpreter::loop() {
 #endif
 
   Value pendingException;
+  Value* pendingStore = nullptr;  // where a fused op_*_set's slow path puts its result
   RELOAD();
   NEXT();
 
@@ -350,93 +379,126 @@ dispatch:
       NEXT();
     }
 
-    // Arithmetic: int op int stays int (wrapping); a float operand makes a float.
-#define ARITHMETIC(name, symbol, intExpr, floatExpr) \
-  CASE(name) {                                       \
-    Value b = sp[-1];                                \
-    Value a = sp[-2];                                \
-    if (SHAPEVM_LIKELY(a.isInt() && b.isInt())) {    \
-      sp[-2].as.i = intExpr;                         \
-    } else if (a.isNumber() && b.isNumber()) {       \
-      double x = a.asNumber(), y = b.asNumber();     \
-      sp[-2] = Value::floating(floatExpr);           \
-    } else {                                         \
-      goto name##_slow;                              \
-    }                                                \
-    --sp;                                            \
-    NEXT();                                          \
+    // Arithmetic. The plain operators and their fused forms share the fast
+    // paths (fastAdd ...); anything else continues at the operator's slow
+    // path with both operands on the stack, as the unfused code would have
+    // them: strings concatenate there, and errors are raised.
+#define ARITHMETIC(name)                                      \
+  CASE(name) {                                                \
+    if (SHAPEVM_LIKELY(fast##name(sp[-2], sp[-1], sp - 2))) { \
+      --sp;                                                   \
+      NEXT();                                                 \
+    }                                                         \
+    goto name##_slow;                                         \
   }
-
-    ARITHMETIC(Sub, "-", wrapSub(a.as.i, b.as.i), x - y)
-    ARITHMETIC(Mul, "*", wrapMul(a.as.i, b.as.i), x * y)
+// op_l / op_k: the left operand is on the stack, the right one in a slot.
+#define ARITHMETIC_STACK_FORM(form, name, rightSlots)               \
+  CASE(name##form) {                                                \
+    const Value* right = rightSlots + A();                          \
+    if (SHAPEVM_LIKELY(fast##name(sp[-1], *right, sp - 1))) NEXT(); \
+    COPY_SLOT(sp, right);                                           \
+    ++sp;                                                           \
+    goto name##_slow;                                               \
+  }
+// op_ll / op_lk: both operands in slots; the result is pushed.
+#define ARITHMETIC_REGISTER_FORM(form, name, rightSlots) \
+  CASE(name##form) {                                     \
+    const Value* left = base + firstField(A());          \
+    const Value* right = rightSlots + secondField(A());  \
+    if (SHAPEVM_LIKELY(fast##name(*left, *right, sp))) { \
+      ++sp;                                              \
+      NEXT();                                            \
+    }                                                    \
+    COPY_SLOT(sp, left);                                 \
+    COPY_SLOT(sp + 1, right);                            \
+    sp += 2;                                             \
+    goto name##_slow;                                    \
+  }
+// op_ll_set / op_lk_set: the result goes straight to local B. A slow path
+// leaves it on the stack; arithmetic_done then moves it to `pendingStore`.
+#define ARITHMETIC_STORE_FORM(form, name, rightSlots)              \
+  CASE(name##form##Set) {                                          \
+    const Value* left = base + firstField(A());                    \
+    const Value* right = rightSlots + secondField(A());            \
+    Value* result = base + *ip++;                                  \
+    if (SHAPEVM_LIKELY(fast##name(*left, *right, result))) NEXT(); \
+    COPY_SLOT(sp, left);                                           \
+    COPY_SLOT(sp + 1, right);                                      \
+    sp += 2;                                                       \
+    pendingStore = result;                                         \
+    goto name##_slow;                                              \
+  }
+#define ARITHMETIC_FORMS(name)                  \
+  ARITHMETIC_STACK_FORM(L, name, base)          \
+  ARITHMETIC_STACK_FORM(K, name, constants)     \
+  ARITHMETIC_REGISTER_FORM(LL, name, base)      \
+  ARITHMETIC_REGISTER_FORM(LK, name, constants) \
+  ARITHMETIC_STORE_FORM(LL, name, base)         \
+  ARITHMETIC_STORE_FORM(LK, name, constants)
+    ARITHMETIC(Add)
+    ARITHMETIC(Sub)
+    ARITHMETIC(Mul)
+    ARITHMETIC(Div)
+    ARITHMETIC(Mod)
+    ARITHMETIC_FORMS(Add)
+    ARITHMETIC_FORMS(Sub)
+    ARITHMETIC_FORMS(Mul)
+    ARITHMETIC_FORMS(Div)
+    ARITHMETIC_FORMS(Mod)
+#undef ARITHMETIC_FORMS
+#undef ARITHMETIC_STORE_FORM
+#undef ARITHMETIC_REGISTER_FORM
+#undef ARITHMETIC_STACK_FORM
 #undef ARITHMETIC
 
-    CASE(Add) {
-    Add_general:
-      Value b = sp[-1];
-      Value a = sp[-2];
-      if (SHAPEVM_LIKELY(a.isInt() && b.isInt())) {
-        sp[-2].as.i = wrapAdd(a.as.i, b.as.i);
-        --sp;
-        NEXT();
-      }
-      if (a.isNumber() && b.isNumber()) {
-        sp[-2] = Value::floating(a.asNumber() + b.asNumber());
-        --sp;
-        NEXT();
-      }
-      if (isObjKind(a, ObjKind::String) && isObjKind(b, ObjKind::String)) {
-        SYNC();
-        const String* left = asString(a);
-        const String* right = asString(b);
-        String* joined = vm.heap.newStringUninit(left->length + right->length);
-        std::memcpy(joined->chars(), left->chars(), left->length);
-        std::memcpy(joined->chars() + left->length, right->chars(), right->length);
-        sp[-2] = Value::object(joined);
-        --sp;
-        NEXT();
-      }
-      THROW_ERROR("TypeError", "unsupported operand types for +: {} and {}", typeName(a),
-                  typeName(b));
+  Add_slow : {
+    Value b = sp[-1];
+    Value a = sp[-2];
+    if (isObjKind(a, ObjKind::String) && isObjKind(b, ObjKind::String)) {
+      SYNC();
+      const String* left = asString(a);
+      const String* right = asString(b);
+      String* joined = vm.heap.newStringUninit(left->length + right->length);
+      std::memcpy(joined->chars(), left->chars(), left->length);
+      std::memcpy(joined->chars() + left->length, right->chars(), right->length);
+      sp[-2] = Value::object(joined);
+      goto arithmetic_done;
     }
+    THROW_ERROR("TypeError", "unsupported operand types for +: {} and {}", typeName(a),
+                typeName(b));
+  }
   Sub_slow:
     THROW_ERROR("TypeError", "unsupported operand types for -: {} and {}", typeName(sp[-2]),
                 typeName(sp[-1]));
   Mul_slow:
     THROW_ERROR("TypeError", "unsupported operand types for *: {} and {}", typeName(sp[-2]),
                 typeName(sp[-1]));
+  Div_slow:
+    if (sp[-2].isInt() && sp[-1].isInt()) {
+      if (sp[-1].as.i == 0) THROW_ERROR("ZeroDivisionError", "integer division by zero");
+      // x / -1: INT64_MIN / -1 overflows in C++; the language wraps it to INT64_MIN.
+      sp[-2].as.i = wrapNeg(sp[-2].as.i);
+      goto arithmetic_done;
+    }
+    THROW_ERROR("TypeError", "unsupported operand types for /: {} and {}", typeName(sp[-2]),
+                typeName(sp[-1]));
+  Mod_slow:
+    if (sp[-2].isInt() && sp[-1].isInt()) {
+      if (sp[-1].as.i == 0) THROW_ERROR("ZeroDivisionError", "integer modulo by zero");
+      sp[-2].as.i = 0;  // x % -1 (INT64_MIN % -1 overflows in C++)
+      goto arithmetic_done;
+    }
+    THROW_ERROR("TypeError", "unsupported operand types for %: {} and {}", typeName(sp[-2]),
+                typeName(sp[-1]));
+  arithmetic_done:  // a slow path's result is in sp[-2], its right operand in sp[-1]
+    --sp;
+    if (pendingStore != nullptr) {
+      --sp;
+      COPY_SLOT(pendingStore, sp);
+      pendingStore = nullptr;
+    }
+    NEXT();
 
-    CASE(Div) {
-      Value b = sp[-1];
-      Value a = sp[-2];
-      if (a.isInt() && b.isInt()) {
-        if (b.as.i == 0) THROW_ERROR("ZeroDivisionError", "integer division by zero");
-        // INT64_MIN / -1 overflows in C++; the language wraps it to INT64_MIN.
-        sp[-2].as.i = b.as.i == -1 ? wrapNeg(a.as.i) : a.as.i / b.as.i;
-      } else if (a.isNumber() && b.isNumber()) {
-        sp[-2] = Value::floating(a.asNumber() / b.asNumber());
-      } else {
-        THROW_ERROR("TypeError", "unsupported operand types for /: {} and {}", typeName(a),
-                    typeName(b));
-      }
-      --sp;
-      NEXT();
-    }
-    CASE(Mod) {
-      Value b = sp[-1];
-      Value a = sp[-2];
-      if (a.isInt() && b.isInt()) {
-        if (b.as.i == 0) THROW_ERROR("ZeroDivisionError", "integer modulo by zero");
-        sp[-2].as.i = b.as.i == -1 ? 0 : a.as.i % b.as.i;
-      } else if (a.isNumber() && b.isNumber()) {
-        sp[-2] = Value::floating(std::fmod(a.asNumber(), b.asNumber()));
-      } else {
-        THROW_ERROR("TypeError", "unsupported operand types for %: {} and {}", typeName(a),
-                    typeName(b));
-      }
-      --sp;
-      NEXT();
-    }
     CASE(Neg) {
       Value a = sp[-1];
       if (a.isInt()) {
@@ -487,13 +549,36 @@ dispatch:
     --sp;                            \
     NEXT();                          \
   }
-#define JUMP_UNLESS(name, symbol, op) \
-  CASE(name) {                        \
-    ORDER(symbol, op)                 \
-    sp -= 2;                          \
-    if (!result) ip = code + A();     \
-    NEXT();                           \
+#define JUMP_UNLESS(name, symbol, op)           \
+  CASE(name) {                                  \
+    name##_general : ORDER(symbol, op) sp -= 2; \
+    if (!result) ip = code + A();               \
+    NEXT();                                     \
   }
+    // The register forms compare numbers inline; strings and errors re-run
+    // as the stack form, with the operands pushed and its target in `word`.
+#define JUMP_UNLESS_FORM(form, name, op, rightSlots)        \
+  CASE(name##form) {                                        \
+    const Value* left = base + firstField(A());             \
+    const Value* right = rightSlots + secondField(A());     \
+    target = *ip++;                                         \
+    if (SHAPEVM_LIKELY(left->isInt() && right->isInt())) {  \
+      if (!(left->as.i op right->as.i)) ip = code + target; \
+      NEXT();                                               \
+    }                                                       \
+    if (left->isFloat() && right->isFloat()) {              \
+      if (!(left->as.f op right->as.f)) ip = code + target; \
+      NEXT();                                               \
+    }                                                       \
+    COPY_SLOT(sp, left);                                    \
+    COPY_SLOT(sp + 1, right);                               \
+    sp += 2;                                                \
+    word = makeInstr(Op::name, target);                     \
+    goto name##_general;                                    \
+  }
+#define JUMP_UNLESS_FORMS(name, op)    \
+  JUMP_UNLESS_FORM(LL, name, op, base) \
+  JUMP_UNLESS_FORM(LK, name, op, constants)
     COMPARE(Lt, "<", <)
     COMPARE(Le, "<=", <=)
     COMPARE(Gt, ">", >)
@@ -502,6 +587,12 @@ dispatch:
     JUMP_UNLESS(JumpIfNotLe, "<=", <=)
     JUMP_UNLESS(JumpIfNotGt, ">", >)
     JUMP_UNLESS(JumpIfNotGe, ">=", >=)
+    JUMP_UNLESS_FORMS(JumpIfNotLt, <)
+    JUMP_UNLESS_FORMS(JumpIfNotLe, <=)
+    JUMP_UNLESS_FORMS(JumpIfNotGt, >)
+    JUMP_UNLESS_FORMS(JumpIfNotGe, >=)
+#undef JUMP_UNLESS_FORMS
+#undef JUMP_UNLESS_FORM
 #undef JUMP_UNLESS
 #undef COMPARE
 #undef ORDER
@@ -515,6 +606,22 @@ dispatch:
       if (valuesEqual(sp[0], sp[1])) ip = code + A();
       NEXT();
     }
+    // Equality never fails, so its register forms need no fallback.
+#define EQUALITY_JUMP_FORM(name, rightSlots, jumpWhenEqual)                                       \
+  CASE(name) {                                                                                    \
+    const Value* left = base + firstField(A());                                                   \
+    const Value* right = rightSlots + secondField(A());                                           \
+    bool equal =                                                                                  \
+        left->isInt() && right->isInt() ? left->as.i == right->as.i : valuesEqual(*left, *right); \
+    target = *ip++;                                                                               \
+    if (equal == jumpWhenEqual) ip = code + target;                                               \
+    NEXT();                                                                                       \
+  }
+    EQUALITY_JUMP_FORM(JumpIfNotEqLL, base, false)
+    EQUALITY_JUMP_FORM(JumpIfNotEqLK, constants, false)
+    EQUALITY_JUMP_FORM(JumpIfNotNeLL, base, true)
+    EQUALITY_JUMP_FORM(JumpIfNotNeLK, constants, true)
+#undef EQUALITY_JUMP_FORM
 
     // Arithmetic with an immediate int operand (`i + 1`, `n - 2`).
     CASE(AddInt) {
@@ -528,7 +635,7 @@ dispatch:
         // Rare: re-run as the unfused pair so `+` keeps its full meaning (strings,
         // errors); the re-pushed operand takes one of the kStackSlack slots.
         PUSH(Value::integer(k));
-        goto Add_general;
+        goto Add_slow;
       }
       NEXT();
     }
@@ -1003,6 +1110,7 @@ dispatch:
 
 throw_exception:
   // The VM is synced (every path here went through SYNC).
+  pendingStore = nullptr;
   if (!unwind(pendingException)) return uncaught(pendingException);
   RELOAD();
   NEXT();

@@ -59,8 +59,8 @@ CodeShape analyzeCode(const Program& program, const Function& function) {
                             : (info.flags & kKeepOnBranch) != 0 ? depth
                                                                 : depth - popsOf(program, word);
       reach(instrA(word), branchDepth);
-    } else if (info.operand == Operand::Iter && at + 1 < code.size()) {
-      reach(code[at + 1], depth);
+    } else if (hasTargetInB(info.operand) && at + 1 < code.size()) {
+      reach(code[at + 1], (info.flags & kPushOnFallthrough) ? depth : after);
     }
     if (!(info.flags & kNoFallthrough)) reach(at + instrWords(op), after);
   }

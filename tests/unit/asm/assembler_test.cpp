@@ -308,6 +308,24 @@ TEST_CASE("every opcode in the table assembles and disassembles", "[asm][opcodes
       case Operand::Iter:
         operand = "0 target";
         break;
+      case Operand::LocalPair:
+        operand = "1 0";
+        break;
+      case Operand::LocalConst:
+        operand = "1 2.5";
+        break;
+      case Operand::LocalPairJump:
+        operand = "1 0 target";
+        break;
+      case Operand::LocalConstJump:
+        operand = "1 2.5 target";
+        break;
+      case Operand::LocalPairStore:
+        operand = "1 0 1";
+        break;
+      case Operand::LocalConstStore:
+        operand = "1 2.5 0";
+        break;
     }
     if (pops == kPopsArgs) pops = info.operand == Operand::Method ? 2 : 3;
     if (pops == kPopsCount) pops = 2;

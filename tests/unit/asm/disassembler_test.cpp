@@ -290,6 +290,80 @@ fused4:
   jump_if_not_ge fused5
 fused5:
   none
+  add_l 0
+  add_k 2.5
+  pop
+  add_ll 0 1
+  add_lk 0 2.5
+  pop
+  pop
+  add_ll_set 0 1 2
+  add_lk_set 0 2.5 2
+  none
+  sub_l 0
+  sub_k 2.5
+  pop
+  sub_ll 0 1
+  sub_lk 0 2.5
+  pop
+  pop
+  sub_ll_set 0 1 2
+  sub_lk_set 0 2.5 2
+  none
+  mul_l 0
+  mul_k 2.5
+  pop
+  mul_ll 0 1
+  mul_lk 0 2.5
+  pop
+  pop
+  mul_ll_set 0 1 2
+  mul_lk_set 0 2.5 2
+  none
+  div_l 0
+  div_k 2.5
+  pop
+  div_ll 0 1
+  div_lk 0 2.5
+  pop
+  pop
+  div_ll_set 0 1 2
+  div_lk_set 0 2.5 2
+  none
+  mod_l 0
+  mod_k 2.5
+  pop
+  mod_ll 0 1
+  mod_lk 0 2.5
+  pop
+  pop
+  mod_ll_set 0 1 2
+  mod_lk_set 0 2.5 2
+  jump_if_not_eq_ll 0 1 eq_ll
+eq_ll:
+  jump_if_not_eq_lk 0 2.5 eq_lk
+eq_lk:
+  jump_if_not_ne_ll 0 1 ne_ll
+ne_ll:
+  jump_if_not_ne_lk 0 2.5 ne_lk
+ne_lk:
+  jump_if_not_lt_ll 0 1 lt_ll
+lt_ll:
+  jump_if_not_lt_lk 0 2.5 lt_lk
+lt_lk:
+  jump_if_not_le_ll 0 1 le_ll
+le_ll:
+  jump_if_not_le_lk 0 2.5 le_lk
+le_lk:
+  jump_if_not_gt_ll 0 1 gt_ll
+gt_ll:
+  jump_if_not_gt_lk 0 2.5 gt_lk
+gt_lk:
+  jump_if_not_ge_ll 0 1 ge_ll
+ge_ll:
+  jump_if_not_ge_lk 0 2.5 ge_lk
+ge_lk:
+  none
   and k1
   none
 k1:
