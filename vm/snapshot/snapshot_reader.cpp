@@ -27,6 +27,7 @@
 
 #include "bytecode/builtin_names.h"
 #include "core/config.h"
+#include "snapshot/canonical_objects.h"
 #include "snapshot/json_text.h"
 
 namespace shapevm {
@@ -192,7 +193,8 @@ class Reader {
   std::vector<PathPart> path_;
   std::optional<Diagnostic> error_;
   std::unordered_map<std::string_view, uint32_t> functionNameIds_;
-  std::string hexBytes_;  // scratch for {"bytes": HEX}
+  const char* textEnd_ = nullptr;  // the end of the file's text
+  std::string hexBytes_;           // scratch for {"bytes": HEX}
 };
 
 std::string Reader::pathText() const {
@@ -938,6 +940,10 @@ bool Reader::readState(od::value v) {
       case kStack:
         return readValueArray(field, &data_.stack, kMaxStackSlots);
       default:
+        if (readCanonicalObjects(field.raw_json_token().data(), textEnd_, data_,
+                                 functionNameIds_)) {
+          return true;  // On-Demand skips the array when it moves to the next member
+        }
         return forEachElement(field, UINT32_MAX, [&](std::size_t, od::value item) {
           data_.objects.emplace_back();
           return readObject(item, &data_.objects.back());
@@ -1078,6 +1084,7 @@ bool Reader::checkReferences() {
 Result<SnapshotData> Reader::read(simdjson::padded_string_view text) {
   std::size_t bodyAt = 0;
   if (!header(text, &bodyAt)) return *error_;
+  textEnd_ = text.data() + text.size();
   od::parser parser;
   od::document document;
   if (auto code = parser.iterate(text).get(document)) {
