@@ -79,15 +79,16 @@ class Scanner {
   std::size_t recordNameCount_ = 0;
 };
 
-// A JSON integer without sign, leading zeros or more than 18 digits (so it
-// cannot overflow), at most `max`.
+// A JSON integer without sign or leading zeros, at most `max` (19 digits
+// always fit in 64 unsigned bits).
 bool Scanner::unsignedInt(uint64_t max, uint64_t* out) {
   const char* start = p_;
   uint64_t n = 0;
-  while (p_ != end_ && isDigit(*p_) && p_ - start < 19)
+  while (p_ != end_ && isDigit(*p_) && p_ - start < 20) {
     n = n * 10 + static_cast<uint64_t>(*p_++ - '0');
+  }
   std::ptrdiff_t digits = p_ - start;
-  if (digits == 0 || digits > 18 || (digits > 1 && *start == '0') || n > max) return false;
+  if (digits == 0 || digits > 19 || (digits > 1 && *start == '0') || n > max) return false;
   *out = n;
   return true;
 }
@@ -173,15 +174,13 @@ bool Scanner::text(std::string_view* out) {
   return true;
 }
 
-// An int (at most 18 digits: no overflow to think about) or a float in JSON
-// number syntax, which std::from_chars reads correctly rounded, as simdjson does.
+// An int (within int64) or a float in JSON number syntax, which
+// std::from_chars reads correctly rounded, as simdjson does.
 bool Scanner::number(SValue* out) {
   const char* start = p_;
   bool negative = next('-');
-  const char* digits = p_;
-  while (p_ != end_ && isDigit(*p_)) ++p_;
-  std::ptrdiff_t count = p_ - digits;
-  if (count == 0 || (count > 1 && *digits == '0')) return false;
+  uint64_t magnitude;
+  if (!unsignedInt(UINT64_MAX, &magnitude)) return false;
   bool isFloat = false;
   if (next('.')) {
     isFloat = true;
@@ -203,12 +202,11 @@ bool Scanner::number(SValue* out) {
     out->kind = SValueKind::Float;
     return true;
   }
-  // "-0" is left to the general reader.
-  if (count > 18 || (negative && *digits == '0')) return false;
-  int64_t n = 0;
-  for (const char* d = digits; d != p_; ++d) n = n * 10 + (*d - '0');
+  // "-0" is left to the general reader, as is anything beyond int64.
+  uint64_t limit = negative ? uint64_t{1} << 63 : static_cast<uint64_t>(INT64_MAX);
+  if (magnitude > limit || (negative && magnitude == 0)) return false;
   out->kind = SValueKind::Int;
-  out->as.i = negative ? -n : n;
+  out->as.i = static_cast<int64_t>(negative ? 0 - magnitude : magnitude);
   return true;
 }
 
