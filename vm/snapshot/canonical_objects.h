@@ -11,8 +11,8 @@
 // fully checked code, which names the exact problem. So a file is accepted or
 // rejected, with the same message, whether the fast path ran or not.
 //
-// What it bought at 1M objects: the heap is decoded about 3x faster than by
-// the On-Demand walk (see docs/snapshot-format.md, "Reading speed").
+// What it bought: resuming the 1M-object benchmark snapshot took ~850 ms
+// instead of ~1000 ms (docs/snapshot-format.md, "Reading speed").
 #pragma once
 
 #include <cstdint>
