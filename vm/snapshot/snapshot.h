@@ -2,8 +2,10 @@
 // atomically (temp file, fsync, rename) and read back with full validation.
 //
 // The module's parts, one concern per file:
-//   snapshot_writer.cpp  VM -> JSON text, atomic_file.cpp  durable replacement,
+//   snapshot_writer.cpp  VM -> JSON text (object ids: object_ids.h),
+//   atomic_file.cpp      durable replacement,
 //   snapshot_reader.cpp  JSON text -> SnapshotData (structure, checksum, refs),
+//   canonical_objects.cpp  the reader's fast path for the heap as written,
 //   relocation.cpp       SnapshotData names -> functions/types/globals of a program,
 //   code_shape.cpp       instruction boundaries and verified stack depths,
 //   restore.cpp          SnapshotData + plan -> a VM ready to run,

@@ -10,8 +10,8 @@
 //
 // Speed (a snapshot is about 100 bytes per object, so per-object costs
 // dominate):
-// - object ids live in a flat open-addressing table (IdTable), not a node-
-//   based map that allocates per object;
+// - object ids live in per-page blocks (object_ids.h), not a map keyed by
+//   address: lookups follow allocation order instead of missing the cache;
 // - numbers are formatted with std::to_chars / fmt into a stack buffer, hashes
 //   with appendHex64, never through a temporary std::string;
 // - the constant text of a closure (its function's name, id, hash, captures)
@@ -34,6 +34,7 @@
 #include "bytecode/sbc.h"
 #include "snapshot/atomic_file.h"
 #include "snapshot/json_text.h"
+#include "snapshot/object_ids.h"
 #include "snapshot/snapshot.h"
 #include "snapshot/snapshot_data.h"
 
@@ -63,57 +64,6 @@ bool keepsRunning(SnapshotReason reason) {
 
 // How much text the writer buffers before handing it to the file.
 constexpr std::size_t kSpillBytes = std::size_t{1} << 20;
-
-// Object ids by address, with linear probing in a power-of-two table kept at
-// most half full.
-class IdTable {
- public:
-  IdTable() : slots_(1024) {}
-
-  // The id of `object`; if it has none yet it gets `next`, and *added is set.
-  uint32_t find(const Obj* object, uint32_t next, bool* added) {
-    if (2 * (used_ + 1) > slots_.size()) grow();
-    std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = slotOf(object, mask);; i = (i + 1) & mask) {
-      Slot& slot = slots_[i];
-      if (slot.object == object) {
-        *added = false;
-        return slot.id;
-      }
-      if (slot.object == nullptr) {
-        slot = Slot{object, next};
-        ++used_;
-        *added = true;
-        return next;
-      }
-    }
-  }
-
- private:
-  struct Slot {
-    const Obj* object = nullptr;
-    uint32_t id = 0;
-  };
-  static std::size_t slotOf(const Obj* object, std::size_t mask) {
-    // Fibonacci hashing spreads the (16-byte aligned) addresses.
-    uint64_t bits = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(object) >> 4);
-    return static_cast<std::size_t>((bits * 0x9e3779b97f4a7c15ull) >> 20) & mask;
-  }
-  void grow() {
-    std::vector<Slot> old(slots_.size() * 2);
-    old.swap(slots_);
-    std::size_t mask = slots_.size() - 1;
-    for (const Slot& slot : old) {
-      if (slot.object == nullptr) continue;
-      std::size_t i = slotOf(slot.object, mask);
-      while (slots_[i].object != nullptr) i = (i + 1) & mask;
-      slots_[i] = slot;
-    }
-  }
-
-  std::vector<Slot> slots_;
-  std::size_t used_ = 0;
-};
 
 class Encoder {
  public:
@@ -162,7 +112,7 @@ class Encoder {
   const VM& vm_;
   std::string& out_;
   std::function<void()> spill_;
-  IdTable ids_;
+  ObjectIds ids_;
   std::vector<const Obj*> order_;
   std::vector<std::string> closureHeads_;  // per function; empty until first used
   std::unordered_map<const RecordType*, std::vector<std::string>> recordKeys_;

@@ -1,0 +1,166 @@
+// The reader's canonical-text fast path for the heap (canonical_objects.h):
+// it decodes exactly what the general reader decodes, gives up on anything
+// it does not recognise, and a file rejected after it gave up gets the
+// general reader's message.
+#include "snapshot/canonical_objects.h"
+
+#include <fmt/format.h>
+
+#include "snapshot/snapshot_reader.h"
+#include "snapshot_support.h"
+
+namespace shapevm::test {
+namespace {
+
+// Every object kind and every value form the writer produces.
+const char* const kEverything = R"(
+type Point { x, y }
+function counter(start) {
+  var n = start
+  return || {
+    n = n + 1
+    return n
+  }
+}
+let argv = args()
+let out = open(argv[0], "w")
+out.write("data")
+let closed = open(argv[0], "r")
+closed.close()
+let next = counter(10)
+next()
+let m = {"a": 1, "b": 2.5, 3: [], none: "x", true: {}, 1.25: -7}
+m.delete("b")
+var err = none
+try { let z = [][1] } catch e { err = e }
+let keep = [
+  Point { x: 1, y: [-0.0, 1e+300, 5e-324, 0.1, float("nan"), float("inf")] },
+  "quote\" back\\ nl\n tab\t nul\0 del\u{7f} é 😀", "é"[0],
+  9223372036854775807, -9223372036854775807 - 1, 123456789012345678,
+  counter, print, m, next, err, out, closed]
+function opened() {
+  var v = 5
+  let g = || v
+  suspend()
+  return g()
+}
+print(opened(), len(keep))
+)";
+
+// Everything decoded about the heap, as text, to compare two readings.
+std::string describeHeap(const SnapshotData& data) {
+  std::string out;
+  auto value = [&](const SValue& v) {
+    switch (v.kind) {
+      case SValueKind::Float:
+        out += fmt::format("f{:x} ", std::bit_cast<uint64_t>(v.as.f));
+        break;
+      case SValueKind::Function:
+        out += fmt::format("fn:{} ", data.functionNames[v.as.index]);
+        break;
+      default:
+        out += fmt::format("{}:{} ", static_cast<int>(v.kind), v.as.i);
+    }
+  };
+  for (const SObject& o : data.objects) {
+    out += fmt::format(
+        "\n{} open={} builtin={} mode={} text=[{}] number={} values: ", objKindName(o.kind), o.open,
+        o.builtinType, static_cast<int>(o.mode), o.text, o.number);
+    for (const SValue& v : data.valuesOf(o)) value(v);
+    out += "names: ";
+    for (std::string_view name : data.namesOf(o)) out += fmt::format("{} ", name);
+    if (o.kind == ObjKind::Closure) {
+      const SClosure& c = data.closureOf(o);
+      out += fmt::format("closure {} {} {} {} upvalues: ", c.function.name, c.function.id,
+                         c.function.hash.hex(), c.function.hasId && c.function.hasHash);
+      for (uint32_t u : data.upvaluesOf(o)) out += fmt::format("{} ", u);
+    }
+  }
+  for (const SValue& v : data.stack) value(v);
+  return out;
+}
+
+struct Snapshot {
+  std::string text;
+  std::size_t objectsAt;  // the objects array's '['
+};
+
+Snapshot everythingSnapshot(const TempDir& dir) {
+  Programs programs{{{"all.shape", kEverything}}};
+  std::string snap = dir.file("all.snap.json");
+  RunResult run = startProgram(programs, "all.shape", snap, std::nullopt, {dir.file("out.txt")});
+  REQUIRE(run.outcome.status == RunStatus::Suspended);
+  Snapshot s{readFile(snap), 0};
+  s.objectsAt = s.text.find("\"objects\": [");
+  REQUIRE(s.objectsAt != std::string::npos);
+  s.objectsAt += std::string_view("\"objects\": ").size();
+  return s;
+}
+
+// The same snapshot with one object per line no more: only the general
+// reader reads it. (Raw newlines occur only between tokens.)
+std::string respaced(const Snapshot& s) {
+  std::string text = s.text;
+  for (std::size_t at = s.objectsAt; (at = text.find(",\n  {", at)) != std::string::npos;) {
+    text.replace(at, 4, ", ");
+  }
+  return fixChecksum(text);
+}
+
+TEST_CASE("the canonical fast path decodes the heap as the general reader does",
+          "[snapshot][fastpath]") {
+  TempDir dir;
+  Snapshot s = everythingSnapshot(dir);
+
+  SnapshotData probe;
+  std::unordered_map<std::string_view, uint32_t> names;
+  const char* begin = s.text.data() + s.objectsAt;
+  REQUIRE(readCanonicalObjects(begin, s.text.data() + s.text.size(), probe, names));
+  CHECK(probe.objects.size() > 15);
+
+  std::string general = respaced(s);
+  SnapshotData untouched;
+  REQUIRE_FALSE(readCanonicalObjects(general.data() + s.objectsAt, general.data() + general.size(),
+                                     untouched, names));
+  CHECK(untouched.objects.empty());
+  CHECK(untouched.values.empty());
+
+  Result<SnapshotData> fast = parseSnapshot(s.text, "fast.json");
+  Result<SnapshotData> slow = parseSnapshot(general, "slow.json");
+  REQUIRE(fast.ok());
+  REQUIRE(slow.ok());
+  CHECK(describeHeap(*fast) == describeHeap(*slow));
+}
+
+TEST_CASE("after the fast path gives up, a broken rule gets the general reader's message",
+          "[snapshot][fastpath]") {
+  TempDir dir;
+  Snapshot s = everythingSnapshot(dir);
+  // Canonical text, but a map capacity the reader refuses.
+  std::size_t capacity = s.text.find("{\"capacity\": 8,", s.objectsAt);
+  REQUIRE(capacity != std::string::npos);
+  std::string edited = s.text;
+  edited.replace(capacity, 15, "{\"capacity\": 4,");
+  Result<SnapshotData> read = parseSnapshot(fixChecksum(edited), "t.json");
+  REQUIRE_FALSE(read.ok());
+  CHECK_THAT(read.error().message,
+             Catch::Matchers::Contains("at state.objects[") &&
+                 Catch::Matchers::Contains("map capacity 4 must be 0 or a power of two >= 8"));
+  // A value the fast path leaves to the general reader ("-0" as an int
+  // token): the same outcome with or without the fast path.
+  std::size_t number = s.text.find("123456789012345678", s.objectsAt);
+  REQUIRE(number != std::string::npos);
+  Snapshot zero = s;
+  zero.text.replace(number, 18, "-0");
+  Result<SnapshotData> fast = parseSnapshot(fixChecksum(zero.text), "t.json");
+  Result<SnapshotData> slow = parseSnapshot(respaced(zero), "t.json");
+  REQUIRE(fast.ok() == slow.ok());
+  if (fast.ok()) {
+    CHECK(describeHeap(*fast) == describeHeap(*slow));
+  } else {
+    CHECK(fast.error().message == slow.error().message);
+  }
+}
+
+}  // namespace
+}  // namespace shapevm::test

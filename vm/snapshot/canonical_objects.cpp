@@ -1,0 +1,470 @@
+// The canonical-text fast path for the snapshot heap (see canonical_objects.h).
+// Every function returns false as soon as the text is not exactly what the
+// writer (snapshot_writer.cpp) would have produced, or breaks a rule that
+// snapshot_reader.cpp checks; the caller then falls back to the general reader.
+#include "snapshot/canonical_objects.h"
+
+#include <charconv>
+#include <cstring>
+#include <string>
+
+#include "bytecode/builtin_names.h"
+#include "core/config.h"
+#include "snapshot/json_text.h"
+
+namespace shapevm {
+
+namespace {
+
+bool isDigit(char c) { return c >= '0' && c <= '9'; }
+
+class Scanner {
+ public:
+  Scanner(const char* begin, const char* end, SnapshotData& data,
+          std::unordered_map<std::string_view, uint32_t>& functionNameIds)
+      : p_(begin), end_(end), data_(data), functionNameIds_(functionNameIds) {}
+
+  bool objects();
+
+ private:
+  // Consumes `text` if it comes next.
+  bool literal(std::string_view text) {
+    if (static_cast<std::size_t>(end_ - p_) < text.size() ||
+        std::memcmp(p_, text.data(), text.size()) != 0) {
+      return false;
+    }
+    p_ += text.size();
+    return true;
+  }
+  bool next(char c) {
+    if (p_ == end_ || *p_ != c) return false;
+    ++p_;
+    return true;
+  }
+  // Consumes `", "` (returns true) or nothing if `close` comes next (false);
+  // *ok turns false on anything else.
+  bool more(char close, bool* ok) {
+    if (literal(", ")) return true;
+    *ok = p_ != end_ && *p_ == close;
+    return false;
+  }
+
+  bool unsignedInt(uint64_t max, uint64_t* out);
+  bool string(std::string_view* out);
+  bool text(std::string_view* out);
+  bool number(SValue* out);
+  bool value(SValue* out);
+  bool tagged(SValue* out);
+  bool values(char close);
+  bool object(SObject* object);
+  bool array(SObject* object);
+  bool map(SObject* object);
+  bool record(SObject* object);
+  bool closure(SObject* object);
+  bool upvalue(SObject* object);
+  bool file(SObject* object);
+  // A name stored once: `previous`, if it has the same bytes, else a new copy.
+  std::string_view sharedName(std::string_view name, std::string_view previous) {
+    return name == previous ? previous : data_.text.store(name);
+  }
+
+  const char* p_;
+  const char* end_;
+  SnapshotData& data_;
+  std::unordered_map<std::string_view, uint32_t>& functionNameIds_;
+  std::string scratch_;  // unescaped strings, decoded {"bytes": HEX}
+  // The previous record, whose type name and field names most records share.
+  std::string_view recordType_;
+  std::size_t recordNames_ = 0;
+  std::size_t recordNameCount_ = 0;
+};
+
+// A JSON integer without sign or leading zeros, at most `max` (19 digits
+// always fit in 64 unsigned bits).
+bool Scanner::unsignedInt(uint64_t max, uint64_t* out) {
+  const char* start = p_;
+  uint64_t n = 0;
+  while (p_ != end_ && isDigit(*p_) && p_ - start < 20) {
+    n = n * 10 + static_cast<uint64_t>(*p_++ - '0');
+  }
+  std::ptrdiff_t digits = p_ - start;
+  if (digits == 0 || digits > 19 || (digits > 1 && *start == '0') || n > max) return false;
+  *out = n;
+  return true;
+}
+
+// A JSON string, unescaped. Only the escapes the writer emits are decoded
+// (\" \\ \/ \b \f \n \r \t and \u00XX below 0x80); simdjson has already
+// checked the file is valid UTF-8.
+bool Scanner::string(std::string_view* out) {
+  if (!next('"')) return false;
+  const char* start = p_;
+  while (p_ != end_ && *p_ != '"' && *p_ != '\\' && static_cast<unsigned char>(*p_) >= 0x20) ++p_;
+  if (p_ == end_ || static_cast<unsigned char>(*p_) < 0x20) return false;
+  if (*p_ == '"') {
+    *out = std::string_view(start, static_cast<std::size_t>(p_ - start));
+    ++p_;
+    return true;
+  }
+  scratch_.assign(start, p_);
+  while (true) {
+    if (p_ == end_ || static_cast<unsigned char>(*p_) < 0x20) return false;
+    char c = *p_++;
+    if (c == '"') break;
+    if (c != '\\') {
+      scratch_ += c;
+      continue;
+    }
+    if (p_ == end_) return false;
+    char e = *p_++;
+    switch (e) {
+      case '"':
+      case '\\':
+      case '/':
+        scratch_ += e;
+        break;
+      case 'b':
+        scratch_ += '\b';
+        break;
+      case 'f':
+        scratch_ += '\f';
+        break;
+      case 'n':
+        scratch_ += '\n';
+        break;
+      case 'r':
+        scratch_ += '\r';
+        break;
+      case 't':
+        scratch_ += '\t';
+        break;
+      case 'u': {
+        // \u00XX with XX below 80: one ASCII byte (lowercase hex, as written).
+        std::string byte;
+        if (end_ - p_ < 4 || p_[0] != '0' || p_[1] != '0' ||
+            !decodeHex(std::string_view(p_ + 2, 2), &byte) ||
+            static_cast<unsigned char>(byte[0]) >= 0x80) {
+          return false;
+        }
+        scratch_ += byte[0];
+        p_ += 4;
+        break;
+      }
+      default:
+        return false;
+    }
+  }
+  *out = scratch_;
+  return true;
+}
+
+// Text (json_text.h): a string or {"bytes": HEX}, stored in the arena.
+bool Scanner::text(std::string_view* out) {
+  std::string_view bytes;
+  if (literal("{\"bytes\": ")) {
+    std::string_view hex;
+    if (!string(&hex) || !next('}')) return false;
+    std::string decoded;
+    if (!decodeHex(hex, &decoded)) return false;
+    *out = data_.text.store(decoded);
+    return true;
+  }
+  if (!string(&bytes)) return false;
+  *out = data_.text.store(bytes);
+  return true;
+}
+
+// An int (within int64) or a float in JSON number syntax, which
+// std::from_chars reads correctly rounded, as simdjson does.
+bool Scanner::number(SValue* out) {
+  const char* start = p_;
+  bool negative = next('-');
+  uint64_t magnitude;
+  if (!unsignedInt(UINT64_MAX, &magnitude)) return false;
+  bool isFloat = false;
+  if (next('.')) {
+    isFloat = true;
+    const char* fraction = p_;
+    while (p_ != end_ && isDigit(*p_)) ++p_;
+    if (p_ == fraction) return false;
+  }
+  if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
+    isFloat = true;
+    ++p_;
+    if (p_ != end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+    const char* exponent = p_;
+    while (p_ != end_ && isDigit(*p_)) ++p_;
+    if (p_ == exponent) return false;
+  }
+  if (isFloat) {
+    auto [ptr, error] = std::from_chars(start, p_, out->as.f);
+    if (error != std::errc() || ptr != p_) return false;
+    out->kind = SValueKind::Float;
+    return true;
+  }
+  // "-0" is left to the general reader, as is anything beyond int64.
+  uint64_t limit = negative ? uint64_t{1} << 63 : static_cast<uint64_t>(INT64_MAX);
+  if (magnitude > limit || (negative && magnitude == 0)) return false;
+  out->kind = SValueKind::Int;
+  out->as.i = static_cast<int64_t>(negative ? 0 - magnitude : magnitude);
+  return true;
+}
+
+bool Scanner::value(SValue* out) {
+  if (p_ == end_) return false;
+  switch (*p_) {
+    case 'n':
+      out->kind = SValueKind::None;
+      return literal("null");
+    case 't':
+      out->kind = SValueKind::Bool;
+      out->as.b = true;
+      return literal("true");
+    case 'f':
+      out->kind = SValueKind::Bool;
+      out->as.b = false;
+      return literal("false");
+    case '{':
+      return tagged(out);
+    default:
+      return number(out);
+  }
+}
+
+bool Scanner::tagged(SValue* out) {
+  if (literal("{\"ref\": ")) {
+    uint64_t id;
+    if (!unsignedInt(UINT32_MAX, &id)) return false;
+    out->kind = SValueKind::Ref;
+    out->as.index = static_cast<uint32_t>(id);
+  } else if (literal("{\"fn\": ")) {
+    std::string_view name;
+    if (!string(&name)) return false;
+    auto it = functionNameIds_.find(name);
+    if (it == functionNameIds_.end()) {
+      std::string_view stored = data_.text.store(name);
+      it =
+          functionNameIds_.emplace(stored, static_cast<uint32_t>(data_.functionNames.size())).first;
+      data_.functionNames.push_back(stored);
+    }
+    out->kind = SValueKind::Function;
+    out->as.index = it->second;
+  } else if (literal("{\"native\": ")) {
+    std::string_view name;
+    if (!string(&name)) return false;
+    int builtin = findBuiltin(name);
+    if (builtin < 0) return false;
+    out->kind = SValueKind::Native;
+    out->as.index = static_cast<uint32_t>(builtin);
+  } else if (literal("{\"float\": ")) {
+    std::string_view hex;
+    uint64_t bits;
+    if (!string(&hex) || !parseHex64(hex, &bits)) return false;
+    out->kind = SValueKind::Float;
+    std::memcpy(&out->as.f, &bits, sizeof bits);
+  } else {
+    return false;
+  }
+  return next('}');
+}
+
+// Values up to `close`, appended to the values pool.
+bool Scanner::values(char close) {
+  if (next(close)) return true;
+  bool ok = true;
+  do {
+    if (!value(&data_.values.emplace_back())) return false;
+  } while (more(close, &ok));
+  return ok && next(close);
+}
+
+bool Scanner::array(SObject* object) {
+  object->kind = ObjKind::Array;
+  return next('[') && values(']') && next('}');
+}
+
+bool Scanner::map(SObject* object) {
+  object->kind = ObjKind::Map;
+  // The largest entry array the heap ever allocates (heap.cpp's mapSet).
+  if (!unsignedInt(uint64_t{1} << 30, &object->number) || !literal(", \"map\": [")) return false;
+  if (!next(']')) {
+    bool ok = true;
+    do {
+      if (literal("[]")) {  // a deleted entry keeps its position
+        data_.values.push_back(SValue{SValueKind::Hole, {}});
+        data_.values.push_back(SValue{});
+        continue;
+      }
+      if (!next('[') || !value(&data_.values.emplace_back()) || !literal(", ") ||
+          !value(&data_.values.emplace_back()) || !next(']')) {
+        return false;
+      }
+    } while (more(']', &ok));
+    if (!ok || !next(']')) return false;
+  }
+  std::size_t entries = (data_.values.size() - object->firstValue) / 2;
+  uint64_t capacity = object->number;
+  if (capacity < entries || (capacity != 0 && capacity < 8) || (capacity & (capacity - 1)) != 0) {
+    return false;
+  }
+  return next('}');
+}
+
+bool Scanner::record(SObject* object) {
+  object->kind = ObjKind::Record;
+  std::string_view name;
+  if (!string(&name)) return false;
+  object->builtinType = name == "$Error";
+  recordType_ = sharedName(object->builtinType ? "Error" : name, recordType_);
+  object->text = recordType_;
+  if (!literal(", \"fields\": {")) return false;
+  std::size_t previous = recordNames_;
+  std::size_t previousCount = recordNameCount_;
+  recordNames_ = data_.names.size();
+  if (!next('}')) {
+    bool ok = true;
+    do {
+      std::string_view key;
+      if (!string(&key) || !literal(": ")) return false;
+      std::size_t i = data_.names.size() - recordNames_;
+      for (std::size_t j = recordNames_; j < data_.names.size(); ++j) {
+        if (data_.names[j] == key) return false;  // a repeated field
+      }
+      std::string_view before = i < previousCount ? data_.names[previous + i] : std::string_view();
+      data_.names.push_back(sharedName(key, before));
+      if (!value(&data_.values.emplace_back())) return false;
+    } while (more('}', &ok));
+    if (!ok || !next('}')) return false;
+  }
+  recordNameCount_ = data_.names.size() - recordNames_;
+  return next('}');
+}
+
+bool Scanner::closure(SObject* object) {
+  object->kind = ObjKind::Closure;
+  object->closure = static_cast<uint32_t>(data_.closures.size());
+  SClosure& c = data_.closures.emplace_back();
+  std::string_view name, hash;
+  uint64_t id;
+  if (!string(&name) || !literal(", \"id\": ") || !unsignedInt(UINT32_MAX, &id) ||
+      !literal(", \"hash\": ") || !string(&hash) ||
+      !FunctionHash::fromHex(hash, &c.function.hash) || !literal(", \"captures\": [")) {
+    return false;
+  }
+  c.function.name = data_.text.store(name);
+  c.function.hasId = true;
+  c.function.id = static_cast<uint32_t>(id);
+  c.function.hasHash = true;
+  if (!next(']')) {
+    bool ok = true;
+    do {
+      std::string_view capture;
+      if (!string(&capture)) return false;
+      data_.names.push_back(data_.text.store(capture));
+    } while (more(']', &ok));
+    if (!ok || !next(']')) return false;
+  }
+  if (!literal(", \"upvalues\": [")) return false;
+  c.firstUpvalue = data_.upvalueIds.size();
+  if (!next(']')) {
+    bool ok = true;
+    do {
+      uint64_t upvalue;
+      if (!unsignedInt(UINT32_MAX, &upvalue)) return false;
+      data_.upvalueIds.push_back(static_cast<uint32_t>(upvalue));
+    } while (more(']', &ok));
+    if (!ok || !next(']')) return false;
+  }
+  c.upvalueCount = data_.upvalueIds.size() - c.firstUpvalue;
+  if (data_.names.size() - object->firstName != c.upvalueCount) return false;
+  return next('}');
+}
+
+bool Scanner::upvalue(SObject* object) {
+  object->kind = ObjKind::Upvalue;
+  if (literal("\"open\", \"slot\": ")) {
+    object->open = true;
+    return unsignedInt(kMaxStackSlots, &object->number) && next('}');
+  }
+  return literal("\"closed\", \"value\": ") && value(&data_.values.emplace_back()) && next('}');
+}
+
+bool Scanner::file(SObject* object) {
+  object->kind = ObjKind::File;
+  if (!text(&object->text) || !literal(", \"mode\": \"") || p_ == end_) return false;
+  char mode = *p_++;
+  object->mode = mode == 'r' ? FileMode::Read : mode == 'w' ? FileMode::Write : FileMode::Append;
+  if ((mode != 'r' && mode != 'w' && mode != 'a') || !next('"')) return false;
+  if (literal(", \"open\": false}")) return true;
+  object->open = true;
+  return literal(", \"open\": true, \"offset\": ") &&
+         unsignedInt(static_cast<uint64_t>(INT64_MAX), &object->number) && next('}');
+}
+
+bool Scanner::object(SObject* object) {
+  object->firstValue = data_.values.size();
+  object->firstName = data_.names.size();
+  bool ok = false;
+  if (literal("{\"string\": ")) {
+    object->kind = ObjKind::String;
+    ok = text(&object->text) && next('}');
+  } else if (literal("{\"array\": ")) {
+    ok = array(object);
+  } else if (literal("{\"capacity\": ")) {
+    ok = map(object);
+  } else if (literal("{\"record\": ")) {
+    ok = record(object);
+  } else if (literal("{\"closure\": ")) {
+    ok = closure(object);
+  } else if (literal("{\"upvalue\": ")) {
+    ok = upvalue(object);
+  } else if (literal("{\"file\": ")) {
+    ok = file(object);
+  }
+  object->valueCount = data_.values.size() - object->firstValue;
+  object->nameCount = data_.names.size() - object->firstName;
+  return ok;
+}
+
+// `[]`, or `[\n  OBJECT,\n  OBJECT...]` as the writer separates them.
+bool Scanner::objects() {
+  if (literal("[]")) return true;
+  if (!literal("[\n  ")) return false;
+  // One object a line, so the lines left bound the objects to come: reserving
+  // them spares the pool its growth by copying (70 ms at 1M objects).
+  std::size_t lines = 1;
+  for (const char* at = p_; (at = static_cast<const char*>(std::memchr(at, '\n', end_ - at)));
+       ++at) {
+    ++lines;
+  }
+  data_.objects.reserve(data_.objects.size() + lines);
+  do {
+    if (data_.objects.size() >= UINT32_MAX) return false;
+    if (!object(&data_.objects.emplace_back())) return false;
+  } while (literal(",\n  "));
+  return next(']');
+}
+
+}  // namespace
+
+bool readCanonicalObjects(const char* begin, const char* end, SnapshotData& data,
+                          std::unordered_map<std::string_view, uint32_t>& functionNameIds) {
+  std::size_t objects = data.objects.size(), values = data.values.size(), names = data.names.size(),
+              closures = data.closures.size(), upvalueIds = data.upvalueIds.size(),
+              functionNames = data.functionNames.size();
+  if (Scanner(begin, end, data, functionNameIds).objects()) return true;
+  // Not canonical: undo, for the general reader to start from where we did.
+  // (Text already stored in the arena stays unused.)
+  for (std::size_t i = functionNames; i < data.functionNames.size(); ++i) {
+    functionNameIds.erase(data.functionNames[i]);
+  }
+  data.functionNames.resize(functionNames);
+  data.objects.resize(objects);
+  data.values.resize(values);
+  data.names.resize(names);
+  data.closures.resize(closures);
+  data.upvalueIds.resize(upvalueIds);
+  return false;
+}
+
+}  // namespace shapevm
