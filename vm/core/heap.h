@@ -22,6 +22,7 @@
 
 #include "core/config.h"
 #include "core/object.h"
+#include "core/small_pool.h"
 
 namespace shapevm {
 
@@ -83,13 +84,21 @@ class Heap {
   // Visits every object (for snapshots and statistics).
   template <typename F>
   void forEachObject(F&& visit) const {
-    for (Obj* o = objects_; o != nullptr; o = o->next) visit(o);
+    objectPool_.forEachLiveBlock([&](void* block) { visit(static_cast<Obj*>(block)); });
+    for (Obj* o = largeObjects_; o != nullptr; o = o->next) visit(o);
   }
 
  private:
   void* allocate(std::size_t bytes);
   void* reallocate(void* old, std::size_t oldBytes, std::size_t newBytes);
   void release(void* memory, std::size_t bytes);
+  // Collects if this allocation crosses the threshold; throws OutOfMemory
+  // past the limit. Does not allocate.
+  void reserve(std::size_t bytes);
+  void* rawAllocate(std::size_t bytes);
+  void rawRelease(void* memory, std::size_t bytes);
+  void* allocateObject(std::size_t bytes);
+  void releaseObject(Obj* object, std::size_t bytes);
   template <typename T>
   T* newObject(ObjKind kind, std::size_t extraBytes);
   void freeObject(Obj* object);
@@ -99,7 +108,10 @@ class Heap {
   void mapLeaveDense(Map* map);
   int64_t mapFind(const Map* map, Value key, uint64_t hash) const;
 
-  Obj* objects_ = nullptr;
+  // Declared first, so destroyed last, after ~Heap has freed every object.
+  SmallPool objectPool_;
+  SmallPool bufferPool_;
+  Obj* largeObjects_ = nullptr;  // objects above SmallPool::kMaxBytes
   std::size_t bytesAllocated_ = 0;
   std::size_t nextCollection_ = kFirstCollectionAt;
   std::size_t maxMemory_;

@@ -24,9 +24,9 @@ namespace shapevm {
 enum class ObjKind : uint8_t { String, Array, Map, Record, Closure, Upvalue, File };
 
 struct Obj {
-  ObjKind kind;
+  ObjKind kind;  // first: the small-object pool marks a free block in this byte
   bool marked = false;
-  Obj* next = nullptr;  // the heap's list of all objects
+  Obj* next = nullptr;  // the heap's list of large objects (see Heap::allocateObject)
 };
 
 struct String : Obj {

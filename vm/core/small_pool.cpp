@@ -1,0 +1,67 @@
+// The small-block pool (small_pool.h): per-class chunks and free lists, with
+// AddressSanitizer poisoning of every byte of a free block but its mark.
+#include "core/small_pool.h"
+
+#include <cstdlib>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define SHAPEVM_POISON(address, size) ASAN_POISON_MEMORY_REGION(address, size)
+#define SHAPEVM_UNPOISON(address, size) ASAN_UNPOISON_MEMORY_REGION(address, size)
+#else
+#define SHAPEVM_POISON(address, size) ((void)(address), (void)(size))
+#define SHAPEVM_UNPOISON(address, size) ((void)(address), (void)(size))
+#endif
+
+namespace shapevm {
+
+// The mark stays readable (forEachLiveBlock reads it); ASan poisons in 8-byte
+// granules, so the rest of the block starts 8 bytes in.
+constexpr std::size_t kMarkBytes = 8;
+
+static_assert(sizeof(SmallPool::kFreeMark) == 1 && SmallPool::kGranule >= 16,
+              "a free block holds its mark and the next free block");
+
+SmallPool::~SmallPool() {
+  for (const Chunk& chunk : chunks_) {
+    SHAPEVM_UNPOISON(chunk.begin, kChunkBytes);
+    std::free(chunk.begin);
+  }
+}
+
+void* SmallPool::allocate(std::size_t bytes) {
+  std::size_t sizeClass = classOf(bytes);
+  std::size_t blockBytes = (sizeClass + 1) * kGranule;
+  if (FreeBlock* block = free_[sizeClass]) {
+    SHAPEVM_UNPOISON(block, blockBytes);
+    free_[sizeClass] = block->next;
+    return block;
+  }
+  std::size_t current = current_[sizeClass];
+  if (current == kNoChunk ||
+      chunks_[current].end + blockBytes > chunks_[current].begin + kChunkBytes) {
+    chunks_.reserve(chunks_.size() + 1);  // before malloc: nothing to undo if this throws
+    auto* begin = static_cast<char*>(std::malloc(kChunkBytes));
+    if (begin == nullptr) return nullptr;
+    SHAPEVM_POISON(begin, kChunkBytes);
+    current = chunks_.size();
+    chunks_.push_back(Chunk{begin, begin, blockBytes});
+    current_[sizeClass] = current;
+  }
+  Chunk& chunk = chunks_[current];
+  void* block = chunk.end;
+  chunk.end += blockBytes;
+  SHAPEVM_UNPOISON(block, blockBytes);
+  return block;
+}
+
+void SmallPool::release(void* block, std::size_t bytes) {
+  std::size_t sizeClass = classOf(bytes);
+  auto* freed = static_cast<FreeBlock*>(block);
+  freed->mark = kFreeMark;
+  freed->next = free_[sizeClass];
+  free_[sizeClass] = freed;
+  SHAPEVM_POISON(static_cast<char*>(block) + kMarkBytes, (sizeClass + 1) * kGranule - kMarkBytes);
+}
+
+}  // namespace shapevm

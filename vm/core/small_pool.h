@@ -1,0 +1,75 @@
+// Size-segregated blocks for the heap's small allocations (strings, records,
+// closures, upvalues, object headers and small arrays: nearly every guest
+// allocation). malloc spent most of its time consolidating and splitting
+// chunks when millions of short-lived blocks came and went; here each size
+// class has its own 64 KiB chunks and a free list, so allocating and freeing
+// are a few instructions, and blocks of a class sit side by side in memory.
+//
+// Every block handed out and not yet released can be visited chunk by chunk in
+// address order (forEachLiveBlock), which is how the collector sweeps small
+// objects: a linear scan instead of chasing a linked list through the heap.
+// A released block is recognised by kFreeMark in its first byte, which must
+// therefore never be the first byte of a live block (objects begin with their
+// kind, a small enum).
+//
+// Memory stays with the pool until it is destroyed. Under AddressSanitizer a
+// released block is poisoned past its mark, so a use after free is reported.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace shapevm {
+
+class SmallPool {
+ public:
+  static constexpr std::size_t kGranule = 16;    // block sizes are multiples of this
+  static constexpr std::size_t kMaxBytes = 256;  // larger blocks go to malloc
+  static constexpr uint8_t kFreeMark = 0xff;
+
+  SmallPool() = default;
+  SmallPool(const SmallPool&) = delete;
+  SmallPool& operator=(const SmallPool&) = delete;
+  ~SmallPool();
+
+  // A block of at least `bytes` (1..kMaxBytes) bytes, or nullptr when the
+  // system is out of memory.
+  void* allocate(std::size_t bytes);
+  // Returns a block from allocate(bytes) (same `bytes`, or the same class).
+  void release(void* block, std::size_t bytes);
+
+  // Calls visit(block) for every block handed out and not released. `visit`
+  // may release the block it is given, but must not allocate.
+  template <typename F>
+  void forEachLiveBlock(F&& visit) const {
+    for (const Chunk& chunk : chunks_) {
+      for (char* block = chunk.begin; block < chunk.end; block += chunk.blockBytes) {
+        if (static_cast<uint8_t>(*block) != kFreeMark) visit(static_cast<void*>(block));
+      }
+    }
+  }
+
+ private:
+  struct FreeBlock {
+    uint8_t mark;  // kFreeMark
+    FreeBlock* next;
+  };
+  struct Chunk {
+    char* begin;
+    char* end;  // blocks are carved up to here
+    std::size_t blockBytes;
+  };
+  static constexpr std::size_t kClasses = kMaxBytes / kGranule;
+  static constexpr std::size_t kChunkBytes = std::size_t{64} << 10;
+  static constexpr std::size_t kNoChunk = SIZE_MAX;
+  static std::size_t classOf(std::size_t bytes) { return (bytes - 1) / kGranule; }
+
+  FreeBlock* free_[kClasses] = {};
+  std::size_t current_[kClasses] = {kNoChunk, kNoChunk, kNoChunk, kNoChunk, kNoChunk, kNoChunk,
+                                    kNoChunk, kNoChunk, kNoChunk, kNoChunk, kNoChunk, kNoChunk,
+                                    kNoChunk, kNoChunk, kNoChunk, kNoChunk};
+  std::vector<Chunk> chunks_;
+};
+
+}  // namespace shapevm
