@@ -175,6 +175,8 @@ class FunctionEmitter {
   //   get_local a; add_l b        -> add_ll a b
   //   get_local a; add_k k        -> add_lk a k          (add_int/sub_int too)
   //   add_ll a b; set_local c     -> add_ll_set a b c    (and add_lk)
+  //   get_local a; get_local b; get_index -> get_index_ll a b
+  //   get_local a; get_field k    -> get_field_l a k
   //   get_local a; get_local b; jump_if_not_lt L -> jump_if_not_lt_ll a b L
   //   get_local a; const k; jump_if_not_lt L     -> jump_if_not_lt_lk a k L
   // A fused instruction has the stack effect of the sequence it replaces, and
@@ -244,7 +246,23 @@ class FunctionEmitter {
       return k &&
              replaceTail(*prev, op == Op::AddInt ? Op::AddLK : Op::SubLK, packFields(prev->a, *k));
     }
-    return fuseCompareJump(*last, *prev);
+    return fuseRead(*last, *prev) || fuseCompareJump(*last, *prev);
+  }
+
+  // get_local a; get_local b; get_index -> get_index_ll a b
+  // get_local a; get_field k             -> get_field_l a k
+  bool fuseRead(const Emitted& last, const Emitted& prev) {
+    if (prev.op != Op::GetLocal || prev.a > kMaxPackedField) return false;
+    if (last.op == Op::GetField) {
+      return last.a <= kMaxPackedField &&
+             replaceTail(prev, Op::GetFieldL, packFields(prev.a, last.a));
+    }
+    std::optional<Emitted> first = emitted(2);
+    if (last.op != Op::GetIndex || !first || first->op != Op::GetLocal ||
+        first->a > kMaxPackedField) {
+      return false;
+    }
+    return replaceTail(*first, Op::GetIndexLL, packFields(first->a, prev.a));
   }
 
   // get_local a; get_local b | const k | int k; jump_if_not_<cmp> L

@@ -159,7 +159,8 @@ class FunctionPrinter {
       case Operand::LocalPair:
         return fmt::format("{} {}", firstField(a), secondField(a));
       case Operand::LocalConst:
-        return fmt::format("{} {}", firstField(a), constantRef(secondField(a), false));
+        return fmt::format("{} {}", firstField(a),
+                           constantRef(secondField(a), op == Op::GetFieldL));
       case Operand::LocalPairJump:
         return fmt::format("{} {} L{}", firstField(a), secondField(a), second);
       case Operand::LocalConstJump:

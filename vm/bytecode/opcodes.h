@@ -138,7 +138,9 @@ enum OpFlags : uint8_t {
   SHAPEVM_COMPARE_JUMP_FORMS(OP, Lt, "lt")                                                        \
   SHAPEVM_COMPARE_JUMP_FORMS(OP, Le, "le")                                                        \
   SHAPEVM_COMPARE_JUMP_FORMS(OP, Gt, "gt")                                                        \
-  SHAPEVM_COMPARE_JUMP_FORMS(OP, Ge, "ge")
+  SHAPEVM_COMPARE_JUMP_FORMS(OP, Ge, "ge")                                                        \
+  OP(GetIndexLL, "get_index_ll", LocalPair, 0, 1, kFlagNone) /* [] -> [local x[local y]]   */     \
+  OP(GetFieldL, "get_field_l", LocalConst, 0, 1, kFlagNone)  /* [] -> [local x.constant y] */
 
 // The six forms of a binary arithmetic operator `op`:
 //   op_l A   [a] -> [a op L]         op_ll A  [] -> [local x op local y]

@@ -196,7 +196,9 @@ class FunctionChecker {
       case Operand::LocalConst:
       case Operand::LocalConstJump:
       case Operand::LocalConstStore:
-        return checkPackedOperands(offset, opInfo(op).operand, a);
+        if (auto problem = checkPackedOperands(offset, opInfo(op).operand, a)) return problem;
+        if (op == Op::GetFieldL) return checkNameConstant(offset, secondField(a));
+        return std::nullopt;
     }
     return std::nullopt;
   }

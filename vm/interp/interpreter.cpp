@@ -923,7 +923,24 @@ dispatch:
       NEXT();
     }
 
+    // get_index_ll: an array element read straight from locals; anything
+    // else (maps, strings, errors) runs as get_index with both pushed.
+    CASE(GetIndexLL) {
+      const Value* container = base + firstField(A());
+      const Value* index = base + secondField(A());
+      if (SHAPEVM_LIKELY(isObjKind(*container, ObjKind::Array) && index->isInt() &&
+                         static_cast<uint64_t>(index->as.i) < asArray(*container)->count)) {
+        COPY_SLOT(sp, asArray(*container)->items + index->as.i);
+        ++sp;
+        NEXT();
+      }
+      COPY_SLOT(sp, container);
+      COPY_SLOT(sp + 1, index);
+      sp += 2;
+      goto GetIndex_general;
+    }
     CASE(GetIndex) {
+    GetIndex_general:
       Value index = sp[-1];
       Value container = sp[-2];
       if (container.isObject()) {
@@ -994,7 +1011,15 @@ dispatch:
       sp -= 3;
       NEXT();
     }
+    // get_field_l: pushes the local and runs get_field, one dispatch fewer.
+    CASE(GetFieldL) {
+      COPY_SLOT(sp, base + firstField(A()));
+      ++sp;
+      word = makeInstr(Op::GetField, secondField(A()));
+      goto GetField_general;
+    }
     CASE(GetField) {
+    GetField_general:
       Value container = sp[-1];
       Value name = constants[A()];
       if (isObjKind(container, ObjKind::Record)) {

@@ -312,7 +312,7 @@ TEST_CASE("every opcode in the table assembles and disassembles", "[asm][opcodes
         operand = "1 0";
         break;
       case Operand::LocalConst:
-        operand = "1 2.5";
+        operand = static_cast<Op>(i) == Op::GetFieldL ? "1 a" : "1 2.5";  // a field name
         break;
       case Operand::LocalPairJump:
         operand = "1 0 target";

@@ -390,6 +390,10 @@ k2:
   get_field a
   none
   set_field a
+  get_index_ll 0 1
+  get_field_l 0 a
+  pop
+  pop
   map 0
   set_local 1
   int 0
