@@ -152,6 +152,7 @@ class FunctionEmitter {
     markLine();
     starts_.push_back(here());
     maxBefore_.push_back(maxDepth_);
+    depthBefore_.push_back(depth_);
     fn_.code.push_back(makeInstr(op, a));
     if (instrWords(op) == 2) fn_.code.push_back(b);
     const OpInfo& info = opInfo(op);
@@ -170,18 +171,23 @@ class FunctionEmitter {
   // instruction, repeatedly, so fusions build on each other:
   //   int k; add                  -> add_int k           (and sub)
   //   lt; jump_if_false L         -> jump_if_not_lt L    (and the other comparisons)
+  //   get_local a; get_local b    -> get_local2 a b
   //   get_local b; add            -> add_l b             (and sub, mul, div, mod)
   //   const k; add                -> add_k k
+  //   get_local2 a b; add         -> add_ll a b
   //   get_local a; add_l b        -> add_ll a b
   //   get_local a; add_k k        -> add_lk a k          (add_int/sub_int too)
   //   add_ll a b; set_local c     -> add_ll_set a b c    (and add_lk)
-  //   get_local a; get_local b; get_index -> get_index_ll a b
+  //   get_local2 a b; get_index   -> get_index_ll a b
   //   get_local a; get_field k    -> get_field_l a k
-  //   get_local a; get_local b; jump_if_not_lt L -> jump_if_not_lt_ll a b L
-  //   get_local a; const k; jump_if_not_lt L     -> jump_if_not_lt_lk a k L
-  // A fused instruction has the stack effect of the sequence it replaces, and
-  // a sequence is fused only if no label is bound inside it (a jump may land
-  // on its first instruction only). It takes the line of its last part.
+  //   get_local2 a b; jump_if_not_lt L       -> jump_if_not_lt_ll a b L
+  //   get_local a; const k; jump_if_not_lt L -> jump_if_not_lt_lk a k L
+  // A get_local2 gives its second local back when that fuses better:
+  //   get_local2 s a; add_l b            -> get_local s; add_ll a b
+  //   get_local2 s a; get_local i; get_index -> get_local s; get_index_ll a i
+  // A fused sequence has the stack effect of the sequence it replaces, and is
+  // fused only if no label is bound inside it (a jump may land on its first
+  // instruction only). It takes the line of its last part.
 
   // The instruction `back` places from the end (0 = the last one).
   struct Emitted {
@@ -196,115 +202,134 @@ class FunctionEmitter {
     return Emitted{instrOp(fn_.code[start]), instrA(fn_.code[start]), start};
   }
 
+  struct Fused {
+    Op op;
+    uint32_t a;
+    uint32_t b = 0;
+  };
+
   bool fuseTail() {
     std::optional<Emitted> last = emitted(0);
     std::optional<Emitted> prev = emitted(1);
     if (!last || !prev) return false;
-    Op op = last->op;
-    if ((op == Op::Add || op == Op::Sub) && prev->op == Op::Int) {
-      return replaceTail(*prev, op == Op::Add ? Op::AddInt : Op::SubInt, prev->a);
-    }
-    if (op == Op::SetLocal) {
-      // <op>_ll / <op>_lk; set_local c -> <op>_ll_set / <op>_lk_set with B = c
-      for (const ArithmeticForms& forms : kArithmeticForms) {
-        if (prev->op == forms.localLocal) {
-          return replaceTail(*prev, forms.localLocalSet, prev->a, last->a);
-        }
-        if (prev->op == forms.localConstant) {
-          return replaceTail(*prev, forms.localConstantSet, prev->a, last->a);
-        }
+    if (std::optional<Fused> fused = fusePair(*prev, *last)) return replaceTail(*prev, {*fused});
+    if (prev->op == Op::GetLocal2) {
+      Fused keep{Op::GetLocal, firstField(prev->a)};
+      Emitted second{Op::GetLocal, secondField(prev->a), prev->start};
+      if (std::optional<Fused> fused = fusePair(second, *last)) {
+        return replaceTail(*prev, {keep, *fused});
       }
-      return false;
+    }
+    // get_local2 s a; get_local i; get_index -> get_local s; get_index_ll a i
+    std::optional<Emitted> first = emitted(2);
+    if (last->op == Op::GetIndex && prev->op == Op::GetLocal && prev->a <= kMaxPackedField &&
+        first && first->op == Op::GetLocal2) {
+      return replaceTail(*first, {{Op::GetLocal, firstField(first->a)},
+                                  {Op::GetIndexLL, packFields(secondField(first->a), prev->a)}});
+    }
+    return fuseCompareJumpLK(*last, *prev);
+  }
+
+  // The instruction `prev; last` fuses into, if any.
+  std::optional<Fused> fusePair(const Emitted& prev, const Emitted& last) {
+    Op op = last.op;
+    bool packablePrev = prev.a <= kMaxPackedField;
+    bool packableLast = last.a <= kMaxPackedField;
+    if ((op == Op::Add || op == Op::Sub) && prev.op == Op::Int) {
+      return Fused{op == Op::Add ? Op::AddInt : Op::SubInt, prev.a};
     }
     if (op == Op::JumpIfFalse) {
-      std::optional<Op> fused = compareJump(prev->op);
-      return fused && replaceTail(*prev, *fused, last->a);
+      if (std::optional<Op> fused = compareJump(prev.op)) return Fused{*fused, last.a};
+      return std::nullopt;
+    }
+    if (op == Op::GetLocal && prev.op == Op::GetLocal && packablePrev && packableLast) {
+      return Fused{Op::GetLocal2, packFields(prev.a, last.a)};
+    }
+    if (std::optional<CompareJumpForms> forms = compareJumpForms(op)) {
+      if (prev.op == Op::GetLocal2) return Fused{forms->localLocal, prev.a, last.a};
+      return std::nullopt;
+    }
+    if (op == Op::GetIndex && prev.op == Op::GetLocal2) return Fused{Op::GetIndexLL, prev.a};
+    if (op == Op::GetField && prev.op == Op::GetLocal && packablePrev && packableLast) {
+      return Fused{Op::GetFieldL, packFields(prev.a, last.a)};
     }
     if (std::optional<ArithmeticForms> forms = arithmeticForms(op)) {
-      if (prev->op == Op::GetLocal) return replaceTail(*prev, forms->local, prev->a);
-      if (prev->op == Op::Const) return replaceTail(*prev, forms->constant, prev->a);
-      if (prev->op == Op::Int) {  // mul, div, mod: add and sub took add_int / sub_int above
-        std::optional<uint32_t> k = packableConstant(Constant::ofInt(instrSignedA(prev->a << 8)));
-        return k && replaceTail(*prev, forms->constant, *k);
+      if (prev.op == Op::GetLocal2) return Fused{forms->localLocal, prev.a};
+      if (prev.op == Op::GetLocal) return Fused{forms->local, prev.a};
+      if (prev.op == Op::Const) return Fused{forms->constant, prev.a};
+      if (prev.op == Op::Int) {  // mul, div, mod: add and sub took add_int / sub_int above
+        std::optional<uint32_t> k = packableConstant(Constant::ofInt(instrSignedA(prev.a << 8)));
+        if (k) return Fused{forms->constant, *k};
       }
-      return false;
+      return std::nullopt;
     }
-    bool packableLocal = prev->op == Op::GetLocal && prev->a <= kMaxPackedField;
-    if (packableLocal && last->a <= kMaxPackedField) {
-      // get_local a; <op>_l b / <op>_k k -> <op>_ll a b / <op>_lk a k
-      for (const ArithmeticForms& forms : kArithmeticForms) {
-        if (op == forms.local) {
-          return replaceTail(*prev, forms.localLocal, packFields(prev->a, last->a));
-        }
-        if (op == forms.constant) {
-          return replaceTail(*prev, forms.localConstant, packFields(prev->a, last->a));
-        }
+    for (const ArithmeticForms& forms : kArithmeticForms) {
+      if (op == Op::SetLocal && prev.op == forms.localLocal) {
+        return Fused{forms.localLocalSet, prev.a, last.a};
+      }
+      if (op == Op::SetLocal && prev.op == forms.localConstant) {
+        return Fused{forms.localConstantSet, prev.a, last.a};
+      }
+      if (prev.op == Op::GetLocal && packablePrev && packableLast && op == forms.local) {
+        return Fused{forms.localLocal, packFields(prev.a, last.a)};
+      }
+      if (prev.op == Op::GetLocal && packablePrev && packableLast && op == forms.constant) {
+        return Fused{forms.localConstant, packFields(prev.a, last.a)};
       }
     }
-    if (packableLocal && (op == Op::AddInt || op == Op::SubInt)) {
-      std::optional<uint32_t> k = packableConstant(Constant::ofInt(instrSignedA(last->a << 8)));
-      return k &&
-             replaceTail(*prev, op == Op::AddInt ? Op::AddLK : Op::SubLK, packFields(prev->a, *k));
+    if (prev.op == Op::GetLocal && packablePrev && (op == Op::AddInt || op == Op::SubInt)) {
+      std::optional<uint32_t> k = packableConstant(Constant::ofInt(instrSignedA(last.a << 8)));
+      if (k) return Fused{op == Op::AddInt ? Op::AddLK : Op::SubLK, packFields(prev.a, *k)};
     }
-    return fuseRead(*last, *prev) || fuseCompareJump(*last, *prev);
+    return std::nullopt;
   }
 
-  // get_local a; get_local b; get_index -> get_index_ll a b
-  // get_local a; get_field k             -> get_field_l a k
-  bool fuseRead(const Emitted& last, const Emitted& prev) {
-    if (prev.op != Op::GetLocal || prev.a > kMaxPackedField) return false;
-    if (last.op == Op::GetField) {
-      return last.a <= kMaxPackedField &&
-             replaceTail(prev, Op::GetFieldL, packFields(prev.a, last.a));
-    }
-    std::optional<Emitted> first = emitted(2);
-    if (last.op != Op::GetIndex || !first || first->op != Op::GetLocal ||
-        first->a > kMaxPackedField) {
-      return false;
-    }
-    return replaceTail(*first, Op::GetIndexLL, packFields(first->a, prev.a));
-  }
-
-  // get_local a; get_local b | const k | int k; jump_if_not_<cmp> L
-  bool fuseCompareJump(const Emitted& last, const Emitted& prev) {
+  // get_local a; const k | int k; jump_if_not_<cmp> L -> jump_if_not_<cmp>_lk a k L
+  bool fuseCompareJumpLK(const Emitted& last, const Emitted& prev) {
     std::optional<CompareJumpForms> forms = compareJumpForms(last.op);
     std::optional<Emitted> first = emitted(2);
     if (!forms || !first || first->op != Op::GetLocal || first->a > kMaxPackedField) return false;
     std::optional<uint32_t> right;
-    Op fused = forms->localConstant;
-    if (prev.op == Op::GetLocal) {
-      right = prev.a;
-      fused = forms->localLocal;
-    } else if (prev.op == Op::Const) {
+    if (prev.op == Op::Const) {
       right = prev.a;
     } else if (prev.op == Op::Int) {
       right = packableConstant(Constant::ofInt(instrSignedA(prev.a << 8)));
     }
     if (!right || *right > kMaxPackedField) return false;
-    return replaceTail(*first, fused, packFields(first->a, *right), last.a);
+    return replaceTail(*first, {{forms->localConstant, packFields(first->a, *right), last.a}});
   }
 
-  // Replaces the instructions from `first` to the end with one instruction.
-  bool replaceTail(const Emitted& first, Op op, uint32_t a, uint32_t b = 0) {
+  // Replaces the instructions from `first` to the end with `code`, which has
+  // the same stack effect.
+  bool replaceTail(const Emitted& first, std::initializer_list<Fused> code) {
     fn_.code.resize(first.start);
     while (starts_.back() > first.start) {
       starts_.pop_back();
       maxBefore_.pop_back();
+      depthBefore_.pop_back();
     }
-    // The stack no longer holds the sequence's temporaries: the deepest point
-    // is before the sequence or after the fused instruction (same as after it).
-    maxDepth_ = std::max(maxBefore_.back(), depth_);
+    starts_.pop_back();
+    int64_t maxDepth = maxBefore_.back();
+    int64_t depth = depthBefore_.back();
+    maxBefore_.pop_back();
+    depthBefore_.pop_back();
     while (!fn_.lines.empty() && fn_.lines.back().offset > first.start) fn_.lines.pop_back();
     if (!fn_.lines.empty() && fn_.lines.back().offset == first.start) {
-      fn_.lines.back().line = line_;
-      if (fn_.lines.size() >= 2 && fn_.lines[fn_.lines.size() - 2].line == line_) {
-        fn_.lines.pop_back();
-      }
-    } else {
-      markLine();
+      fn_.lines.pop_back();
     }
-    fn_.code.push_back(makeInstr(op, a));
-    if (instrWords(op) == 2) fn_.code.push_back(b);
+    // The stack no longer holds the replaced sequence's temporaries, so the
+    // deepest point is recomputed over the new instructions.
+    for (const Fused& instruction : code) {
+      markLine();
+      starts_.push_back(here());
+      maxBefore_.push_back(maxDepth);
+      depthBefore_.push_back(depth);
+      fn_.code.push_back(makeInstr(instruction.op, instruction.a));
+      if (instrWords(instruction.op) == 2) fn_.code.push_back(instruction.b);
+      depth += opInfo(instruction.op).pushes - popsOf(instruction.op, instruction.a);
+      maxDepth = std::max(maxDepth, depth);
+    }
+    maxDepth_ = maxDepth;
     return true;
   }
 
@@ -873,9 +898,10 @@ class FunctionEmitter {
   int64_t depth_ = 0;
   int64_t maxDepth_ = 0;
   bool reachable_ = true;
-  std::vector<uint32_t> starts_;    // offsets of the instructions emitted
-  std::vector<int64_t> maxBefore_;  // maxDepth_ before each of them
-  uint32_t boundAt_ = 0;            // offset the last label was bound at
+  std::vector<uint32_t> starts_;      // offsets of the instructions emitted
+  std::vector<int64_t> maxBefore_;    // maxDepth_ before each of them
+  std::vector<int64_t> depthBefore_;  // depth_ before each of them
+  uint32_t boundAt_ = 0;              // offset the last label was bound at
   uint32_t tryDepth_ = 0;
   uint32_t capturedDeclarations_ = 0;
   std::vector<Scope> scopes_;

@@ -139,6 +139,7 @@ enum OpFlags : uint8_t {
   SHAPEVM_COMPARE_JUMP_FORMS(OP, Le, "le")                                                        \
   SHAPEVM_COMPARE_JUMP_FORMS(OP, Gt, "gt")                                                        \
   SHAPEVM_COMPARE_JUMP_FORMS(OP, Ge, "ge")                                                        \
+  OP(GetLocal2, "get_local2", LocalPair, 0, 2, kFlagNone)    /* [] -> [local x, local y]      */  \
   OP(GetIndexLL, "get_index_ll", LocalPair, 0, 1, kFlagNone) /* [] -> [local x[local y]]   */     \
   OP(GetFieldL, "get_field_l", LocalConst, 0, 1, kFlagNone)  /* [] -> [local x.constant y] */
 

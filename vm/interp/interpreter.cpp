@@ -329,6 +329,12 @@ dispatch:
       ++sp;
       NEXT();
     }
+    CASE(GetLocal2) {
+      COPY_SLOT(sp, base + firstField(A()));
+      COPY_SLOT(sp + 1, base + secondField(A()));
+      sp += 2;
+      NEXT();
+    }
     CASE(SetLocal) {
       --sp;
       COPY_SLOT(base + A(), sp);

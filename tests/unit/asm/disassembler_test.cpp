@@ -394,6 +394,9 @@ k2:
   get_field_l 0 a
   pop
   pop
+  get_local2 0 1
+  pop
+  pop
   map 0
   set_local 1
   int 0

@@ -264,12 +264,13 @@ TEST_CASE("codegen: comparisons and arithmetic", "[codegen]") {
   Program p = compileOk(
       "function f(a, b) { return [a == b, a != b, a < b, a <= b, a > b, a >= b, "
       "a + b * b - a / b % a, -a] }\n");
+  // clang-format off
   CHECK(listing(functionNamed(p, "f")) ==
-        Lines{"get_local 0", "get_local 1", "eq",      "get_local 0", "get_local 1", "ne",
-              "get_local 0", "get_local 1", "lt",      "get_local 0", "get_local 1", "le",
-              "get_local 0", "get_local 1", "gt",      "get_local 0", "get_local 1", "ge",
-              "get_local 0", "mul_ll 1 1",  "add",     "div_ll 0 1",  "mod_l 0",     "sub",
-              "get_local 0", "neg",         "array 8", "return"});
+        Lines{"get_local2 0 1", "eq", "get_local2 0 1", "ne", "get_local2 0 1", "lt",
+              "get_local2 0 1", "le", "get_local2 0 1", "gt", "get_local2 0 1", "ge",
+              "get_local 0", "mul_ll 1 1", "add", "div_ll 0 1", "mod_l 0", "sub",
+              "get_local 0", "neg", "array 8", "return"});
+  // clang-format on
 }
 
 TEST_CASE("codegen: block slots are reused", "[codegen]") {
@@ -317,6 +318,27 @@ TEST_CASE("codegen: maxStack matches the verifier's analysis", "[codegen]") {
     REQUIRE(computed.ok());
     CHECK(f.maxStack == computed.value());
   }
+}
+
+TEST_CASE("codegen: loops over locals use the register-style forms", "[codegen]") {
+  Program p = compileOk(
+      "function f(a, n, o) {\n"
+      "  var s = 0\n"
+      "  var i = 0\n"
+      "  while i < n {\n"
+      "    s = s + a[i] * 2.5\n"
+      "    i = i + 1\n"
+      "  }\n"
+      "  return s + o.x\n"
+      "}\n");
+  const Function& f = functionNamed(p, "f");
+  // a=0 n=1 o=2 s=3 i=4; constants: 2.5, 1, "x"
+  CHECK(listing(f) == Lines{"int 0", "set_local 3", "int 0", "set_local 4",
+                            "jump_if_not_lt_ll 4 1 14", "get_local 3", "get_index_ll 0 4",
+                            "mul_k 0", "add", "set_local 3", "add_lk_set 4 1 4", "jump 4",
+                            "get_local 3", "get_field_l 2 2", "add", "return"});
+  CHECK(f.constants ==
+        std::vector<Constant>{Constant::ofFloat(2.5), Constant::ofInt(1), Constant::ofString("x")});
 }
 
 TEST_CASE("codegen: a comparison is not fused with a jump that is a branch target", "[codegen]") {
