@@ -171,6 +171,7 @@ class FunctionEmitter {
   // instruction, repeatedly, so fusions build on each other:
   //   int k; add                  -> add_int k           (and sub)
   //   lt; jump_if_false L         -> jump_if_not_lt L    (and the other comparisons)
+  //   lt; jump_if_true L          -> jump_if_lt L        (the bottom test of a loop)
   //   get_local a; get_local b    -> get_local2 a b
   //   get_local b; add            -> add_l b             (and sub, mul, div, mod)
   //   const k; add                -> add_k k
@@ -180,7 +181,7 @@ class FunctionEmitter {
   //   add_ll a b; set_local c     -> add_ll_set a b c    (and add_lk)
   //   get_local2 a b; get_index   -> get_index_ll a b
   //   get_local a; get_field k    -> get_field_l a k
-  //   get_local2 a b; jump_if_not_lt L       -> jump_if_not_lt_ll a b L
+  //   get_local2 a b; jump_if_not_lt L       -> jump_if_not_lt_ll a b L (and jump_if_lt)
   //   get_local a; const k; jump_if_not_lt L -> jump_if_not_lt_lk a k L
   // A get_local2 gives its second local back when that fuses better:
   //   get_local2 s a; add_l b            -> get_local s; add_ll a b
@@ -238,14 +239,14 @@ class FunctionEmitter {
     if ((op == Op::Add || op == Op::Sub) && prev.op == Op::Int) {
       return Fused{op == Op::Add ? Op::AddInt : Op::SubInt, prev.a};
     }
-    if (op == Op::JumpIfFalse) {
-      if (std::optional<Op> fused = compareJump(prev.op)) return Fused{*fused, last.a};
+    if (op == Op::JumpIfFalse || op == Op::JumpIfTrue) {
+      if (std::optional<Op> fused = compareJump(prev.op, op)) return Fused{*fused, last.a};
       return std::nullopt;
     }
     if (op == Op::GetLocal && prev.op == Op::GetLocal && packablePrev && packableLast) {
       return Fused{Op::GetLocal2, packFields(prev.a, last.a)};
     }
-    if (std::optional<CompareJumpForms> forms = compareJumpForms(op)) {
+    if (std::optional<RegisterJumpForms> forms = compareJumpForms(op)) {
       if (prev.op == Op::GetLocal2) return Fused{forms->localLocal, prev.a, last.a};
       return std::nullopt;
     }
@@ -286,7 +287,7 @@ class FunctionEmitter {
 
   // get_local a; const k | int k; jump_if_not_<cmp> L -> jump_if_not_<cmp>_lk a k L
   bool fuseCompareJumpLK(const Emitted& last, const Emitted& prev) {
-    std::optional<CompareJumpForms> forms = compareJumpForms(last.op);
+    std::optional<RegisterJumpForms> forms = compareJumpForms(last.op);
     std::optional<Emitted> first = emitted(2);
     if (!forms || !first || first->op != Op::GetLocal || first->a > kMaxPackedField) return false;
     std::optional<uint32_t> right;
@@ -353,26 +354,40 @@ class FunctionEmitter {
     return std::nullopt;
   }
 
+  // A comparison's compare-and-branch forms, for both polarities.
   struct CompareJumpForms {
-    Op compare, jump, localLocal, localConstant;
+    Op compare;
+    Op unless, unlessLocalLocal, unlessLocalConstant;  // jump when false
+    Op when, whenLocalLocal, whenLocalConstant;        // jump when true
   };
+#define SHAPEVM_FORMS_OF(name)                                                       \
+  {                                                                                  \
+    Op::name, Op::JumpIfNot##name, Op::JumpIfNot##name##LL, Op::JumpIfNot##name##LK, \
+        Op::JumpIf##name, Op::JumpIf##name##LL, Op::JumpIf##name##LK                 \
+  }
   static constexpr CompareJumpForms kCompareJumpForms[] = {
-      {Op::Eq, Op::JumpIfNotEq, Op::JumpIfNotEqLL, Op::JumpIfNotEqLK},
-      {Op::Ne, Op::JumpIfNotNe, Op::JumpIfNotNeLL, Op::JumpIfNotNeLK},
-      {Op::Lt, Op::JumpIfNotLt, Op::JumpIfNotLtLL, Op::JumpIfNotLtLK},
-      {Op::Le, Op::JumpIfNotLe, Op::JumpIfNotLeLL, Op::JumpIfNotLeLK},
-      {Op::Gt, Op::JumpIfNotGt, Op::JumpIfNotGtLL, Op::JumpIfNotGtLK},
-      {Op::Ge, Op::JumpIfNotGe, Op::JumpIfNotGeLL, Op::JumpIfNotGeLK},
+      SHAPEVM_FORMS_OF(Eq), SHAPEVM_FORMS_OF(Ne), SHAPEVM_FORMS_OF(Lt),
+      SHAPEVM_FORMS_OF(Le), SHAPEVM_FORMS_OF(Gt), SHAPEVM_FORMS_OF(Ge),
   };
-  static std::optional<Op> compareJump(Op compare) {
+#undef SHAPEVM_FORMS_OF
+  // `compare; jump_if_false|jump_if_true` -> the stack compare-and-branch.
+  static std::optional<Op> compareJump(Op compare, Op branch) {
     for (const CompareJumpForms& forms : kCompareJumpForms) {
-      if (forms.compare == compare) return forms.jump;
+      if (forms.compare == compare) return branch == Op::JumpIfFalse ? forms.unless : forms.when;
     }
     return std::nullopt;
   }
-  static std::optional<CompareJumpForms> compareJumpForms(Op jump) {
+  struct RegisterJumpForms {
+    Op localLocal, localConstant;
+  };
+  // The register forms of a stack compare-and-branch.
+  static std::optional<RegisterJumpForms> compareJumpForms(Op jump) {
     for (const CompareJumpForms& forms : kCompareJumpForms) {
-      if (forms.jump == jump) return forms;
+      if (forms.unless == jump) {
+        return RegisterJumpForms{forms.unlessLocalLocal, forms.unlessLocalConstant};
+      }
+      if (forms.when == jump)
+        return RegisterJumpForms{forms.whenLocalLocal, forms.whenLocalConstant};
     }
     return std::nullopt;
   }
@@ -644,16 +659,29 @@ class FunctionEmitter {
     loops_.pop_back();
   }
 
+  // The condition is tested before the first iteration and again at the
+  // bottom of the body, which jumps back while it holds: one branch per
+  // iteration instead of a test at the top plus a jump back to it.
   void emitWhile(const WhileStmt& loop) {
-    Label head, exit;
-    bind(head);
-    if (!isTrueLiteral(*loop.condition)) {
-      emitExpr(*loop.condition);
-      emitBranch(Op::JumpIfFalse, exit);
+    Label body, next, exit;
+    if (isTrueLiteral(*loop.condition)) {
+      bind(body);
+      emitLoopBody(loop.body, exit, body, scopes_.size());
+      line_ = loop.pos.line;
+      emitBranch(Op::Jump, body);
+      bind(exit);
+      return;
     }
-    emitLoopBody(loop.body, exit, head, scopes_.size());
+    emitExpr(*loop.condition);
+    emitBranch(Op::JumpIfFalse, exit);
+    bind(body);
+    emitLoopBody(loop.body, exit, next, scopes_.size());
+    bind(next);
     line_ = loop.pos.line;
-    emitBranch(Op::Jump, head);
+    if (!sink_.hasErrors()) {  // the condition's errors are reported once
+      emitExpr(*loop.condition);
+      emitBranch(Op::JumpIfTrue, body);
+    }
     bind(exit);
   }
 

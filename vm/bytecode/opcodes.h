@@ -156,12 +156,19 @@ enum OpFlags : uint8_t {
   OP(name##LLSet, mnemonic "_ll_set", LocalPairStore, 0, 0, kFlagNone) \
   OP(name##LKSet, mnemonic "_lk_set", LocalConstStore, 0, 0, kFlagNone)
 
-// The two forms of a fused compare-and-branch: jump to B unless
-//   jump_if_not_op_ll A B   local x op local y
-//   jump_if_not_op_lk A B   local x op constant y
-#define SHAPEVM_COMPARE_JUMP_FORMS(OP, name, mnemonic)                                   \
-  OP(JumpIfNot##name##LL, "jump_if_not_" mnemonic "_ll", LocalPairJump, 0, 0, kFlagNone) \
-  OP(JumpIfNot##name##LK, "jump_if_not_" mnemonic "_lk", LocalConstJump, 0, 0, kFlagNone)
+// The register forms of a fused compare-and-branch, and its jump-when-true
+// forms (the bottom test of a loop):
+//   jump_if_not_op_ll A B   jump to B unless local x op local y
+//   jump_if_not_op_lk A B   jump to B unless local x op constant y
+//   jump_if_op A            [a b] -> [], jump to A if a op b
+//   jump_if_op_ll A B       jump to B if local x op local y
+//   jump_if_op_lk A B       jump to B if local x op constant y
+#define SHAPEVM_COMPARE_JUMP_FORMS(OP, name, mnemonic)                                    \
+  OP(JumpIfNot##name##LL, "jump_if_not_" mnemonic "_ll", LocalPairJump, 0, 0, kFlagNone)  \
+  OP(JumpIfNot##name##LK, "jump_if_not_" mnemonic "_lk", LocalConstJump, 0, 0, kFlagNone) \
+  OP(JumpIf##name, "jump_if_" mnemonic, Jump, 2, 0, kFlagNone)                            \
+  OP(JumpIf##name##LL, "jump_if_" mnemonic "_ll", LocalPairJump, 0, 0, kFlagNone)         \
+  OP(JumpIf##name##LK, "jump_if_" mnemonic "_lk", LocalConstJump, 0, 0, kFlagNone)
 
 enum class Op : uint8_t {
 #define SHAPEVM_OP_ENUM(name, mnemonic, operand, pops, pushes, flags) name,

@@ -533,7 +533,7 @@ dispatch:
 
     // Ordering: numbers with numbers, strings with strings (bytewise).
     // ORDER computes `result` for the operands a, b (or raises); COMPARE
-    // pushes it, and JUMP_UNLESS (the fused compare-and-branch) jumps on false.
+    // pushes it, and JUMP_ON (the fused compare-and-branch) jumps on it.
 #define ORDER(symbol, op)                                                                 \
   Value b = sp[-1];                                                                       \
   Value a = sp[-2];                                                                       \
@@ -555,64 +555,63 @@ dispatch:
     --sp;                            \
     NEXT();                          \
   }
-#define JUMP_UNLESS(name, symbol, op)           \
+// JUMP_ON: the fused compare-and-branch, jumping to A when the comparison's
+// result is `when` (jump_if_not_lt: false; jump_if_lt: true).
+#define JUMP_ON(name, symbol, op, when)         \
   CASE(name) {                                  \
     name##_general : ORDER(symbol, op) sp -= 2; \
-    if (!result) ip = code + A();               \
+    if (result == when) ip = code + A();        \
     NEXT();                                     \
   }
     // The register forms compare numbers inline; strings and errors re-run
     // as the stack form, with the operands pushed and its target in `word`.
-#define JUMP_UNLESS_FORM(form, name, op, rightSlots)        \
-  CASE(name##form) {                                        \
-    const Value* left = base + firstField(A());             \
-    const Value* right = rightSlots + secondField(A());     \
-    target = *ip++;                                         \
-    if (SHAPEVM_LIKELY(left->isInt() && right->isInt())) {  \
-      if (!(left->as.i op right->as.i)) ip = code + target; \
-      NEXT();                                               \
-    }                                                       \
-    if (left->isFloat() && right->isFloat()) {              \
-      if (!(left->as.f op right->as.f)) ip = code + target; \
-      NEXT();                                               \
-    }                                                       \
-    COPY_SLOT(sp, left);                                    \
-    COPY_SLOT(sp + 1, right);                               \
-    sp += 2;                                                \
-    word = makeInstr(Op::name, target);                     \
-    goto name##_general;                                    \
+#define JUMP_ON_FORM(form, name, op, when, rightSlots)             \
+  CASE(name##form) {                                               \
+    const Value* left = base + firstField(A());                    \
+    const Value* right = rightSlots + secondField(A());            \
+    target = *ip++;                                                \
+    if (SHAPEVM_LIKELY(left->isInt() && right->isInt())) {         \
+      if ((left->as.i op right->as.i) == when) ip = code + target; \
+      NEXT();                                                      \
+    }                                                              \
+    if (left->isFloat() && right->isFloat()) {                     \
+      if ((left->as.f op right->as.f) == when) ip = code + target; \
+      NEXT();                                                      \
+    }                                                              \
+    COPY_SLOT(sp, left);                                           \
+    COPY_SLOT(sp + 1, right);                                      \
+    sp += 2;                                                       \
+    word = makeInstr(Op::name, target);                            \
+    goto name##_general;                                           \
   }
-#define JUMP_UNLESS_FORMS(name, op)    \
-  JUMP_UNLESS_FORM(LL, name, op, base) \
-  JUMP_UNLESS_FORM(LK, name, op, constants)
+#define JUMP_ON_FORMS(name, symbol, op, when) \
+  JUMP_ON(name, symbol, op, when)             \
+  JUMP_ON_FORM(LL, name, op, when, base)      \
+  JUMP_ON_FORM(LK, name, op, when, constants)
     COMPARE(Lt, "<", <)
     COMPARE(Le, "<=", <=)
     COMPARE(Gt, ">", >)
     COMPARE(Ge, ">=", >=)
-    JUMP_UNLESS(JumpIfNotLt, "<", <)
-    JUMP_UNLESS(JumpIfNotLe, "<=", <=)
-    JUMP_UNLESS(JumpIfNotGt, ">", >)
-    JUMP_UNLESS(JumpIfNotGe, ">=", >=)
-    JUMP_UNLESS_FORMS(JumpIfNotLt, <)
-    JUMP_UNLESS_FORMS(JumpIfNotLe, <=)
-    JUMP_UNLESS_FORMS(JumpIfNotGt, >)
-    JUMP_UNLESS_FORMS(JumpIfNotGe, >=)
-#undef JUMP_UNLESS_FORMS
-#undef JUMP_UNLESS_FORM
-#undef JUMP_UNLESS
+    JUMP_ON_FORMS(JumpIfNotLt, "<", <, false)
+    JUMP_ON_FORMS(JumpIfNotLe, "<=", <=, false)
+    JUMP_ON_FORMS(JumpIfNotGt, ">", >, false)
+    JUMP_ON_FORMS(JumpIfNotGe, ">=", >=, false)
+    JUMP_ON_FORMS(JumpIfLt, "<", <, true)
+    JUMP_ON_FORMS(JumpIfLe, "<=", <=, true)
+    JUMP_ON_FORMS(JumpIfGt, ">", >, true)
+    JUMP_ON_FORMS(JumpIfGe, ">=", >=, true)
+#undef JUMP_ON_FORMS
+#undef JUMP_ON_FORM
+#undef JUMP_ON
 #undef COMPARE
 #undef ORDER
-    CASE(JumpIfNotEq) {
-      sp -= 2;
-      if (!valuesEqual(sp[0], sp[1])) ip = code + A();
-      NEXT();
-    }
-    CASE(JumpIfNotNe) {
-      sp -= 2;
-      if (valuesEqual(sp[0], sp[1])) ip = code + A();
-      NEXT();
-    }
-    // Equality never fails, so its register forms need no fallback.
+    // Equality never fails, so its forms need no fallback.
+#define EQUALITY_JUMP(name, jumpWhenEqual)                           \
+  CASE(name) {                                                       \
+    sp -= 2;                                                         \
+    if (valuesEqual(sp[0], sp[1]) == jumpWhenEqual) ip = code + A(); \
+    NEXT();                                                          \
+  }
 #define EQUALITY_JUMP_FORM(name, rightSlots, jumpWhenEqual)                                       \
   CASE(name) {                                                                                    \
     const Value* left = base + firstField(A());                                                   \
@@ -623,11 +622,17 @@ dispatch:
     if (equal == jumpWhenEqual) ip = code + target;                                               \
     NEXT();                                                                                       \
   }
-    EQUALITY_JUMP_FORM(JumpIfNotEqLL, base, false)
-    EQUALITY_JUMP_FORM(JumpIfNotEqLK, constants, false)
-    EQUALITY_JUMP_FORM(JumpIfNotNeLL, base, true)
-    EQUALITY_JUMP_FORM(JumpIfNotNeLK, constants, true)
+#define EQUALITY_JUMP_FORMS(name, jumpWhenEqual)    \
+  EQUALITY_JUMP(name, jumpWhenEqual)                \
+  EQUALITY_JUMP_FORM(name##LL, base, jumpWhenEqual) \
+  EQUALITY_JUMP_FORM(name##LK, constants, jumpWhenEqual)
+    EQUALITY_JUMP_FORMS(JumpIfNotEq, false)
+    EQUALITY_JUMP_FORMS(JumpIfNotNe, true)
+    EQUALITY_JUMP_FORMS(JumpIfEq, true)
+    EQUALITY_JUMP_FORMS(JumpIfNe, false)
+#undef EQUALITY_JUMP_FORMS
 #undef EQUALITY_JUMP_FORM
+#undef EQUALITY_JUMP
 
     // Arithmetic with an immediate int operand (`i + 1`, `n - 2`).
     CASE(AddInt) {

@@ -289,6 +289,54 @@ fused4:
   int 3
   jump_if_not_ge fused5
 fused5:
+  int 1
+  int 2
+  jump_if_eq peq
+peq:
+  jump_if_eq_ll 0 1 peq_ll
+peq_ll:
+  jump_if_eq_lk 0 2.5 peq_lk
+peq_lk:
+  int 1
+  int 2
+  jump_if_ne pne
+pne:
+  jump_if_ne_ll 0 1 pne_ll
+pne_ll:
+  jump_if_ne_lk 0 2.5 pne_lk
+pne_lk:
+  int 1
+  int 2
+  jump_if_lt plt
+plt:
+  jump_if_lt_ll 0 1 plt_ll
+plt_ll:
+  jump_if_lt_lk 0 2.5 plt_lk
+plt_lk:
+  int 1
+  int 2
+  jump_if_le ple
+ple:
+  jump_if_le_ll 0 1 ple_ll
+ple_ll:
+  jump_if_le_lk 0 2.5 ple_lk
+ple_lk:
+  int 1
+  int 2
+  jump_if_gt pgt
+pgt:
+  jump_if_gt_ll 0 1 pgt_ll
+pgt_ll:
+  jump_if_gt_lk 0 2.5 pgt_lk
+pgt_lk:
+  int 1
+  int 2
+  jump_if_ge pge
+pge:
+  jump_if_ge_ll 0 1 pge_ll
+pge_ll:
+  jump_if_ge_lk 0 2.5 pge_lk
+pge_lk:
   none
   add_l 0
   add_k 2.5

@@ -334,9 +334,10 @@ TEST_CASE("codegen: loops over locals use the register-style forms", "[codegen]"
   const Function& f = functionNamed(p, "f");
   // a=0 n=1 o=2 s=3 i=4; constants: 2.5, 1, "x"
   CHECK(listing(f) == Lines{"int 0", "set_local 3", "int 0", "set_local 4",
-                            "jump_if_not_lt_ll 4 1 14", "get_local 3", "get_index_ll 0 4",
-                            "mul_k 0", "add", "set_local 3", "add_lk_set 4 1 4", "jump 4",
-                            "get_local 3", "get_field_l 2 2", "add", "return"});
+                            "jump_if_not_lt_ll 4 1 15", "get_local 3", "get_index_ll 0 4",
+                            "mul_k 0", "add", "set_local 3", "add_lk_set 4 1 4",
+                            "jump_if_lt_ll 4 1 6", "get_local 3", "get_field_l 2 2", "add",
+                            "return"});
   CHECK(f.constants ==
         std::vector<Constant>{Constant::ofFloat(2.5), Constant::ofInt(1), Constant::ofString("x")});
 }
