@@ -152,7 +152,9 @@ void* Heap::allocate(std::size_t bytes) { return reallocate(nullptr, 0, bytes); 
 void* Heap::reallocate(void* old, std::size_t oldBytes, std::size_t newBytes) {
   if (newBytes > oldBytes) {
     std::size_t growth = newBytes - oldBytes;
-    if (!collecting_ && (kGcStress || bytesAllocated_ + growth > nextCollection_)) collect();
+    if (!collecting_ && pauses_ == 0 && (kGcStress || bytesAllocated_ + growth > nextCollection_)) {
+      collect();
+    }
     if (bytesAllocated_ + growth > maxMemory_ || growth > maxMemory_) throw OutOfMemory();
   }
   void* memory = std::realloc(old, newBytes);
@@ -529,9 +531,13 @@ void Heap::collect() {
   }
   sweep();
   ++collections_;
+  scheduleCollection();
+  collecting_ = false;
+}
+
+void Heap::scheduleCollection() {
   nextCollection_ =
       bytesAllocated_ * 2 > kFirstCollectionAt ? bytesAllocated_ * 2 : kFirstCollectionAt;
-  collecting_ = false;
 }
 
 void Heap::sweep() {
