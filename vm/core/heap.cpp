@@ -138,13 +138,35 @@ bool keysEqual(Value a, Value b) {
 Heap::Heap(std::size_t maxMemory) : maxMemory_(maxMemory) {}
 
 Heap::~Heap() {
+  freeObjects();
+  for (auto& [view, s] : interned_) std::free(s);  // allocated outside the accounting
+}
+
+void Heap::freeObjects() {
   Obj* o = objects_;
   while (o != nullptr) {
     Obj* next = o->next;
     freeObject(o);
     o = next;
   }
-  for (auto& [view, s] : interned_) std::free(s);  // allocated outside the accounting
+  objects_ = nullptr;
+}
+
+void Heap::abandonAtExit() {
+  if (kFreeHeapAtExit) {
+    freeObjects();
+    return;
+  }
+  // Files are rare: the walk is skipped unless there are some.
+  for (Obj* o = objects_; o != nullptr && fileObjects_ > 0; o = o->next) {
+    if (o->kind != ObjKind::File) continue;
+    auto* f = static_cast<File*>(o);
+    if (f->handle != nullptr) std::fclose(f->handle);
+    f->handle = nullptr;
+    --fileObjects_;
+  }
+  objects_ = nullptr;
+  bytesAllocated_ = 0;
 }
 
 void* Heap::allocate(std::size_t bytes) { return reallocate(nullptr, 0, bytes); }
@@ -428,6 +450,7 @@ File* Heap::newFile(std::FILE* handle, std::string path, FileMode mode) {
   f->handle = handle;
   f->path = owned;
   f->mode = mode;
+  ++fileObjects_;
   return f;
 }
 
@@ -468,6 +491,7 @@ void Heap::freeObject(Obj* object) {
       auto* f = static_cast<File*>(object);
       // An unreachable open file is closed, so its buffered data reaches disk.
       if (f->handle != nullptr) std::fclose(f->handle);
+      --fileObjects_;
       delete f->path;
       release(f, sizeof(File));
       return;

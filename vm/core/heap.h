@@ -99,6 +99,14 @@ class Heap {
     Heap& heap_;
   };
 
+  // For a process about to exit: closes the files the guest left open (so
+  // what it wrote reaches them) and lets go of every object without freeing
+  // it, leaving the memory to the operating system. Freeing 1.2M objects one
+  // by one took ~100 ms at the end of a 1M-object resume. In builds checked
+  // for leaks (kFreeHeapAtExit) the objects are freed. Either way the heap is
+  // empty afterwards.
+  void abandonAtExit();
+
   std::size_t bytesAllocated() const { return bytesAllocated_; }
   std::size_t maxMemory() const { return maxMemory_; }
   HeapStats stats() const;
@@ -115,6 +123,7 @@ class Heap {
   template <typename T>
   T* newObject(ObjKind kind, std::size_t extraBytes);
   void freeObject(Obj* object);
+  void freeObjects();
   void blacken(Obj* object);
   void sweep();
   void scheduleCollection();
@@ -128,7 +137,8 @@ class Heap {
   std::size_t maxMemory_;
   std::size_t collections_ = 0;
   bool collecting_ = false;
-  int pauses_ = 0;  // live CollectionPause scopes
+  int pauses_ = 0;               // live CollectionPause scopes
+  std::size_t fileObjects_ = 0;  // File objects on the objects list
   std::vector<Obj*> gray_;
   std::unordered_map<std::string_view, String*> interned_;
   std::function<void(Heap&)> rootMarker_;

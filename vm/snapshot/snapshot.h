@@ -61,10 +61,17 @@ struct ResumeRequest {
 };
 std::variant<ResumedVM, ResumeError> resumeSnapshot(const ResumeRequest& request);
 
+// What verifySnapshotFile does with the heap it rebuilt, once it passed.
+enum class VerifiedHeap {
+  Free,
+  AbandonAtExit,  // the process exits next: see Heap::abandonAtExit
+};
+
 // Validates without running (`shapevm verify SNAP`): everything resume checks,
 // including against the recorded program, but no file is reopened.
 std::optional<Diagnostic> verifySnapshotFile(const std::string& path,
-                                             const ProgramLoader& loadProgram);
+                                             const ProgramLoader& loadProgram,
+                                             VerifiedHeap heap = VerifiedHeap::Free);
 
 // Human-readable summary (`shapevm inspect SNAP`); error if the file is invalid.
 // Needs no program: frames carry their function names and source lines.
