@@ -10,6 +10,7 @@
 
 #include "bytecode/builtin_names.h"
 #include "core/config.h"
+#include "snapshot/huge_pages.h"
 #include "snapshot/json_text.h"
 
 namespace shapevm {
@@ -439,6 +440,11 @@ const char* Scanner::objects() {
     ++lines;
   }
   data_.objects.reserve(data_.objects.size() + lines);
+  adviseHugePages(data_.objects.data(), data_.objects.capacity() * sizeof(SObject));
+  // About 10 bytes of text a value: reserving that many values costs only
+  // address space until they are written, and spares the pool its copies.
+  data_.values.reserve(data_.values.size() + static_cast<std::size_t>(end_ - p_) / 8);
+  adviseHugePages(data_.values.data(), data_.values.capacity() * sizeof(SValue));
   do {
     if (data_.objects.size() >= UINT32_MAX) return nullptr;
     if (!object(&data_.objects.emplace_back())) return nullptr;

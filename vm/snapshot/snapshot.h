@@ -5,7 +5,8 @@
 //   snapshot_writer.cpp  VM -> JSON text (object ids: object_ids.h),
 //   atomic_file.cpp      durable replacement,
 //   snapshot_reader.cpp  JSON text -> SnapshotData (structure, checksum, refs),
-//   canonical_objects.cpp  the reader's fast path for the heap as written,
+//   canonical_objects.cpp  the reader's fast path for the heap as written
+//                        (huge_pages.h: huge pages under its large pools),
 //   relocation.cpp       SnapshotData names -> functions/types/globals of a program,
 //   code_shape.cpp       instruction boundaries and verified stack depths,
 //   restore.cpp          SnapshotData + plan -> a VM ready to run,
