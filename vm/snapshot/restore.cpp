@@ -12,6 +12,7 @@
 
 #include "core/config.h"
 #include "snapshot/code_shape.h"
+#include "snapshot/huge_pages.h"
 
 namespace shapevm {
 
@@ -220,6 +221,7 @@ std::optional<Diagnostic> Restorer::buildHeap() {
   // Collection is paused (restoreVm), so nothing needs rooting until the
   // state is installed.
   objects_.reserve(data_.objects.size());
+  adviseHugePages(objects_.data(), data_.objects.size() * sizeof(Obj*));  // see huge_pages.h
   std::size_t capacityBudget = kMapCapacityBudget;
   for (std::size_t id = 0; id < data_.objects.size(); ++id) {
     const SObject& o = data_.objects[id];
