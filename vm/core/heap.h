@@ -102,7 +102,7 @@ class Heap {
   // For a process about to exit: closes the files the guest left open (so
   // what it wrote reaches them) and lets go of every object without freeing
   // it, leaving the memory to the operating system. Freeing 1.2M objects one
-  // by one took ~100 ms at the end of a 1M-object resume. In builds checked
+  // by one took ~50 ms at the end of a 1M-object resume. In builds checked
   // for leaks (kFreeHeapAtExit) the objects are freed. Either way the heap is
   // empty afterwards.
   void abandonAtExit();

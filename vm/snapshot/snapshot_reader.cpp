@@ -1110,7 +1110,7 @@ bool Reader::checkReferences() {
 // (canonical_objects.h) when the file is as the writer made it, and then
 // simdjson has no use for the heap's text: so it is cut out, and simdjson
 // parses the rest with "[]" in its place. Indexing the whole file (stage 1)
-// and faulting in simdjson's index for it cost ~100 ms at 1M objects. Any
+// and faulting in simdjson's index for it cost ~70 ms at 1M objects. Any
 // failure on the way, the fast path's refusal or a real error, starts over
 // with the whole file, which gives the file its verdict and message.
 Result<SnapshotData> Reader::read(simdjson::padded_string_view text) {
