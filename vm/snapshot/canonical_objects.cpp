@@ -6,6 +6,7 @@
 
 #include <charconv>
 #include <cstring>
+#include <new>
 #include <string>
 
 #include "bytecode/builtin_names.h"
@@ -441,9 +442,13 @@ const char* Scanner::objects() {
   }
   data_.objects.reserve(data_.objects.size() + lines);
   adviseHugePages(data_.objects.data(), data_.objects.capacity() * sizeof(SObject));
-  // About 10 bytes of text a value: reserving that many values costs only
-  // address space until they are written, and spares the pool its copies.
-  data_.values.reserve(data_.values.size() + static_cast<std::size_t>(end_ - p_) / 8);
+  // A value takes about 10 bytes of text: room for one per 8 bytes costs
+  // only address space until written, and spares the pool its copies as it
+  // grows. A hint: if the address space is refused, the pool grows as usual.
+  try {
+    data_.values.reserve(data_.values.size() + static_cast<std::size_t>(end_ - p_) / 8);
+  } catch (const std::bad_alloc&) {
+  }
   adviseHugePages(data_.values.data(), data_.values.capacity() * sizeof(SValue));
   do {
     if (data_.objects.size() >= UINT32_MAX) return nullptr;
