@@ -107,6 +107,19 @@ std::string respaced(const Snapshot& s) {
   return fixChecksum(text);
 }
 
+// `s` read as it is (by the fast path, if it will) and respaced (by the
+// general reader only): the same verdict, and the same heap or message.
+void checkSameReading(const Snapshot& s) {
+  Result<SnapshotData> fast = parseSnapshot(fixChecksum(s.text), "t.json");
+  Result<SnapshotData> slow = parseSnapshot(respaced(s), "t.json");
+  REQUIRE(fast.ok() == slow.ok());
+  if (fast.ok()) {
+    CHECK(describeHeap(*fast) == describeHeap(*slow));
+  } else {
+    CHECK(fast.error().message == slow.error().message);
+  }
+}
+
 TEST_CASE("the canonical fast path decodes the heap as the general reader does",
           "[snapshot][fastpath]") {
   TempDir dir;
@@ -154,14 +167,7 @@ TEST_CASE("after the fast path gives up, a broken rule gets the general reader's
   REQUIRE(number != std::string::npos);
   Snapshot zero = s;
   zero.text.replace(number, 18, "-0");
-  Result<SnapshotData> fast = parseSnapshot(fixChecksum(zero.text), "t.json");
-  Result<SnapshotData> slow = parseSnapshot(respaced(zero), "t.json");
-  REQUIRE(fast.ok() == slow.ok());
-  if (fast.ok()) {
-    CHECK(describeHeap(*fast) == describeHeap(*slow));
-  } else {
-    CHECK(fast.error().message == slow.error().message);
-  }
+  checkSameReading(zero);
 }
 
 TEST_CASE("a file read with its heap cut out gets the whole file's verdict and message",
@@ -193,15 +199,7 @@ TEST_CASE("a file read with its heap cut out gets the whole file's verdict and m
     INFO(edit.what);
     Snapshot edited = s;
     edited.text.replace(edit.at, edit.length, edit.replacement);
-    // respaced() puts objects on one line: only the whole-file reader reads it.
-    Result<SnapshotData> cut = parseSnapshot(fixChecksum(edited.text), "t.json");
-    Result<SnapshotData> whole = parseSnapshot(respaced(edited), "t.json");
-    REQUIRE(cut.ok() == whole.ok());
-    if (cut.ok()) {
-      CHECK(describeHeap(*cut) == describeHeap(*whole));
-    } else {
-      CHECK(cut.error().message == whole.error().message);
-    }
+    checkSameReading(edited);
   }
 }
 
