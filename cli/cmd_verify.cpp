@@ -33,7 +33,7 @@ void addVerifyCommand(CLI::App& app, int& exitStatus) {
   command->callback([input, &exitStatus] {
     std::optional<Diagnostic> problem;
     if (looksLikeJson(*input)) {
-      problem = verifySnapshotFile(*input, loadProgramFile);
+      problem = verifySnapshotFile(*input, loadProgramFile, VerifiedHeap::AbandonAtExit);
     } else {
       Result<Program> program = loadProgramFile(*input);
       if (!program) problem = program.error();

@@ -97,6 +97,10 @@ int runSession(VM& vm, const SessionOptions& options, const std::string& snapsho
     return error;
   };
   RunOutcome outcome = vm.run();
+  // The process exits after the session, so the heap is left to the
+  // operating system rather than freed object by object; this closes the
+  // files the program left open.
+  vm.heap.abandonAtExit();
   switch (outcome.status) {
     case RunStatus::Finished:
     case RunStatus::Exited:

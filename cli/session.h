@@ -30,7 +30,9 @@ void addSessionOptions(CLI::App& command, SessionOptions& options);
 void configureLogging(const SessionOptions& options);
 
 // Runs `vm` (already loaded and started, or restored), writing snapshots to
-// `snapshotPath` and recording `programPath` in them. Returns the exit status.
+// `snapshotPath` and recording `programPath` in them. Returns the exit status,
+// for the process to exit with: the VM's heap is abandoned on the way out
+// (Heap::abandonAtExit), and the VM must not run again.
 int runSession(VM& vm, const SessionOptions& options, const std::string& snapshotPath,
                const std::string& programPath);
 

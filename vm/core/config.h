@@ -19,6 +19,15 @@ inline constexpr std::size_t kMaxStackSlots = std::size_t{1} << 22;
 inline constexpr std::size_t kMaxFrames = 200'000;
 inline constexpr std::size_t kMaxHandlers = 1'000'000;
 
+// Builds with AddressSanitizer check for leaks, so there Heap::abandonAtExit
+// frees every object as the destructor would instead of leaving them to the
+// operating system.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kFreeHeapAtExit = true;
+#else
+inline constexpr bool kFreeHeapAtExit = false;
+#endif
+
 // Default ceiling on live heap bytes; past it (after a full collection) the
 // guest gets a MemoryError instead of the host getting killed.
 inline constexpr std::size_t kDefaultMaxMemory = std::size_t{4} << 30;

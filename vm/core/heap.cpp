@@ -139,20 +139,49 @@ bool keysEqual(Value a, Value b) {
 Heap::Heap(std::size_t maxMemory) : maxMemory_(maxMemory) {}
 
 Heap::~Heap() {
+  freeObjects();
+  for (auto& [view, s] : interned_) std::free(s);  // allocated outside the accounting
+}
+
+void Heap::freeObjects() {
   Obj* o = largeObjects_;
   while (o != nullptr) {
     Obj* next = o->next;
     freeObject(o);
     o = next;
   }
+  largeObjects_ = nullptr;
   objectPool_.forEachLiveBlock([&](void* block) { freeObject(static_cast<Obj*>(block)); });
-  for (auto& [view, s] : interned_) std::free(s);  // allocated outside the accounting
+}
+
+void Heap::abandonAtExit() {
+  if (kFreeHeapAtExit) {
+    freeObjects();
+    return;
+  }
+  // Files are rare: the walk is skipped unless there are some.
+  if (fileObjects_ > 0) {
+    forEachObject([&](Obj* o) {
+      if (o->kind != ObjKind::File) return;
+      auto* f = static_cast<File*>(o);
+      if (f->handle != nullptr) std::fclose(f->handle);
+      f->handle = nullptr;
+    });
+    fileObjects_ = 0;
+  }
+  // The pools' chunks and the large objects are left to the OS.
+  objectPool_.abandon();
+  bufferPool_.abandon();
+  largeObjects_ = nullptr;
+  bytesAllocated_ = 0;
 }
 
 void* Heap::allocate(std::size_t bytes) { return reallocate(nullptr, 0, bytes); }
 
 void Heap::reserve(std::size_t bytes) {
-  if (!collecting_ && (kGcStress || bytesAllocated_ + bytes > nextCollection_)) collect();
+  if (!collecting_ && pauses_ == 0 && (kGcStress || bytesAllocated_ + bytes > nextCollection_)) {
+    collect();
+  }
   if (bytesAllocated_ + bytes > maxMemory_ || bytes > maxMemory_) throw OutOfMemory();
 }
 
@@ -483,6 +512,7 @@ File* Heap::newFile(std::FILE* handle, std::string path, FileMode mode) {
   f->handle = handle;
   f->path = owned;
   f->mode = mode;
+  ++fileObjects_;
   return f;
 }
 
@@ -523,6 +553,7 @@ void Heap::freeObject(Obj* object) {
       auto* f = static_cast<File*>(object);
       // An unreachable open file is closed, so its buffered data reaches disk.
       if (f->handle != nullptr) std::fclose(f->handle);
+      --fileObjects_;
       delete f->path;
       releaseObject(f, sizeof(File));
       return;
@@ -586,9 +617,13 @@ void Heap::collect() {
   }
   sweep();
   ++collections_;
+  scheduleCollection();
+  collecting_ = false;
+}
+
+void Heap::scheduleCollection() {
   nextCollection_ =
       bytesAllocated_ * 2 > kFirstCollectionAt ? bytesAllocated_ * 2 : kFirstCollectionAt;
-  collecting_ = false;
 }
 
 // Small objects are swept by scanning the pool's chunks in address order,

@@ -55,6 +55,14 @@ void* SmallPool::allocate(std::size_t bytes) {
   return block;
 }
 
+void SmallPool::abandon() {
+  chunks_.clear();
+  for (std::size_t c = 0; c < kClasses; ++c) {
+    free_[c] = nullptr;
+    current_[c] = kNoChunk;
+  }
+}
+
 void SmallPool::release(void* block, std::size_t bytes) {
   std::size_t sizeClass = classOf(bytes);
   auto* freed = static_cast<FreeBlock*>(block);

@@ -38,6 +38,9 @@ class SmallPool {
   void* allocate(std::size_t bytes);
   // Returns a block from allocate(bytes) (same `bytes`, or the same class).
   void release(void* block, std::size_t bytes);
+  // Forgets every block without freeing its memory, for a process about to
+  // exit (Heap::abandonAtExit); the pool is empty afterwards.
+  void abandon();
 
   // Calls visit(block) for every block handed out and not released. `visit`
   // may release the block it is given, but must not allocate.

@@ -6,10 +6,12 @@
 
 #include <charconv>
 #include <cstring>
+#include <new>
 #include <string>
 
 #include "bytecode/builtin_names.h"
 #include "core/config.h"
+#include "snapshot/huge_pages.h"
 #include "snapshot/json_text.h"
 
 namespace shapevm {
@@ -24,7 +26,8 @@ class Scanner {
           std::unordered_map<std::string_view, uint32_t>& functionNameIds)
       : p_(begin), end_(end), data_(data), functionNameIds_(functionNameIds) {}
 
-  bool objects();
+  // Returns just past the array's ']', or nullptr.
+  const char* objects();
 
  private:
   // Consumes `text` if it comes next.
@@ -427,9 +430,9 @@ bool Scanner::object(SObject* object) {
 }
 
 // `[]`, or `[\n  OBJECT,\n  OBJECT...]` as the writer separates them.
-bool Scanner::objects() {
-  if (literal("[]")) return true;
-  if (!literal("[\n  ")) return false;
+const char* Scanner::objects() {
+  if (literal("[]")) return p_;
+  if (!literal("[\n  ")) return nullptr;
   // One object a line, so the lines left bound the objects to come: reserving
   // them spares the pool its growth by copying (70 ms at 1M objects).
   std::size_t lines = 1;
@@ -438,21 +441,42 @@ bool Scanner::objects() {
     ++lines;
   }
   data_.objects.reserve(data_.objects.size() + lines);
+  adviseHugePages(data_.objects.data(), data_.objects.capacity() * sizeof(SObject));
+  // A value takes about 10 bytes of text: room for one per 8 bytes costs
+  // only address space until written, and spares the pool its copies as it
+  // grows. A hint: if the address space is refused, the pool grows as usual.
+  try {
+    data_.values.reserve(data_.values.size() + static_cast<std::size_t>(end_ - p_) / 8);
+  } catch (const std::bad_alloc&) {
+  }
+  adviseHugePages(data_.values.data(), data_.values.capacity() * sizeof(SValue));
   do {
-    if (data_.objects.size() >= UINT32_MAX) return false;
-    if (!object(&data_.objects.emplace_back())) return false;
+    if (data_.objects.size() >= UINT32_MAX) return nullptr;
+    if (!object(&data_.objects.emplace_back())) return nullptr;
   } while (literal(",\n  "));
-  return next(']');
+  return next(']') ? p_ : nullptr;
 }
 
 }  // namespace
 
-bool readCanonicalObjects(const char* begin, const char* end, SnapshotData& data,
-                          std::unordered_map<std::string_view, uint32_t>& functionNameIds) {
+std::optional<HeapText> locateCanonicalObjects(std::string_view body) {
+  constexpr std::string_view kKey = "\n\"objects\": ";
+  std::size_t key = body.find(kKey);
+  if (key == std::string_view::npos) return std::nullopt;
+  std::size_t begin = key + kKey.size();
+  std::size_t end = body.size();
+  auto closing = [](char c) { return c == '}' || c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (end > begin && closing(body[end - 1])) --end;
+  if (end - begin < 2 || body[begin] != '[' || body[end - 1] != ']') return std::nullopt;
+  return HeapText{body.data() + begin, body.data() + end};
+}
+
+const char* readCanonicalObjects(const char* begin, const char* end, SnapshotData& data,
+                                 std::unordered_map<std::string_view, uint32_t>& functionNameIds) {
   std::size_t objects = data.objects.size(), values = data.values.size(), names = data.names.size(),
               closures = data.closures.size(), upvalueIds = data.upvalueIds.size(),
               functionNames = data.functionNames.size();
-  if (Scanner(begin, end, data, functionNameIds).objects()) return true;
+  if (const char* arrayEnd = Scanner(begin, end, data, functionNameIds).objects()) return arrayEnd;
   // Not canonical: undo, for the general reader to start from where we did.
   // (Text already stored in the arena stays unused.)
   for (std::size_t i = functionNames; i < data.functionNames.size(); ++i) {
@@ -464,7 +488,7 @@ bool readCanonicalObjects(const char* begin, const char* end, SnapshotData& data
   data.names.resize(names);
   data.closures.resize(closures);
   data.upvalueIds.resize(upvalueIds);
-  return false;
+  return nullptr;
 }
 
 }  // namespace shapevm

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 
@@ -23,12 +24,24 @@
 
 namespace shapevm {
 
+// Where the writer puts the heap in `body` (the file after its header line):
+// the objects array opens the first line that starts `"objects": ` and
+// closes with the file's last ']', followed only by '}' and whitespace.
+// Empty if `body` has no such line or no such end. The range is only where
+// the array must be if the file is canonical: readCanonicalObjects decides.
+struct HeapText {
+  const char* begin;  // the array's '['
+  const char* end;    // just past its ']'
+};
+std::optional<HeapText> locateCanonicalObjects(std::string_view body);
+
 // Decodes the objects array starting at `begin` (its '['), reading no further
 // than `end`, appending to `data`'s objects and pools. `functionNameIds` maps
 // the names in data.functionNames to their index, as the reader keeps it.
-// Returns true if the whole array was canonical and decoded; false if not, in
-// which case `data` and `functionNameIds` are as they were.
-bool readCanonicalObjects(const char* begin, const char* end, SnapshotData& data,
-                          std::unordered_map<std::string_view, uint32_t>& functionNameIds);
+// Returns just past the array's ']' if the whole array was canonical and
+// decoded; nullptr if not, in which case `data` and `functionNameIds` are as
+// they were. The text is taken to be valid UTF-8 (the caller checks).
+const char* readCanonicalObjects(const char* begin, const char* end, SnapshotData& data,
+                                 std::unordered_map<std::string_view, uint32_t>& functionNameIds);
 
 }  // namespace shapevm

@@ -12,6 +12,7 @@
 
 #include "core/config.h"
 #include "snapshot/code_shape.h"
+#include "snapshot/huge_pages.h"
 
 namespace shapevm {
 
@@ -216,11 +217,11 @@ std::optional<Diagnostic> Restorer::fillMap(std::size_t id, Map* map) {
 }
 
 std::optional<Diagnostic> Restorer::buildHeap() {
-  // Pass 1: every object as an empty shell, rooted so a collection triggered
-  // by a later allocation keeps it. Containers are allocated empty and rooted
-  // before their storage grows: the storage's allocation may collect.
-  vm_.tempRoots.reserve(vm_.tempRoots.size() + data_.objects.size());
+  // Pass 1: every object as an empty shell, then each container's storage.
+  // Collection is paused (restoreVm), so nothing needs rooting until the
+  // state is installed.
   objects_.reserve(data_.objects.size());
+  adviseHugePages(objects_.data(), data_.objects.size() * sizeof(Obj*));  // see huge_pages.h
   std::size_t capacityBudget = kMapCapacityBudget;
   for (std::size_t id = 0; id < data_.objects.size(); ++id) {
     const SObject& o = data_.objects[id];
@@ -230,10 +231,11 @@ std::optional<Diagnostic> Restorer::buildHeap() {
         object = vm_.heap.newString(o.text);
         break;
       case ObjKind::Array:
-        object = vm_.heap.newArray(0);
+        object = vm_.heap.newArray(o.valueCount);
         break;
       case ObjKind::Map:
         object = vm_.heap.newMap(0);
+        growMap(static_cast<Map*>(object), o, &capacityBudget);
         break;
       case ObjKind::Record:
         object = vm_.heap.newRecord(plan_.recordTypes[id]);
@@ -253,9 +255,6 @@ std::optional<Diagnostic> Restorer::buildHeap() {
         break;
     }
     objects_.push_back(object);
-    vm_.tempRoots.push_back(Value::object(object));
-    if (o.kind == ObjKind::Array) vm_.heap.arrayReserve(static_cast<Array*>(object), o.valueCount);
-    if (o.kind == ObjKind::Map) growMap(static_cast<Map*>(object), o, &capacityBudget);
   }
   // Pass 2: contents. Nothing here allocates.
   for (std::size_t id = 0; id < data_.objects.size(); ++id) {
@@ -334,7 +333,6 @@ void Restorer::installState() {
   vm_.args = data_.args;
   vm_.stdinBuffer = data_.stdinBuffer;
   vm_.totalSteps = data_.totalSteps;
-  vm_.tempRoots.clear();
 }
 
 std::optional<Diagnostic> Restorer::reopenFiles() {
@@ -384,17 +382,18 @@ std::optional<Diagnostic> restoreVm(const SnapshotData& data, const RelocationPl
   Restorer restorer(data, plan, vm);
   if (auto error = restorer.checkFrames()) return error;
   if (auto error = restorer.checkHandlers()) return error;
-  try {
-    if (auto error = restorer.buildHeap()) {
-      vm.tempRoots.clear();
-      return error;
+  {
+    // Every object rebuilt is live, so collecting while the heap is rebuilt
+    // would free nothing; the pause ends once the restored roots hold them.
+    Heap::CollectionPause pause(vm.heap);
+    try {
+      if (auto error = restorer.buildHeap()) return error;
+    } catch (const OutOfMemory&) {
+      return Diagnostic::inFile(
+          data.file, "the snapshot's heap does not fit in the memory limit (--max-memory)");
     }
-  } catch (const OutOfMemory&) {
-    vm.tempRoots.clear();
-    return Diagnostic::inFile(
-        data.file, "the snapshot's heap does not fit in the memory limit (--max-memory)");
+    restorer.installState();
   }
-  restorer.installState();
   if (mode == RestoreMode::Run) return restorer.reopenFiles();
   return std::nullopt;
 }

@@ -4,9 +4,9 @@
 // call, frame bases and the stack top match the operand depths the verifier
 // proved for those positions, handlers catch at valid targets with the right
 // stack size, closures run by frames belong to them. Only then is the heap
-// rebuilt (objects first as empty shells, kept alive through VM::tempRoots,
-// then filled, so a collection at any allocation sees only valid objects),
-// and last, with side effects on disk, open files are reopened.
+// rebuilt (objects first as empty shells, then filled, with collection
+// paused until the restored roots hold them), and last, with side effects on
+// disk, open files are reopened.
 #pragma once
 
 #include <optional>

@@ -64,9 +64,10 @@ std::variant<ResumedVM, ResumeError> resumeSnapshot(const ResumeRequest& request
 }
 
 std::optional<Diagnostic> verifySnapshotFile(const std::string& path,
-                                             const ProgramLoader& loadProgram) {
+                                             const ProgramLoader& loadProgram, VerifiedHeap heap) {
   auto result = prepare(path, std::nullopt, VMOptions{}, loadProgram, RestoreMode::Verify);
   if (auto* error = std::get_if<ResumeError>(&result)) return error->diagnostic;
+  if (heap == VerifiedHeap::AbandonAtExit) std::get<ResumedVM>(result).vm->heap.abandonAtExit();
   return std::nullopt;
 }
 

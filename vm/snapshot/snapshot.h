@@ -5,7 +5,8 @@
 //   snapshot_writer.cpp  VM -> JSON text (object ids: object_ids.h),
 //   atomic_file.cpp      durable replacement,
 //   snapshot_reader.cpp  JSON text -> SnapshotData (structure, checksum, refs),
-//   canonical_objects.cpp  the reader's fast path for the heap as written,
+//   canonical_objects.cpp  the reader's fast path for the heap as written
+//                        (huge_pages.h: huge pages under its large pools),
 //   relocation.cpp       SnapshotData names -> functions/types/globals of a program,
 //   code_shape.cpp       instruction boundaries and verified stack depths,
 //   restore.cpp          SnapshotData + plan -> a VM ready to run,
@@ -61,10 +62,17 @@ struct ResumeRequest {
 };
 std::variant<ResumedVM, ResumeError> resumeSnapshot(const ResumeRequest& request);
 
+// What verifySnapshotFile does with the heap it rebuilt, once it passed.
+enum class VerifiedHeap {
+  Free,
+  AbandonAtExit,  // the process exits next: see Heap::abandonAtExit
+};
+
 // Validates without running (`shapevm verify SNAP`): everything resume checks,
 // including against the recorded program, but no file is reopened.
 std::optional<Diagnostic> verifySnapshotFile(const std::string& path,
-                                             const ProgramLoader& loadProgram);
+                                             const ProgramLoader& loadProgram,
+                                             VerifiedHeap heap = VerifiedHeap::Free);
 
 // Human-readable summary (`shapevm inspect SNAP`); error if the file is invalid.
 // Needs no program: frames carry their function names and source lines.

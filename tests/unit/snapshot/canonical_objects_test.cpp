@@ -107,6 +107,19 @@ std::string respaced(const Snapshot& s) {
   return fixChecksum(text);
 }
 
+// `s` read as it is (by the fast path, if it will) and respaced (by the
+// general reader only): the same verdict, and the same heap or message.
+void checkSameReading(const Snapshot& s) {
+  Result<SnapshotData> fast = parseSnapshot(fixChecksum(s.text), "t.json");
+  Result<SnapshotData> slow = parseSnapshot(respaced(s), "t.json");
+  REQUIRE(fast.ok() == slow.ok());
+  if (fast.ok()) {
+    CHECK(describeHeap(*fast) == describeHeap(*slow));
+  } else {
+    CHECK(fast.error().message == slow.error().message);
+  }
+}
+
 TEST_CASE("the canonical fast path decodes the heap as the general reader does",
           "[snapshot][fastpath]") {
   TempDir dir;
@@ -115,13 +128,15 @@ TEST_CASE("the canonical fast path decodes the heap as the general reader does",
   SnapshotData probe;
   std::unordered_map<std::string_view, uint32_t> names;
   const char* begin = s.text.data() + s.objectsAt;
-  REQUIRE(readCanonicalObjects(begin, s.text.data() + s.text.size(), probe, names));
+  const char* end = readCanonicalObjects(begin, s.text.data() + s.text.size(), probe, names);
+  REQUIRE(end != nullptr);
+  CHECK(std::string_view(end) == "}}\n");
   CHECK(probe.objects.size() > 15);
 
   std::string general = respaced(s);
   SnapshotData untouched;
-  REQUIRE_FALSE(readCanonicalObjects(general.data() + s.objectsAt, general.data() + general.size(),
-                                     untouched, names));
+  REQUIRE(readCanonicalObjects(general.data() + s.objectsAt, general.data() + general.size(),
+                               untouched, names) == nullptr);
   CHECK(untouched.objects.empty());
   CHECK(untouched.values.empty());
 
@@ -152,13 +167,39 @@ TEST_CASE("after the fast path gives up, a broken rule gets the general reader's
   REQUIRE(number != std::string::npos);
   Snapshot zero = s;
   zero.text.replace(number, 18, "-0");
-  Result<SnapshotData> fast = parseSnapshot(fixChecksum(zero.text), "t.json");
-  Result<SnapshotData> slow = parseSnapshot(respaced(zero), "t.json");
-  REQUIRE(fast.ok() == slow.ok());
-  if (fast.ok()) {
-    CHECK(describeHeap(*fast) == describeHeap(*slow));
-  } else {
-    CHECK(fast.error().message == slow.error().message);
+  checkSameReading(zero);
+}
+
+TEST_CASE("a file read with its heap cut out gets the whole file's verdict and message",
+          "[snapshot][fastpath]") {
+  TempDir dir;
+  Snapshot s = everythingSnapshot(dir);
+  std::size_t heapString = s.text.find("\xc3\xa9", s.objectsAt);  // the é of a string
+  REQUIRE(heapString != std::string::npos);
+  std::size_t heapEnd = s.text.rfind(']');
+  std::size_t steps = s.text.find("\"total_steps\": ");
+  REQUIRE(steps < s.objectsAt);
+  struct Edit {
+    const char* what;
+    std::size_t at;
+    std::size_t length;
+    std::string replacement;
+  };
+  const Edit edits[] = {
+      {"nothing", 0, 0, ""},
+      {"a byte that is not UTF-8 in the heap", heapString, 1, "\xff"},
+      {"a raw control character in the heap", heapString, 1, "\x01"},
+      {"an error before the heap", steps, 15, "\"total_steps\": \"1\", \"x\": "},
+      {"a member after the heap", heapEnd + 1, 0, ", \"extra\": []"},
+      {"a second heap before the heap", s.objectsAt - 11, 0, "\"objects\": [],\n"},
+      {"content after the document", s.text.size(), 0, "x"},
+      {"a reference past the heap", s.text.find("{\"ref\": ", s.objectsAt), 9, "{\"ref\": 99999"},
+  };
+  for (const Edit& edit : edits) {
+    INFO(edit.what);
+    Snapshot edited = s;
+    edited.text.replace(edit.at, edit.length, edit.replacement);
+    checkSameReading(edited);
   }
 }
 
