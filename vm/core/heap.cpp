@@ -344,22 +344,27 @@ Map* Heap::newMap(std::size_t capacity) {
     entryCapacity = 8;
     while (entryCapacity < capacity) entryCapacity *= 2;
   }
-  std::size_t entryBytes = entryCapacity * sizeof(MapEntry);
-  MapEntry* entries = entryCapacity > 0 ? static_cast<MapEntry*>(allocate(entryBytes)) : nullptr;
+  // A new map is dense: values only, and the index is built when first needed.
+  std::size_t bytes = entryCapacity * sizeof(Value);
+  auto* values = entryCapacity > 0 ? static_cast<Value*>(allocate(bytes)) : nullptr;
   Map* m;
   try {
     m = newObject<Map>(ObjKind::Map, 0);
   } catch (...) {
-    release(entries, entryBytes);
+    release(values, bytes);
     throw;
   }
-  m->entries = entries;
+  m->values = values;
   m->entryCount = m->liveCount = 0;
   m->entryCapacity = entryCapacity;
-  m->index = nullptr;  // a new map is dense: the index is built when first needed
+  m->index = nullptr;
   m->indexCapacity = 0;
   m->dense = true;
   return m;
+}
+
+std::size_t Heap::mapStorageBytes(const Map* map) {
+  return map->entryCapacity * (map->dense ? sizeof(Value) : sizeof(MapEntry));
 }
 
 int64_t Heap::mapFind(const Map* map, Value key, uint64_t hash) const {
@@ -405,27 +410,32 @@ void Heap::mapRebuildIndex(Map* map, std::size_t indexCapacity) {
 }
 
 void Heap::mapLeaveDense(Map* map) {
+  // Key-value entries replace the values. The allocation may collect, which
+  // reads the map: it stays dense until the entries are complete.
+  std::size_t entryBytes = map->entryCapacity * sizeof(MapEntry);
+  auto* entries = static_cast<MapEntry*>(allocate(entryBytes));
+  for (std::size_t i = 0; i < map->entryCount; ++i) {
+    entries[i] = MapEntry{Value::integer(static_cast<int64_t>(i)), map->values[i]};
+  }
+  release(map->values, mapStorageBytes(map));
+  map->entries = entries;
+  map->dense = false;
   std::size_t indexCapacity = 16;
   while (indexCapacity < map->entryCapacity * 2) indexCapacity *= 2;
   mapRebuildIndex(map, indexCapacity);
-  map->dense = false;
 }
 
 bool Heap::mapGet(const Map* map, Value key, Value* out) const {
   int64_t at = mapFind(map, key, map->dense ? 0 : hashKey(key));
   if (at < 0) return false;
-  *out = map->entries[at].value;
+  *out = mapValueAt(map, static_cast<std::size_t>(at));
   return true;
 }
 
 void Heap::mapSet(Map* map, Value key, Value value) {
-  if (map->dense && key.isInt() && static_cast<uint64_t>(key.as.i) < map->entryCount) {
-    map->entries[key.as.i].value = value;
-    return;
-  }
   int64_t at = mapFind(map, key, map->dense ? 0 : hashKey(key));
   if (at >= 0) {
-    map->entries[at].value = value;
+    (map->dense ? map->values[at] : map->entries[at].value) = value;
     return;
   }
   mapAppend(map, key, value);
@@ -446,17 +456,26 @@ void Heap::mapAppend(Map* map, Value key, Value value) {
     } else {
       std::size_t cap = map->entryCapacity < 8 ? 8 : map->entryCapacity * 2;
       if (cap > (std::size_t{1} << 30)) throw OutOfMemory();
-      map->entries = static_cast<MapEntry*>(
-          reallocate(map->entries, map->entryCapacity * sizeof(MapEntry), cap * sizeof(MapEntry)));
+      std::size_t size = map->dense ? sizeof(Value) : sizeof(MapEntry);
+      void* grown = reallocate(map->entries, map->entryCapacity * size, cap * size);
+      if (map->dense) {
+        map->values = static_cast<Value*>(grown);
+      } else {
+        map->entries = static_cast<MapEntry*>(grown);
+      }
       map->entryCapacity = cap;
     }
     if (!map->dense) mapRebuildIndex(map, map->entryCapacity * 2);
   }
   std::size_t position = map->entryCount++;
+  if (map->dense) {
+    map->values[position] = value;
+    ++map->liveCount;
+    return;
+  }
   map->entries[position] = MapEntry{key, value};
   if (key.isEmpty()) return;  // a deleted entry, as restored from a snapshot
   ++map->liveCount;
-  if (map->dense) return;
   std::size_t mask = map->indexCapacity - 1;
   std::size_t slot = hashKey(key) & mask;
   // Reuse a slot whose entry was deleted, else the first free one.
@@ -531,7 +550,7 @@ void Heap::freeObject(Obj* object) {
     }
     case ObjKind::Map: {
       auto* m = static_cast<Map*>(object);
-      release(m->entries, m->entryCapacity * sizeof(MapEntry));
+      release(m->entries, mapStorageBytes(m));
       release(m->index, m->indexCapacity * sizeof(int32_t));
       releaseObject(m, sizeof(Map));
       return;
@@ -583,6 +602,10 @@ void Heap::blacken(Obj* object) {
     }
     case ObjKind::Map: {
       auto* m = static_cast<Map*>(object);
+      if (m->dense) {
+        for (std::size_t i = 0; i < m->entryCount; ++i) markValue(m->values[i]);
+        return;
+      }
       for (std::size_t i = 0; i < m->entryCount; ++i) {
         markValue(m->entries[i].key);
         markValue(m->entries[i].value);

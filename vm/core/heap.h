@@ -138,6 +138,7 @@ class Heap {
   void scheduleCollection();
   void mapRebuildIndex(Map* map, std::size_t indexCapacity);
   void mapLeaveDense(Map* map);
+  static std::size_t mapStorageBytes(const Map* map);
   int64_t mapFind(const Map* map, Value key, uint64_t hash) const;
 
   // Declared first, so destroyed last, after ~Heap has freed every object.

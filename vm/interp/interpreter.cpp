@@ -1095,9 +1095,9 @@ dispatch:
         }
       } else if (isObjKind(collection, ObjKind::Map)) {
         const Map* map = asMap(collection);
-        while (at < map->entryCount && map->entries[at].key.isEmpty()) ++at;
+        while (at < map->entryCount && mapKeyAt(map, at).isEmpty()) ++at;
         if (at < map->entryCount) {
-          PUSH(map->entries[at].key);
+          PUSH(mapKeyAt(map, at));
           state[1].as.i = static_cast<int64_t>(at + 1);
         } else {
           ip = code + exit;

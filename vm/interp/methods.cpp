@@ -342,8 +342,10 @@ NativeStatus MethodCall::onMap() {
       TRY(arity(0, 0));
       Array* out = vm.heap.newArray(map->liveCount);
       for (std::size_t i = 0; i < map->entryCount; ++i) {
-        const MapEntry& e = map->entries[i];
-        if (!e.key.isEmpty()) out->items[out->count++] = method == MethodId::Keys ? e.key : e.value;
+        Value key = mapKeyAt(map, i);
+        if (!key.isEmpty()) {
+          out->items[out->count++] = method == MethodId::Keys ? key : mapValueAt(map, i);
+        }
       }
       return ok(result, Value::object(out));
     }

@@ -180,12 +180,13 @@ struct Printer {
       out += '{';
       bool first = true;
       for (std::size_t i = 0; i < m->entryCount; ++i) {
-        if (m->entries[i].key.isEmpty()) continue;
+        Value key = mapKeyAt(m, i);
+        if (key.isEmpty()) continue;
         if (!first) out += ", ";
         first = false;
-        print(m->entries[i].key, true);
+        print(key, true);
         out += ": ";
-        print(m->entries[i].value, true);
+        print(mapValueAt(m, i), true);
       }
       out += '}';
     } else {

@@ -239,15 +239,15 @@ void Encoder::object(const Obj* object, std::optional<std::string>* error) {
       raw(", \"map\": [");
       for (std::size_t i = 0; i < map->entryCount; ++i) {
         if (i > 0) raw(", ");
-        const MapEntry& entry = map->entries[i];
-        if (entry.key.isEmpty()) {
+        Value key = mapKeyAt(map, i);
+        if (key.isEmpty()) {
           raw("[]");
           continue;
         }
         raw("[");
-        value(entry.key);
+        value(key);
         raw(", ");
-        value(entry.value);
+        value(mapValueAt(map, i));
         raw("]");
         spillIfFull();
       }

@@ -15,7 +15,7 @@ namespace {
 std::vector<int64_t> intKeys(const Map* m) {
   std::vector<int64_t> keys;
   for (std::size_t i = 0; i < m->entryCount; ++i) {
-    if (!m->entries[i].key.isEmpty()) keys.push_back(m->entries[i].key.as.i);
+    if (!mapKeyAt(m, i).isEmpty()) keys.push_back(mapKeyAt(m, i).as.i);
   }
   return keys;
 }
@@ -131,6 +131,34 @@ TEST_CASE("a map keyed 0, 1, 2, ... stays dense until another key or a deletion"
     CHECK(intKeys(m).back() == 10);
     CHECK(m->liveCount == 1000);
   }
+}
+
+TEST_CASE("a dense map's values survive the collections its conversion triggers") {
+  Heap heap;
+  Map* m = heap.newMap();
+  Value pending = Value::none();  // a new value stays rooted while the map grows
+  heap.setRootMarker([&](Heap& h) {
+    h.markObject(m);
+    h.markValue(pending);
+  });
+  constexpr int64_t kCount = 300'000;  // ~20 MB of strings: several collections
+  for (int64_t k = 0; k < kCount; ++k) {
+    pending = Value::object(heap.newString("value " + std::to_string(k)));
+    heap.mapSet(m, Value::integer(k), pending);
+  }
+  REQUIRE(m->dense);
+  std::size_t collectionsBefore = heap.stats().collections;
+  pending = Value::object(heap.newString("key"));
+  heap.mapSet(m, pending, Value::none());  // builds the entries
+  CHECK_FALSE(m->dense);
+  heap.collect();
+  CHECK(heap.stats().collections > collectionsBefore);
+  for (int64_t k = 0; k < kCount; k += 997) {
+    Value out;
+    REQUIRE(heap.mapGet(m, Value::integer(k), &out));
+    CHECK(asString(out)->view() == "value " + std::to_string(k));
+  }
+  CHECK(m->liveCount == kCount + 1);
 }
 
 TEST_CASE("the collector frees unreachable cycles and keeps reachable ones") {

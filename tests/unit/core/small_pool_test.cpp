@@ -73,13 +73,12 @@ TEST_CASE("the sweep frees unreachable small and large objects and keeps the res
   });
   std::size_t baseline = heap.bytesAllocated();
   for (int i = 0; i < 20'000; ++i) {
+    bool keep = i % 10 == 0;
     String* small = heap.newString("small string");
-    String* large = heap.newStringUninit(1000);  // above the pool's block size
+    if (keep) roots.push_back(Value::object(small));  // rooted before the next allocation
+    String* large = heap.newStringUninit(1000);       // above the pool's block size
     std::memset(large->chars(), 'L', 1000);
-    if (i % 10 == 0) {
-      roots.push_back(Value::object(small));
-      roots.push_back(Value::object(large));
-    }
+    if (keep) roots.push_back(Value::object(large));
   }
   heap.collect();
   CHECK(heap.stats().objects == 4'000);
