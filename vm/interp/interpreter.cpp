@@ -634,35 +634,19 @@ dispatch:
 #undef EQUALITY_JUMP_FORM
 #undef EQUALITY_JUMP
 
-    // Arithmetic with an immediate int operand (`i + 1`, `n - 2`).
-    CASE(AddInt) {
-      Value a = sp[-1];
-      int64_t k = instrSignedA(word);
-      if (SHAPEVM_LIKELY(a.isInt())) {
-        sp[-1].as.i = wrapAdd(a.as.i, k);
-      } else if (a.isFloat()) {
-        sp[-1].as.f = a.as.f + static_cast<double>(k);
-      } else {
-        // Rare: re-run as the unfused pair so `+` keeps its full meaning (strings,
-        // errors); the re-pushed operand takes one of the kStackSlack slots.
-        PUSH(Value::integer(k));
-        goto Add_slow;
-      }
-      NEXT();
-    }
-    CASE(SubInt) {
-      Value a = sp[-1];
-      int64_t k = instrSignedA(word);
-      if (SHAPEVM_LIKELY(a.isInt())) {
-        sp[-1].as.i = wrapSub(a.as.i, k);
-      } else if (a.isFloat()) {
-        sp[-1].as.f = a.as.f - static_cast<double>(k);
-      } else {
-        PUSH(Value::integer(k));
-        goto Sub_slow;
-      }
-      NEXT();
-    }
+    // Arithmetic with an immediate int operand (`i + 1`, `n - 2`), on the
+    // operators' shared fast path; anything else re-runs as the unfused pair
+    // (the re-pushed operand takes one of the kStackSlack slots).
+#define ARITHMETIC_IMMEDIATE(name)                             \
+  CASE(name##Int) {                                            \
+    Value k = Value::integer(instrSignedA(word));              \
+    if (SHAPEVM_LIKELY(fast##name(sp[-1], k, sp - 1))) NEXT(); \
+    PUSH(k);                                                   \
+    goto name##_slow;                                          \
+  }
+    ARITHMETIC_IMMEDIATE(Add)
+    ARITHMETIC_IMMEDIATE(Sub)
+#undef ARITHMETIC_IMMEDIATE
 
     CASE(Jump) {
       ip = code + A();
