@@ -193,11 +193,11 @@ void* Heap::reallocate(void* old, std::size_t oldBytes, std::size_t newBytes) {
     if (memory == nullptr) throw OutOfMemory();
   } else {
     // A small block on either side: move the bytes between pool and malloc.
-    memory = rawAllocate(newBytes);
+    memory = rawAllocate(bufferPool_, newBytes);
     if (memory == nullptr && newBytes != 0) throw OutOfMemory();
     if (old != nullptr) {
       std::memcpy(memory, old, std::min(oldBytes, newBytes));
-      rawRelease(old, oldBytes);
+      rawRelease(bufferPool_, old, oldBytes);
     }
   }
   bytesAllocated_ = bytesAllocated_ - oldBytes + newBytes;
@@ -205,23 +205,23 @@ void* Heap::reallocate(void* old, std::size_t oldBytes, std::size_t newBytes) {
 }
 
 void Heap::release(void* memory, std::size_t bytes) {
-  rawRelease(memory, bytes);
+  rawRelease(bufferPool_, memory, bytes);
   bytesAllocated_ -= bytes;
 }
 
 // Blocks up to SmallPool::kMaxBytes come from a pool (small_pool.h says
 // why): objects from objectPool_, their storage (array items, map entries)
-// from bufferPool_. Every caller passes the size it allocated, as the
-// accounting needs.
-void* Heap::rawAllocate(std::size_t bytes) {
+// from bufferPool_; larger ones from malloc. Every caller passes the size it
+// allocated, as the accounting needs.
+void* Heap::rawAllocate(SmallPool& pool, std::size_t bytes) {
   if (bytes == 0) return nullptr;
-  return bytes <= SmallPool::kMaxBytes ? bufferPool_.allocate(bytes) : std::malloc(bytes);
+  return bytes <= SmallPool::kMaxBytes ? pool.allocate(bytes) : std::malloc(bytes);
 }
 
-void Heap::rawRelease(void* memory, std::size_t bytes) {
+void Heap::rawRelease(SmallPool& pool, void* memory, std::size_t bytes) {
   if (memory == nullptr) return;
   if (bytes <= SmallPool::kMaxBytes) {
-    bufferPool_.release(memory, bytes);
+    pool.release(memory, bytes);
   } else {
     std::free(memory);
   }
@@ -232,13 +232,12 @@ void Heap::rawRelease(void* memory, std::size_t bytes) {
 // largeObjects_.
 void* Heap::allocateObject(std::size_t bytes) {
   reserve(bytes);
-  bool small = bytes <= SmallPool::kMaxBytes;
-  void* memory = small ? objectPool_.allocate(bytes) : std::malloc(bytes);
+  void* memory = rawAllocate(objectPool_, bytes);
   if (memory == nullptr) throw OutOfMemory();
   bytesAllocated_ += bytes;
   auto* object = static_cast<Obj*>(memory);
   object->next = nullptr;
-  if (!small) {
+  if (bytes > SmallPool::kMaxBytes) {
     object->next = largeObjects_;
     largeObjects_ = object;
   }
@@ -246,11 +245,7 @@ void* Heap::allocateObject(std::size_t bytes) {
 }
 
 void Heap::releaseObject(Obj* object, std::size_t bytes) {
-  if (bytes <= SmallPool::kMaxBytes) {
-    objectPool_.release(object, bytes);
-  } else {
-    std::free(object);
-  }
+  rawRelease(objectPool_, object, bytes);
   bytesAllocated_ -= bytes;
 }
 

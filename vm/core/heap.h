@@ -125,8 +125,8 @@ class Heap {
   // Collects if this allocation crosses the threshold; throws OutOfMemory
   // past the limit. Does not allocate.
   void reserve(std::size_t bytes);
-  void* rawAllocate(std::size_t bytes);
-  void rawRelease(void* memory, std::size_t bytes);
+  static void* rawAllocate(SmallPool& pool, std::size_t bytes);
+  static void rawRelease(SmallPool& pool, void* memory, std::size_t bytes);
   void* allocateObject(std::size_t bytes);
   void releaseObject(Obj* object, std::size_t bytes);
   template <typename T>

@@ -28,7 +28,7 @@ class SmallPool {
   static constexpr std::size_t kMaxBytes = 256;  // larger blocks go to malloc
   static constexpr uint8_t kFreeMark = 0xff;
 
-  SmallPool() = default;
+  SmallPool() { abandon(); }
   SmallPool(const SmallPool&) = delete;
   SmallPool& operator=(const SmallPool&) = delete;
   ~SmallPool();
@@ -39,7 +39,7 @@ class SmallPool {
   // Returns a block from allocate(bytes) (same `bytes`, or the same class).
   void release(void* block, std::size_t bytes);
   // Forgets every block without freeing its memory, for a process about to
-  // exit (Heap::abandonAtExit); the pool is empty afterwards.
+  // exit (Heap::abandonAtExit); the pool is empty afterwards, as when new.
   void abandon();
 
   // Calls visit(block) for every block handed out and not released. `visit`
@@ -68,10 +68,8 @@ class SmallPool {
   static constexpr std::size_t kNoChunk = SIZE_MAX;
   static std::size_t classOf(std::size_t bytes) { return (bytes - 1) / kGranule; }
 
-  FreeBlock* free_[kClasses] = {};
-  std::size_t current_[kClasses] = {kNoChunk, kNoChunk, kNoChunk, kNoChunk, kNoChunk, kNoChunk,
-                                    kNoChunk, kNoChunk, kNoChunk, kNoChunk, kNoChunk, kNoChunk,
-                                    kNoChunk, kNoChunk, kNoChunk, kNoChunk};
+  FreeBlock* free_[kClasses];
+  std::size_t current_[kClasses];  // each class's chunk being carved, or kNoChunk
   std::vector<Chunk> chunks_;
 };
 
