@@ -183,9 +183,10 @@ class FunctionEmitter {
   //   get_local a; get_field k    -> get_field_l a k
   //   get_local2 a b; jump_if_not_lt L       -> jump_if_not_lt_ll a b L (and jump_if_lt)
   //   get_local a; const k; jump_if_not_lt L -> jump_if_not_lt_lk a k L
-  // A get_local2 gives its second local back when that fuses better:
-  //   get_local2 s a; add_l b            -> get_local s; add_ll a b
-  //   get_local2 s a; get_local i; get_index -> get_local s; get_index_ll a i
+  // A get_local2 gives its second local to the next instruction when they
+  // fuse, so the pair moves along a run of local reads:
+  //   get_local2 s a; add_l b     -> get_local s; add_ll a b
+  //   get_local2 s a; get_local i -> get_local s; get_local2 a i  (then get_index_ll a i)
   // A fused sequence has the stack effect of the sequence it replaces, and is
   // fused only if no label is bound inside it (a jump may land on its first
   // instruction only). It takes the line of its last part.
@@ -221,13 +222,6 @@ class FunctionEmitter {
         return replaceTail(*prev, {keep, *fused});
       }
     }
-    // get_local2 s a; get_local i; get_index -> get_local s; get_index_ll a i
-    std::optional<Emitted> first = emitted(2);
-    if (last->op == Op::GetIndex && prev->op == Op::GetLocal && prev->a <= kMaxPackedField &&
-        first && first->op == Op::GetLocal2) {
-      return replaceTail(*first, {{Op::GetLocal, firstField(first->a)},
-                                  {Op::GetIndexLL, packFields(secondField(first->a), prev->a)}});
-    }
     return fuseCompareJumpLK(*last, *prev);
   }
 
@@ -259,7 +253,7 @@ class FunctionEmitter {
       if (prev.op == Op::GetLocal) return Fused{forms->local, prev.a};
       if (prev.op == Op::Const) return Fused{forms->constant, prev.a};
       if (prev.op == Op::Int) {  // mul, div, mod: add and sub took add_int / sub_int above
-        std::optional<uint32_t> k = packableConstant(Constant::ofInt(instrSignedA(prev.a << 8)));
+        std::optional<uint32_t> k = packableImmediate(prev.a);
         if (k) return Fused{forms->constant, *k};
       }
       return std::nullopt;
@@ -279,7 +273,7 @@ class FunctionEmitter {
       }
     }
     if (prev.op == Op::GetLocal && packablePrev && (op == Op::AddInt || op == Op::SubInt)) {
-      std::optional<uint32_t> k = packableConstant(Constant::ofInt(instrSignedA(last.a << 8)));
+      std::optional<uint32_t> k = packableImmediate(last.a);
       if (k) return Fused{op == Op::AddInt ? Op::AddLK : Op::SubLK, packFields(prev.a, *k)};
     }
     return std::nullopt;
@@ -294,7 +288,7 @@ class FunctionEmitter {
     if (prev.op == Op::Const) {
       right = prev.a;
     } else if (prev.op == Op::Int) {
-      right = packableConstant(Constant::ofInt(instrSignedA(prev.a << 8)));
+      right = packableImmediate(prev.a);
     }
     if (!right || *right > kMaxPackedField) return false;
     return replaceTail(*first, {{forms->localConstant, packFields(first->a, *right), last.a}});
@@ -390,6 +384,12 @@ class FunctionEmitter {
         return RegisterJumpForms{forms.whenLocalLocal, forms.whenLocalConstant};
     }
     return std::nullopt;
+  }
+
+  // The pool index of the value of an `int` or `add_int` operand A, if it
+  // fits a packed field.
+  std::optional<uint32_t> packableImmediate(uint32_t a) {
+    return packableConstant(Constant::ofInt(instrSignedA(a << 8)));
   }
 
   // The pool index of `c` if it fits a packed field; adds it only then, so a
