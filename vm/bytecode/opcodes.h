@@ -61,86 +61,92 @@ enum OpFlags : uint8_t {
   kNoFallthrough = 1,      // control never continues to the next instruction
   kKeepOnBranch = 2,       // when the branch is taken, the popped value stays on the stack
   kPushOnFallthrough = 4,  // pushes only when not branching (ForIter)
+  // May continue somewhere other than the next instruction: a taken branch or
+  // a call. With kNoFallthrough it ends a straight-line run, the unit the step
+  // budget is charged in (interp/interpreter.cpp).
+  kMayBranch = 8,
 };
 
-#define SHAPEVM_OPCODES(OP)                                                                       \
-  OP(Const, "const", Const, 0, 1, kFlagNone)                     /* [] -> [k]                  */ \
-  OP(Int, "int", Int, 0, 1, kFlagNone)                           /* [] -> [imm]                */ \
-  OP(None, "none", None, 0, 1, kFlagNone)                        /* [] -> [none]               */ \
-  OP(True, "true", None, 0, 1, kFlagNone)                        /* [] -> [true]               */ \
-  OP(False, "false", None, 0, 1, kFlagNone)                      /* [] -> [false]              */ \
-  OP(Pop, "pop", None, 1, 0, kFlagNone)                          /* [a] -> []                  */ \
-  OP(Dup, "dup", None, 1, 2, kFlagNone)                          /* [a] -> [a a]               */ \
-  OP(Dup2, "dup2", None, 2, 4, kFlagNone)                        /* [a b] -> [a b a b]         */ \
-  OP(GetLocal, "get_local", Local, 0, 1, kFlagNone)              /* [] -> [local A]            */ \
-  OP(SetLocal, "set_local", Local, 1, 0, kFlagNone)              /* [v] -> [], local A = v     */ \
-  OP(GetUpval, "get_upval", Upval, 0, 1, kFlagNone)              /* [] -> [*upvalue A]         */ \
-  OP(SetUpval, "set_upval", Upval, 1, 0, kFlagNone)              /* [v] -> [], *upvalue A = v  */ \
-  OP(GetGlobal, "get_global", Global, 0, 1, kFlagNone)           /* [] -> [global A]           */ \
-  OP(SetGlobal, "set_global", Global, 1, 0, kFlagNone)           /* [v] -> [], global A = v    */ \
-  OP(GetBuiltin, "builtin", Builtin, 0, 1, kFlagNone)            /* [] -> [built-in A]         */ \
-  OP(Closure, "closure", Func, 0, 1, kFlagNone)                  /* [] -> [fn A + captures]    */ \
-  OP(CloseUpvals, "close", Local, 0, 0, kFlagNone)               /* close upvalues of slots>=A */ \
-  OP(Add, "add", None, 2, 1, kFlagNone)                          /* [a b] -> [a+b]             */ \
-  OP(Sub, "sub", None, 2, 1, kFlagNone)                          /* [a b] -> [a-b]             */ \
-  OP(Mul, "mul", None, 2, 1, kFlagNone)                          /* [a b] -> [a*b]             */ \
-  OP(Div, "div", None, 2, 1, kFlagNone)                          /* [a b] -> [a/b]             */ \
-  OP(Mod, "mod", None, 2, 1, kFlagNone)                          /* [a b] -> [a%b]             */ \
-  OP(Neg, "neg", None, 1, 1, kFlagNone)                          /* [a] -> [-a]                */ \
-  OP(Not, "not", None, 1, 1, kFlagNone)                          /* [a] -> [!truthy(a)]        */ \
-  OP(Eq, "eq", None, 2, 1, kFlagNone)                            /* [a b] -> [a==b]            */ \
-  OP(Ne, "ne", None, 2, 1, kFlagNone)                            /* [a b] -> [a!=b]            */ \
-  OP(Lt, "lt", None, 2, 1, kFlagNone)                            /* [a b] -> [a<b]             */ \
-  OP(Le, "le", None, 2, 1, kFlagNone)                            /* [a b] -> [a<=b]            */ \
-  OP(Gt, "gt", None, 2, 1, kFlagNone)                            /* [a b] -> [a>b]             */ \
-  OP(Ge, "ge", None, 2, 1, kFlagNone)                            /* [a b] -> [a>=b]            */ \
-  OP(Jump, "jump", Jump, 0, 0, kNoFallthrough)                   /* ip = A                     */ \
-  OP(JumpIfFalse, "jump_if_false", Jump, 1, 0, kFlagNone)        /* [c] -> [], if !c ip = A  */   \
-  OP(JumpIfTrue, "jump_if_true", Jump, 1, 0, kFlagNone)          /* [c] -> [], if c ip = A   */   \
-  OP(JumpIfFalseOrPop, "and", Jump, 1, 0, kKeepOnBranch)         /* [c] -> [c] & jump if !c  */   \
-  OP(JumpIfTrueOrPop, "or", Jump, 1, 0, kKeepOnBranch)           /* [c] -> [c] & jump if c   */   \
-  OP(Call, "call", Count, kPopsArgs, 1, kFlagNone)               /* [f a1..aA] -> [f(a..)]   */   \
-  OP(CallMethod, "call_method", Method, kPopsArgs, 1, kFlagNone) /* [o a1..aA] -> [o.B(a..)] */   \
-  OP(Return, "return", None, 1, 0, kNoFallthrough)               /* [v] -> caller gets v       */ \
-  OP(BuildArray, "array", Count, kPopsCount, 1, kFlagNone)       /* [v1..vA] -> [array]   */      \
-  OP(BuildMap, "map", Count, kPopsPairs, 1, kFlagNone)           /* [k1 v1..] -> [map]    */      \
-  OP(BuildRecord, "record", Type, kPopsFields, 1, kFlagNone)     /* [f1..fn] -> [A {..}]  */      \
-  OP(GetIndex, "get_index", None, 2, 1, kFlagNone)               /* [o i] -> [o[i]]            */ \
-  OP(SetIndex, "set_index", None, 3, 0, kFlagNone)               /* [o i v] -> [], o[i] = v    */ \
-  OP(GetField, "get_field", Const, 1, 1, kFlagNone)              /* [o] -> [o.k]               */ \
-  OP(SetField, "set_field", Const, 2, 0, kFlagNone)              /* [o v] -> [], o.k = v       */ \
-  OP(ForIter, "for_iter", Iter, 0, 1, kPushOnFallthrough)        /* [] -> [next] or ip = B   */   \
-  OP(TryBegin, "try", Jump, 0, 0, kFlagNone)                     /* push handler catching at A */ \
-  OP(TryEnd, "end_try", None, 0, 0, kFlagNone)                   /* pop the innermost handler  */ \
-  OP(Throw, "throw", None, 1, 0, kNoFallthrough)                 /* [v] -> raise v             */ \
-  OP(Halt, "halt", None, 0, 0, kNoFallthrough)                   /* stop the program (status 0)*/ \
-  /* Superinstructions: the compiler fuses common pairs, so a loop runs fewer  */                 \
-  /* dispatches (see compiler/emitter.cpp, "fusion").                        */                   \
-  OP(AddInt, "add_int", Int, 1, 1, kFlagNone)              /* [a] -> [a+imm]             */       \
-  OP(SubInt, "sub_int", Int, 1, 1, kFlagNone)              /* [a] -> [a-imm]             */       \
-  OP(JumpIfNotEq, "jump_if_not_eq", Jump, 2, 0, kFlagNone) /* [a b] -> [], if !(a==b) ip = A */   \
-  OP(JumpIfNotNe, "jump_if_not_ne", Jump, 2, 0, kFlagNone) /* [a b] -> [], if !(a!=b) ip = A */   \
-  OP(JumpIfNotLt, "jump_if_not_lt", Jump, 2, 0, kFlagNone) /* [a b] -> [], if !(a<b) ip = A  */   \
-  OP(JumpIfNotLe, "jump_if_not_le", Jump, 2, 0, kFlagNone) /* [a b] -> [], if !(a<=b) ip = A */   \
-  OP(JumpIfNotGt, "jump_if_not_gt", Jump, 2, 0, kFlagNone) /* [a b] -> [], if !(a>b) ip = A  */   \
-  OP(JumpIfNotGe, "jump_if_not_ge", Jump, 2, 0, kFlagNone) /* [a b] -> [], if !(a>=b) ip = A */   \
-  /* Register-style superinstructions: operands read straight from locals and */                  \
-  /* constants, so `a + b`, `x * 2.0` or `while i < n` is one dispatch where  */                  \
-  /* the stack code takes three. L = local A, K = constant A, and for the     */                  \
-  /* packed forms x/y are A's two fields (local x; local or constant y).     */                   \
-  SHAPEVM_ARITHMETIC_FORMS(OP, Add, "add")                                                        \
-  SHAPEVM_ARITHMETIC_FORMS(OP, Sub, "sub")                                                        \
-  SHAPEVM_ARITHMETIC_FORMS(OP, Mul, "mul")                                                        \
-  SHAPEVM_ARITHMETIC_FORMS(OP, Div, "div")                                                        \
-  SHAPEVM_ARITHMETIC_FORMS(OP, Mod, "mod")                                                        \
-  SHAPEVM_COMPARE_JUMP_FORMS(OP, Eq, "eq")                                                        \
-  SHAPEVM_COMPARE_JUMP_FORMS(OP, Ne, "ne")                                                        \
-  SHAPEVM_COMPARE_JUMP_FORMS(OP, Lt, "lt")                                                        \
-  SHAPEVM_COMPARE_JUMP_FORMS(OP, Le, "le")                                                        \
-  SHAPEVM_COMPARE_JUMP_FORMS(OP, Gt, "gt")                                                        \
-  SHAPEVM_COMPARE_JUMP_FORMS(OP, Ge, "ge")                                                        \
-  OP(GetLocal2, "get_local2", LocalPair, 0, 2, kFlagNone)    /* [] -> [local x, local y]      */  \
-  OP(GetIndexLL, "get_index_ll", LocalPair, 0, 1, kFlagNone) /* [] -> [local x[local y]]   */     \
+#define SHAPEVM_OPCODES(OP)                                                                        \
+  OP(Const, "const", Const, 0, 1, kFlagNone)               /* [] -> [k]                  */        \
+  OP(Int, "int", Int, 0, 1, kFlagNone)                     /* [] -> [imm]                */        \
+  OP(None, "none", None, 0, 1, kFlagNone)                  /* [] -> [none]               */        \
+  OP(True, "true", None, 0, 1, kFlagNone)                  /* [] -> [true]               */        \
+  OP(False, "false", None, 0, 1, kFlagNone)                /* [] -> [false]              */        \
+  OP(Pop, "pop", None, 1, 0, kFlagNone)                    /* [a] -> []                  */        \
+  OP(Dup, "dup", None, 1, 2, kFlagNone)                    /* [a] -> [a a]               */        \
+  OP(Dup2, "dup2", None, 2, 4, kFlagNone)                  /* [a b] -> [a b a b]         */        \
+  OP(GetLocal, "get_local", Local, 0, 1, kFlagNone)        /* [] -> [local A]            */        \
+  OP(SetLocal, "set_local", Local, 1, 0, kFlagNone)        /* [v] -> [], local A = v     */        \
+  OP(GetUpval, "get_upval", Upval, 0, 1, kFlagNone)        /* [] -> [*upvalue A]         */        \
+  OP(SetUpval, "set_upval", Upval, 1, 0, kFlagNone)        /* [v] -> [], *upvalue A = v  */        \
+  OP(GetGlobal, "get_global", Global, 0, 1, kFlagNone)     /* [] -> [global A]           */        \
+  OP(SetGlobal, "set_global", Global, 1, 0, kFlagNone)     /* [v] -> [], global A = v    */        \
+  OP(GetBuiltin, "builtin", Builtin, 0, 1, kFlagNone)      /* [] -> [built-in A]         */        \
+  OP(Closure, "closure", Func, 0, 1, kFlagNone)            /* [] -> [fn A + captures]    */        \
+  OP(CloseUpvals, "close", Local, 0, 0, kFlagNone)         /* close upvalues of slots>=A */        \
+  OP(Add, "add", None, 2, 1, kFlagNone)                    /* [a b] -> [a+b]             */        \
+  OP(Sub, "sub", None, 2, 1, kFlagNone)                    /* [a b] -> [a-b]             */        \
+  OP(Mul, "mul", None, 2, 1, kFlagNone)                    /* [a b] -> [a*b]             */        \
+  OP(Div, "div", None, 2, 1, kFlagNone)                    /* [a b] -> [a/b]             */        \
+  OP(Mod, "mod", None, 2, 1, kFlagNone)                    /* [a b] -> [a%b]             */        \
+  OP(Neg, "neg", None, 1, 1, kFlagNone)                    /* [a] -> [-a]                */        \
+  OP(Not, "not", None, 1, 1, kFlagNone)                    /* [a] -> [!truthy(a)]        */        \
+  OP(Eq, "eq", None, 2, 1, kFlagNone)                      /* [a b] -> [a==b]            */        \
+  OP(Ne, "ne", None, 2, 1, kFlagNone)                      /* [a b] -> [a!=b]            */        \
+  OP(Lt, "lt", None, 2, 1, kFlagNone)                      /* [a b] -> [a<b]             */        \
+  OP(Le, "le", None, 2, 1, kFlagNone)                      /* [a b] -> [a<=b]            */        \
+  OP(Gt, "gt", None, 2, 1, kFlagNone)                      /* [a b] -> [a>b]             */        \
+  OP(Ge, "ge", None, 2, 1, kFlagNone)                      /* [a b] -> [a>=b]            */        \
+  OP(Jump, "jump", Jump, 0, 0, kNoFallthrough)             /* ip = A                     */        \
+  OP(JumpIfFalse, "jump_if_false", Jump, 1, 0, kMayBranch) /* [c] -> [], if !c ip = A  */          \
+  OP(JumpIfTrue, "jump_if_true", Jump, 1, 0, kMayBranch)   /* [c] -> [], if c ip = A   */          \
+  OP(JumpIfFalseOrPop, "and", Jump, 1, 0,                                                          \
+     kKeepOnBranch | kMayBranch)                                    /* [c] -> [c] & jump if !c  */ \
+  OP(JumpIfTrueOrPop, "or", Jump, 1, 0, kKeepOnBranch | kMayBranch) /* [c] -> [c] & jump if c   */ \
+  OP(Call, "call", Count, kPopsArgs, 1, kMayBranch)                 /* [f a1..aA] -> [f(a..)]   */ \
+  OP(CallMethod, "call_method", Method, kPopsArgs, 1, kMayBranch)   /* [o a1..aA] -> [o.B(a..)] */ \
+  OP(Return, "return", None, 1, 0, kNoFallthrough)           /* [v] -> caller gets v       */      \
+  OP(BuildArray, "array", Count, kPopsCount, 1, kFlagNone)   /* [v1..vA] -> [array]   */           \
+  OP(BuildMap, "map", Count, kPopsPairs, 1, kFlagNone)       /* [k1 v1..] -> [map]    */           \
+  OP(BuildRecord, "record", Type, kPopsFields, 1, kFlagNone) /* [f1..fn] -> [A {..}]  */           \
+  OP(GetIndex, "get_index", None, 2, 1, kFlagNone)           /* [o i] -> [o[i]]            */      \
+  OP(SetIndex, "set_index", None, 3, 0, kFlagNone)           /* [o i v] -> [], o[i] = v    */      \
+  OP(GetField, "get_field", Const, 1, 1, kFlagNone)          /* [o] -> [o.k]               */      \
+  OP(SetField, "set_field", Const, 2, 0, kFlagNone)          /* [o v] -> [], o.k = v       */      \
+  OP(ForIter, "for_iter", Iter, 0, 1,                                                              \
+     kPushOnFallthrough | kMayBranch)            /* [] -> [next] or ip = B   */                    \
+  OP(TryBegin, "try", Jump, 0, 0, kFlagNone)     /* push handler catching at A */                  \
+  OP(TryEnd, "end_try", None, 0, 0, kFlagNone)   /* pop the innermost handler  */                  \
+  OP(Throw, "throw", None, 1, 0, kNoFallthrough) /* [v] -> raise v             */                  \
+  OP(Halt, "halt", None, 0, 0, kNoFallthrough)   /* stop the program (status 0)*/                  \
+  /* Superinstructions: the compiler fuses common pairs, so a loop runs fewer  */                  \
+  /* dispatches (see compiler/emitter.cpp, "fusion").                        */                    \
+  OP(AddInt, "add_int", Int, 1, 1, kFlagNone)               /* [a] -> [a+imm]             */       \
+  OP(SubInt, "sub_int", Int, 1, 1, kFlagNone)               /* [a] -> [a-imm]             */       \
+  OP(JumpIfNotEq, "jump_if_not_eq", Jump, 2, 0, kMayBranch) /* [a b] -> [], if !(a==b) ip = A */   \
+  OP(JumpIfNotNe, "jump_if_not_ne", Jump, 2, 0, kMayBranch) /* [a b] -> [], if !(a!=b) ip = A */   \
+  OP(JumpIfNotLt, "jump_if_not_lt", Jump, 2, 0, kMayBranch) /* [a b] -> [], if !(a<b) ip = A  */   \
+  OP(JumpIfNotLe, "jump_if_not_le", Jump, 2, 0, kMayBranch) /* [a b] -> [], if !(a<=b) ip = A */   \
+  OP(JumpIfNotGt, "jump_if_not_gt", Jump, 2, 0, kMayBranch) /* [a b] -> [], if !(a>b) ip = A  */   \
+  OP(JumpIfNotGe, "jump_if_not_ge", Jump, 2, 0, kMayBranch) /* [a b] -> [], if !(a>=b) ip = A */   \
+  /* Register-style superinstructions: operands read straight from locals and */                   \
+  /* constants, so `a + b`, `x * 2.0` or `while i < n` is one dispatch where  */                   \
+  /* the stack code takes three. L = local A, K = constant A, and for the     */                   \
+  /* packed forms x/y are A's two fields (local x; local or constant y).     */                    \
+  SHAPEVM_ARITHMETIC_FORMS(OP, Add, "add")                                                         \
+  SHAPEVM_ARITHMETIC_FORMS(OP, Sub, "sub")                                                         \
+  SHAPEVM_ARITHMETIC_FORMS(OP, Mul, "mul")                                                         \
+  SHAPEVM_ARITHMETIC_FORMS(OP, Div, "div")                                                         \
+  SHAPEVM_ARITHMETIC_FORMS(OP, Mod, "mod")                                                         \
+  SHAPEVM_COMPARE_JUMP_FORMS(OP, Eq, "eq")                                                         \
+  SHAPEVM_COMPARE_JUMP_FORMS(OP, Ne, "ne")                                                         \
+  SHAPEVM_COMPARE_JUMP_FORMS(OP, Lt, "lt")                                                         \
+  SHAPEVM_COMPARE_JUMP_FORMS(OP, Le, "le")                                                         \
+  SHAPEVM_COMPARE_JUMP_FORMS(OP, Gt, "gt")                                                         \
+  SHAPEVM_COMPARE_JUMP_FORMS(OP, Ge, "ge")                                                         \
+  OP(GetLocal2, "get_local2", LocalPair, 0, 2, kFlagNone)    /* [] -> [local x, local y]      */   \
+  OP(GetIndexLL, "get_index_ll", LocalPair, 0, 1, kFlagNone) /* [] -> [local x[local y]]   */      \
   OP(GetFieldL, "get_field_l", LocalConst, 0, 1, kFlagNone)  /* [] -> [local x.constant y] */
 
 // The six forms of a binary arithmetic operator `op`:
@@ -163,12 +169,12 @@ enum OpFlags : uint8_t {
 //   jump_if_op A            [a b] -> [], jump to A if a op b
 //   jump_if_op_ll A B       jump to B if local x op local y
 //   jump_if_op_lk A B       jump to B if local x op constant y
-#define SHAPEVM_COMPARE_JUMP_FORMS(OP, name, mnemonic)                                    \
-  OP(JumpIfNot##name##LL, "jump_if_not_" mnemonic "_ll", LocalPairJump, 0, 0, kFlagNone)  \
-  OP(JumpIfNot##name##LK, "jump_if_not_" mnemonic "_lk", LocalConstJump, 0, 0, kFlagNone) \
-  OP(JumpIf##name, "jump_if_" mnemonic, Jump, 2, 0, kFlagNone)                            \
-  OP(JumpIf##name##LL, "jump_if_" mnemonic "_ll", LocalPairJump, 0, 0, kFlagNone)         \
-  OP(JumpIf##name##LK, "jump_if_" mnemonic "_lk", LocalConstJump, 0, 0, kFlagNone)
+#define SHAPEVM_COMPARE_JUMP_FORMS(OP, name, mnemonic)                                     \
+  OP(JumpIfNot##name##LL, "jump_if_not_" mnemonic "_ll", LocalPairJump, 0, 0, kMayBranch)  \
+  OP(JumpIfNot##name##LK, "jump_if_not_" mnemonic "_lk", LocalConstJump, 0, 0, kMayBranch) \
+  OP(JumpIf##name, "jump_if_" mnemonic, Jump, 2, 0, kMayBranch)                            \
+  OP(JumpIf##name##LL, "jump_if_" mnemonic "_ll", LocalPairJump, 0, 0, kMayBranch)         \
+  OP(JumpIf##name##LK, "jump_if_" mnemonic "_lk", LocalConstJump, 0, 0, kMayBranch)
 
 enum class Op : uint8_t {
 #define SHAPEVM_OP_ENUM(name, mnemonic, operand, pops, pushes, flags) name,
@@ -216,5 +222,22 @@ inline constexpr uint32_t instrWords(Op op) {
   return isTwoWord(kOpInfo[static_cast<uint8_t>(op)].operand) ? 2 : 1;
 }
 inline constexpr const OpInfo& opInfo(Op op) { return kOpInfo[static_cast<uint8_t>(op)]; }
+
+// Whether control may leave the straight line after this instruction.
+inline constexpr bool endsRun(Op op) {
+  return (opInfo(op).flags & (kNoFallthrough | kMayBranch)) != 0;
+}
+
+// Every instruction with a branch target ends a run (try's target is entered
+// only by a throw, which the interpreter accounts for separately).
+inline constexpr bool branchesEndRuns() {
+  for (uint32_t i = 0; i < kOpCount; ++i) {
+    Op op = static_cast<Op>(i);
+    bool hasTarget = kOpInfo[i].operand == Operand::Jump || hasTargetInB(kOpInfo[i].operand);
+    if (hasTarget && op != Op::TryBegin && !endsRun(op)) return false;
+  }
+  return true;
+}
+static_assert(branchesEndRuns(), "an opcode with a branch target lacks kMayBranch");
 
 }  // namespace shapevm

@@ -58,6 +58,30 @@ VM::~VM() {
   std::free(frames);
 }
 
+// The step budget is charged one straight-line run at a time: from any
+// instruction through the next one that may branch, call or return, control
+// passes through every instruction in between, so entering the run at its
+// first instruction can pay for all of them at once. Every word of an
+// instruction gets its value, so the interpreter can also look it up from the
+// position just after an instruction's operands.
+static std::vector<int32_t> runLengths(const std::vector<Instr>& code) {
+  std::vector<uint32_t> starts;
+  for (std::size_t at = 0; at < code.size(); at += instrWords(instrOp(code[at]))) {
+    starts.push_back(static_cast<uint32_t>(at));
+  }
+  std::vector<int32_t> lengths(code.size(), 1);
+  int32_t following = 0;  // the run length at the next instruction
+  for (auto it = starts.rbegin(); it != starts.rend(); ++it) {
+    Op op = instrOp(code[*it]);
+    int32_t length = endsRun(op) ? 1 : 1 + following;
+    for (uint32_t word = *it; word < *it + instrWords(op) && word < code.size(); ++word) {
+      lengths[word] = length;
+    }
+    following = length;
+  }
+  return lengths;
+}
+
 std::optional<Diagnostic> VM::load(Program loaded) {
   program = std::move(loaded);
   userFunctionCount = static_cast<uint32_t>(program.functions.size());
@@ -79,6 +103,9 @@ std::optional<Diagnostic> VM::load(Program loaded) {
     LoadedFunction lf;
     lf.code = &f;
     lf.needsClosure = !f.captures.empty();
+    lf.runLength = runLengths(f.code);
+    lf.runLengthOffset = static_cast<intptr_t>(reinterpret_cast<uintptr_t>(lf.runLength.data()) -
+                                               reinterpret_cast<uintptr_t>(f.code.data()));
     for (const Constant& c : f.constants) {
       lf.methods.push_back(c.kind == ConstantKind::String ? findMethod(c.stringValue)
                                                           : MethodId::Unknown);

@@ -65,7 +65,13 @@ struct LoadedFunction {
   const Function* code = nullptr;
   std::vector<Value> constants;   // constants materialized as values (strings interned)
   std::vector<MethodId> methods;  // per constant: the built-in method it names, if any
-  bool needsClosure = false;      // has captures, so it can only run as a closure
+  // Per code word: how many instructions run from the instruction holding it
+  // through the end of its straight-line run (see runLengths in vm.cpp).
+  std::vector<int32_t> runLength;  // signed: the budget subtracts it directly
+  // Byte offset from code->code.data() to runLength.data(): the interpreter
+  // finds the run length of the word at ip without an index computation.
+  intptr_t runLengthOffset = 0;
+  bool needsClosure = false;  // has captures, so it can only run as a closure
 };
 
 class VM {

@@ -262,6 +262,48 @@ TEST_CASE("the step budget suspends after exactly N instructions") {
   }
 }
 
+TEST_CASE("steps count exactly the instructions that ran, across throws and calls") {
+  // The loop charges a straight-line run at once and gives back what a throw
+  // skips, so the count must match this hand count at every budget.
+  FunctionBuilder callee("g");
+  callee.op(Op::Int, 7).op(Op::Return);  // 2 instructions
+  FunctionBuilder main("<main>", 0, 1);
+  uint32_t try1 = main.here();
+  main.op(Op::TryBegin, 0);                        // 1
+  main.op(Op::Int, 1).op(Op::Int, 0).op(Op::Div);  // 2 3 4: div throws mid-run
+  main.op(Op::Int, 5).op(Op::Pop).op(Op::Pop).op(Op::TryEnd);
+  uint32_t skip1 = main.here();
+  main.op(Op::Jump, 0);
+  main.f.code[try1] = makeInstr(Op::TryBegin, main.here());
+  main.op(Op::SetLocal, 0);  // 5
+  uint32_t try2 = main.here();
+  main.op(Op::TryBegin, 0);                            // 6
+  main.builtin("len").op(Op::Int, 5).op(Op::Call, 1);  // 7 8 9: the native throws
+  main.op(Op::Pop).op(Op::TryEnd);
+  uint32_t skip2 = main.here();
+  main.op(Op::Jump, 0);
+  main.f.code[try2] = makeInstr(Op::TryBegin, main.here());
+  main.op(Op::SetLocal, 0);  // 10
+  main.f.code[skip1] = makeInstr(Op::Jump, main.here());
+  main.f.code[skip2] = makeInstr(Op::Jump, main.here());
+  main.op(Op::GetGlobal, 0).op(Op::Call, 0).op(Op::Pop);  // 11 12 (g: 13 14) 15
+  Function entry = main.done();                           // none, return: 16 17
+  Program p = makeProgram({entry, callee.f}, {GlobalDecl{"g", 1}});
+  constexpr uint64_t kTotal = 17;
+
+  RunResult whole = run(p);
+  REQUIRE(whole.outcome.status == RunStatus::Finished);
+  CHECK(whole.steps == kTotal);
+  for (uint64_t n = 1; n <= kTotal + 1; ++n) {
+    INFO("budget " << n);
+    VMOptions options;
+    options.maxSteps = n;
+    RunResult part = run(p, options);
+    CHECK(part.outcome.status == (n < kTotal ? RunStatus::Suspended : RunStatus::Finished));
+    CHECK(part.steps == std::min(n, kTotal));
+  }
+}
+
 TEST_CASE("periodic checkpoints fire every N steps and the run continues") {
   FunctionBuilder main("<main>", 0, 1);
   main.pushInt(0).op(Op::SetLocal, 0);
