@@ -21,5 +21,5 @@ function dotProduct(n) {
   return sum;
 }
 
-const n = process.argv.length > 2 ? parseInt(process.argv[2], 10) : 8000000;
+const n = process.argv.length > 2 ? parseInt(process.argv[2], 10) : 10000000;
 console.log(fmtFloat(dotProduct(n)));

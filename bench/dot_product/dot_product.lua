@@ -20,5 +20,5 @@ local function dot_product(n)
   return sum
 end
 
-local n = tonumber(arg[1] or "8000000")
+local n = tonumber(arg[1] or "10000000")
 print(fmt_float(dot_product(n)))

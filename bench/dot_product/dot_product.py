@@ -19,5 +19,5 @@ def dot_product(n):
     return total
 
 
-n = int(sys.argv[1]) if len(sys.argv) > 1 else 8000000
+n = int(sys.argv[1]) if len(sys.argv) > 1 else 10000000
 print(repr(dot_product(n)))
