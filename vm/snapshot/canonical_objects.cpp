@@ -6,8 +6,11 @@
 
 #include <charconv>
 #include <cstring>
+#include <exception>
 #include <new>
 #include <string>
+#include <system_error>
+#include <thread>
 
 #include "bytecode/builtin_names.h"
 #include "core/config.h"
@@ -26,8 +29,16 @@ class Scanner {
           std::unordered_map<std::string_view, uint32_t>& functionNameIds)
       : p_(begin), end_(end), data_(data), functionNameIds_(functionNameIds) {}
 
-  // Returns just past the array's ']', or nullptr.
-  const char* objects();
+  // Consumes the array's opening: `[\n  ` (true) or `[]` (false, *empty set).
+  bool open(bool* empty) {
+    *empty = literal("[]");
+    return *empty || literal("[\n  ");
+  }
+  // Decodes the objects from here, one a line, to `stop` (the start of a
+  // line, just past a `,\n  `) or, if `stop` is nullptr, to the array's ']'.
+  // Returns just past what it decoded, or nullptr.
+  const char* objectLines(const char* stop);
+  const char* position() const { return p_; }
 
  private:
   // Consumes `text` if it comes next.
@@ -429,12 +440,13 @@ bool Scanner::object(SObject* object) {
   return ok;
 }
 
-// `[]`, or `[\n  OBJECT,\n  OBJECT...]` as the writer separates them.
-const char* Scanner::objects() {
-  if (literal("[]")) return p_;
-  if (!literal("[\n  ")) return nullptr;
+// `OBJECT,\n  OBJECT...` as the writer separates them, with the array's ']'
+// after the last one unless the part ends at `stop`.
+const char* Scanner::objectLines(const char* stop) {
   // One object a line, so the lines left bound the objects to come: reserving
-  // them spares the pool its growth by copying (70 ms at 1M objects).
+  // them spares the pool its growth by copying (70 ms at 1M objects). Both
+  // parts of a split array reserve for all the lines left, the first because
+  // the second is appended to it.
   std::size_t lines = 1;
   for (const char* at = p_; (at = static_cast<const char*>(std::memchr(at, '\n', end_ - at)));
        ++at) {
@@ -453,8 +465,94 @@ const char* Scanner::objects() {
   do {
     if (data_.objects.size() >= UINT32_MAX) return nullptr;
     if (!object(&data_.objects.emplace_back())) return nullptr;
-  } while (literal(",\n  "));
+  } while (literal(",\n  ") && p_ != stop);
+  if (stop != nullptr) return p_ == stop ? p_ : nullptr;
   return next(']') ? p_ : nullptr;
+}
+
+// The second part of a split array, decoded on its own thread into pools of
+// its own.
+struct HeapPart {
+  SnapshotData data;
+  std::unordered_map<std::string_view, uint32_t> functionNameIds;
+  const char* end = nullptr;  // just past the array's ']', or nullptr
+  std::exception_ptr exception;
+
+  void decode(const char* begin, const char* end) {
+    try {
+      this->end = Scanner(begin, end, data, functionNameIds).objectLines(nullptr);
+    } catch (...) {
+      exception = std::current_exception();
+    }
+  }
+};
+
+// Appends `part` to `data` as if one scanner had read on: the part's indexes
+// into the pools are moved past what `data` holds, and its function names
+// take the ids `data` has for them (new ones numbered in order of appearance).
+// False, with nothing changed, if the objects would be too many.
+bool appendPart(SnapshotData& data, std::unordered_map<std::string_view, uint32_t>& functionNameIds,
+                HeapPart& part) {
+  if (part.data.objects.size() > UINT32_MAX - data.objects.size()) return false;
+  std::vector<uint32_t> functionIds;
+  for (std::string_view name : part.data.functionNames) {
+    auto it = functionNameIds.find(name);
+    if (it == functionNameIds.end()) {
+      it = functionNameIds.emplace(name, static_cast<uint32_t>(data.functionNames.size())).first;
+      data.functionNames.push_back(name);
+    }
+    functionIds.push_back(it->second);
+  }
+  std::size_t values = data.values.size(), names = data.names.size(),
+              closures = data.closures.size(), upvalueIds = data.upvalueIds.size();
+  data.values.insert(data.values.end(), part.data.values.begin(), part.data.values.end());
+  if (!functionIds.empty()) {
+    for (std::size_t i = values; i < data.values.size(); ++i) {
+      SValue& v = data.values[i];
+      if (v.kind == SValueKind::Function) v.as.index = functionIds[v.as.index];
+    }
+  }
+  data.names.insert(data.names.end(), part.data.names.begin(), part.data.names.end());
+  data.upvalueIds.insert(data.upvalueIds.end(), part.data.upvalueIds.begin(),
+                         part.data.upvalueIds.end());
+  for (SClosure c : part.data.closures) {
+    c.firstUpvalue += upvalueIds;
+    data.closures.push_back(c);
+  }
+  for (SObject o : part.data.objects) {
+    o.firstValue += values;
+    o.firstName += names;
+    if (o.kind == ObjKind::Closure) o.closure += static_cast<uint32_t>(closures);
+    data.objects.push_back(o);
+  }
+  data.text.absorb(std::move(part.data.text));
+  return true;
+}
+
+// `[]`, or `[\n  OBJECT,\n  OBJECT...]`, in one part or in two at once.
+const char* decodeObjects(const char* begin, const char* end, SnapshotData& data,
+                          std::unordered_map<std::string_view, uint32_t>& functionNameIds,
+                          const char* split) {
+  Scanner scanner(begin, end, data, functionNameIds);
+  bool empty;
+  if (!scanner.open(&empty)) return nullptr;
+  if (empty) return scanner.position();
+  if (split == nullptr || split <= scanner.position() || split >= end) {
+    return scanner.objectLines(nullptr);
+  }
+  HeapPart second;
+  {
+    std::jthread thread;
+    try {
+      thread = std::jthread([&] { second.decode(split, end); });
+    } catch (const std::system_error&) {  // no thread to be had: one after the other
+      second.decode(split, end);
+    }
+    if (scanner.objectLines(split) == nullptr) return nullptr;
+  }  // joined
+  if (second.exception) std::rethrow_exception(second.exception);
+  if (second.end == nullptr || !appendPart(data, functionNameIds, second)) return nullptr;
+  return second.end;
 }
 
 }  // namespace
@@ -471,12 +569,22 @@ std::optional<HeapText> locateCanonicalObjects(std::string_view body) {
   return HeapText{body.data() + begin, body.data() + end};
 }
 
+const char* chooseHeapSplit(const char* begin, const char* end) {
+  if (end - begin < kMinSplitBytes) return nullptr;
+  const char* middle = begin + (end - begin) / 2;
+  const auto* newline = static_cast<const char*>(std::memchr(middle, '\n', end - middle));
+  return newline != nullptr && end - newline > 3 ? newline + 3 : nullptr;
+}
+
 const char* readCanonicalObjects(const char* begin, const char* end, SnapshotData& data,
-                                 std::unordered_map<std::string_view, uint32_t>& functionNameIds) {
+                                 std::unordered_map<std::string_view, uint32_t>& functionNameIds,
+                                 const char* split) {
   std::size_t objects = data.objects.size(), values = data.values.size(), names = data.names.size(),
               closures = data.closures.size(), upvalueIds = data.upvalueIds.size(),
               functionNames = data.functionNames.size();
-  if (const char* arrayEnd = Scanner(begin, end, data, functionNameIds).objects()) return arrayEnd;
+  if (const char* arrayEnd = decodeObjects(begin, end, data, functionNameIds, split)) {
+    return arrayEnd;
+  }
   // Not canonical: undo, for the general reader to start from where we did.
   // (Text already stored in the arena stays unused.)
   for (std::size_t i = functionNames; i < data.functionNames.size(); ++i) {

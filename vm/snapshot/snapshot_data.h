@@ -61,6 +61,8 @@ struct SValue {
 class TextArena {
  public:
   std::string_view store(std::string_view bytes);
+  // Takes over `other`'s text: views into it stay valid.
+  void absorb(TextArena&& other);
 
  private:
   std::vector<std::unique_ptr<char[]>> chunks_;
