@@ -4,6 +4,7 @@
 // snapshot_reader.cpp checks; the caller then falls back to the general reader.
 #include "snapshot/canonical_objects.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <exception>
@@ -81,6 +82,7 @@ class Scanner {
   std::string_view sharedName(std::string_view name, std::string_view previous) {
     return name == previous ? previous : data_.text.store(name);
   }
+  void keepNames(SObject* object, std::size_t first, std::size_t* shared, std::size_t* sharedCount);
 
   const char* p_;
   const char* end_;
@@ -91,7 +93,35 @@ class Scanner {
   std::string_view recordType_;
   std::size_t recordNames_ = 0;
   std::size_t recordNameCount_ = 0;
+  // The previous closure's function and captures, which the closures of one
+  // function share: its hash is decoded once for them all.
+  std::string_view closureName_;
+  std::string closureHashText_;
+  FunctionHash closureHash_;
+  std::size_t closureNames_ = 0;
+  std::size_t closureNameCount_ = 0;
 };
+
+// Gives `object` the names added since `first`, or the range `*shared` (of
+// `*sharedCount` names) in their place if it holds the same ones; otherwise
+// the new names become `*shared`. The records of one type and the closures
+// of one function list the same names: keeping them once spares the pool
+// most of its writes. (Objects may share a range: snapshot_data.h.)
+void Scanner::keepNames(SObject* object, std::size_t first, std::size_t* shared,
+                        std::size_t* sharedCount) {
+  std::size_t count = data_.names.size() - first;
+  object->nameCount = count;
+  if (count == *sharedCount &&
+      std::equal(data_.names.begin() + static_cast<std::ptrdiff_t>(first), data_.names.end(),
+                 data_.names.begin() + static_cast<std::ptrdiff_t>(*shared))) {
+    data_.names.resize(first);
+    object->firstName = *shared;
+    return;
+  }
+  object->firstName = first;
+  *shared = first;
+  *sharedCount = count;
+}
 
 // A JSON integer without sign or leading zeros, at most `max` (19 digits
 // always fit in 64 unsigned bits).
@@ -332,25 +362,24 @@ bool Scanner::record(SObject* object) {
   recordType_ = sharedName(object->builtinType ? "Error" : name, recordType_);
   object->text = recordType_;
   if (!literal(", \"fields\": {")) return false;
-  std::size_t previous = recordNames_;
-  std::size_t previousCount = recordNameCount_;
-  recordNames_ = data_.names.size();
+  std::size_t first = data_.names.size();
   if (!next('}')) {
     bool ok = true;
     do {
       std::string_view key;
       if (!string(&key) || !literal(": ")) return false;
-      std::size_t i = data_.names.size() - recordNames_;
-      for (std::size_t j = recordNames_; j < data_.names.size(); ++j) {
+      std::size_t i = data_.names.size() - first;
+      for (std::size_t j = first; j < data_.names.size(); ++j) {
         if (data_.names[j] == key) return false;  // a repeated field
       }
-      std::string_view before = i < previousCount ? data_.names[previous + i] : std::string_view();
+      std::string_view before =
+          i < recordNameCount_ ? data_.names[recordNames_ + i] : std::string_view();
       data_.names.push_back(sharedName(key, before));
       if (!value(&data_.values.emplace_back())) return false;
     } while (more('}', &ok));
     if (!ok || !next('}')) return false;
   }
-  recordNameCount_ = data_.names.size() - recordNames_;
+  keepNames(object, first, &recordNames_, &recordNameCount_);
   return next('}');
 }
 
@@ -360,12 +389,21 @@ bool Scanner::closure(SObject* object) {
   SClosure& c = data_.closures.emplace_back();
   std::string_view name, hash;
   uint64_t id;
+  std::size_t first = data_.names.size();
   if (!string(&name) || !literal(", \"id\": ") || !unsignedInt(UINT32_MAX, &id) ||
-      !literal(", \"hash\": ") || !string(&hash) ||
-      !FunctionHash::fromHex(hash, &c.function.hash) || !literal(", \"captures\": [")) {
+      !literal(", \"hash\": ") || !string(&hash)) {
     return false;
   }
-  c.function.name = data_.text.store(name);
+  if (hash == closureHashText_) {
+    c.function.hash = closureHash_;
+  } else {
+    if (!FunctionHash::fromHex(hash, &c.function.hash)) return false;
+    closureHashText_ = hash;
+    closureHash_ = c.function.hash;
+  }
+  if (!literal(", \"captures\": [")) return false;
+  closureName_ = sharedName(name, closureName_);
+  c.function.name = closureName_;
   c.function.hasId = true;
   c.function.id = static_cast<uint32_t>(id);
   c.function.hasHash = true;
@@ -390,7 +428,8 @@ bool Scanner::closure(SObject* object) {
     if (!ok || !next(']')) return false;
   }
   c.upvalueCount = data_.upvalueIds.size() - c.firstUpvalue;
-  if (data_.names.size() - object->firstName != c.upvalueCount) return false;
+  if (data_.names.size() - first != c.upvalueCount) return false;
+  keepNames(object, first, &closureNames_, &closureNameCount_);
   return next('}');
 }
 
@@ -417,7 +456,7 @@ bool Scanner::file(SObject* object) {
 
 bool Scanner::object(SObject* object) {
   object->firstValue = data_.values.size();
-  object->firstName = data_.names.size();
+  object->firstName = data_.names.size();  // record() and closure() may share a range
   bool ok = false;
   if (literal("{\"string\": ")) {
     object->kind = ObjKind::String;
@@ -436,7 +475,6 @@ bool Scanner::object(SObject* object) {
     ok = file(object);
   }
   object->valueCount = data_.values.size() - object->firstValue;
-  object->nameCount = data_.names.size() - object->firstName;
   return ok;
 }
 

@@ -93,7 +93,7 @@ struct SObject {
   std::size_t firstValue = 0;
   std::size_t valueCount = 0;
   // SnapshotData::names[firstName, +nameCount): Record: field names; Closure:
-  // capture names.
+  // capture names. Objects with the same names may share one range.
   std::size_t firstName = 0;
   std::size_t nameCount = 0;
   std::string_view text;  // String: bytes; Record: type name; File: path
