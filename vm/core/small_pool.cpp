@@ -2,6 +2,9 @@
 // AddressSanitizer poisoning of every byte of a free block but its mark.
 #include "core/small_pool.h"
 
+#include <sys/mman.h>
+
+#include <cstdint>
 #include <cstdlib>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -25,8 +28,41 @@ static_assert(sizeof(SmallPool::kFreeMark) == 1 && SmallPool::kGranule >= 16,
 SmallPool::~SmallPool() {
   for (const Chunk& chunk : chunks_) {
     SHAPEVM_UNPOISON(chunk.begin, kChunkBytes);
-    std::free(chunk.begin);
+    if (!chunk.inRegion) std::free(chunk.begin);
   }
+  for (char* region : regions_) ::munmap(region, kRegionBytes);
+}
+
+char* SmallPool::newChunkMemory(bool* inRegion) {
+  *inRegion = false;
+  if (chunks_.size() * kChunkBytes < kMallocChunkLimit) {
+    return static_cast<char*>(std::malloc(kChunkBytes));
+  }
+  if (regionFree_ == regionEnd_) {
+    // Mapped with room to spare, then trimmed to a 2 MiB-aligned region, so
+    // that all of it can be huge pages.
+    constexpr std::uintptr_t kHugePage = std::uintptr_t{1} << 21;
+    regions_.reserve(regions_.size() + 1);  // before mmap: nothing to undo if this throws
+    std::size_t mapped = kRegionBytes + kHugePage;
+    void* memory =
+        ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (memory == MAP_FAILED) return static_cast<char*>(std::malloc(kChunkBytes));
+    auto start = reinterpret_cast<std::uintptr_t>(memory);
+    auto aligned = (start + kHugePage - 1) & ~(kHugePage - 1);
+    if (aligned > start) ::munmap(memory, aligned - start);
+    if (aligned + kRegionBytes < start + mapped) {
+      ::munmap(reinterpret_cast<void*>(aligned + kRegionBytes),
+               start + mapped - aligned - kRegionBytes);
+    }
+    regionFree_ = reinterpret_cast<char*>(aligned);
+    regionEnd_ = regionFree_ + kRegionBytes;
+    ::madvise(regionFree_, kRegionBytes, MADV_HUGEPAGE);  // a hint: without it, ordinary pages
+    regions_.push_back(regionFree_);
+  }
+  *inRegion = true;
+  char* chunk = regionFree_;
+  regionFree_ += kChunkBytes;
+  return chunk;
 }
 
 void* SmallPool::allocate(std::size_t bytes) {
@@ -41,11 +77,12 @@ void* SmallPool::allocate(std::size_t bytes) {
   if (current == kNoChunk ||
       chunks_[current].end + blockBytes > chunks_[current].begin + kChunkBytes) {
     chunks_.reserve(chunks_.size() + 1);  // before malloc: nothing to undo if this throws
-    auto* begin = static_cast<char*>(std::malloc(kChunkBytes));
+    bool inRegion;
+    char* begin = newChunkMemory(&inRegion);
     if (begin == nullptr) return nullptr;
     SHAPEVM_POISON(begin, kChunkBytes);
     current = chunks_.size();
-    chunks_.push_back(Chunk{begin, begin, blockBytes});
+    chunks_.push_back(Chunk{begin, begin, blockBytes, inRegion});
     current_[sizeClass] = current;
   }
   Chunk& chunk = chunks_[current];
@@ -57,6 +94,8 @@ void* SmallPool::allocate(std::size_t bytes) {
 
 void SmallPool::abandon() {
   chunks_.clear();
+  regions_.clear();
+  regionFree_ = regionEnd_ = nullptr;
   for (std::size_t c = 0; c < kClasses; ++c) {
     free_[c] = nullptr;
     current_[c] = kNoChunk;

@@ -4,10 +4,14 @@
 // snapshot_reader.cpp checks; the caller then falls back to the general reader.
 #include "snapshot/canonical_objects.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <exception>
 #include <new>
 #include <string>
+#include <system_error>
+#include <thread>
 
 #include "bytecode/builtin_names.h"
 #include "core/config.h"
@@ -26,8 +30,16 @@ class Scanner {
           std::unordered_map<std::string_view, uint32_t>& functionNameIds)
       : p_(begin), end_(end), data_(data), functionNameIds_(functionNameIds) {}
 
-  // Returns just past the array's ']', or nullptr.
-  const char* objects();
+  // Consumes the array's opening: `[\n  ` (true) or `[]` (false, *empty set).
+  bool open(bool* empty) {
+    *empty = literal("[]");
+    return *empty || literal("[\n  ");
+  }
+  // Decodes the objects from here, one a line, to `stop` (the start of a
+  // line, just past a `,\n  `) or, if `stop` is nullptr, to the array's ']'.
+  // Returns just past what it decoded, or nullptr.
+  const char* objectLines(const char* stop);
+  const char* position() const { return p_; }
 
  private:
   // Consumes `text` if it comes next.
@@ -70,6 +82,7 @@ class Scanner {
   std::string_view sharedName(std::string_view name, std::string_view previous) {
     return name == previous ? previous : data_.text.store(name);
   }
+  void keepNames(SObject* object, std::size_t first, std::size_t* shared, std::size_t* sharedCount);
 
   const char* p_;
   const char* end_;
@@ -80,7 +93,35 @@ class Scanner {
   std::string_view recordType_;
   std::size_t recordNames_ = 0;
   std::size_t recordNameCount_ = 0;
+  // The previous closure's function and captures, which the closures of one
+  // function share: its hash is decoded once for them all.
+  std::string_view closureName_;
+  std::string closureHashText_;
+  FunctionHash closureHash_;
+  std::size_t closureNames_ = 0;
+  std::size_t closureNameCount_ = 0;
 };
+
+// Gives `object` the names added since `first`, or the range `*shared` (of
+// `*sharedCount` names) in their place if it holds the same ones; otherwise
+// the new names become `*shared`. The records of one type and the closures
+// of one function list the same names: keeping them once spares the pool
+// most of its writes. (Objects may share a range: snapshot_data.h.)
+void Scanner::keepNames(SObject* object, std::size_t first, std::size_t* shared,
+                        std::size_t* sharedCount) {
+  std::size_t count = data_.names.size() - first;
+  object->nameCount = count;
+  if (count == *sharedCount &&
+      std::equal(data_.names.begin() + static_cast<std::ptrdiff_t>(first), data_.names.end(),
+                 data_.names.begin() + static_cast<std::ptrdiff_t>(*shared))) {
+    data_.names.resize(first);
+    object->firstName = *shared;
+    return;
+  }
+  object->firstName = first;
+  *shared = first;
+  *sharedCount = count;
+}
 
 // A JSON integer without sign or leading zeros, at most `max` (19 digits
 // always fit in 64 unsigned bits).
@@ -321,25 +362,24 @@ bool Scanner::record(SObject* object) {
   recordType_ = sharedName(object->builtinType ? "Error" : name, recordType_);
   object->text = recordType_;
   if (!literal(", \"fields\": {")) return false;
-  std::size_t previous = recordNames_;
-  std::size_t previousCount = recordNameCount_;
-  recordNames_ = data_.names.size();
+  std::size_t first = data_.names.size();
   if (!next('}')) {
     bool ok = true;
     do {
       std::string_view key;
       if (!string(&key) || !literal(": ")) return false;
-      std::size_t i = data_.names.size() - recordNames_;
-      for (std::size_t j = recordNames_; j < data_.names.size(); ++j) {
+      std::size_t i = data_.names.size() - first;
+      for (std::size_t j = first; j < data_.names.size(); ++j) {
         if (data_.names[j] == key) return false;  // a repeated field
       }
-      std::string_view before = i < previousCount ? data_.names[previous + i] : std::string_view();
+      std::string_view before =
+          i < recordNameCount_ ? data_.names[recordNames_ + i] : std::string_view();
       data_.names.push_back(sharedName(key, before));
       if (!value(&data_.values.emplace_back())) return false;
     } while (more('}', &ok));
     if (!ok || !next('}')) return false;
   }
-  recordNameCount_ = data_.names.size() - recordNames_;
+  keepNames(object, first, &recordNames_, &recordNameCount_);
   return next('}');
 }
 
@@ -349,12 +389,21 @@ bool Scanner::closure(SObject* object) {
   SClosure& c = data_.closures.emplace_back();
   std::string_view name, hash;
   uint64_t id;
+  std::size_t first = data_.names.size();
   if (!string(&name) || !literal(", \"id\": ") || !unsignedInt(UINT32_MAX, &id) ||
-      !literal(", \"hash\": ") || !string(&hash) ||
-      !FunctionHash::fromHex(hash, &c.function.hash) || !literal(", \"captures\": [")) {
+      !literal(", \"hash\": ") || !string(&hash)) {
     return false;
   }
-  c.function.name = data_.text.store(name);
+  if (hash == closureHashText_) {
+    c.function.hash = closureHash_;
+  } else {
+    if (!FunctionHash::fromHex(hash, &c.function.hash)) return false;
+    closureHashText_ = hash;
+    closureHash_ = c.function.hash;
+  }
+  if (!literal(", \"captures\": [")) return false;
+  closureName_ = sharedName(name, closureName_);
+  c.function.name = closureName_;
   c.function.hasId = true;
   c.function.id = static_cast<uint32_t>(id);
   c.function.hasHash = true;
@@ -379,7 +428,8 @@ bool Scanner::closure(SObject* object) {
     if (!ok || !next(']')) return false;
   }
   c.upvalueCount = data_.upvalueIds.size() - c.firstUpvalue;
-  if (data_.names.size() - object->firstName != c.upvalueCount) return false;
+  if (data_.names.size() - first != c.upvalueCount) return false;
+  keepNames(object, first, &closureNames_, &closureNameCount_);
   return next('}');
 }
 
@@ -406,7 +456,7 @@ bool Scanner::file(SObject* object) {
 
 bool Scanner::object(SObject* object) {
   object->firstValue = data_.values.size();
-  object->firstName = data_.names.size();
+  object->firstName = data_.names.size();  // record() and closure() may share a range
   bool ok = false;
   if (literal("{\"string\": ")) {
     object->kind = ObjKind::String;
@@ -425,16 +475,16 @@ bool Scanner::object(SObject* object) {
     ok = file(object);
   }
   object->valueCount = data_.values.size() - object->firstValue;
-  object->nameCount = data_.names.size() - object->firstName;
   return ok;
 }
 
-// `[]`, or `[\n  OBJECT,\n  OBJECT...]` as the writer separates them.
-const char* Scanner::objects() {
-  if (literal("[]")) return p_;
-  if (!literal("[\n  ")) return nullptr;
+// `OBJECT,\n  OBJECT...` as the writer separates them, with the array's ']'
+// after the last one unless the part ends at `stop`.
+const char* Scanner::objectLines(const char* stop) {
   // One object a line, so the lines left bound the objects to come: reserving
-  // them spares the pool its growth by copying (70 ms at 1M objects).
+  // them spares the pool its growth by copying (70 ms at 1M objects). Both
+  // parts of a split array reserve for all the lines left, the first because
+  // the second is appended to it.
   std::size_t lines = 1;
   for (const char* at = p_; (at = static_cast<const char*>(std::memchr(at, '\n', end_ - at)));
        ++at) {
@@ -453,8 +503,94 @@ const char* Scanner::objects() {
   do {
     if (data_.objects.size() >= UINT32_MAX) return nullptr;
     if (!object(&data_.objects.emplace_back())) return nullptr;
-  } while (literal(",\n  "));
+  } while (literal(",\n  ") && p_ != stop);
+  if (stop != nullptr) return p_ == stop ? p_ : nullptr;
   return next(']') ? p_ : nullptr;
+}
+
+// The second part of a split array, decoded on its own thread into pools of
+// its own.
+struct HeapPart {
+  SnapshotData data;
+  std::unordered_map<std::string_view, uint32_t> functionNameIds;
+  const char* end = nullptr;  // just past the array's ']', or nullptr
+  std::exception_ptr exception;
+
+  void decode(const char* begin, const char* end) {
+    try {
+      this->end = Scanner(begin, end, data, functionNameIds).objectLines(nullptr);
+    } catch (...) {
+      exception = std::current_exception();
+    }
+  }
+};
+
+// Appends `part` to `data` as if one scanner had read on: the part's indexes
+// into the pools are moved past what `data` holds, and its function names
+// take the ids `data` has for them (new ones numbered in order of appearance).
+// False, with nothing changed, if the objects would be too many.
+bool appendPart(SnapshotData& data, std::unordered_map<std::string_view, uint32_t>& functionNameIds,
+                HeapPart& part) {
+  if (part.data.objects.size() > UINT32_MAX - data.objects.size()) return false;
+  std::vector<uint32_t> functionIds;
+  for (std::string_view name : part.data.functionNames) {
+    auto it = functionNameIds.find(name);
+    if (it == functionNameIds.end()) {
+      it = functionNameIds.emplace(name, static_cast<uint32_t>(data.functionNames.size())).first;
+      data.functionNames.push_back(name);
+    }
+    functionIds.push_back(it->second);
+  }
+  std::size_t values = data.values.size(), names = data.names.size(),
+              closures = data.closures.size(), upvalueIds = data.upvalueIds.size();
+  data.values.insert(data.values.end(), part.data.values.begin(), part.data.values.end());
+  if (!functionIds.empty()) {
+    for (std::size_t i = values; i < data.values.size(); ++i) {
+      SValue& v = data.values[i];
+      if (v.kind == SValueKind::Function) v.as.index = functionIds[v.as.index];
+    }
+  }
+  data.names.insert(data.names.end(), part.data.names.begin(), part.data.names.end());
+  data.upvalueIds.insert(data.upvalueIds.end(), part.data.upvalueIds.begin(),
+                         part.data.upvalueIds.end());
+  for (SClosure c : part.data.closures) {
+    c.firstUpvalue += upvalueIds;
+    data.closures.push_back(c);
+  }
+  for (SObject o : part.data.objects) {
+    o.firstValue += values;
+    o.firstName += names;
+    if (o.kind == ObjKind::Closure) o.closure += static_cast<uint32_t>(closures);
+    data.objects.push_back(o);
+  }
+  data.text.absorb(std::move(part.data.text));
+  return true;
+}
+
+// `[]`, or `[\n  OBJECT,\n  OBJECT...]`, in one part or in two at once.
+const char* decodeObjects(const char* begin, const char* end, SnapshotData& data,
+                          std::unordered_map<std::string_view, uint32_t>& functionNameIds,
+                          const char* split) {
+  Scanner scanner(begin, end, data, functionNameIds);
+  bool empty;
+  if (!scanner.open(&empty)) return nullptr;
+  if (empty) return scanner.position();
+  if (split == nullptr || split <= scanner.position() || split >= end) {
+    return scanner.objectLines(nullptr);
+  }
+  HeapPart second;
+  {
+    std::jthread thread;
+    try {
+      thread = std::jthread([&] { second.decode(split, end); });
+    } catch (const std::system_error&) {  // no thread to be had: one after the other
+      second.decode(split, end);
+    }
+    if (scanner.objectLines(split) == nullptr) return nullptr;
+  }  // joined
+  if (second.exception) std::rethrow_exception(second.exception);
+  if (second.end == nullptr || !appendPart(data, functionNameIds, second)) return nullptr;
+  return second.end;
 }
 
 }  // namespace
@@ -471,12 +607,22 @@ std::optional<HeapText> locateCanonicalObjects(std::string_view body) {
   return HeapText{body.data() + begin, body.data() + end};
 }
 
+const char* chooseHeapSplit(const char* begin, const char* end) {
+  if (end - begin < kMinSplitBytes) return nullptr;
+  const char* middle = begin + (end - begin) / 2;
+  const auto* newline = static_cast<const char*>(std::memchr(middle, '\n', end - middle));
+  return newline != nullptr && end - newline > 3 ? newline + 3 : nullptr;
+}
+
 const char* readCanonicalObjects(const char* begin, const char* end, SnapshotData& data,
-                                 std::unordered_map<std::string_view, uint32_t>& functionNameIds) {
+                                 std::unordered_map<std::string_view, uint32_t>& functionNameIds,
+                                 const char* split) {
   std::size_t objects = data.objects.size(), values = data.values.size(), names = data.names.size(),
               closures = data.closures.size(), upvalueIds = data.upvalueIds.size(),
               functionNames = data.functionNames.size();
-  if (const char* arrayEnd = Scanner(begin, end, data, functionNameIds).objects()) return arrayEnd;
+  if (const char* arrayEnd = decodeObjects(begin, end, data, functionNameIds, split)) {
+    return arrayEnd;
+  }
   // Not canonical: undo, for the general reader to start from where we did.
   // (Text already stored in the arena stays unused.)
   for (std::size_t i = functionNames; i < data.functionNames.size(); ++i) {

@@ -242,19 +242,16 @@ std::variant<RelocationPlan, ResumeError> Planner::plan() {
     }
     plan_.frameFunctions.push_back(*found);
   }
-  // Three entries an object, in memory filled at once: on huge pages it
-  // costs a page fault per 2 MiB instead of per 4 KiB (10% of a large
-  // resume's page faults).
+  // Two entries an object, in memory filled at once: on huge pages it costs
+  // a page fault per 2 MiB instead of per 4 KiB (10% of a large resume's
+  // page faults).
   std::size_t objects = data_.objects.size();
   plan_.closureFunctions.reserve(objects);
   plan_.recordTypes.reserve(objects);
-  plan_.slotOrder.reserve(objects);
   adviseHugePages(plan_.closureFunctions.data(), objects * sizeof(uint32_t));
   adviseHugePages(plan_.recordTypes.data(), objects * sizeof(const RecordType*));
-  adviseHugePages(plan_.slotOrder.data(), objects * sizeof(std::vector<int32_t>));
   plan_.closureFunctions.assign(objects, 0);
   plan_.recordTypes.assign(objects, nullptr);
-  plan_.slotOrder.resize(objects);
   for (std::size_t id = 0; id < data_.objects.size(); ++id) {
     const SObject& o = data_.objects[id];
     if (o.kind == ObjKind::Closure) planClosure(id, o);

@@ -259,7 +259,11 @@ std::optional<Diagnostic> Restorer::buildHeap() {
   // Pass 2: contents. Nothing here allocates.
   for (std::size_t id = 0; id < data_.objects.size(); ++id) {
     const SObject& o = data_.objects[id];
-    const std::vector<int32_t>& order = plan_.slotOrder[id];
+    const std::vector<int32_t>* order = nullptr;
+    if (!plan_.slotOrder.empty() && (o.kind == ObjKind::Record || o.kind == ObjKind::Closure)) {
+      auto moved = plan_.slotOrder.find(id);
+      if (moved != plan_.slotOrder.end()) order = &moved->second;
+    }
     std::span<const SValue> values = data_.valuesOf(o);
     switch (o.kind) {
       case ObjKind::Array: {
@@ -273,7 +277,7 @@ std::optional<Diagnostic> Restorer::buildHeap() {
       case ObjKind::Record: {
         auto* record = static_cast<Record*>(objects_[id]);
         for (std::size_t i = 0; i < record->type->fields.size(); ++i) {
-          int32_t from = order.empty() ? static_cast<int32_t>(i) : order[i];
+          int32_t from = order == nullptr ? static_cast<int32_t>(i) : (*order)[i];
           record->fields()[i] = from < 0 ? Value::none() : decode(values[from]);
         }
         break;
@@ -282,7 +286,7 @@ std::optional<Diagnostic> Restorer::buildHeap() {
         auto* closure = static_cast<Closure*>(objects_[id]);
         std::span<const uint32_t> upvalues = data_.upvaluesOf(o);
         for (uint32_t i = 0; i < closure->upvalueCount; ++i) {
-          uint32_t from = order.empty() ? i : static_cast<uint32_t>(order[i]);
+          uint32_t from = order == nullptr ? i : static_cast<uint32_t>((*order)[i]);
           closure->upvalues()[i] = static_cast<Upvalue*>(objects_[upvalues[from]]);
         }
         break;

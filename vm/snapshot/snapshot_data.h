@@ -61,6 +61,8 @@ struct SValue {
 class TextArena {
  public:
   std::string_view store(std::string_view bytes);
+  // Takes over `other`'s text: views into it stay valid.
+  void absorb(TextArena&& other);
 
  private:
   std::vector<std::unique_ptr<char[]>> chunks_;
@@ -91,7 +93,7 @@ struct SObject {
   std::size_t firstValue = 0;
   std::size_t valueCount = 0;
   // SnapshotData::names[firstName, +nameCount): Record: field names; Closure:
-  // capture names.
+  // capture names. Objects with the same names may share one range.
   std::size_t firstName = 0;
   std::size_t nameCount = 0;
   std::string_view text;  // String: bytes; Record: type name; File: path

@@ -77,6 +77,13 @@ std::string_view TextArena::store(std::string_view bytes) {
   return stored;
 }
 
+void TextArena::absorb(TextArena&& other) {
+  for (auto& chunk : other.chunks_) chunks_.push_back(std::move(chunk));
+  other.chunks_.clear();
+  other.free_ = nullptr;
+  other.left_ = 0;
+}
+
 namespace {
 
 namespace od = simdjson::ondemand;
@@ -954,14 +961,15 @@ bool Reader::readState(od::value v) {
         if (heap_) {
           // Only the fast path reads a heap cut out of the document.
           if (field.raw_json_token().data() == heapSlot_ &&
-              readCanonicalObjects(heap_->begin, heap_->end, data_, functionNameIds_) ==
-                  heap_->end) {
+              readCanonicalObjects(heap_->begin, heap_->end, data_, functionNameIds_,
+                                   chooseHeapSplit(heap_->begin, heap_->end)) == heap_->end) {
             return true;
           }
           return fail("the heap is not where the writer puts it");  // never shown
         }
-        if (readCanonicalObjects(field.raw_json_token().data(), textEnd_, data_,
-                                 functionNameIds_)) {
+        const char* heap = field.raw_json_token().data();
+        if (readCanonicalObjects(heap, textEnd_, data_, functionNameIds_,
+                                 chooseHeapSplit(heap, textEnd_))) {
           return true;  // On-Demand skips the array when it moves to the next member
         }
         return forEachElement(field, UINT32_MAX, [&](std::size_t, od::value item) {

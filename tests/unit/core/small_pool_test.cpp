@@ -91,3 +91,30 @@ TEST_CASE("the sweep frees unreachable small and large objects and keeps the res
   CHECK(heap.stats().objects == 0);
   CHECK(heap.bytesAllocated() == baseline);
 }
+
+TEST_CASE("a pool that has grown past its malloc'd chunks carves them from huge-page regions") {
+  // 48 MiB of blocks of every class: past the first 4 MiB the chunks come
+  // from regions of 32 MiB, so this crosses into a second region.
+  SmallPool pool;
+  std::vector<std::pair<uint32_t*, std::size_t>> blocks;
+  std::size_t total = 0;
+  for (uint32_t n = 0; total < (std::size_t{48} << 20); ++n) {
+    std::size_t bytes =
+        SmallPool::kGranule * (1 + n % (SmallPool::kMaxBytes / SmallPool::kGranule));
+    auto* block = static_cast<uint32_t*>(pool.allocate(bytes));
+    REQUIRE(block != nullptr);
+    block[0] = n % 0x80;  // the first byte is never kFreeMark
+    block[bytes / sizeof(uint32_t) - 1] = n;
+    blocks.emplace_back(block, bytes);
+    total += bytes;
+  }
+  std::set<void*> handedOut;
+  for (uint32_t n = 0; n < blocks.size(); ++n) {  // nothing overwrote anything
+    auto [block, bytes] = blocks[n];
+    REQUIRE(block[0] == n % 0x80);
+    REQUIRE(block[bytes / sizeof(uint32_t) - 1] == n);
+    handedOut.insert(block);
+  }
+  CHECK(handedOut.size() == blocks.size());
+  CHECK(liveBlocks(pool) == handedOut);
+}

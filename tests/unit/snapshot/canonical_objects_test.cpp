@@ -147,6 +147,61 @@ TEST_CASE("the canonical fast path decodes the heap as the general reader does",
   CHECK(describeHeap(*fast) == describeHeap(*slow));
 }
 
+// The heap of `s` decoded by the fast path, with the array split at `split`
+// (nullptr: in one part), after a function name the reader already knew.
+struct Decoded {
+  SnapshotData data;
+  std::unordered_map<std::string_view, uint32_t> functionNameIds{{"known", 0}};
+  const char* end;
+
+  Decoded(const std::string& text, std::size_t objectsAt, const char* split) {
+    data.functionNames.push_back("known");
+    end = readCanonicalObjects(text.data() + objectsAt, text.data() + text.size(), data,
+                               functionNameIds, split);
+  }
+  std::string describe() const {
+    std::string names;
+    for (std::string_view name : data.functionNames) {
+      names += fmt::format("{}={} ", name, functionNameIds.at(name));
+    }
+    return names + describeHeap(data);
+  }
+};
+
+TEST_CASE("a heap decoded in two parts at once is the heap decoded in one",
+          "[snapshot][fastpath]") {
+  TempDir dir;
+  Snapshot s = everythingSnapshot(dir);
+  Decoded whole(s.text, s.objectsAt, nullptr);
+  REQUIRE(whole.end != nullptr);
+  // Split at every line of the array: the parts hold closures, records,
+  // function values and names in every proportion.
+  std::size_t splits = 0;
+  for (std::size_t at = s.text.find(",\n  {", s.objectsAt); at != std::string::npos;
+       at = s.text.find(",\n  {", at + 1)) {
+    INFO("split at " << at);
+    Decoded parts(s.text, s.objectsAt, s.text.data() + at + 4);
+    CHECK(parts.end == whole.end);
+    CHECK(parts.describe() == whole.describe());
+    ++splits;
+  }
+  CHECK(splits > 15);
+  // A split that is not at the start of a line, or a second part that is not
+  // canonical: the fast path gives up and leaves everything as it was.
+  std::size_t line = s.text.find(",\n  {", s.objectsAt) + 4;
+  std::string broken = s.text;
+  broken.replace(broken.rfind("{\"ref\": "), 8, "{\"ref\":  ");
+  for (auto [text, split] : {std::pair{s.text, line + 1}, std::pair{broken, line}}) {
+    Decoded refused(text, s.objectsAt, text.data() + split);
+    CHECK(refused.end == nullptr);
+    CHECK(refused.data.objects.empty());
+    CHECK(refused.data.values.empty());
+    CHECK(refused.describe() == "known=0 ");
+  }
+  // chooseHeapSplit leaves a small heap in one part.
+  CHECK(chooseHeapSplit(s.text.data() + s.objectsAt, s.text.data() + s.text.size()) == nullptr);
+}
+
 TEST_CASE("after the fast path gives up, a broken rule gets the general reader's message",
           "[snapshot][fastpath]") {
   TempDir dir;
