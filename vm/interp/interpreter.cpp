@@ -90,6 +90,20 @@ constexpr bool kStepCheck = false;
 static_assert(kPollInterval <= INT32_MAX / 2,
               "a slice's budget must fit the loop's 32-bit counter");
 
+// The slot of field `name` in records of `type`, through the function's
+// inline cache for that name; -1 when the type has no such field.
+[[gnu::always_inline]] inline int cachedFieldIndex(FieldCache& cache, const RecordType* type,
+                                                   const String* name) {
+  if (SHAPEVM_LIKELY(cache.recent.type == type)) return static_cast<int>(cache.recent.slot);
+  if (cache.previous.type == type) return static_cast<int>(cache.previous.slot);
+  int field = type->fieldIndex(name);
+  if (field >= 0) {
+    cache.previous = cache.recent;
+    cache.recent = FieldCache::Entry{type, static_cast<uint32_t>(field)};
+  }
+  return field;
+}
+
 struct Interpreter {
   VM& vm;
   // Step accounting: `budget` instructions may run before the slow path;
@@ -846,7 +860,7 @@ dispatch:
           case ObjKind::Record: {
             // A record's field holding a function is called like a method (no receiver argument).
             const Record* record = asRecord(receiver);
-            int field = record->type->fieldIndex(name);
+            int field = cachedFieldIndex(fn->fieldCaches[nameIndex], record->type, name);
             if (field < 0) {
               THROW_ERROR("KeyError", "{} has no field '{}'", record->type->name, name->view());
             }
@@ -1074,7 +1088,7 @@ dispatch:
       Value name = constants[A()];
       if (isObjKind(container, ObjKind::Record)) {
         const Record* record = asRecord(container);
-        int field = record->type->fieldIndex(asString(name));
+        int field = cachedFieldIndex(fn->fieldCaches[A()], record->type, asString(name));
         if (field < 0) {
           THROW_ERROR("KeyError", "{} has no field '{}'", record->type->name,
                       asString(name)->view());
@@ -1098,7 +1112,7 @@ dispatch:
       Value name = constants[A()];
       if (isObjKind(container, ObjKind::Record)) {
         Record* record = asRecord(container);
-        int field = record->type->fieldIndex(asString(name));
+        int field = cachedFieldIndex(fn->fieldCaches[A()], record->type, asString(name));
         if (field < 0) {
           THROW_ERROR("KeyError", "{} has no field '{}'", record->type->name,
                       asString(name)->view());

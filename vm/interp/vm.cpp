@@ -104,6 +104,7 @@ std::optional<Diagnostic> VM::load(Program loaded) {
     lf.code = &f;
     lf.needsClosure = !f.captures.empty();
     lf.runLength = runLengths(f.code);
+    lf.fieldCaches.resize(f.constants.size());
     lf.runLengthOffset = static_cast<intptr_t>(reinterpret_cast<uintptr_t>(lf.runLength.data()) -
                                                reinterpret_cast<uintptr_t>(f.code.data()));
     for (const Constant& c : f.constants) {
