@@ -257,19 +257,19 @@ T* Heap::newObject(ObjKind kind, std::size_t extraBytes) {
   return object;
 }
 
-String* Heap::newStringUninit(std::size_t length) {
-  if (length > maxMemory_) throw OutOfMemory();
-  auto* s = newObject<String>(ObjKind::String, length + 1);
+String* Heap::newStringHeader(std::size_t length, std::size_t extraBytes) {
+  auto* s = newObject<String>(ObjKind::String, extraBytes);
   s->length = length;
   s->hash = 0;
   s->hashed = false;
-  // The bytes follow the header in the same allocation; GCC 12 takes
-  // `this + 1` for the end of the object and reports a false overflow.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wstringop-overflow"
-  s->chars()[length] = '\0';
-#pragma GCC diagnostic pop
+  s->shared = false;
+  s->concatenated = false;
   return s;
+}
+
+String* Heap::newStringUninit(std::size_t length) {
+  if (length > maxMemory_) throw OutOfMemory();
+  return newStringHeader(length, length);
 }
 
 String* Heap::newString(std::string_view bytes) {
@@ -278,17 +278,32 @@ String* Heap::newString(std::string_view bytes) {
   return s;
 }
 
+// Strings grown by `+` share a buffer (string_concat.cpp); other results of
+// `+` are ordinary strings, marked as made by `+`.
+String* Heap::concat(const String* left, const String* right) {
+  std::size_t length = left->length + right->length;
+  if (left->shared || (length >= kMinSharedStringLength && left->concatenated)) {
+    return concatShared(left, right);
+  }
+  String* joined = newStringUninit(length);
+  std::memcpy(joined->chars(), left->chars(), left->length);
+  std::memcpy(joined->chars() + left->length, right->chars(), right->length);
+  joined->concatenated = true;
+  return joined;
+}
+
 String* Heap::intern(std::string_view bytes) {
   if (auto it = interned_.find(bytes); it != interned_.end()) return it->second;
-  auto* s = static_cast<String*>(std::malloc(sizeof(String) + bytes.size() + 1));
+  auto* s = static_cast<String*>(std::malloc(sizeof(String) + bytes.size()));
   if (s == nullptr) throw OutOfMemory();
   s->kind = ObjKind::String;
   s->marked = true;  // never on the objects list, never swept
   s->next = nullptr;
   s->length = bytes.size();
   s->hashed = false;
+  s->shared = false;
+  s->concatenated = false;
   if (!bytes.empty()) std::memcpy(s->chars(), bytes.data(), bytes.size());
-  s->chars()[bytes.size()] = '\0';
   interned_.emplace(s->view(), s);
   return s;
 }
@@ -530,11 +545,21 @@ File* Heap::newFile(std::FILE* handle, std::string path, FileMode mode) {
   return f;
 }
 
+namespace {
+
+// A shared string holds its buffer's address where other strings hold bytes.
+std::size_t stringBytes(const String* string) {
+  return sizeof(String) + (string->shared ? sizeof(StringBuffer*) : string->length);
+}
+
+}  // namespace
+
 void Heap::freeObject(Obj* object) {
   switch (object->kind) {
     case ObjKind::String: {
       auto* s = static_cast<String*>(object);
-      releaseObject(s, sizeof(String) + s->length + 1);
+      if (s->shared) dropSharer(s->buffer());
+      releaseObject(s, stringBytes(s));
       return;
     }
     case ObjKind::Array: {

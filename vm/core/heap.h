@@ -48,8 +48,11 @@ class Heap {
   void setRootMarker(std::function<void(Heap&)> marker) { rootMarker_ = std::move(marker); }
 
   String* newString(std::string_view bytes);
-  // Allocates a string of `length` bytes for the caller to fill (then NUL is set).
+  // Allocates a string of `length` bytes for the caller to fill.
   String* newStringUninit(std::size_t length);
+  // left + right (`+`); amortised O(right->length) when left is a string
+  // being grown by `+` (string_concat.cpp).
+  String* concat(const String* left, const String* right);
   // Interned strings are never collected; they hold the program's names.
   String* intern(std::string_view bytes);
   Array* newArray(std::size_t capacity = 0);
@@ -132,6 +135,15 @@ class Heap {
   template <typename T>
   T* newObject(ObjKind kind, std::size_t extraBytes);
   void freeObject(Obj* object);
+  String* newStringHeader(std::size_t length, std::size_t extraBytes);
+  // Strings sharing a growable buffer (string_concat.cpp). Below
+  // kMinSharedStringLength, `+` makes ordinary strings: copying them costs
+  // less than a buffer's header and allocation would.
+  static constexpr std::size_t kMinSharedStringLength = 64;
+  String* concatShared(const String* left, const String* right);
+  StringBuffer* newStringBuffer(std::size_t length);
+  String* newSharedString(StringBuffer* buffer, std::size_t length);
+  void dropSharer(StringBuffer* buffer);
   void freeObjects();
   void blacken(Obj* object);
   void sweep();

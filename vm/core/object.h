@@ -2,7 +2,8 @@
 // the heap's all-objects list (for sweeping) and carries its mark bit.
 //
 // Invariants:
-// - Strings are immutable; their hash is computed once, on first use.
+// - Strings are immutable as the guest sees them (a shared buffer only grows
+//   past the strings reading it); their hash is computed once, on first use.
 // - Maps iterate in insertion order: entries live in a dense array in the order
 //   they were first inserted, and the hash index only points into that array,
 //   so no iteration order ever depends on an address.
@@ -29,15 +30,33 @@ struct Obj {
   Obj* next = nullptr;  // the heap's list of large objects (see Heap::allocateObject)
 };
 
+// The bytes of strings grown by repeated concatenation (string_concat.cpp):
+// every string sharing a buffer is a prefix of it, the longest `used` bytes
+// long, so `s + t` where s is that longest one writes only t's bytes.
+struct StringBuffer {
+  std::size_t capacity;  // bytes after the header
+  std::size_t used;      // bytes written
+  std::size_t sharers;   // strings reading from it; freed with the last one
+  char* bytes() { return reinterpret_cast<char*>(this + 1); }
+};
+
+// A string's `length` bytes follow its header, or, when `shared`, are the
+// first `length` bytes of the buffer whose address follows the header. There
+// is no NUL after them: read them through view() or chars() and length. Only
+// a new unshared string (Heap::newStringUninit) may be written through chars().
 struct String : Obj {
   std::size_t length;
   mutable uint64_t hash;
   mutable bool hashed;
-  // `length` bytes follow the header, then a NUL so C APIs can read them.
-  char* chars() { return reinterpret_cast<char*>(this + 1); }
-  const char* chars() const { return reinterpret_cast<const char*>(this + 1); }
+  bool shared;        // the bytes are in buffer()
+  bool concatenated;  // the result of `+` (string_concat.cpp tells why)
+  char* chars() { return shared ? buffer()->bytes() : reinterpret_cast<char*>(this + 1); }
+  const char* chars() const {
+    return shared ? buffer()->bytes() : reinterpret_cast<const char*>(this + 1);
+  }
   std::string_view view() const { return {chars(), length}; }
   uint64_t hashValue() const;
+  StringBuffer* buffer() const { return *reinterpret_cast<StringBuffer* const*>(this + 1); }
 };
 
 struct Array : Obj {

@@ -530,12 +530,7 @@ dispatch:
     Value a = sp[-2];
     if (isObjKind(a, ObjKind::String) && isObjKind(b, ObjKind::String)) {
       SYNC();
-      const String* left = asString(a);
-      const String* right = asString(b);
-      String* joined = vm.heap.newStringUninit(left->length + right->length);
-      std::memcpy(joined->chars(), left->chars(), left->length);
-      std::memcpy(joined->chars() + left->length, right->chars(), right->length);
-      sp[-2] = Value::object(joined);
+      sp[-2] = Value::object(vm.heap.concat(asString(a), asString(b)));
       goto arithmetic_done;
     }
     THROW_ERROR("TypeError", "unsupported operand types for +: {} and {}", typeName(a),

@@ -109,6 +109,27 @@ std::string printed(const std::function<void(FunctionBuilder&)>& body) {
   return r.out;
 }
 
+// Runs `try { while true { allocate } } catch e { local 0 = none; print(e.kind) }`
+// at the end of `main` (which has two locals) under a 16 MiB heap limit, and
+// returns what it printed.
+std::string kindCaughtUnderLimit(FunctionBuilder& main,
+                                 const std::function<void(FunctionBuilder&)>& allocate) {
+  uint32_t kind = main.constant(Constant::ofString("kind"));
+  uint32_t tryAt = main.here();
+  main.op(Op::TryBegin, 0);
+  uint32_t head = main.here();
+  allocate(main);
+  main.op(Op::Jump, head);
+  main.f.code[tryAt] = makeInstr(Op::TryBegin, main.here());
+  main.op(Op::SetLocal, 1).op(Op::None).op(Op::SetLocal, 0);
+  main.print([&](FunctionBuilder& f) { f.op(Op::GetLocal, 1).op(Op::GetField, kind); });
+  VMOptions options;
+  options.maxMemory = std::size_t{16} << 20;
+  RunResult r = run(makeProgram({main.done()}), options);
+  REQUIRE(r.outcome.status == RunStatus::Finished);
+  return r.out;
+}
+
 std::string binary(Value a, Value b, Op op) {
   return printed([&](FunctionBuilder& f) {
     for (Value v : {a, b}) {
@@ -384,21 +405,21 @@ TEST_CASE("running out of the heap limit raises MemoryError, which can be caught
   // a = []; try { while true { a.push("..." + "...") } } catch e { print(e.kind) }
   FunctionBuilder main("<main>", 0, 2);
   uint32_t push = main.constant(Constant::ofString("push"));
-  uint32_t kind = main.constant(Constant::ofString("kind"));
   main.op(Op::BuildArray, 0).op(Op::SetLocal, 0);
-  uint32_t tryAt = main.here();
-  main.op(Op::TryBegin, 0);
-  uint32_t head = main.here();
-  main.op(Op::GetLocal, 0).pushString(std::string(1000, 'y')).op(Op::Dup).op(Op::Add);
-  main.op2(Op::CallMethod, 1, push).op(Op::Pop).op(Op::Jump, head);
-  main.f.code[tryAt] = makeInstr(Op::TryBegin, main.here());
-  main.op(Op::SetLocal, 1).op(Op::None).op(Op::SetLocal, 0);
-  main.print([&](FunctionBuilder& f) { f.op(Op::GetLocal, 1).op(Op::GetField, kind); });
-  VMOptions options;
-  options.maxMemory = std::size_t{16} << 20;
-  RunResult r = run(makeProgram({main.done()}), options);
-  REQUIRE(r.outcome.status == RunStatus::Finished);
-  CHECK(r.out == "MemoryError\n");
+  CHECK(kindCaughtUnderLimit(main, [&](FunctionBuilder& f) {
+          f.op(Op::GetLocal, 0).pushString(std::string(1000, 'y')).op(Op::Dup).op(Op::Add);
+          f.op2(Op::CallMethod, 1, push).op(Op::Pop);
+        }) == "MemoryError\n");
+}
+
+TEST_CASE("growing a string by + past the heap limit raises MemoryError") {
+  // s = "..."; try { while true { s = s + s } } catch e { print(e.kind) }
+  // Past 64 bytes `s + s` writes into a shared buffer (vm/core/string_concat.cpp).
+  FunctionBuilder main("<main>", 0, 2);
+  main.pushString(std::string(100, 's')).op(Op::SetLocal, 0);
+  CHECK(kindCaughtUnderLimit(main, [](FunctionBuilder& f) {
+          f.op(Op::GetLocal, 0).op(Op::Dup).op(Op::Add).op(Op::SetLocal, 0);
+        }) == "MemoryError\n");
 }
 
 TEST_CASE("array map, filter and reduce run as prelude bytecode") {
