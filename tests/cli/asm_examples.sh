@@ -5,17 +5,8 @@
 # bad input exits with status 3 naming file:line:col.
 # Usage: bash asm_examples.sh SHAPEVM SOURCE_DIR
 set -u
-
-shapevm=$1
-source_dir=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
+source "$(dirname "$0")/lib.sh"
+cli_start "$@"
 
 count=0
 for source in "$source_dir"/examples/*.sasm; do

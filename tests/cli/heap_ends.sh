@@ -12,25 +12,9 @@
 #
 # Usage: bash tests/cli/heap_ends.sh SHAPEVM SOURCE_DIR
 set -u
-
-if [ $# -lt 2 ]; then
-  echo "usage: $0 SHAPEVM SOURCE_DIR" >&2
-  exit 2
-fi
-shapevm=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib.sh"
+cli_start "$@"
 cd "$work" || exit 2
-
-failures=0
-checks=0
-check() {  # check DESCRIPTION EXPECTED ACTUAL
-  checks=$((checks + 1))
-  if [ "$2" != "$3" ]; then
-    echo "FAIL: $1: expected [$2], got [$3]" >&2
-    failures=$((failures + 1))
-  fi
-}
 
 # About 4 MiB of live strings, then a suspension.
 cat > big.shape <<'EOF2'

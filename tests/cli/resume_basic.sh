@@ -13,34 +13,9 @@
 # Usage: bash tests/cli/resume_basic.sh SHAPEVM SOURCE_DIR
 # Pure bash plus coreutils (no python).
 set -u
-
-if [ $# -lt 2 ]; then
-  echo "usage: $0 SHAPEVM SOURCE_DIR" >&2
-  exit 2
-fi
-shapevm=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-source_dir=$(cd "$2" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib.sh"
+cli_start "$@"
 cd "$work" || exit 2
-
-failures=0
-checks=0
-fail() {
-  echo "FAIL: $*" >&2
-  failures=$((failures + 1))
-}
-check() {  # check DESCRIPTION EXPECTED ACTUAL
-  checks=$((checks + 1))
-  if [ "$2" != "$3" ]; then fail "$1: expected [$2], got [$3]"; fi
-}
-contains() {  # contains DESCRIPTION NEEDLE FILE
-  checks=$((checks + 1))
-  if ! grep -qF -- "$2" "$3"; then
-    fail "$1: [$2] not in $3:"
-    sed 's/^/    /' "$3" >&2
-  fi
-}
 
 # Runs PROG uninterrupted, then again suspended every N steps and resumed
 # until it stops; compares stdout and the final exit status.

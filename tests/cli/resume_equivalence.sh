@@ -35,20 +35,12 @@
 # Usage: bash tests/cli/resume_equivalence.sh SHAPEVM SOURCE_DIR [NAME_FILTER]
 # Pure bash plus coreutils (no python).
 set -u
-
-if [ $# -lt 2 ]; then
-  echo "usage: $0 SHAPEVM SOURCE_DIR [NAME_FILTER]" >&2
-  exit 2
-fi
-shapevm=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-source_dir=$(cd "$2" && pwd)
-filter=${3:-}
-if [ ! -x "$shapevm" ]; then
-  echo "error: $shapevm is not executable" >&2
-  exit 2
-fi
+cli_usage="[NAME_FILTER]"
+source "$(dirname "$0")/lib.sh"
+cli_start "$@"
 
 seed=${RESUME_EQUIV_SEED:-20240601}
+fail_hint="RESUME_EQUIV_SEED=$seed"
 thorough=${RESUME_EQUIV_THOROUGH:-0}
 if [ "$thorough" = 1 ]; then
   big_steps=$((1 << 62))  # no program counts as long
@@ -68,38 +60,20 @@ else
   max_checkpoints=40
 fi
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 run_dir=$work/run
 snap=$work/snap/job.snap
 mkdir -p "$work/snap"
 
-timeout_cmd=()
-if command -v timeout > /dev/null 2>&1; then timeout_cmd=(timeout 300); fi
-
-failures=0
-checks=0
 programs=0
 chains=0
 invocations=0
 skipped=()
 
-fail() {
-  echo "FAIL $prog_name: $* (RESUME_EQUIV_SEED=$seed)"
-  failures=$((failures + 1))
-}
-
-# Seeded 64-bit LCG; rand_below K sets REPLY to a number in [0, K).
-rng=1
+# Seeds rand_below (lib.sh) from the seed and a program's name.
 seed_rng() {  # seed_rng NAME
   local sum
   sum=$(printf '%s' "$1" | cksum | cut -d' ' -f1)
   rng=$((seed * 1000003 + sum))
-}
-rand_below() {
-  rng=$((rng * 6364136223846793005 + 1442695040888963407))
-  local hi=$(((rng >> 33) & 0x7fffffff))
-  REPLY=$((hi % $1))
 }
 
 # The program under test: prog, prog_name, prog_args, prog_inputs (paths
@@ -133,25 +107,6 @@ vm() {  # vm ARGS... (in the working directory; stdin is empty)
 
 json_number() {  # json_number FIELD FILE
   grep -o "\"$1\": [0-9]*" "$2" | head -n 1 | grep -o '[0-9]*$'
-}
-
-same_file() {  # same_file DESCRIPTION EXPECTED ACTUAL
-  checks=$((checks + 1))
-  if ! cmp -s "$2" "$3"; then
-    fail "$1"
-    if command -v diff > /dev/null 2>&1; then
-      diff "$2" "$3" | head -n 6 | sed 's/^/    /'
-    fi
-    return 1
-  fi
-}
-
-same_value() {  # same_value DESCRIPTION EXPECTED ACTUAL
-  checks=$((checks + 1))
-  if [ "$2" != "$3" ]; then
-    fail "$1: expected $2, got $3"
-    return 1
-  fi
 }
 
 # Reference run, uninterrupted: ref.out, ref_status, ref.files, total_steps.
@@ -191,7 +146,7 @@ run_chain() {
 # Compares a chain with the reference.
 check_chain() {  # check_chain N DESCRIPTION
   local what="$2 (N=$1, $chain_pieces pieces)"
-  same_value "$what: exit status" "$ref_status" "$chain_status" || head -n 3 "$work/chain.err" | sed 's/^/    /'
+  check "$what: exit status" "$ref_status" "$chain_status" || head -n 3 "$work/chain.err" | sed 's/^/    /' >&2
   same_file "$what: stdout differs from the uninterrupted run" "$work/ref.out" "$work/chain.out"
   same_file "$what: files written differ from the uninterrupted run" "$work/ref.files" "$work/chain.files"
 }
@@ -217,7 +172,7 @@ twice_test() {  # twice_test N
     > "$work/twice.head" 2> /dev/null
   local status=$?
   if [ $status -ne 75 ]; then
-    same_value "run --max-steps $n of a $total_steps-step program suspends" 75 "$status"
+    check "run --max-steps $n of a $total_steps-step program suspends" 75 "$status"
     return
   fi
   # Each resume starts from the directory as the snapshot left it: a later
@@ -234,7 +189,7 @@ twice_test() {  # twice_test N
     vm resume --snapshot "$work/snap/unused.snap" "$snap" >> "$work/twice.out" 2> "$work/twice.err"
     status=$?
     dir_digest "$work/twice.files"
-    same_value "resume #$round of the snapshot at step $n: exit status" "$ref_status" "$status"
+    check "resume #$round of the snapshot at step $n: exit status" "$ref_status" "$status"
     same_file "resume #$round of the snapshot at step $n: stdout differs" "$work/ref.out" "$work/twice.out"
     same_file "resume #$round of the snapshot at step $n: files differ" "$work/ref.files" "$work/twice.files"
   done
@@ -250,7 +205,7 @@ checkpoint_test() {  # checkpoint_test C
     > "$work/cp.out" 2> "$work/cp.err"
   local status=$?
   dir_digest "$work/cp.files"
-  same_value "--checkpoint-every $c: exit status" "$ref_status" "$status"
+  check "--checkpoint-every $c: exit status" "$ref_status" "$status"
   same_file "--checkpoint-every $c: stdout differs from the uninterrupted run" "$work/ref.out" "$work/cp.out"
   same_file "--checkpoint-every $c: files differ from the uninterrupted run" "$work/ref.files" "$work/cp.files"
   if [ ! -f "$snap" ]; then
@@ -281,14 +236,14 @@ checkpoint_test() {  # checkpoint_test C
   if [ "$at" -gt 0 ]; then
     vm run --max-steps "$at" --snapshot "$work/snap/head.snap" "$prog" ${prog_args[@]+"${prog_args[@]}"} \
       > "$work/cp2.out" 2> /dev/null
-    same_value "run --max-steps $at suspends" 75 "$?"
+    check "run --max-steps $at suspends" 75 "$?"
   else
     : > "$work/cp2.out"
   fi
   vm resume "$work/cp.snap" >> "$work/cp2.out" 2> "$work/cp2.err"
   status=$?
   dir_digest "$work/cp2.files"
-  same_value "resume of the last --checkpoint-every $c snapshot (step $at): exit status" "$ref_status" "$status"
+  check "resume of the last --checkpoint-every $c snapshot (step $at): exit status" "$ref_status" "$status"
   same_file "run --max-steps $at + resume of the checkpoint at step $at: stdout differs" "$work/ref.out" "$work/cp2.out"
   same_file "resume of the checkpoint at step $at: files differ" "$work/ref.files" "$work/cp2.files"
   # Checkpointing while suspending and resuming.
@@ -328,7 +283,7 @@ test_program() {
     run_chain "$n"
     resume_unbounded=0
     check_chain "$n" "--max-steps $n, then resume to the end"
-    same_value "--max-steps $n, then resume to the end: pieces" 2 "$chain_pieces"
+    check "--max-steps $n, then resume to the end: pieces" 2 "$chain_pieces"
     return
   fi
   if [ "$tier" = light ]; then
@@ -422,6 +377,7 @@ for source in "$source_dir"/examples/*.shape; do
   [ -e "$source" ] || continue
   prog=$source
   prog_name=examples/$(basename "$source")
+  fail_context=$prog_name
   wanted || continue
   tier=full
   example_args "${source%.shape}.args"
@@ -435,6 +391,7 @@ done
 while IFS= read -r script; do
   prog=$script
   prog_name=${script#"$source_dir"/}
+  fail_context=$prog_name
   wanted || continue
   case "$prog_name" in
     tests/scripts/compile_errors/*) skipped+=("$prog_name"); continue ;;

@@ -20,45 +20,14 @@
 # Usage: bash tests/cli/resume_signals.sh SHAPEVM SOURCE_DIR
 # Pure bash plus coreutils (no python).
 set -u
-
-if [ $# -lt 2 ]; then
-  echo "usage: $0 SHAPEVM SOURCE_DIR" >&2
-  exit 2
-fi
-shapevm=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-if [ ! -x "$shapevm" ]; then
-  echo "error: $shapevm is not executable" >&2
-  exit 2
-fi
+source "$(dirname "$0")/lib.sh"
+cli_start "$@"
 seed=${RESUME_SIGNALS_SEED:-7}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+fail_hint="RESUME_SIGNALS_SEED=$seed"
+rng=$seed
 cd "$work" || exit 2
 
-failures=0
-checks=0
 notes=0
-fail() {
-  echo "FAIL: $* (RESUME_SIGNALS_SEED=$seed)" >&2
-  failures=$((failures + 1))
-}
-check() {  # check DESCRIPTION EXPECTED ACTUAL
-  checks=$((checks + 1))
-  if [ "$2" != "$3" ]; then fail "$1: expected [$2], got [$3]"; fi
-}
-same_file() {  # same_file DESCRIPTION EXPECTED ACTUAL
-  checks=$((checks + 1))
-  if ! cmp -s "$2" "$3"; then
-    fail "$1"
-    diff "$2" "$3" 2> /dev/null | head -n 6 | sed 's/^/    /' >&2
-  fi
-}
-
-rng=$seed
-rand_below() {  # sets REPLY to a number in [0, $1)
-  rng=$((rng * 6364136223846793005 + 1442695040888963407))
-  REPLY=$(((((rng >> 33) & 0x7fffffff)) % $1))
-}
 sleep_ms() { sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 

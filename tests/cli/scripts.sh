@@ -11,26 +11,11 @@
 # Usage: bash tests/cli/scripts.sh SHAPEVM SOURCE_DIR [NAME_FILTER]
 # Pure bash plus coreutils (no python): CI machines may not have it.
 set -u
-
-if [ $# -lt 2 ]; then
-  echo "usage: $0 SHAPEVM SOURCE_DIR [NAME_FILTER]" >&2
-  exit 2
-fi
-shapevm=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-source_dir=$(cd "$2" && pwd)
-filter=${3:-}
+cli_usage="[NAME_FILTER]"
+cli_timeout=120
+source "$(dirname "$0")/lib.sh"
+cli_start "$@"
 scripts_dir=$source_dir/tests/scripts
-
-if [ ! -x "$shapevm" ]; then
-  echo "error: $shapevm is not executable" >&2
-  exit 2
-fi
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-timeout_cmd=()
-if command -v timeout > /dev/null 2>&1; then timeout_cmd=(timeout 120); fi
 
 passed=0
 failed=0

@@ -12,38 +12,21 @@
 #
 # Usage: bash tests/cli/shape_examples.sh SHAPEVM SOURCE_DIR [NAME_FILTER]
 set -u
+cli_usage="[NAME_FILTER]"
+source "$(dirname "$0")/lib.sh"
+cli_start "$@"
+examples=$source_dir/examples
 
-if [ $# -lt 2 ]; then
-  echo "usage: $0 SHAPEVM SOURCE_DIR [NAME_FILTER]" >&2
-  exit 2
-fi
-shapevm=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-examples=$(cd "$2" && pwd)/examples
-filter=${3:-}
-if [ ! -x "$shapevm" ]; then
-  echo "error: $shapevm is not executable" >&2
-  exit 2
-fi
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-timeout_cmd=()
-if command -v timeout > /dev/null 2>&1; then timeout_cmd=(timeout 300); fi
-
-failures=0
 count=0
-fail() {
-  echo "FAIL $*"
-  failures=$((failures + 1))
-}
 
-# Shows how $1 (expected) and $2 (actual) differ, indented.
+# Shows how $1 (expected) and $2 (actual) differ, indented (on stderr, with
+# the failures).
 show_diff() {
   if command -v diff > /dev/null 2>&1; then
-    diff -u "$1" "$2" | tail -n +3 | head -n 40 | sed 's/^/    /'
+    diff -u "$1" "$2" | tail -n +3 | head -n 40 | sed 's/^/    /' >&2
   else
-    echo "    expected:"; head -n 20 "$1" | sed 's/^/      /'
-    echo "    actual:"; head -n 20 "$2" | sed 's/^/      /'
+    { echo "    expected:"; head -n 20 "$1" | sed 's/^/      /'
+      echo "    actual:"; head -n 20 "$2" | sed 's/^/      /'; } >&2
   fi
 }
 
