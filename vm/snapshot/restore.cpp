@@ -78,6 +78,9 @@ class Restorer {
   VM& vm_;
   std::unordered_map<uint32_t, CodeShape> shapes_;
   std::vector<Obj*> objects_;
+  // The open files, by object id, listed as they are rebuilt so that
+  // reopening them needs no third pass over all objects (~2 ms at 1M).
+  std::vector<std::size_t> openFiles_;
 };
 
 std::optional<Diagnostic> Restorer::checkFrames() {
@@ -252,6 +255,7 @@ std::optional<Diagnostic> Restorer::buildHeap() {
       }
       case ObjKind::File:
         object = vm_.heap.newFile(nullptr, std::string(o.text), o.mode);
+        if (o.open) openFiles_.push_back(id);
         break;
     }
     objects_.push_back(object);
@@ -340,9 +344,8 @@ void Restorer::installState() {
 }
 
 std::optional<Diagnostic> Restorer::reopenFiles() {
-  for (std::size_t id = 0; id < data_.objects.size(); ++id) {
+  for (std::size_t id : openFiles_) {
     const SObject& o = data_.objects[id];
-    if (o.kind != ObjKind::File || !o.open) continue;
     auto* file = static_cast<File*>(objects_[id]);
     std::string path(o.text);
     auto failure = [&](std::string_view what) {
