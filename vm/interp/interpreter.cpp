@@ -73,8 +73,9 @@ SHAPEVM_FAST_ARITHMETIC(Mod, b.as.i != 0 && b.as.i != -1, a.as.i % b.as.i, std::
 // cheap. So the loop runs in one of two modes:
 //  - charging runs (the normal mode): an instruction that may branch, call or
 //    return ends a straight-line run (endsRun in bytecode/opcodes.h). Each
-//    transfer of control charges the whole run it lands in, from the
-//    LoadedFunction::runLength table, and no other instruction counts. While
+//    transfer of control charges the whole run it lands in (its length
+//    comes with the fetched word, see ExecWord in vm.h), and no other
+//    instruction counts. While
 //    a run is under way its remaining instructions are already paid for, so
 //    SYNC gives them back: the exact budget is budgetLeft plus the unrun
 //    remainder (nothing, right after an instruction that ends a run).
@@ -178,7 +179,7 @@ struct Interpreter {
     vm.sp = newTop;
     *vm.sp++ = exception;
     Frame& frame = vm.frames[h.frameDepth];
-    frame.ip = vm.program.functions[frame.function].code.data() + h.catchOffset;
+    frame.ip = vm.functions[frame.function].exec.data() + h.catchOffset;
     return true;
   }
 
@@ -239,11 +240,8 @@ std::optional<RunOutcome> Interpreter::loop() {
   // Charging whole runs applies only in the normal mode of a build that counts.
   constexpr bool kChargeRuns = kStepCheck && !kCountEach;
   Frame* frame;
-  const Instr* ip;
-  const Instr* code;
-  // Byte distance from the running function's code to its run lengths, so
-  // RUN_AT(ip) is one load (LoadedFunction::runLengthOffset).
-  intptr_t runsDelta;
+  const ExecWord* ip;
+  const ExecWord* code;
   Value* base;
   Value* sp;
   const LoadedFunction* fn;
@@ -267,14 +265,13 @@ std::optional<RunOutcome> Interpreter::loop() {
   do {                                     \
     frame = &vm.frames[vm.frameCount - 1]; \
     fn = &vm.functions[frame->function];   \
-    code = fn->code->code.data();          \
+    code = fn->exec.data();                \
     constants = fn->constants.data();      \
-    runsDelta = fn->runLengthOffset;       \
     ip = frame->ip;                        \
     base = frame->base;                    \
     sp = vm.sp;                            \
   } while (0)
-#define RUN_AT(at) (*reinterpret_cast<const int32_t*>(reinterpret_cast<uintptr_t>(at) + runsDelta))
+#define RUN_AT(at) execRunLength(*(at))
 // The instructions of the current run after the one executing (ip is past
 // its first word), paid for but not yet run.
 #define UNRUN() (kChargeRuns ? static_cast<int64_t>(RUN_AT(ip - 1)) - 1 : 0)
@@ -329,7 +326,7 @@ std::optional<RunOutcome> Interpreter::loop() {
 #define NEXT()                    \
   do {                            \
     CHECK_BUDGET();               \
-    word = *ip++;                 \
+    word = execInstr(*ip++);      \
     goto* kDispatch[word & 0xff]; \
   } while (0)
 #else
@@ -352,7 +349,7 @@ std::optional<RunOutcome> Interpreter::loop() {
 #ifndef SHAPEVM_COMPUTED_GOTO
 dispatch:
   CHECK_BUDGET();
-  word = *ip++;
+  word = execInstr(*ip++);
   switch (instrOp(word)) {
 #endif
 
@@ -494,7 +491,7 @@ dispatch:
   CASE(name##form##Set) {                                          \
     const Value* left = base + firstField(A());                    \
     const Value* right = rightSlots + secondField(A());            \
-    Value* result = base + *ip++;                                  \
+    Value* result = base + execInstr(*ip++);                       \
     if (SHAPEVM_LIKELY(fast##name(*left, *right, result))) NEXT(); \
     COPY_SLOT(sp, left);                                           \
     COPY_SLOT(sp + 1, right);                                      \
@@ -632,7 +629,7 @@ dispatch:
   CASE(name##form) {                                               \
     const Value* left = base + firstField(A());                    \
     const Value* right = rightSlots + secondField(A());            \
-    target = *ip++;                                                \
+    target = execInstr(*ip++);                                     \
     if (SHAPEVM_LIKELY(left->isInt() && right->isInt())) {         \
       if ((left->as.i op right->as.i) == when) ip = code + target; \
       NEXT_RUN();                                                  \
@@ -681,7 +678,7 @@ dispatch:
     const Value* right = rightSlots + secondField(A());                                           \
     bool equal =                                                                                  \
         left->isInt() && right->isInt() ? left->as.i == right->as.i : valuesEqual(*left, *right); \
-    target = *ip++;                                                                               \
+    target = execInstr(*ip++);                                                                    \
     if (equal == jumpWhenEqual) ip = code + target;                                               \
     NEXT_RUN();                                                                                   \
   }
@@ -778,13 +775,12 @@ dispatch:
         sp = newBase + f.numLocals;
         frame = &vm.frames[vm.frameCount++];
         frame->function = target;
-        frame->ip = f.code.data();
+        frame->ip = callee_fn.exec.data();
         frame->base = newBase;
         frame->closure = closure;
         fn = &callee_fn;
-        code = f.code.data();
+        code = callee_fn.exec.data();
         constants = callee_fn.constants.data();
-        runsDelta = callee_fn.runLengthOffset;
         ip = code;
         base = newBase;
         NEXT_RUN();
@@ -822,7 +818,7 @@ dispatch:
 
     CASE(CallMethod) {
       argc = A();
-      uint32_t nameIndex = *ip++;
+      uint32_t nameIndex = execInstr(*ip++);
       calleeSlot = sp - argc - 1;
       Value receiver = *calleeSlot;
       MethodId method = fn->methods[nameIndex];
@@ -1126,7 +1122,7 @@ dispatch:
 
     CASE(ForIter) {
       Value* state = base + A();
-      uint32_t exit = *ip++;
+      uint32_t exit = execInstr(*ip++);
       Value collection = state[0];
       Value position = state[1];
       if (!position.isInt() || position.as.i < 0) {

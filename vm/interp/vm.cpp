@@ -64,16 +64,16 @@ VM::~VM() {
 // first instruction can pay for all of them at once. Every word of an
 // instruction gets its value, so the interpreter can also look it up from the
 // position just after an instruction's operands.
-static std::vector<int32_t> runLengths(const std::vector<Instr>& code) {
+static std::vector<uint32_t> runLengths(const std::vector<Instr>& code) {
   std::vector<uint32_t> starts;
   for (std::size_t at = 0; at < code.size(); at += instrWords(instrOp(code[at]))) {
     starts.push_back(static_cast<uint32_t>(at));
   }
-  std::vector<int32_t> lengths(code.size(), 1);
-  int32_t following = 0;  // the run length at the next instruction
+  std::vector<uint32_t> lengths(code.size(), 1);
+  uint32_t following = 0;  // the run length at the next instruction
   for (auto it = starts.rbegin(); it != starts.rend(); ++it) {
     Op op = instrOp(code[*it]);
-    int32_t length = endsRun(op) ? 1 : 1 + following;
+    uint32_t length = endsRun(op) ? 1 : 1 + following;
     for (uint32_t word = *it; word < *it + instrWords(op) && word < code.size(); ++word) {
       lengths[word] = length;
     }
@@ -103,10 +103,12 @@ std::optional<Diagnostic> VM::load(Program loaded) {
     LoadedFunction lf;
     lf.code = &f;
     lf.needsClosure = !f.captures.empty();
-    lf.runLength = runLengths(f.code);
     lf.fieldCaches.resize(f.constants.size());
-    lf.runLengthOffset = static_cast<intptr_t>(reinterpret_cast<uintptr_t>(lf.runLength.data()) -
-                                               reinterpret_cast<uintptr_t>(f.code.data()));
+    std::vector<uint32_t> lengths = runLengths(f.code);
+    lf.exec.reserve(f.code.size());
+    for (std::size_t i = 0; i < f.code.size(); ++i) {
+      lf.exec.push_back(static_cast<ExecWord>(lengths[i]) << 32 | f.code[i]);
+    }
     for (const Constant& c : f.constants) {
       lf.methods.push_back(c.kind == ConstantKind::String ? findMethod(c.stringValue)
                                                           : MethodId::Unknown);
@@ -148,7 +150,7 @@ void VM::start(std::vector<std::string> programArgs) {
   Value* base = stack + 1;
   for (uint32_t i = 0; i < entry.numLocals; ++i) base[i] = Value::none();
   sp = base + entry.numLocals;
-  frames[0] = Frame{program.entry, entry.code.data(), base, nullptr};
+  frames[0] = Frame{program.entry, functions[program.entry].exec.data(), base, nullptr};
   frameCount = 1;
 }
 
@@ -211,7 +213,7 @@ std::string VM::functionName(Value callable) const {
 
 uint32_t VM::currentLine(const Frame& frame) const {
   const Function& f = program.functions[frame.function];
-  auto offset = static_cast<uint32_t>(frame.ip - f.code.data());
+  auto offset = static_cast<uint32_t>(frame.ip - functions[frame.function].exec.data());
   // frame.ip is the next instruction; the one running (or the call) precedes it.
   return f.lineAt(offset > 0 ? offset - 1 : 0);
 }

@@ -25,11 +25,21 @@
 
 namespace shapevm {
 
+// The form the interpreter runs code in: each code word widened to 64 bits,
+// the word itself in the low half and, in the high half, how many
+// instructions run from the instruction holding it through the end of its
+// straight-line run (see runLengths in vm.cpp). Fetching an instruction
+// brings its run length along, so charging the step budget for a run costs
+// no extra load or register. Offsets are the same as in the code.
+using ExecWord = uint64_t;
+inline constexpr Instr execInstr(ExecWord word) { return static_cast<Instr>(word); }
+inline constexpr int32_t execRunLength(ExecWord word) { return static_cast<int32_t>(word >> 32); }
+
 struct Frame {
-  uint32_t function = 0;       // index into VM::program.functions
-  const Instr* ip = nullptr;   // next instruction of this frame (its return address)
-  Value* base = nullptr;       // slot 0 of the frame's locals
-  Closure* closure = nullptr;  // the closure being run, or nullptr for a plain function
+  uint32_t function = 0;         // index into VM::program.functions
+  const ExecWord* ip = nullptr;  // next instruction of this frame (its return address)
+  Value* base = nullptr;         // slot 0 of the frame's locals
+  Closure* closure = nullptr;    // the closure being run, or nullptr for a plain function
 };
 
 struct Handler {
@@ -76,13 +86,8 @@ struct LoadedFunction {
   const Function* code = nullptr;
   std::vector<Value> constants;   // constants materialized as values (strings interned)
   std::vector<MethodId> methods;  // per constant: the built-in method it names, if any
-  // Per code word: how many instructions run from the instruction holding it
-  // through the end of its straight-line run (see runLengths in vm.cpp).
-  std::vector<int32_t> runLength;  // signed: the budget subtracts it directly
-  // Byte offset from code->code.data() to runLength.data(): the interpreter
-  // finds the run length of the word at ip without an index computation.
-  intptr_t runLengthOffset = 0;
-  bool needsClosure = false;  // has captures, so it can only run as a closure
+  std::vector<ExecWord> exec;     // the code with run lengths, as the loop runs it
+  bool needsClosure = false;      // has captures, so it can only run as a closure
   // Per constant (a field name), filled as the function runs: `o.f` skips
   // the scan of the type's field names (nbody: a fifth of all instructions
   // went to that scan). Keyed by the name's constant, not by the access site,

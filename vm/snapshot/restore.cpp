@@ -311,9 +311,9 @@ void Restorer::installState() {
   for (std::size_t i = 0; i < data_.frames.size(); ++i) {
     const SFrame& saved = data_.frames[i];
     uint32_t function = plan_.frameFunctions[i];
-    vm_.frames[i] = Frame{
-        function, vm_.program.functions[function].code.data() + saved.ip, vm_.stack + saved.base,
-        saved.closure >= 0 ? static_cast<Closure*>(objects_[saved.closure]) : nullptr};
+    vm_.frames[i] =
+        Frame{function, vm_.functions[function].exec.data() + saved.ip, vm_.stack + saved.base,
+              saved.closure >= 0 ? static_cast<Closure*>(objects_[saved.closure]) : nullptr};
   }
   vm_.frameCount = static_cast<uint32_t>(data_.frames.size());
   vm_.handlers.clear();

@@ -348,11 +348,10 @@ void Encoder::encodeState(const std::string& programPath, SnapshotReason reason,
   raw("],\n\"frames\": [");
   for (uint32_t i = 0; i < vm_.frameCount; ++i) {
     const Frame& frame = vm_.frames[i];
-    const Function& f = vm_.program.functions[frame.function];
     raw(i > 0 ? ",\n  {" : "\n  {");
     functionIdentity(frame.function);
-    format(", \"ip\": {}, \"base\": {}, \"closure\": ", frame.ip - f.code.data(),
-           frame.base - vm_.stack);
+    format(", \"ip\": {}, \"base\": {}, \"closure\": ",
+           frame.ip - vm_.functions[frame.function].exec.data(), frame.base - vm_.stack);
     if (frame.closure != nullptr) {
       integer(idOf(frame.closure));
     } else {

@@ -273,7 +273,7 @@ TEST_CASE("the step budget suspends after exactly N instructions") {
     uint64_t offsetAtSnapshot = ~0ull;
     vm.snapshotWriter = [&](VM& m, SnapshotReason reason) {
       CHECK(reason == SnapshotReason::StepBudget);
-      offsetAtSnapshot = static_cast<uint64_t>(m.frames[0].ip - m.program.functions[0].code.data());
+      offsetAtSnapshot = static_cast<uint64_t>(m.frames[0].ip - m.functions[0].exec.data());
       return std::optional<std::string>();
     };
     RunOutcome outcome = vm.run();
