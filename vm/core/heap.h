@@ -92,9 +92,16 @@ class Heap {
   // 5 times, a third of the heap's rebuild (docs/snapshot-format.md).
   class CollectionPause {
    public:
-    explicit CollectionPause(Heap& heap) : heap_(heap) { ++heap_.pauses_; }
+    // A paused heap is being built in bulk, so its pools take huge pages
+    // (small_pool.h says why only then).
+    explicit CollectionPause(Heap& heap) : heap_(heap) {
+      if (heap_.pauses_++ == 0) heap_.adviseHugePages(true);
+    }
     ~CollectionPause() {
-      if (--heap_.pauses_ == 0) heap_.scheduleCollection();
+      if (--heap_.pauses_ == 0) {
+        heap_.adviseHugePages(false);
+        heap_.scheduleCollection();
+      }
     }
     CollectionPause(const CollectionPause&) = delete;
     CollectionPause& operator=(const CollectionPause&) = delete;
@@ -128,6 +135,10 @@ class Heap {
   // Collects if this allocation crosses the threshold; throws OutOfMemory
   // past the limit. Does not allocate.
   void reserve(std::size_t bytes);
+  void adviseHugePages(bool on) {
+    objectPool_.adviseHugePages(on);
+    bufferPool_.adviseHugePages(on);
+  }
   static void* rawAllocate(SmallPool& pool, std::size_t bytes);
   static void rawRelease(SmallPool& pool, void* memory, std::size_t bytes);
   void* allocateObject(std::size_t bytes);

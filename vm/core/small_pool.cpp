@@ -33,6 +33,17 @@ SmallPool::~SmallPool() {
   for (char* region : regions_) ::munmap(region, kRegionBytes);
 }
 
+void SmallPool::adviseHugePages(bool on) {
+  hugePages_ = on;
+  // The uncarved, 2 MiB-aligned rest of the current region follows suit.
+  constexpr std::uintptr_t kHugePage = std::uintptr_t{1} << 21;
+  auto aligned = (reinterpret_cast<std::uintptr_t>(regionFree_) + kHugePage - 1) & ~(kHugePage - 1);
+  auto end = reinterpret_cast<std::uintptr_t>(regionEnd_);
+  if (on && aligned < end) {
+    ::madvise(reinterpret_cast<void*>(aligned), end - aligned, MADV_HUGEPAGE);
+  }
+}
+
 char* SmallPool::newChunkMemory(bool* inRegion) {
   *inRegion = false;
   if (chunks_.size() * kChunkBytes < kMallocChunkLimit) {
@@ -56,7 +67,7 @@ char* SmallPool::newChunkMemory(bool* inRegion) {
     }
     regionFree_ = reinterpret_cast<char*>(aligned);
     regionEnd_ = regionFree_ + kRegionBytes;
-    ::madvise(regionFree_, kRegionBytes, MADV_HUGEPAGE);  // a hint: without it, ordinary pages
+    if (hugePages_) ::madvise(regionFree_, kRegionBytes, MADV_HUGEPAGE);  // a hint only
     regions_.push_back(regionFree_);
   }
   *inRegion = true;
