@@ -19,4 +19,4 @@ function hashmapBuildQuery(n) {
   return sum;
 }
 
-console.log(fmtFloat(hashmapBuildQuery(process.argv.length > 2 ? parseInt(process.argv[2], 10) : 20000000)));
+console.log(fmtFloat(hashmapBuildQuery(process.argv.length > 2 ? parseInt(process.argv[2], 10) : 16000000)));

@@ -2,8 +2,9 @@
 -- sum m[i] over them (Shape suite 13_hashmap_build_query); prints the sum as
 -- Python's repr() would. Runs on Lua 5.4 and LuaJIT. Argument: n.
 -- Lua keeps the int keys 0..n-1 in the table's array part, so this costs Lua
--- far less than a hash map: n = 20M for Lua to take over 0.5 s (node --jitless
--- then needs about 30 s).
+-- far less than a hash map: n = 16M for Lua to take about 0.5 s (node --jitless
+-- then needs about 24 s). It cannot grow further: a V8 Map holds at most 2^24
+-- entries.
 local fmt_float = dofile((arg[0]:match("^(.*)/[^/]+/[^/]+$") or "..") .. "/common/pyfloat.lua")
 
 local function hashmap_build_query(n)
@@ -22,4 +23,4 @@ local function hashmap_build_query(n)
   return sum
 end
 
-print(fmt_float(hashmap_build_query(tonumber(arg[1] or "20000000"))))
+print(fmt_float(hashmap_build_query(tonumber(arg[1] or "16000000"))))

@@ -18,4 +18,4 @@ def hashmap_build_query(n):
     return total
 
 
-print(repr(hashmap_build_query(int(sys.argv[1]) if len(sys.argv) > 1 else 20000000)))
+print(repr(hashmap_build_query(int(sys.argv[1]) if len(sys.argv) > 1 else 16000000)))
