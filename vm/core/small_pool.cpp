@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "core/huge_pages.h"
+
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
 #define SHAPEVM_POISON(address, size) ASAN_POISON_MEMORY_REGION(address, size)
@@ -35,13 +37,8 @@ SmallPool::~SmallPool() {
 
 void SmallPool::adviseHugePages(bool on) {
   hugePages_ = on;
-  // The uncarved, 2 MiB-aligned rest of the current region follows suit.
-  constexpr std::uintptr_t kHugePage = std::uintptr_t{1} << 21;
-  auto aligned = (reinterpret_cast<std::uintptr_t>(regionFree_) + kHugePage - 1) & ~(kHugePage - 1);
-  auto end = reinterpret_cast<std::uintptr_t>(regionEnd_);
-  if (on && aligned < end) {
-    ::madvise(reinterpret_cast<void*>(aligned), end - aligned, MADV_HUGEPAGE);
-  }
+  // The uncarved rest of the current region follows suit.
+  if (on) shapevm::adviseHugePages(regionFree_, static_cast<std::size_t>(regionEnd_ - regionFree_));
 }
 
 char* SmallPool::newChunkMemory(bool* inRegion) {
@@ -52,7 +49,6 @@ char* SmallPool::newChunkMemory(bool* inRegion) {
   if (regionFree_ == regionEnd_) {
     // Mapped with room to spare, then trimmed to a 2 MiB-aligned region, so
     // that all of it can be huge pages.
-    constexpr std::uintptr_t kHugePage = std::uintptr_t{1} << 21;
     regions_.reserve(regions_.size() + 1);  // before mmap: nothing to undo if this throws
     std::size_t mapped = kRegionBytes + kHugePage;
     void* memory =
@@ -67,7 +63,7 @@ char* SmallPool::newChunkMemory(bool* inRegion) {
     }
     regionFree_ = reinterpret_cast<char*>(aligned);
     regionEnd_ = regionFree_ + kRegionBytes;
-    if (hugePages_) ::madvise(regionFree_, kRegionBytes, MADV_HUGEPAGE);  // a hint only
+    if (hugePages_) shapevm::adviseHugePages(regionFree_, kRegionBytes);
     regions_.push_back(regionFree_);
   }
   *inRegion = true;

@@ -271,10 +271,9 @@ std::optional<RunOutcome> Interpreter::loop() {
     base = frame->base;                    \
     sp = vm.sp;                            \
   } while (0)
-#define RUN_AT(at) execRunLength(*(at))
 // The instructions of the current run after the one executing (ip is past
 // its first word), paid for but not yet run.
-#define UNRUN() (kChargeRuns ? static_cast<int64_t>(RUN_AT(ip - 1)) - 1 : 0)
+#define UNRUN() (kChargeRuns ? static_cast<int64_t>(execRunLength(ip[-1])) - 1 : 0)
 #define SYNC()                     \
   do {                             \
     frame->ip = ip;                \
@@ -312,7 +311,7 @@ std::optional<RunOutcome> Interpreter::loop() {
 // Charges the run starting at ip, where control has just been transferred.
 #define CHARGE_RUN()                                       \
   if constexpr (kChargeRuns) {                             \
-    budgetLeft -= RUN_AT(ip);                              \
+    budgetLeft -= execRunLength(*ip);                      \
     if (SHAPEVM_UNLIKELY(budgetLeft < 0)) goto count_each; \
   }
 
@@ -1210,7 +1209,7 @@ slice_end:
       // instruction at a time (nothing of it has run).
       frame->ip = ip;
   vm.sp = sp;
-  budget = budgetLeft + RUN_AT(ip);
+  budget = budgetLeft + execRunLength(*ip);
   return std::nullopt;
 
 after_request:
@@ -1233,7 +1232,6 @@ after_request:
   NEXT_RUN();
 
 #undef RELOAD
-#undef RUN_AT
 #undef UNRUN
 #undef SYNC
 #undef A

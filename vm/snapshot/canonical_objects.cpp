@@ -15,7 +15,7 @@
 
 #include "bytecode/builtin_names.h"
 #include "core/config.h"
-#include "snapshot/huge_pages.h"
+#include "core/huge_pages.h"
 #include "snapshot/json_text.h"
 
 namespace shapevm {

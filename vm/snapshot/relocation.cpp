@@ -6,7 +6,7 @@
 
 #include <unordered_map>
 
-#include "snapshot/huge_pages.h"
+#include "core/huge_pages.h"
 
 namespace shapevm {
 

@@ -12,7 +12,7 @@
 
 #include "core/config.h"
 #include "snapshot/code_shape.h"
-#include "snapshot/huge_pages.h"
+#include "core/huge_pages.h"
 
 namespace shapevm {
 

@@ -6,7 +6,7 @@
 //   atomic_file.cpp      durable replacement,
 //   snapshot_reader.cpp  JSON text -> SnapshotData (structure, checksum, refs),
 //   canonical_objects.cpp  the reader's fast path for the heap as written
-//                        (huge_pages.h: huge pages under its large pools),
+//                        (core/huge_pages.h: huge pages under its large pools),
 //   relocation.cpp       SnapshotData names -> functions/types/globals of a program,
 //   code_shape.cpp       instruction boundaries and verified stack depths,
 //   restore.cpp          SnapshotData + plan -> a VM ready to run,
