@@ -139,6 +139,18 @@ struct File : Obj {
   FileMode mode;
 };
 
+// Loops that read the object behind each element of a large array (marking,
+// join) take a cache miss per element, the objects being scattered over the
+// heap. Fetching the object kPrefetchAhead elements ahead overlaps those
+// misses instead of taking them one at a time (string_building: join's share
+// of the run 7% -> 2%, marking's 11.5% -> 10%).
+inline constexpr std::size_t kPrefetchAhead = 32;
+inline void prefetchAhead(const Value* items, std::size_t i, std::size_t count) {
+  if (i + kPrefetchAhead < count && items[i + kPrefetchAhead].isObject()) {
+    __builtin_prefetch(items[i + kPrefetchAhead].as.obj);
+  }
+}
+
 inline bool isObjKind(Value v, ObjKind kind) { return v.isObject() && v.as.obj->kind == kind; }
 inline String* asString(Value v) { return static_cast<String*>(v.as.obj); }
 inline Array* asArray(Value v) { return static_cast<Array*>(v.as.obj); }

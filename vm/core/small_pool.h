@@ -6,8 +6,9 @@
 // are a few instructions, and blocks of a class sit side by side in memory.
 //
 // Every block handed out and not yet released can be visited chunk by chunk in
-// address order (forEachLiveBlock), which is how the collector sweeps small
-// objects: a linear scan instead of chasing a linked list through the heap.
+// address order (forEachLiveBlock, or downwards), which is how the collector
+// sweeps small objects: a linear scan instead of chasing a linked list through
+// the heap.
 // A released block is recognised by kFreeMark in its first byte, which must
 // therefore never be the first byte of a live block (objects begin with their
 // kind, a small enum).
@@ -59,6 +60,20 @@ class SmallPool {
   void forEachLiveBlock(F&& visit) const {
     for (const Chunk& chunk : chunks_) {
       for (char* block = chunk.begin; block < chunk.end; block += chunk.blockBytes) {
+        if (static_cast<uint8_t>(*block) != kFreeMark) visit(static_cast<void*>(block));
+      }
+    }
+  }
+  // The same, from the highest address down: for sweeping. A released block
+  // goes to the front of its free list, so blocks released in this order
+  // leave each list in ascending address order, and the allocations that
+  // follow walk memory forwards, which the hardware prefetches
+  // (string_building: 0.189 -> 0.160 s user).
+  template <typename F>
+  void forEachLiveBlockDescending(F&& visit) const {
+    for (auto chunk = chunks_.rbegin(); chunk != chunks_.rend(); ++chunk) {
+      for (char* block = chunk->end; block != chunk->begin;) {
+        block -= chunk->blockBytes;
         if (static_cast<uint8_t>(*block) != kFreeMark) visit(static_cast<void*>(block));
       }
     }

@@ -274,6 +274,7 @@ NativeStatus MethodCall::onArray() {
       }
       std::string out;
       for (std::size_t i = 0; i < array->count; ++i) {
+        prefetchAhead(array->items, i, array->count);
         if (i > 0) out += sep;
         Value item = array->items[i];
         if (isObjKind(item, ObjKind::String))
