@@ -68,6 +68,14 @@ SHAPEVM_FAST_ARITHMETIC(Div, b.as.i != 0 && b.as.i != -1, a.as.i / b.as.i, x / y
 SHAPEVM_FAST_ARITHMETIC(Mod, b.as.i != 0 && b.as.i != -1, a.as.i % b.as.i, std::fmod(x, y))
 #undef SHAPEVM_FAST_ARITHMETIC
 
+// Equality with ints compared inline: the call to valuesEqual made the
+// compiler save and restore live registers around every `==` (collatz's
+// `n % 2 == 0`: collatz 0.45 -> 0.42 s).
+[[gnu::always_inline]] inline bool fastEqual(const Value& a, const Value& b) {
+  if (SHAPEVM_LIKELY(a.isInt() && b.isInt())) return a.as.i == b.as.i;
+  return valuesEqual(a, b);
+}
+
 // Step accounting. A per-instruction check (decrement, branch) cost 6% over
 // the suite and 19% in nbody once fused instructions made each dispatch
 // cheap. So the loop runs in one of two modes:
@@ -580,12 +588,12 @@ dispatch:
       NEXT();
     }
     CASE(Eq) {
-      sp[-2] = Value::boolean(valuesEqual(sp[-2], sp[-1]));
+      sp[-2] = Value::boolean(fastEqual(sp[-2], sp[-1]));
       --sp;
       NEXT();
     }
     CASE(Ne) {
-      sp[-2] = Value::boolean(!valuesEqual(sp[-2], sp[-1]));
+      sp[-2] = Value::boolean(!fastEqual(sp[-2], sp[-1]));
       --sp;
       NEXT();
     }
@@ -665,21 +673,20 @@ dispatch:
 #undef COMPARE
 #undef ORDER
     // Equality never fails, so its forms need no fallback.
-#define EQUALITY_JUMP(name, jumpWhenEqual)                           \
-  CASE(name) {                                                       \
-    sp -= 2;                                                         \
-    if (valuesEqual(sp[0], sp[1]) == jumpWhenEqual) ip = code + A(); \
-    NEXT_RUN();                                                      \
+#define EQUALITY_JUMP(name, jumpWhenEqual)                         \
+  CASE(name) {                                                     \
+    sp -= 2;                                                       \
+    if (fastEqual(sp[0], sp[1]) == jumpWhenEqual) ip = code + A(); \
+    NEXT_RUN();                                                    \
   }
-#define EQUALITY_JUMP_FORM(name, rightSlots, jumpWhenEqual)                                       \
-  CASE(name) {                                                                                    \
-    const Value* left = base + firstField(A());                                                   \
-    const Value* right = rightSlots + secondField(A());                                           \
-    bool equal =                                                                                  \
-        left->isInt() && right->isInt() ? left->as.i == right->as.i : valuesEqual(*left, *right); \
-    target = execInstr(*ip++);                                                                    \
-    if (equal == jumpWhenEqual) ip = code + target;                                               \
-    NEXT_RUN();                                                                                   \
+#define EQUALITY_JUMP_FORM(name, rightSlots, jumpWhenEqual) \
+  CASE(name) {                                              \
+    const Value* left = base + firstField(A());             \
+    const Value* right = rightSlots + secondField(A());     \
+    bool equal = fastEqual(*left, *right);                  \
+    target = execInstr(*ip++);                              \
+    if (equal == jumpWhenEqual) ip = code + target;         \
+    NEXT_RUN();                                             \
   }
 #define EQUALITY_JUMP_FORMS(name, jumpWhenEqual)    \
   EQUALITY_JUMP(name, jumpWhenEqual)                \
