@@ -26,8 +26,7 @@ bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
 class Scanner {
  public:
-  Scanner(const char* begin, const char* end, SnapshotData& data,
-          std::unordered_map<std::string_view, uint32_t>& functionNameIds)
+  Scanner(const char* begin, const char* end, SnapshotData& data, FunctionNameIds& functionNameIds)
       : p_(begin), end_(end), data_(data), functionNameIds_(functionNameIds) {}
 
   // Consumes the array's opening: `[\n  ` (true) or `[]` (false, *empty set).
@@ -87,7 +86,7 @@ class Scanner {
   const char* p_;
   const char* end_;
   SnapshotData& data_;
-  std::unordered_map<std::string_view, uint32_t>& functionNameIds_;
+  FunctionNameIds& functionNameIds_;
   std::string scratch_;  // unescaped strings, decoded {"bytes": HEX}
   // The previous record, whose type name and field names most records share.
   std::string_view recordType_;
@@ -513,7 +512,7 @@ const char* Scanner::objectLines(const char* stop) {
 // its own.
 struct HeapPart {
   SnapshotData data;
-  std::unordered_map<std::string_view, uint32_t> functionNameIds;
+  FunctionNameIds functionNameIds;
   const char* end = nullptr;  // just past the array's ']', or nullptr
   std::exception_ptr exception;
 
@@ -530,8 +529,7 @@ struct HeapPart {
 // into the pools are moved past what `data` holds, and its function names
 // take the ids `data` has for them (new ones numbered in order of appearance).
 // False, with nothing changed, if the objects would be too many.
-bool appendPart(SnapshotData& data, std::unordered_map<std::string_view, uint32_t>& functionNameIds,
-                HeapPart& part) {
+bool appendPart(SnapshotData& data, FunctionNameIds& functionNameIds, HeapPart& part) {
   if (part.data.objects.size() > UINT32_MAX - data.objects.size()) return false;
   std::vector<uint32_t> functionIds;
   for (std::string_view name : part.data.functionNames) {
@@ -570,8 +568,7 @@ bool appendPart(SnapshotData& data, std::unordered_map<std::string_view, uint32_
 
 // `[]`, or `[\n  OBJECT,\n  OBJECT...]`, in one part or in two at once.
 const char* decodeObjects(const char* begin, const char* end, SnapshotData& data,
-                          std::unordered_map<std::string_view, uint32_t>& functionNameIds,
-                          const char* split) {
+                          FunctionNameIds& functionNameIds, const char* split) {
   Scanner scanner(begin, end, data, functionNameIds);
   bool empty;
   if (!scanner.open(&empty)) return nullptr;
@@ -616,8 +613,7 @@ const char* chooseHeapSplit(const char* begin, const char* end) {
 }
 
 const char* readCanonicalObjects(const char* begin, const char* end, SnapshotData& data,
-                                 std::unordered_map<std::string_view, uint32_t>& functionNameIds,
-                                 const char* split) {
+                                 FunctionNameIds& functionNameIds, const char* split) {
   std::size_t objects = data.objects.size(), values = data.values.size(), names = data.names.size(),
               closures = data.closures.size(), upvalueIds = data.upvalueIds.size(),
               functionNames = data.functionNames.size();

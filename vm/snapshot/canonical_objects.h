@@ -46,15 +46,17 @@ std::optional<HeapText> locateCanonicalObjects(std::string_view body);
 inline constexpr std::ptrdiff_t kMinSplitBytes = std::ptrdiff_t{4} << 20;
 const char* chooseHeapSplit(const char* begin, const char* end);
 
+// The index of each name in SnapshotData::functionNames, as the reader keeps
+// it while reading.
+using FunctionNameIds = std::unordered_map<std::string_view, uint32_t>;
+
 // Decodes the objects array starting at `begin` (its '['), reading no further
 // than `end`, appending to `data`'s objects and pools; in two parts if
-// `split` is not nullptr (see above). `functionNameIds` maps the names in
-// data.functionNames to their index, as the reader keeps it. Returns just
+// `split` is not nullptr (see above), adding to `functionNameIds`. Returns just
 // past the array's ']' if the whole array was canonical and decoded; nullptr
 // if not, in which case `data` and `functionNameIds` are as they were. The
 // text is taken to be valid UTF-8 (the caller checks).
 const char* readCanonicalObjects(const char* begin, const char* end, SnapshotData& data,
-                                 std::unordered_map<std::string_view, uint32_t>& functionNameIds,
-                                 const char* split = nullptr);
+                                 FunctionNameIds& functionNameIds, const char* split = nullptr);
 
 }  // namespace shapevm

@@ -26,7 +26,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <unordered_map>
 
 #include "bytecode/builtin_names.h"
 #include "core/config.h"
@@ -205,7 +204,7 @@ class Reader {
   SnapshotData data_;
   std::vector<PathPart> path_;
   std::optional<Diagnostic> error_;
-  std::unordered_map<std::string_view, uint32_t> functionNameIds_;
+  FunctionNameIds functionNameIds_;
   const char* textEnd_ = nullptr;  // the end of the file's text
   // When the document read is the file with its heap cut out
   // (readWithoutHeap): the heap's text in the file, and where the "[]" that
