@@ -1,10 +1,12 @@
 // Heap and collector: map semantics (insertion order, delete and re-insert,
 // numeric key equality, the dense int-keyed form), and that the collector frees unreachable
-// objects, cycles included, while keeping everything reachable from the roots.
+// objects, cycles included, while keeping everything reachable from the roots,
+// strings and files (marked without the gray stack) in every kind of container.
 #include "core/heap.h"
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -183,6 +185,66 @@ TEST_CASE("the collector frees unreachable cycles and keeps reachable ones") {
   CHECK(heap.stats().objects == 1);
   REQUIRE(kept->count == 1);
   CHECK(kept->items[0].as.obj == kept);
+}
+
+TEST_CASE("strings and files survive in every kind of container and are freed with it") {
+  Heap heap;
+  std::vector<Value> roots;
+  heap.setRootMarker([&](Heap& h) {
+    for (Value v : roots) h.markValue(v);
+  });
+  std::size_t baseline = heap.bytesAllocated();
+  // An array longer than the marker's prefetch distance, of strings and ints.
+  Array* lines = heap.newArray(1000);
+  roots.push_back(Value::object(lines));
+  for (int i = 0; i < 1000; ++i) {
+    heap.arrayMakeRoom(lines);
+    lines->items[lines->count++] =
+        i % 4 == 0 ? Value::integer(i) : Value::object(heap.newString(std::to_string(i)));
+  }
+  Map* map = heap.newMap();
+  roots.push_back(Value::object(map));
+  for (int i = 0; i < 100; ++i) {
+    // Both rooted while the next allocations (the value, the map's growth) may collect.
+    roots.push_back(Value::object(heap.newString("key" + std::to_string(i))));
+    roots.push_back(Value::object(heap.newString("value" + std::to_string(i))));
+    heap.mapSet(map, roots[roots.size() - 2], roots.back());
+    roots.resize(roots.size() - 2);
+  }
+  RecordType type{"Pair", {"left", "right"}, {}};
+  Record* record = heap.newRecord(&type);
+  roots.push_back(Value::object(record));
+  record->fields()[0] = Value::object(heap.newString("left"));
+  record->fields()[1] = Value::object(heap.newString("right"));
+  Closure* closure = heap.newClosure(0, 1);
+  roots.push_back(Value::object(closure));
+  Upvalue* captured = heap.newUpvalue(nullptr);
+  closure->upvalues()[0] = captured;
+  captured->location = &captured->closed;
+  captured->closed = Value::object(heap.newString("captured"));
+  std::FILE* handle = std::tmpfile();
+  REQUIRE(handle != nullptr);
+  lines->items[1] = Value::object(heap.newFile(handle, "scratch", FileMode::Write));
+  for (int i = 0; i < 10'000; ++i) heap.newString("garbage");
+
+  heap.collect();
+  // 749 strings and a file in the array, 200 map strings, the record and its
+  // 2, the closure, its upvalue and 1, and the 4 containers themselves.
+  CHECK(heap.stats().objects == 749 + 1 + 200 + 2 + 2 + 4);
+  for (int i = 2; i < 1000; ++i) {
+    if (i % 4 != 0) REQUIRE(asString(lines->items[i])->view() == std::to_string(i));
+  }
+  CHECK(isObjKind(lines->items[1], ObjKind::File));
+  Value found;
+  REQUIRE(heap.mapGet(map, Value::object(heap.newString("key99")), &found));
+  CHECK(asString(found)->view() == "value99");
+  CHECK(asString(record->fields()[1])->view() == "right");
+  CHECK(asString(*captured->location)->view() == "captured");
+
+  roots.clear();
+  heap.collect();
+  CHECK(heap.stats().objects == 0);
+  CHECK(heap.bytesAllocated() == baseline);
 }
 
 TEST_CASE("allocating far more than the limit succeeds when garbage is collected") {

@@ -1,8 +1,10 @@
 // The small-block pool: blocks are reused within their size class, never
-// overlap, and forEachLiveBlock sees exactly the blocks handed out; and the
-// heap's sweep over it frees exactly the unreachable small and large objects.
+// overlap, and forEachLiveBlock sees exactly the blocks handed out; a sweep
+// from the top leaves free blocks to be handed out upwards; and the heap's
+// sweep over it frees exactly the unreachable small and large objects.
 #include "core/small_pool.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstring>
@@ -63,6 +65,34 @@ TEST_CASE("a visitor may release the block it is given") {
   std::set<void*> remaining = liveBlocks(pool);
   CHECK(remaining.size() == 5'000);
   for (void* block : remaining) CHECK(*static_cast<uint8_t*>(block) == 0);
+}
+
+TEST_CASE("blocks released from the top down are handed out again bottom up") {
+  SmallPool pool;
+  std::vector<char*> blocks;
+  for (int i = 0; i < 5'000; ++i) {  // several chunks
+    auto* block = static_cast<char*>(pool.allocate(48));
+    *block = static_cast<char>(i % 3 == 0);  // 1: to be released
+    blocks.push_back(block);
+  }
+  std::vector<char*> visited;
+  std::vector<char*> released;
+  pool.forEachLiveBlockDescending([&](void* block) {
+    auto* bytes = static_cast<char*>(block);
+    visited.push_back(bytes);
+    if (*bytes == 1) {
+      released.push_back(bytes);
+      pool.release(block, 48);
+    }
+  });
+  CHECK(visited.size() == blocks.size());
+  CHECK(std::is_sorted(visited.rbegin(), visited.rend()));  // from the highest address down
+  std::sort(released.begin(), released.end());
+  std::vector<char*> reused;
+  for (std::size_t i = 0; i < released.size(); ++i) {
+    reused.push_back(static_cast<char*>(pool.allocate(48)));
+  }
+  CHECK(reused == released);  // every released block, lowest address first
 }
 
 TEST_CASE("the sweep frees unreachable small and large objects and keeps the rest") {
