@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "rooted_heap.h"
+
 using namespace shapevm;
 
 namespace {
@@ -25,11 +27,9 @@ std::vector<int64_t> intKeys(const Map* m) {
 }  // namespace
 
 TEST_CASE("maps iterate in insertion order, also after delete and re-insert") {
-  Heap heap;
-  std::vector<Value> roots;
-  heap.setRootMarker([&](Heap& h) {
-    for (Value v : roots) h.markValue(v);
-  });
+  RootedHeap rooted;
+  Heap& heap = rooted.heap;
+  std::vector<Value>& roots = rooted.roots;
   Map* m = heap.newMap();
   roots.push_back(Value::object(m));
   for (int64_t k : {5, 3, 9, 1}) heap.mapSet(m, Value::integer(k), Value::integer(k * 10));
@@ -164,11 +164,9 @@ TEST_CASE("a dense map's values survive the collections its conversion triggers"
 }
 
 TEST_CASE("the collector frees unreachable cycles and keeps reachable ones") {
-  Heap heap;
-  std::vector<Value> roots;
-  heap.setRootMarker([&](Heap& h) {
-    for (Value v : roots) h.markValue(v);
-  });
+  RootedHeap rooted;
+  Heap& heap = rooted.heap;
+  std::vector<Value>& roots = rooted.roots;
   Array* kept = heap.newArray();
   roots.push_back(Value::object(kept));
   heap.arrayPush(kept, Value::object(kept));  // a self-cycle that stays reachable
@@ -188,11 +186,9 @@ TEST_CASE("the collector frees unreachable cycles and keeps reachable ones") {
 }
 
 TEST_CASE("strings and files survive in every kind of container and are freed with it") {
-  Heap heap;
-  std::vector<Value> roots;
-  heap.setRootMarker([&](Heap& h) {
-    for (Value v : roots) h.markValue(v);
-  });
+  RootedHeap rooted;
+  Heap& heap = rooted.heap;
+  std::vector<Value>& roots = rooted.roots;
   std::size_t baseline = heap.bytesAllocated();
   // An array longer than the marker's prefetch distance, of strings and ints.
   Array* lines = heap.newArray(1000);
@@ -261,11 +257,9 @@ TEST_CASE("allocating far more than the limit succeeds when garbage is collected
 }
 
 TEST_CASE("exceeding the limit with live data throws OutOfMemory") {
-  Heap heap(std::size_t{4} << 20);
-  std::vector<Value> roots;
-  heap.setRootMarker([&](Heap& h) {
-    for (Value v : roots) h.markValue(v);
-  });
+  RootedHeap rooted(std::size_t{4} << 20);
+  Heap& heap = rooted.heap;
+  std::vector<Value>& roots = rooted.roots;
   auto fill = [&] {
     for (int i = 0; i < 100; ++i) roots.push_back(Value::object(heap.newStringUninit(100 * 1024)));
   };

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/heap.h"
+#include "rooted_heap.h"
 
 using namespace shapevm;
 
@@ -96,11 +97,9 @@ TEST_CASE("blocks released from the top down are handed out again bottom up") {
 }
 
 TEST_CASE("the sweep frees unreachable small and large objects and keeps the rest") {
-  Heap heap;
-  std::vector<Value> roots;
-  heap.setRootMarker([&](Heap& h) {
-    for (Value v : roots) h.markValue(v);
-  });
+  RootedHeap rooted;
+  Heap& heap = rooted.heap;
+  std::vector<Value>& roots = rooted.roots;
   std::size_t baseline = heap.bytesAllocated();
   for (int i = 0; i < 20'000; ++i) {
     bool keep = i % 10 == 0;
