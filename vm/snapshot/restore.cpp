@@ -11,8 +11,8 @@
 #include <unordered_map>
 
 #include "core/config.h"
-#include "snapshot/code_shape.h"
 #include "core/huge_pages.h"
+#include "snapshot/code_shape.h"
 
 namespace shapevm {
 
