@@ -83,7 +83,7 @@ void* SmallPool::allocate(std::size_t bytes) {
   std::size_t current = current_[sizeClass];
   if (current == kNoChunk ||
       chunks_[current].end + blockBytes > chunks_[current].begin + kChunkBytes) {
-    chunks_.reserve(chunks_.size() + 1);  // before malloc: nothing to undo if this throws
+    chunks_.reserve(chunks_.size() + 1);  // first: nothing to undo if this throws
     bool inRegion;
     char* begin = newChunkMemory(&inRegion);
     if (begin == nullptr) return nullptr;

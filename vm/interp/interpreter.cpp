@@ -83,10 +83,10 @@ SHAPEVM_FAST_ARITHMETIC(Mod, b.as.i != 0 && b.as.i != -1, a.as.i % b.as.i, std::
 //    return ends a straight-line run (endsRun in bytecode/opcodes.h). Each
 //    transfer of control charges the whole run it lands in (its length
 //    comes with the fetched word, see ExecWord in vm.h), and no other
-//    instruction counts. While
-//    a run is under way its remaining instructions are already paid for, so
-//    SYNC gives them back: the exact budget is budgetLeft plus the unrun
-//    remainder (nothing, right after an instruction that ends a run).
+//    instruction counts. While a run is under way its remaining
+//    instructions are already paid for, so SYNC gives them back: the exact
+//    budget is budgetLeft plus the unrun remainder (nothing, right after an
+//    instruction that ends a run).
 //  - counting each instruction: when the next run does not fit in the
 //    budget, the loop returns and re-enters counting every instruction, as
 //    far as the end of the slice; then it switches back.
@@ -265,8 +265,7 @@ std::optional<RunOutcome> Interpreter::loop() {
   // The step budget lives in a local so it stays in a register: as a member it
   // could alias the int64 payloads the loop stores, forcing a load and a store
   // per instruction. SYNC and slice_end hand it back to `budget`.
-  // 32 bits wide (a slice is at most kPollInterval steps), so a run's charge
-  // is one subtract with a memory operand.
+  // 32 bits wide: a slice is at most kPollInterval steps.
   auto budgetLeft = static_cast<int32_t>(budget);
 
 #define RELOAD()                           \
@@ -1211,10 +1210,9 @@ slice_end:
   budgetLeft = static_cast<int32_t>(budget);
   NEXT_RUN();
 
-  [[maybe_unused]] count_each :
-      // The run at ip does not fit in what is left of the slice: count it one
-      // instruction at a time (nothing of it has run).
-      frame->ip = ip;
+  // The run at ip does not fit in what is left of the slice: count it one
+  // instruction at a time (nothing of it has run).
+  [[maybe_unused]] count_each : frame->ip = ip;
   vm.sp = sp;
   budget = budgetLeft + execRunLength(*ip);
   return std::nullopt;

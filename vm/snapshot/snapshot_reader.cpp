@@ -29,6 +29,7 @@
 
 #include "bytecode/builtin_names.h"
 #include "core/config.h"
+#include "core/huge_pages.h"
 #include "snapshot/canonical_objects.h"
 #include "snapshot/json_text.h"
 
@@ -1208,7 +1209,7 @@ class TextBuffer {
         ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (memory == MAP_FAILED) return;
     data_ = static_cast<char*>(memory);
-    ::madvise(memory, bytes, MADV_HUGEPAGE);  // a hint: without it, ordinary pages
+    adviseHugePages(memory, bytes);
   }
   ~TextBuffer() {
     if (data_ != nullptr) ::munmap(data_, bytes_);
