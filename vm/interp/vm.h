@@ -12,6 +12,7 @@
 
 #include <csignal>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include <string>
@@ -34,6 +35,13 @@ namespace shapevm {
 using ExecWord = uint64_t;
 inline constexpr Instr execInstr(ExecWord word) { return static_cast<Instr>(word); }
 inline constexpr int32_t execRunLength(ExecWord word) { return static_cast<int32_t>(word >> 32); }
+// The run length read on its own (a 32-bit load of the word's upper half), so
+// charging a run can subtract it straight from memory.
+inline int32_t execRunLengthAt(const ExecWord* at) {
+  int32_t length;
+  std::memcpy(&length, reinterpret_cast<const char*>(at) + 4, sizeof length);
+  return length;
+}
 
 struct Frame {
   uint32_t function = 0;         // index into VM::program.functions
