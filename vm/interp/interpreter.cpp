@@ -81,8 +81,8 @@ SHAPEVM_FAST_ARITHMETIC(Mod, b.as.i != 0 && b.as.i != -1, a.as.i % b.as.i, std::
 // cheap. So the loop runs in one of two modes:
 //  - charging runs (the normal mode): an instruction that may branch, call or
 //    return ends a straight-line run (endsRun in bytecode/opcodes.h). Each
-//    transfer of control charges the whole run it lands in (its length
-//    comes with the fetched word, see ExecWord in vm.h), and no other
+//    transfer of control charges the whole run it lands in (its length is
+//    stored beside the instruction, see ExecWord in vm.h), and no other
 //    instruction counts. While a run is under way its remaining
 //    instructions are already paid for, so SYNC gives them back: the exact
 //    budget is budgetLeft plus the unrun remainder (nothing, right after an
