@@ -373,6 +373,36 @@ Map* Heap::newMap(std::size_t capacity) {
   return m;
 }
 
+Map* Heap::newMapOfShape(std::size_t entryCapacity, bool dense) {
+  if (dense || entryCapacity == 0) return newMap(entryCapacity);
+  if (entryCapacity > maxMemory_ / sizeof(MapEntry)) throw OutOfMemory();
+  // The index has twice the entries' slots, as mapAppend and mapLeaveDense
+  // leave it. Storage first: a collection during the object's allocation
+  // must not find a map without it.
+  std::size_t entryBytes = entryCapacity * sizeof(MapEntry);
+  std::size_t indexCapacity = entryCapacity * 2;
+  std::size_t indexBytes = indexCapacity * sizeof(int32_t);
+  auto* entries = static_cast<MapEntry*>(allocate(entryBytes));
+  int32_t* index = nullptr;
+  Map* m;
+  try {
+    index = static_cast<int32_t*>(allocate(indexBytes));
+    m = newObject<Map>(ObjKind::Map, 0);
+  } catch (...) {
+    if (index != nullptr) release(index, indexBytes);
+    release(entries, entryBytes);
+    throw;
+  }
+  std::memset(index, 0xff, indexBytes);
+  m->entries = entries;
+  m->entryCount = m->liveCount = 0;
+  m->entryCapacity = entryCapacity;
+  m->index = index;
+  m->indexCapacity = indexCapacity;
+  m->dense = false;
+  return m;
+}
+
 std::size_t Heap::mapStorageBytes(const Map* map) {
   return map->entryCapacity * (map->dense ? sizeof(Value) : sizeof(MapEntry));
 }

@@ -57,6 +57,11 @@ class Heap {
   String* intern(std::string_view bytes);
   Array* newArray(std::size_t capacity = 0);
   Map* newMap(std::size_t capacity = 0);
+  // An empty map whose storage already has `entryCapacity` entries (0, or a
+  // power of two from 8) in the dense or the indexed form: the map that
+  // inserting its keys in order would have grown, without the growing. A
+  // restored snapshot's maps are built this way.
+  Map* newMapOfShape(std::size_t entryCapacity, bool dense);
   Record* newRecord(const RecordType* type);  // fields start as none
   Closure* newClosure(uint32_t function, uint32_t upvalueCount);
   Upvalue* newUpvalue(Value* slot);

@@ -54,6 +54,14 @@ class Planner {
   bool relocating_;
   const std::string& programName_;
   std::unordered_map<FunctionHash, uint32_t, HashKey> byHash_;
+  // The last record planned without a problem. The reader gives the records
+  // of one type the same type name and name range, so a record that has both
+  // gets its plan without looking at a name.
+  const SObject* lastRecord_ = nullptr;
+  std::size_t lastRecordId_ = 0;
+  // Likewise the last closure whose function was found by its hash.
+  const SClosure* lastClosure_ = nullptr;
+  uint32_t lastClosureFunction_ = 0;
   RelocationPlan plan_;
   std::vector<std::string> problems_;
 };
@@ -96,6 +104,15 @@ std::optional<uint32_t> Planner::resolve(const FunctionRef& ref, std::string* wh
 
 void Planner::planClosure(std::size_t id, const SObject& object) {
   const SClosure& closure = data_.closureOf(object);
+  if (const SClosure* last = lastClosure_;
+      last != nullptr && closure.function.hasHash && closure.function.hash == last->function.hash &&
+      closure.function.hasId == last->function.hasId && closure.function.id == last->function.id &&
+      closure.function.name.data() == last->function.name.data() &&
+      closure.function.name.size() == last->function.name.size() &&
+      closure.upvalueCount == last->upvalueCount) {
+    plan_.closureFunctions[id] = lastClosureFunction_;
+    return;
+  }
   std::span<const std::string_view> names = data_.namesOf(object);
   std::string why;
   if (std::optional<uint32_t> found = resolve(closure.function, &why)) {
@@ -107,6 +124,10 @@ void Planner::planClosure(std::size_t id, const SObject& object) {
       return;
     }
     plan_.closureFunctions[id] = *found;
+    if (closure.function.hasHash) {
+      lastClosure_ = &closure;
+      lastClosureFunction_ = *found;
+    }
     return;
   }
   // The function changed: re-bind to the function of the same name when it
@@ -144,6 +165,15 @@ void Planner::planClosure(std::size_t id, const SObject& object) {
 }
 
 void Planner::planRecord(std::size_t id, const SObject& record) {
+  if (lastRecord_ != nullptr && record.builtinType == lastRecord_->builtinType &&
+      record.text.data() == lastRecord_->text.data() &&
+      record.text.size() == lastRecord_->text.size() &&
+      record.firstName == lastRecord_->firstName && record.nameCount == lastRecord_->nameCount) {
+    plan_.recordTypes[id] = plan_.recordTypes[lastRecordId_];
+    auto order = plan_.slotOrder.find(lastRecordId_);
+    if (order != plan_.slotOrder.end()) plan_.slotOrder[id] = order->second;
+    return;
+  }
   const RecordType* type = nullptr;
   if (record.builtinType) {
     type = &vm_.errorType;
@@ -185,6 +215,8 @@ void Planner::planRecord(std::size_t id, const SObject& record) {
   }
   plan_.recordTypes[id] = type;
   if (!identity) plan_.slotOrder[id] = std::move(order);
+  lastRecord_ = &record;
+  lastRecordId_ = id;
 }
 
 void Planner::planGlobals() {

@@ -70,7 +70,7 @@ class Restorer {
     }
     return Value::none();
   }
-  void growMap(Map* map, const SObject& saved, std::size_t* budget);
+  Map* newMap(const SObject& saved, std::size_t* budget);
   std::optional<Diagnostic> fillMap(std::size_t id, Map* map);
 
   const SnapshotData& data_;
@@ -176,8 +176,9 @@ std::optional<Diagnostic> Restorer::checkHandlers() {
   return std::nullopt;
 }
 
-void Restorer::growMap(Map* map, const SObject& saved, std::size_t* budget) {
-  std::size_t entries = saved.valueCount / 2;
+Map* Restorer::newMap(const SObject& saved, std::size_t* budget) {
+  std::span<const SValue> values = data_.valuesOf(saved);
+  std::size_t entries = values.size() / 2;
   std::size_t natural = 0;
   if (entries > 0) {
     natural = 8;
@@ -192,15 +193,14 @@ void Restorer::growMap(Map* map, const SObject& saved, std::size_t* budget) {
     capacity = saved.number;
     *budget -= saved.number - natural;
   }
-  // The heap grows maps only by insertion: insert distinct placeholder keys
-  // until the entry array has the capacity, then empty the map again.
-  for (int64_t key = 0; map->entryCapacity < capacity; ++key) {
-    vm_.heap.mapSet(map, Value::integer(key), Value::none());
+  // Inserting the keys in order keeps a map dense exactly when entry e holds
+  // the int key e (Heap::mapAppend): the map gets that form from the start.
+  bool dense = true;
+  for (std::size_t e = 0; e < entries && dense; ++e) {
+    const SValue& key = values[2 * e];
+    dense = key.kind == SValueKind::Int && key.as.i == static_cast<int64_t>(e);
   }
-  // The placeholders were 0, 1, 2, ...: the map is still dense and has no
-  // index, so emptying it is resetting the counts.
-  map->entryCount = 0;
-  map->liveCount = 0;
+  return vm_.heap.newMapOfShape(capacity, dense);
 }
 
 std::optional<Diagnostic> Restorer::fillMap(std::size_t id, Map* map) {
@@ -237,8 +237,7 @@ std::optional<Diagnostic> Restorer::buildHeap() {
         object = vm_.heap.newArray(o.valueCount);
         break;
       case ObjKind::Map:
-        object = vm_.heap.newMap(0);
-        growMap(static_cast<Map*>(object), o, &capacityBudget);
+        object = newMap(o, &capacityBudget);
         break;
       case ObjKind::Record:
         object = vm_.heap.newRecord(plan_.recordTypes[id]);

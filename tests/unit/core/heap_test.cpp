@@ -135,6 +135,57 @@ TEST_CASE("a map keyed 0, 1, 2, ... stays dense until another key or a deletion"
   }
 }
 
+TEST_CASE("a map made in its final shape matches one grown by inserting its keys") {
+  RootedHeap rooted;
+  Heap& heap = rooted.heap;
+  auto grow = [&](const std::vector<Value>& keys, std::size_t capacity) {
+    Map* m = heap.newMap(0);
+    rooted.roots.push_back(Value::object(m));
+    for (int64_t k = 0; m->entryCapacity < capacity; ++k) {
+      heap.mapSet(m, Value::integer(k), Value::none());
+    }
+    m->entryCount = m->liveCount = 0;  // placeholders 0, 1, 2, ...: still dense
+    for (Value key : keys) heap.mapAppend(m, key, key);
+    return m;
+  };
+  auto shaped = [&](const std::vector<Value>& keys, std::size_t capacity, bool dense) {
+    Map* m = heap.newMapOfShape(capacity, dense);
+    rooted.roots.push_back(Value::object(m));
+    for (Value key : keys) heap.mapAppend(m, key, key);
+    return m;
+  };
+  auto sameShape = [&](const Map* a, const Map* b) {
+    CHECK(a->dense == b->dense);
+    CHECK(a->entryCount == b->entryCount);
+    CHECK(a->entryCapacity == b->entryCapacity);
+    CHECK(a->liveCount == b->liveCount);
+    CHECK(a->indexCapacity == b->indexCapacity);
+    for (std::size_t i = 0; i < a->entryCount; ++i) {
+      Value out;
+      REQUIRE(heap.mapGet(b, mapKeyAt(a, i), &out));
+      CHECK(keysEqual(out, mapValueAt(a, i)));
+    }
+  };
+  std::vector<Value> ints, strings;
+  for (int64_t k = 0; k < 20; ++k) {
+    ints.push_back(Value::integer(k));
+    strings.push_back(Value::object(heap.newString("key" + std::to_string(k))));
+    rooted.roots.push_back(strings.back());
+  }
+  sameShape(grow(ints, 64), shaped(ints, 64, true));
+  sameShape(grow(strings, 32), shaped(strings, 32, false));
+  sameShape(grow({}, 0), shaped({}, 0, true));
+
+  // Both keep growing the same way past their capacity.
+  Map* grown = grow(strings, 32);
+  Map* made = shaped(strings, 32, false);
+  for (int64_t k = 100; k < 150; ++k) {
+    heap.mapSet(grown, Value::integer(k), Value::integer(k));
+    heap.mapSet(made, Value::integer(k), Value::integer(k));
+  }
+  sameShape(grown, made);
+}
+
 TEST_CASE("a dense map's values survive the collections its conversion triggers") {
   Heap heap;
   Map* m = heap.newMap();

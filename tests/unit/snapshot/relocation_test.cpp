@@ -160,6 +160,74 @@ TEST_CASE("a changed closure re-binds by name when it captures the same variable
   CHECK(message.find("now captures (n) instead of (n, step)") != std::string::npos);
 }
 
+TEST_CASE("records follow their type's fields by name when the fields are reordered",
+          "[snapshot][relocation]") {
+  // Records of two types in turn, so consecutive records of one type are
+  // planned both from scratch and from the record before them.
+  // The functions on the stack at the suspension do not name the types, so
+  // they keep their hashes when the types change.
+  const char* const base = R"(
+type Point { x, y }
+type Pair { first, second }
+function build() {
+  var items = []
+  for i in 0..6 {
+    items = items.push(Point { x: i, y: i * 10 })
+    items = items.push(Point { x: -i, y: -i * 10 })
+    items = items.push(Pair { first: "a" + str(i), second: i })
+  }
+  return items
+}
+function show(items) {
+  var out = []
+  for item in items { out = out.push(str(item)) }
+  print(out.join(", "))
+}
+function main() {
+  let items = build()
+  suspend()
+  show(items)
+}
+main()
+)";
+  TempDir dir;
+  Programs programs{{{"a.shape", base}}};
+  std::string snap = dir.file("r.snap.json");
+  REQUIRE(startProgram(programs, "a.shape", snap).outcome.status == RunStatus::Suspended);
+  std::string expected = resumeAndRun(programs, snap, "a.shape").output;
+  REQUIRE(expected.find("Point") != std::string::npos);
+
+  std::string reordered = base;
+  reordered.replace(reordered.find("type Point { x, y }"), 19, "type Point { y, x }");
+  reordered.replace(reordered.find("type Pair { first, second }"), 27,
+                    "type Pair { second, first }");
+  programs.sources["b.shape"] = reordered;
+  REQUIRE(startProgram(programs, "a.shape", snap).outcome.status == RunStatus::Suspended);
+  RunResult rest = resumeAndRun(programs, snap, "b.shape");
+  CHECK(rest.outcome.status == RunStatus::Finished);
+  // Each field keeps its value; only the order the type declares them in
+  // (and so prints them in) changed.
+  std::string swapped = expected;
+  for (int i = 0; i < 6; ++i) {
+    for (int sign : {1, -1}) {
+      int x = sign * i;
+      std::string from = "Point {x: " + std::to_string(x) + ", y: " + std::to_string(x * 10) + "}";
+      std::string to = "Point {y: " + std::to_string(x * 10) + ", x: " + std::to_string(x) + "}";
+      std::size_t at = swapped.find(from);
+      REQUIRE(at != std::string::npos);
+      swapped.replace(at, from.size(), to);
+    }
+    std::string from =
+        "Pair {first: \"a" + std::to_string(i) + "\", second: " + std::to_string(i) + "}";
+    std::string to =
+        "Pair {second: " + std::to_string(i) + ", first: \"a" + std::to_string(i) + "\"}";
+    std::size_t at = swapped.find(from);
+    REQUIRE(at != std::string::npos);
+    swapped.replace(at, from.size(), to);
+  }
+  CHECK(rest.output == swapped);
+}
+
 TEST_CASE("globals match by name; a function value follows its name", "[snapshot][relocation]") {
   const char* const base = R"(
 function add(a, b) {
