@@ -267,9 +267,11 @@ std::optional<RunOutcome> Interpreter::loop() {
   Value* sp;
   const LoadedFunction* fn;
   const Value* constants;
-  // Shared by the call paths (Call, CallMethod and the calls they forward).
+  // Operands a handler sets before it continues in another handler's body:
   uint32_t callWords;  // the size of the call instruction that is running
   uint32_t fieldName;  // get_field's constant index, also set by get_field_l
+  // Shared by the call paths (Call, CallMethod and the calls they forward);
+  // `target` is also a fused compare-and-branch's target.
   uint32_t argc;
   uint32_t target;
   Value* calleeSlot;
