@@ -347,13 +347,22 @@ void Heap::arrayPush(Array* array, Value value) {
   array->items[array->count++] = value;
 }
 
+std::size_t Heap::mapCapacityFor(std::size_t entries) {
+  if (entries == 0) return 0;
+  std::size_t capacity = 8;
+  while (capacity < entries) capacity *= 2;
+  return capacity;
+}
+
+std::size_t Heap::mapIndexCapacityFor(std::size_t entryCapacity) {
+  std::size_t indexCapacity = 16;
+  while (indexCapacity < entryCapacity * 2) indexCapacity *= 2;
+  return indexCapacity;
+}
+
 Map* Heap::newMap(std::size_t capacity) {
   if (capacity > maxMemory_ / sizeof(MapEntry)) throw OutOfMemory();
-  std::size_t entryCapacity = 0;
-  if (capacity > 0) {
-    entryCapacity = 8;
-    while (entryCapacity < capacity) entryCapacity *= 2;
-  }
+  std::size_t entryCapacity = mapCapacityFor(capacity);
   // A new map is dense: values only, and the index is built when first needed.
   std::size_t bytes = entryCapacity * sizeof(Value);
   auto* values = entryCapacity > 0 ? static_cast<Value*>(allocate(bytes)) : nullptr;
@@ -376,11 +385,10 @@ Map* Heap::newMap(std::size_t capacity) {
 Map* Heap::newMapOfShape(std::size_t entryCapacity, bool dense) {
   if (dense || entryCapacity == 0) return newMap(entryCapacity);
   if (entryCapacity > maxMemory_ / sizeof(MapEntry)) throw OutOfMemory();
-  // The index has twice the entries' slots, as mapAppend and mapLeaveDense
-  // leave it. Storage first: a collection during the object's allocation
-  // must not find a map without it.
+  // Storage first: a collection during the object's allocation must not find
+  // a map without it.
   std::size_t entryBytes = entryCapacity * sizeof(MapEntry);
-  std::size_t indexCapacity = entryCapacity * 2;
+  std::size_t indexCapacity = mapIndexCapacityFor(entryCapacity);
   std::size_t indexBytes = indexCapacity * sizeof(int32_t);
   auto* entries = static_cast<MapEntry*>(allocate(entryBytes));
   int32_t* index = nullptr;
@@ -460,9 +468,7 @@ void Heap::mapLeaveDense(Map* map) {
   release(map->values, mapStorageBytes(map));
   map->entries = entries;
   map->dense = false;
-  std::size_t indexCapacity = 16;
-  while (indexCapacity < map->entryCapacity * 2) indexCapacity *= 2;
-  mapRebuildIndex(map, indexCapacity);
+  mapRebuildIndex(map, mapIndexCapacityFor(map->entryCapacity));
 }
 
 bool Heap::mapGet(const Map* map, Value key, Value* out) const {
@@ -505,7 +511,7 @@ void Heap::mapAppend(Map* map, Value key, Value value) {
       }
       map->entryCapacity = cap;
     }
-    if (!map->dense) mapRebuildIndex(map, map->entryCapacity * 2);
+    if (!map->dense) mapRebuildIndex(map, mapIndexCapacityFor(map->entryCapacity));
   }
   std::size_t position = map->entryCount++;
   if (map->dense) {

@@ -62,6 +62,9 @@ class Heap {
   // inserting its keys in order would have grown, without the growing. A
   // restored snapshot's maps are built this way.
   Map* newMapOfShape(std::size_t entryCapacity, bool dense);
+  // The entry capacity a map is given for `entries` entries: 0, or the
+  // smallest power of two from 8 that holds them.
+  static std::size_t mapCapacityFor(std::size_t entries);
   Record* newRecord(const RecordType* type);  // fields start as none
   Closure* newClosure(uint32_t function, uint32_t upvalueCount);
   Upvalue* newUpvalue(Value* slot);
@@ -177,6 +180,9 @@ class Heap {
   void mapRebuildIndex(Map* map, std::size_t indexCapacity);
   void mapLeaveDense(Map* map);
   static std::size_t mapStorageBytes(const Map* map);
+  // An indexed map's index slots for `entryCapacity` entries: twice as many,
+  // at least 16, a power of two.
+  static std::size_t mapIndexCapacityFor(std::size_t entryCapacity);
   int64_t mapFind(const Map* map, Value key, uint64_t hash) const;
 
   // Declared first, so destroyed last, after ~Heap has freed every object.

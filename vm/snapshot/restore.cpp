@@ -179,11 +179,7 @@ std::optional<Diagnostic> Restorer::checkHandlers() {
 Map* Restorer::newMap(const SObject& saved, std::size_t* budget) {
   std::span<const SValue> values = data_.valuesOf(saved);
   std::size_t entries = values.size() / 2;
-  std::size_t natural = 0;
-  if (entries > 0) {
-    natural = 8;
-    while (natural < entries) natural *= 2;
-  }
+  std::size_t natural = Heap::mapCapacityFor(entries);
   // The saved capacity decides when a later insertion squeezes out deleted
   // entries, so it is restored exactly, unless the snapshot claims more spare
   // room than the budget allows (then the map gets the capacity its entries
