@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "asm/assembler.h"
+#include "bytecode/input_file.h"
 #include "bytecode/sbc.h"
 #include "commands.h"
 #include "compiler/compiler.h"
@@ -40,7 +41,7 @@ void addCompileCommand(CLI::App& app, int& exitStatus) {
   command->add_option("source", args->input, "The .shape file")->required();
   command->add_option("-o,--output", args->output, "The .sbc file to write")->required();
   command->callback([args, &exitStatus] {
-    Result<std::string> source = readTextFile(args->input);
+    Result<std::string> source = readInputFile(args->input);
     if (!source) {
       fmt::print(stderr, "{}\n", source.error().format());
       exitStatus = kExitBadInput;
@@ -62,7 +63,7 @@ void addAsmCommand(CLI::App& app, int& exitStatus) {
   command->add_option("source", args->input, "The .sasm file")->required();
   command->add_option("-o,--output", args->output, "The .sbc file to write")->required();
   command->callback([args, &exitStatus] {
-    Result<std::string> text = readTextFile(args->input);
+    Result<std::string> text = readInputFile(args->input);
     if (!text) {
       fmt::print(stderr, "{}\n", text.error().format());
       exitStatus = kExitBadInput;

@@ -1,15 +1,44 @@
 // The shapevm command: a table of subcommands over the libraries. Command-line
-// mistakes exit with status 2 (shared/spec/cli.md); everything else is decided
-// by the subcommand.
+// mistakes exit with status 2 (docs/cli.md); everything else is decided by the
+// subcommand. A C++ exception nothing else caught (the host out of memory, a
+// bug) ends the process with a message and status 1, never an abort.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
 
 #include "commands.h"
 
+namespace {
+
+void reportFatal(const char* what) {
+  std::fprintf(stderr, "shapevm: internal error: %s\n", what);
+  std::fflush(stderr);
+}
+
+// For exceptions that escape a thread or a noexcept function.
+[[noreturn]] void onTerminate() {
+  try {
+    if (std::exception_ptr current = std::current_exception()) std::rethrow_exception(current);
+    reportFatal("terminated");
+  } catch (const std::bad_alloc&) {
+    reportFatal("out of memory");
+  } catch (const std::exception& e) {
+    reportFatal(e.what());
+  } catch (...) {
+    reportFatal("unknown exception");
+  }
+  std::_Exit(shapevm::cli::kExitError);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace shapevm::cli;
+  std::set_terminate(onTerminate);
   // Logs go to stderr so they never mix with the program's stdout.
   spdlog::set_default_logger(spdlog::stderr_color_mt("shapevm"));
   spdlog::set_level(spdlog::level::warn);
@@ -30,6 +59,12 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return kExitUsage;
+  } catch (const std::bad_alloc&) {
+    reportFatal("out of memory");
+    return kExitError;
+  } catch (const std::exception& e) {
+    reportFatal(e.what());
+    return kExitError;
   }
   return exitStatus;
 }

@@ -1,29 +1,16 @@
 // Loading a program from a path (see program_loader.h).
 #include "program_loader.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-
+#include "bytecode/input_file.h"
 #include "bytecode/sbc.h"
 #include "compiler/compiler.h"
 
 namespace shapevm::cli {
 
-Result<std::string> readTextFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Diagnostic::inFile(path, std::string("cannot open: ") + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return Diagnostic::inFile(path, "read error");
-  return text.str();
-}
-
 Result<Program> loadProgramFile(const std::string& path) {
   bool isSource = path.size() >= 6 && path.compare(path.size() - 6, 6, ".shape") == 0;
   if (!isSource) return loadSbcFile(path);
-  Result<std::string> source = readTextFile(path);
+  Result<std::string> source = readInputFile(path);
   if (!source) return source.error();
   CompileResult compiled = compileSource(source.value(), path);
   if (!compiled.program) {

@@ -10,7 +10,5 @@
 namespace shapevm::cli {
 
 Result<Program> loadProgramFile(const std::string& path);
-// Reads a whole file; a missing or unreadable file becomes a diagnostic.
-Result<std::string> readTextFile(const std::string& path);
 
 }  // namespace shapevm::cli

@@ -16,12 +16,10 @@
 #include <xxhash.h>
 
 #include <bit>
-#include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 
 #include "bytecode/function_hash.h"
+#include "bytecode/input_file.h"
 #include "bytecode/verifier.h"
 
 namespace shapevm {
@@ -316,12 +314,10 @@ Result<Program> readSbc(std::span<const uint8_t> bytes, const std::string& fileN
 }
 
 Result<Program> loadSbcFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return Diagnostic::inFile(path, std::string("cannot open: ") + std::strerror(errno));
-  std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(file),
-                             std::istreambuf_iterator<char>()};
-  if (file.bad()) return Diagnostic::inFile(path, "read error");
-  return readSbc(bytes, path);
+  Result<std::string> bytes = readInputFile(path);
+  if (!bytes) return bytes.error();
+  const std::string& text = bytes.value();
+  return readSbc({reinterpret_cast<const uint8_t*>(text.data()), text.size()}, path);
 }
 
 FunctionHash programHash(const Program& program) {

@@ -26,7 +26,13 @@ std::variant<ResumedVM, ResumeError> prepare(const std::string& snapshotPath,
   if (!data) return badInput(data.error());
   bool relocating = newProgramPath.has_value();
   std::string programPath = relocating ? *newProgramPath : data->programPath;
-  Result<Program> program = loadProgram(programPath);
+  // A path read from the snapshot must name a regular file: a FIFO there
+  // would block the loader and a device such as /dev/zero never ends.
+  std::error_code missing;  // reported by the loader, with the reason
+  std::filesystem::file_type type = std::filesystem::status(programPath, missing).type();
+  Result<Program> program = relocating || missing || type == std::filesystem::file_type::regular
+                                ? loadProgram(programPath)
+                                : Diagnostic::inFile(programPath, "not a regular file");
   if (!program) {
     Diagnostic error = program.error();
     if (!relocating) {
