@@ -17,6 +17,7 @@
 #include "core/config.h"
 #include "core/huge_pages.h"
 #include "snapshot/json_text.h"
+#include "snapshot/repeated_names.h"
 
 namespace shapevm {
 
@@ -99,6 +100,7 @@ class Scanner {
   FunctionHash closureHash_;
   std::size_t closureNames_ = 0;
   std::size_t closureNameCount_ = 0;
+  RepeatedNames repeatedFields_;
 };
 
 // Gives `object` the names added since `first`, or the range `*shared` (of
@@ -368,9 +370,8 @@ bool Scanner::record(SObject* object) {
       std::string_view key;
       if (!string(&key) || !literal(": ")) return false;
       std::size_t i = data_.names.size() - first;
-      for (std::size_t j = first; j < data_.names.size(); ++j) {
-        if (data_.names[j] == key) return false;  // a repeated field
-      }
+      std::span<const std::string_view> earlier(data_.names.begin() + first, data_.names.end());
+      if (repeatedFields_.contains(earlier, key)) return false;
       std::string_view before =
           i < recordNameCount_ ? data_.names[recordNames_ + i] : std::string_view();
       data_.names.push_back(sharedName(key, before));

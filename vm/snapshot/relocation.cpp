@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "core/huge_pages.h"
+#include "snapshot/repeated_names.h"
 
 namespace shapevm {
 
@@ -190,10 +191,19 @@ void Planner::planRecord(std::size_t id, const SObject& record) {
   std::span<const std::string_view> names = data_.namesOf(record);
   std::vector<int32_t> order;
   bool identity = type->fields.size() == names.size();
+  // Saved fields in the type's order (the usual case) need no search;
+  // otherwise they are found by name through a hash map (a scan per field
+  // made a record of 150k fields take seconds).
+  bool sameOrder = identity && std::equal(names.begin(), names.end(), type->fields.begin());
+  std::unordered_map<std::string_view, int32_t, SeededNameHash> savedAt;
+  if (!sameOrder) {
+    for (std::size_t j = 0; j < names.size(); ++j) savedAt[names[j]] = static_cast<int32_t>(j);
+  }
   for (std::size_t i = 0; i < type->fields.size(); ++i) {
-    int32_t from = -1;
-    for (std::size_t j = 0; j < names.size(); ++j) {
-      if (names[j] == type->fields[i]) from = static_cast<int32_t>(j);
+    int32_t from = static_cast<int32_t>(i);
+    if (!sameOrder) {
+      auto found = savedAt.find(type->fields[i]);
+      from = found == savedAt.end() ? -1 : found->second;
     }
     if (from < 0 && !relocating_) {
       problem(fmt::format("record of type '{}' (object {}) lacks field '{}'", record.text, id,
@@ -203,10 +213,13 @@ void Planner::planRecord(std::size_t id, const SObject& record) {
     identity = identity && from == static_cast<int32_t>(i);
     order.push_back(from);
   }
-  for (std::string_view name : names) {
-    bool kept = false;
-    for (const std::string& field : type->fields) kept = kept || field == name;
-    if (!kept) {
+  std::vector<bool> kept(names.size(), false);
+  for (int32_t from : order) {
+    if (from >= 0) kept[static_cast<std::size_t>(from)] = true;
+  }
+  for (std::size_t j = 0; j < names.size(); ++j) {
+    std::string_view name = names[j];
+    if (!kept[j]) {
       problem(
           fmt::format("record of type '{}' (object {}) has field '{}', which {} does not declare",
                       record.text, id, name, programName_));

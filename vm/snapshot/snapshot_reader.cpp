@@ -32,6 +32,7 @@
 #include "core/huge_pages.h"
 #include "snapshot/canonical_objects.h"
 #include "snapshot/json_text.h"
+#include "snapshot/repeated_names.h"
 
 namespace shapevm {
 
@@ -213,6 +214,8 @@ class Reader {
   std::optional<HeapText> heap_;
   const char* heapSlot_ = nullptr;
   std::string hexBytes_;  // scratch for {"bytes": HEX}
+  RepeatedNames repeatedFields_;
+  NameSet globalNames_;
 };
 
 std::string Reader::pathText() const {
@@ -535,6 +538,11 @@ bool Reader::readRng(od::value v) {
     return true;
   });
   if (ok && count != 4) return fail("needs exactly 4 words");
+  // xoshiro256** never leaves the all-zero state: every draw would be 0 and
+  // random_int() would search forever for a value in range.
+  if (ok && (data_.rng[0] | data_.rng[1] | data_.rng[2] | data_.rng[3]) == 0) {
+    return fail("the generator state is all zero, which the generator never leaves");
+  }
   return ok;
 }
 
@@ -559,9 +567,8 @@ bool Reader::readGlobal(od::value v) {
   });
   if (!ok) return false;
   if (!hasName || !hasValue) return fail("a global needs \"name\" and \"value\"");
-  for (const SGlobal& other : data_.globals) {
-    if (other.name == global.name)
-      return fail(fmt::format("global \"{}\" appears twice", global.name));
+  if (!globalNames_.insert(global.name).second) {
+    return fail(fmt::format("global \"{}\" appears twice", global.name));
   }
   data_.globals.push_back(std::move(global));
   return true;
@@ -685,8 +692,10 @@ bool Reader::readMapEntries(od::value v) {
 
 bool Reader::readRecordFields(od::value v, SObject* object) {
   return forEachField(v, [&](std::string_view key, od::value field) {
-    for (std::size_t i = object->firstName; i < data_.names.size(); ++i) {
-      if (data_.names[i] == key) return fail(fmt::format("field \"{}\" appears twice", key));
+    std::span<const std::string_view> earlier(data_.names.begin() + object->firstName,
+                                              data_.names.end());
+    if (repeatedFields_.contains(earlier, key)) {
+      return fail(fmt::format("field \"{}\" appears twice", key));
     }
     data_.names.push_back(data_.text.store(key));
     data_.values.emplace_back();
@@ -1231,8 +1240,8 @@ Result<SnapshotData> readSnapshotFile(const std::string& path) {
     return Diagnostic::inFile(path, fmt::format("{}: {}", what, std::strerror(errno)));
   };
   int fd;
-  do {
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  do {  // non-blocking, so a FIFO nobody writes to is rejected below, not waited on
+    fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   } while (fd < 0 && errno == EINTR);
   if (fd < 0) return failure("cannot open the snapshot");
   struct stat info {};
@@ -1240,6 +1249,10 @@ Result<SnapshotData> readSnapshotFile(const std::string& path) {
     Diagnostic error = failure("cannot read the snapshot");
     ::close(fd);
     return error;
+  }
+  if (!S_ISREG(info.st_mode)) {
+    ::close(fd);
+    return Diagnostic::inFile(path, "the snapshot is not a regular file");
   }
   auto size = static_cast<std::size_t>(info.st_size);
   TextBuffer text(size + simdjson::SIMDJSON_PADDING);
