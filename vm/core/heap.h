@@ -99,6 +99,10 @@ class Heap {
     if (object->kind != ObjKind::String && object->kind != ObjKind::File) gray_.push_back(object);
   }
   void collect();
+  // Throws OutOfMemory when `bytes` more would pass the limit (after a
+  // collection, if one is due), without allocating them: for memory a native
+  // holds outside the heap while it builds a result, which counts too.
+  void checkRoom(std::size_t bytes) { reserve(bytes); }
 
   // While a CollectionPause lives, allocation never collects: for building a
   // heap that is all reachable anyway (restoring a snapshot), where every

@@ -13,6 +13,7 @@
 
 #include "bytecode/builtin_names.h"
 #include "interp/natives.h"
+#include "interp/text_budget.h"
 #include "interp/vm.h"
 
 namespace shapevm {
@@ -57,13 +58,22 @@ std::string_view trimSpace(std::string_view s) {
 }
 
 NativeStatus print(VM& vm, Value* args, uint32_t argc, Value*) {
-  for (uint32_t i = 0; i < argc; ++i) {
-    if (i > 0) vm.output += ' ';
-    if (isObjKind(args[i], ObjKind::String)) {
-      vm.output += asString(args[i])->view();
-    } else {
-      vm.output += vm.describeValue(args[i]);
+  // All or nothing: a MemoryError or a suspension leaves no partial line.
+  TextBudget budget(vm.heap);
+  std::size_t before = vm.output.size();
+  try {
+    for (uint32_t i = 0; i < argc; ++i) {
+      if (i > 0) vm.output += ' ';
+      if (isObjKind(args[i], ObjKind::String)) {
+        vm.output += asString(args[i])->view();
+      } else if (!vm.appendValueText(vm.output, args[i], budget)) {
+        vm.output.resize(before);
+        return NativeStatus::Interrupted;
+      }
     }
+  } catch (const OutOfMemory&) {
+    vm.output.resize(before);
+    throw;
   }
   vm.output += '\n';
   if (vm.output.size() >= kOutputFlushBytes) vm.flushOutput();
@@ -94,7 +104,10 @@ NativeStatus builtinLen(VM& vm, Value* args, uint32_t, Value* result) {
 
 NativeStatus builtinStr(VM& vm, Value* args, uint32_t, Value* result) {
   if (isObjKind(args[0], ObjKind::String)) return ok(result, args[0]);
-  return newString(vm, result, vm.describeValue(args[0]));
+  TextBudget budget(vm.heap);
+  std::string text;
+  if (!vm.appendValueText(text, args[0], budget)) return NativeStatus::Interrupted;
+  return newString(vm, result, text);
 }
 
 NativeStatus builtinInt(VM& vm, Value* args, uint32_t, Value* result) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "interp/natives.h"
+#include "interp/text_budget.h"
 #include "interp/vm.h"
 
 namespace shapevm {
@@ -186,14 +187,25 @@ NativeStatus MethodCall::onString() {
       std::string_view from = asString(arg(0))->view();
       std::string_view to = asString(arg(1))->view();
       if (from.empty()) return ok(result, receiver());
-      std::string out;
+      // The result is sized first and allocated on the heap, so its size
+      // counts against the limit (a MemoryError, not the host's bad_alloc).
+      std::size_t matches = 0;
+      for (std::size_t at = 0; (at = s.find(from, at)) != s.npos; at += from.size()) ++matches;
+      std::size_t length = s.size() - matches * from.size();
+      if (to.size() != 0 && matches > (SIZE_MAX - length) / to.size()) throw OutOfMemory();
+      String* out = vm.heap.newStringUninit(length + matches * to.size());
+      // Re-read after the allocation, as ToUpper does (a collection may run).
+      s = asString(receiver())->view();
+      from = asString(arg(0))->view();
+      to = asString(arg(1))->view();
+      char* write = out->chars();
       std::size_t start = 0;
       for (std::size_t at; (at = s.find(from, start)) != s.npos; start = at + from.size()) {
-        out.append(s.substr(start, at - start));
-        out.append(to);
+        write = std::copy(s.begin() + start, s.begin() + at, write);
+        write = std::copy(to.begin(), to.end(), write);
       }
-      out.append(s.substr(start));
-      return string(out);
+      std::copy(s.begin() + start, s.end(), write);
+      return ok(result, Value::object(out));
     }
     default:
       return unknown();
@@ -272,15 +284,18 @@ NativeStatus MethodCall::onArray() {
         TRY(needString(0));
         sep = asString(arg(0))->view();
       }
+      TextBudget budget(vm.heap);
       std::string out;
       for (std::size_t i = 0; i < array->count; ++i) {
         prefetchAhead(array->items, i, array->count);
         if (i > 0) out += sep;
         Value item = array->items[i];
-        if (isObjKind(item, ObjKind::String))
+        if (isObjKind(item, ObjKind::String)) {
           out += asString(item)->view();
-        else
-          out += vm.describeValue(item);
+          if (!budget.allows(out)) return NativeStatus::Interrupted;
+        } else if (!vm.appendValueText(out, item, budget)) {
+          return NativeStatus::Interrupted;
+        }
       }
       return string(out);
     }
@@ -374,9 +389,15 @@ NativeStatus MethodCall::onFile() {
         return raise(vm, result, "IOError",
                      fmt::format("read_line(): \"{}\" is not open for reading", *file->path));
       }
+      TextBudget budget(vm.heap);
       std::string line;
       int c;
-      while ((c = std::fgetc(file->handle)) != EOF && c != '\n') line += static_cast<char>(c);
+      while ((c = std::fgetc(file->handle)) != EOF && c != '\n') {
+        line += static_cast<char>(c);
+        // Charged only: what was read cannot be put back for a re-run, so a
+        // suspend signal waits for the end of the line.
+        (void)budget.allows(line);
+      }
       if (std::ferror(file->handle)) {
         return raise(vm, result, "IOError",
                      fmt::format("read_line(): error reading \"{}\"", *file->path));
@@ -390,8 +411,13 @@ NativeStatus MethodCall::onFile() {
         return raise(vm, result, "IOError",
                      fmt::format("write(): \"{}\" is not open for writing", *file->path));
       }
-      std::string text = isObjKind(arg(0), ObjKind::String) ? std::string(asString(arg(0))->view())
-                                                            : vm.describeValue(arg(0));
+      TextBudget budget(vm.heap);
+      std::string text;
+      if (isObjKind(arg(0), ObjKind::String)) {
+        text = asString(arg(0))->view();
+      } else if (!vm.appendValueText(text, arg(0), budget)) {
+        return NativeStatus::Interrupted;
+      }
       if (std::fwrite(text.data(), 1, text.size(), file->handle) != text.size()) {
         return raise(vm, result, "IOError",
                      fmt::format("write(): error writing \"{}\"", *file->path));

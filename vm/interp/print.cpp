@@ -1,6 +1,8 @@
 // How values look when printed (print, str, error messages): floats exactly as
 // Python's repr(), strings quoted only inside containers, cycles as [...] and
-// {...}. Also the small value predicates every module shares.
+// {...}; text that print() or str() builds counts against the heap limit
+// (text_budget.h), text for a message is cut short. Also the small value predicates every module
+// shares.
 #include <fmt/format.h>
 
 #include <charconv>
@@ -8,6 +10,7 @@
 #include <vector>
 
 #include "interp/natives.h"
+#include "interp/text_budget.h"
 #include "interp/vm.h"
 
 namespace shapevm {
@@ -103,10 +106,28 @@ void appendQuoted(std::string& out, std::string_view s) {
 // Deeper nesting than this prints as "..." rather than risking the C++ stack.
 constexpr std::size_t kMaxPrintDepth = 2000;
 
+// A value described in a message (an error, an uncaught exception) is cut
+// short with "..." past this many bytes, so describing a shared structure
+// stays short.
+constexpr std::size_t kMaxMessageValueBytes = std::size_t{1} << 16;
+
 struct Printer {
   const VM& vm;
   std::string& out;
+  TextBudget* budget;            // charges print() and str(); none: a message, cut short
   std::vector<const Obj*> open;  // containers being printed (cycle detection)
+  bool stopped = false;          // cut short, or a suspend signal arrived
+
+  bool goesOn() {
+    if (stopped) return false;
+    if (budget != nullptr) {
+      stopped = !budget->allows(out);
+    } else if (out.size() > kMaxMessageValueBytes) {
+      out += "...";
+      stopped = true;
+    }
+    return !stopped;
+  }
 
   bool isOpen(const Obj* o) const {
     for (const Obj* p : open) {
@@ -161,6 +182,7 @@ struct Printer {
       return;
     }
     bool isArray = o->kind == ObjKind::Array;
+    if (!goesOn()) return;
     if (isOpen(o) || open.size() >= kMaxPrintDepth) {
       if (o->kind == ObjKind::Record) out += asRecord(v)->type->name + " ";
       out += isArray ? "[...]" : "{...}";
@@ -171,6 +193,7 @@ struct Printer {
       const Array* a = asArray(v);
       out += '[';
       for (std::size_t i = 0; i < a->count; ++i) {
+        if (stopped) break;
         if (i > 0) out += ", ";
         print(a->items[i], true);
       }
@@ -180,6 +203,7 @@ struct Printer {
       out += '{';
       bool first = true;
       for (std::size_t i = 0; i < m->entryCount; ++i) {
+        if (stopped) break;
         Value key = mapKeyAt(m, i);
         if (key.isEmpty()) continue;
         if (!first) out += ", ";
@@ -194,6 +218,7 @@ struct Printer {
       out += r->type->name;
       out += " {";
       for (std::size_t i = 0; i < r->type->fields.size(); ++i) {
+        if (stopped) break;
         if (i > 0) out += ", ";
         out += r->type->fields[i];
         out += ": ";
@@ -209,8 +234,14 @@ struct Printer {
 
 std::string VM::describeValue(Value value) const {
   std::string out;
-  Printer{*this, out, {}}.print(value, false);
+  Printer{*this, out, nullptr, {}}.print(value, false);
   return out;
+}
+
+bool VM::appendValueText(std::string& out, Value value, TextBudget& budget) const {
+  Printer printer{*this, out, &budget, {}};
+  printer.print(value, false);
+  return !printer.stopped;
 }
 
 const char* typeName(Value value) {

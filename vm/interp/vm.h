@@ -106,6 +106,8 @@ struct LoadedFunction {
   mutable std::vector<FieldCache> fieldCaches;
 };
 
+class TextBudget;
+
 class VM {
  public:
   explicit VM(VMOptions options = {});
@@ -127,7 +129,11 @@ class VM {
 
   // Helpers shared by the interpreter, built-ins and the snapshot module.
   void flushOutput();
-  std::string describeValue(Value value) const;  // as print() renders it
+  // As print() renders it, cut short with "..." past 64 KiB: for messages.
+  std::string describeValue(Value value) const;
+  // Appends what print() shows of `value`, charged to `budget`; false when a
+  // suspend signal stopped it (the caller's native returns Interrupted).
+  bool appendValueText(std::string& out, Value value, TextBudget& budget) const;
   std::string functionName(Value callable) const;
   std::string stackTrace() const;
   uint32_t currentLine(const Frame& frame) const;
