@@ -14,7 +14,6 @@ namespace {
 // Deepest walk accepted: statements and expressions each nest up to
 // kMaxNesting, and lambdas continue the walk into their bodies.
 constexpr uint32_t kMaxWalkDepth = 2 * kMaxNesting + 100;
-constexpr uint32_t kMaxLocals = 1u << 16;
 
 struct VarFlags {
   bool isConst = false;
@@ -474,11 +473,12 @@ class Resolver {
 
   void resolveRecord(RecordExpr& record) {
     const TypeInfo& type = parsed_.types[record.type];
+    const FieldSlots& slots = fieldSlotsOf(record.type);
     record.order.assign(type.fields.size(), -1);
     for (std::size_t i = 0; i < record.names.size(); ++i) {
       const std::string& name = record.names[i];
-      std::size_t field = 0;
-      while (field < type.fields.size() && type.fields[field] != name) ++field;
+      auto found = slots.find(name);
+      std::size_t field = found == slots.end() ? type.fields.size() : found->second;
       if (field == type.fields.size()) {
         error(record.namePositions[i], "type '" + type.name + "' has no field '" + name + "'");
       } else if (record.order[field] >= 0) {
@@ -490,6 +490,19 @@ class Resolver {
     resolveExprs(record.values);
   }
 
+  // A type's field slots by name, made when a literal of the type is first
+  // resolved (a scan per field made a 100k-field literal quadratic).
+  using FieldSlots = std::unordered_map<std::string_view, std::size_t>;
+  const FieldSlots& fieldSlotsOf(uint32_t typeIndex) {
+    if (fieldSlots_.size() < parsed_.types.size()) fieldSlots_.resize(parsed_.types.size());
+    FieldSlots& slots = fieldSlots_[typeIndex];
+    const std::vector<std::string>& fields = parsed_.types[typeIndex].fields;
+    if (slots.empty()) {
+      for (std::size_t i = 0; i < fields.size(); ++i) slots.emplace(fields[i], i);
+    }
+    return slots;
+  }
+
   ParsedProgram& parsed_;
   Program& out_;
   DiagnosticSink& sink_;
@@ -497,6 +510,7 @@ class Resolver {
   std::unordered_map<std::string, GlobalInfo> globals_;
   uint32_t depth_ = 0;
   bool reportedDepth_ = false;
+  std::vector<FieldSlots> fieldSlots_;  // by type index
 };
 
 }  // namespace

@@ -59,6 +59,12 @@ struct FunctionHash {
   static bool fromHex(std::string_view text, FunctionHash* out);
 };
 
+// At most this many local slots per function. A call sets every local
+// beyond the arguments to none, so the limit bounds the work one call
+// instruction does (and with it the time a step budget allows): with 4M
+// locals, 20 000 steps of calls ran for 9 s.
+inline constexpr uint32_t kMaxLocals = 1u << 16;
+
 struct Function {
   std::string name;  // unique within the program
   uint32_t arity = 0;

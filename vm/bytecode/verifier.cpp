@@ -14,23 +14,31 @@
 //     instruction, never goes below what an instruction pops, and never above
 //     maxStack. A try handler starts one deeper than its try (the raised
 //     value); a for_iter exit starts at the for_iter's depth.
+//     The tries active at an instruction are the same on every path into it,
+//     and no instruction but return takes the stack below the depth the
+//     innermost of them recorded: its handler resets the stack to that
+//     depth, so anything popped below it (and perhaps collected) would be an
+//     operand again.
 //  5. A closure instruction creates a function whose captures exist in the
 //     creating frame (local slots, or the creator's own upvalues). The entry
 //     function runs without a closure, so it has arity 0 and no upvalues to
 //     use (its declared captures, if any, are never bound).
 //  6. Header: names of functions, globals and types (and a type's fields) are
-//     unique, global bindings name functions, line tables are sorted and in
-//     range, and every frame fits the VM stack.
+//     unique and valid UTF-8, global bindings name functions, line tables are
+//     sorted and in range, a function has at most kMaxLocals locals, and every
+//     frame fits the VM stack.
 // The analysis is a worklist over instruction starts (no recursion); every
 // allocation is proportional to the in-memory code, never to a claimed size.
 #include "bytecode/verifier.h"
 
 #include <fmt/format.h>
 
+#include <map>
 #include <string_view>
 #include <unordered_set>
 
 #include "bytecode/builtin_names.h"
+#include "bytecode/utf8_names.h"
 #include "core/config.h"
 
 namespace shapevm {
@@ -254,8 +262,21 @@ class FunctionChecker {
     }
   }
 
-  // Records that control reaches `target` with `depth`, from `from`.
-  std::optional<Diagnostic> reach(uint32_t from, uint64_t target, int64_t depth) {
+  // The try at `offset` (recording `depth`) opened inside the tries `outer`.
+  int32_t tryInside(int32_t outer, uint32_t offset, int64_t depth) {
+    auto [it, added] = tryIds_.try_emplace({outer, offset}, static_cast<int32_t>(tries_.size()));
+    if (added) tries_.push_back(ActiveTry{outer, offset, depth});
+    return it->second;
+  }
+
+  std::string describeTries(int32_t tries) const {
+    if (tries == kNoTry) return "no try active";
+    return fmt::format("the try at offset {} innermost", tries_[tries].offset);
+  }
+
+  // Records that control reaches `target` with `depth` and the tries
+  // `tries` active, from `from`.
+  std::optional<Diagnostic> reach(uint32_t from, uint64_t target, int64_t depth, int32_t tries) {
     if (target >= code_.size()) {
       return fail(from, fmt::format("'{}' runs off the end of the function", mnemonic(from)));
     }
@@ -267,6 +288,7 @@ class FunctionChecker {
     int64_t& known = depthAt_[target];
     if (known == kUnknownDepth) {
       known = depth;
+      triesAt_[target] = tries;
       maxDepth_ = std::max(maxDepth_, depth);
       worklist_.push_back(static_cast<uint32_t>(target));
     } else if (known != depth) {
@@ -274,6 +296,11 @@ class FunctionChecker {
           static_cast<int64_t>(target),
           fmt::format("stack depth is {} on one path here but {} on the path from offset {}", known,
                       depth, from));
+    } else if (triesAt_[target] != tries) {
+      return fail(static_cast<int64_t>(target),
+                  fmt::format("the active try blocks differ between paths here: {} on one, {} on "
+                              "the path from offset {}",
+                              describeTries(triesAt_[target]), describeTries(tries), from));
     }
     return std::nullopt;
   }
@@ -281,7 +308,8 @@ class FunctionChecker {
   // Rule 4 (and the "off the end" half of rule 3) over reachable code.
   Result<uint32_t> flow() {
     depthAt_.assign(code_.size(), kUnknownDepth);
-    if (auto problem = reach(0, 0, 0)) return *problem;
+    triesAt_.assign(code_.size(), kNoTry);
+    if (auto problem = reach(0, 0, 0, kNoTry)) return *problem;
     while (!worklist_.empty()) {
       uint32_t offset = worklist_.back();
       worklist_.pop_back();
@@ -297,19 +325,31 @@ class FunctionChecker {
       }
       int64_t popped = depth - static_cast<int64_t>(pops);
       int64_t after = popped + info.pushes;
+      int32_t tries = triesAt_[offset];
+      if (tries != kNoTry && op != Op::Return && popped < tries_[tries].depth) {
+        return fail(offset,
+                    fmt::format("'{}' takes the stack to {}, below the depth {} of the try "
+                                "at offset {}, whose handler would bring back what was "
+                                "dropped",
+                                info.mnemonic, popped, tries_[tries].depth, tries_[tries].offset));
+      }
+      int32_t triesAfter = tries;
       if (op == Op::TryBegin) {
         // The handler runs with the stack as it was at the try, plus the raised value.
-        if (auto problem = reach(offset, a, depth + 1)) return *problem;
+        if (auto problem = reach(offset, a, depth + 1, tries)) return *problem;
+        triesAfter = tryInside(tries, offset, depth);
+      } else if (op == Op::TryEnd) {
+        if (tries != kNoTry) triesAfter = tries_[tries].outer;
       } else if (info.operand == Operand::Jump) {
-        if (auto problem = reach(offset, a, (info.flags & kKeepOnBranch) ? depth : after)) {
+        if (auto problem = reach(offset, a, (info.flags & kKeepOnBranch) ? depth : after, tries)) {
           return *problem;
         }
       } else if (hasTargetInB(info.operand)) {
         int64_t exitDepth = (info.flags & kPushOnFallthrough) ? popped : after;
-        if (auto problem = reach(offset, code_[offset + 1], exitDepth)) return *problem;
+        if (auto problem = reach(offset, code_[offset + 1], exitDepth, tries)) return *problem;
       }
       if (!(info.flags & kNoFallthrough)) {
-        if (auto problem = reach(offset, uint64_t{offset} + instrWords(op), after)) {
+        if (auto problem = reach(offset, uint64_t{offset} + instrWords(op), after, triesAfter)) {
           return *problem;
         }
       }
@@ -326,6 +366,17 @@ class FunctionChecker {
   std::size_t upvalueCount_;  // the entry function runs without a closure: none
   std::vector<uint8_t> isStart_;
   std::vector<int64_t> depthAt_;
+  // The tries active at each instruction: an index into tries_, each entry a
+  // try inside the one before it, so a chain of tries is one number.
+  struct ActiveTry {
+    int32_t outer;
+    uint32_t offset;
+    int64_t depth;
+  };
+  static constexpr int32_t kNoTry = -1;
+  std::vector<int32_t> triesAt_;
+  std::vector<ActiveTry> tries_;
+  std::map<std::pair<int32_t, uint32_t>, int32_t> tryIds_;
   std::vector<uint32_t> worklist_;
   int64_t maxDepth_ = 0;
 };
@@ -394,6 +445,11 @@ std::optional<Diagnostic> checkFrameAndLines(const Function& function,
                          fmt::format("arity {} exceeds its {} locals (parameters are locals)",
                                      function.arity, function.numLocals));
   }
+  if (function.numLocals > kMaxLocals) {
+    return functionError(
+        fileName, function,
+        fmt::format("{} locals are more than the limit of {}", function.numLocals, kMaxLocals));
+  }
   if (uint64_t{function.numLocals} + function.maxStack > kMaxFrameSlots) {
     return functionError(fileName, function,
                          fmt::format("{} locals and {} stack slots do not fit the VM stack ({})",
@@ -420,6 +476,7 @@ std::optional<Diagnostic> checkFrameAndLines(const Function& function,
 
 std::optional<Diagnostic> verifyProgram(const Program& program, const std::string& fileName) {
   if (auto problem = checkHeader(program, fileName)) return problem;
+  if (auto problem = checkNamesAreUtf8(program, fileName)) return problem;
   std::vector<CaptureNeeds> captureNeeds;
   captureNeeds.reserve(program.functions.size());
   for (const Function& function : program.functions) {
