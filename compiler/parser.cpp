@@ -429,6 +429,7 @@ class Parser {
     if (!expect(TokenKind::LBrace, "'{' after the type name")) return false;
     NewlineMode mode(*this, false);
     std::vector<std::string> fields;
+    std::unordered_set<std::string_view> declared;  // a scan per field was quadratic
     while (!check(TokenKind::RBrace)) {
       if (!isWordToken(peek())) {
         errorAtCurrent("expected a field name, found " + describeToken(peek()));
@@ -436,11 +437,9 @@ class Parser {
       }
       const Token& field = advance();
       std::string fieldName(field.text);
-      for (const std::string& existing : fields) {
-        if (existing == fieldName) {
-          errorAt(field, "field '" + fieldName + "' is declared twice");
-          return false;
-        }
+      if (!declared.insert(field.text).second) {
+        errorAt(field, "field '" + fieldName + "' is declared twice");
+        return false;
       }
       fields.push_back(fieldName);
       if (match(TokenKind::Colon) && !parseType()) return false;
