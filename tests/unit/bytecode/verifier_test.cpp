@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 
+#include "core/config.h"
 #include "test_programs.h"
 
 namespace shapevm {
