@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "bytecode/sbc.h"
 #include "snapshot/relocation.h"
 #include "snapshot/restore.h"
 #include "snapshot/snapshot.h"
@@ -25,17 +26,21 @@ std::variant<ResumedVM, ResumeError> prepare(const std::string& snapshotPath,
   Result<SnapshotData> data = readSnapshotFile(snapshotPath);
   if (!data) return badInput(data.error());
   bool relocating = newProgramPath.has_value();
+  bool embedded = !relocating && !data->programCode.empty();
   std::string programPath = relocating ? *newProgramPath : data->programPath;
   // A path read from the snapshot must name a regular file: a FIFO there
   // would block the loader and a device such as /dev/zero never ends.
   std::error_code missing;  // reported by the loader, with the reason
   std::filesystem::file_type type = std::filesystem::status(programPath, missing).type();
-  Result<Program> program = relocating || missing || type == std::filesystem::file_type::regular
+  // The embedded program is untrusted input like any .sbc: read and verified.
+  Result<Program> program = embedded
+                                ? readSbc(data->programCode, snapshotPath + " (embedded program)")
+                            : relocating || missing || type == std::filesystem::file_type::regular
                                 ? loadProgram(programPath)
                                 : Diagnostic::inFile(programPath, "not a regular file");
   if (!program) {
     Diagnostic error = program.error();
-    if (!relocating) {
+    if (!relocating && !embedded) {
       error.message = fmt::format("{} (the program of snapshot {})", error.message, snapshotPath);
     }
     return badInput(std::move(error));
@@ -44,6 +49,12 @@ std::variant<ResumedVM, ResumeError> prepare(const std::string& snapshotPath,
   if (auto error = vm->load(std::move(program.value()))) return badInput(*error);
   if (!relocating) {
     FunctionHash actual = programIdentity(vm->program);
+    if (embedded && !(actual == data->programHash)) {
+      return badInput(Diagnostic::inFile(
+          snapshotPath, fmt::format("the program embedded in the snapshot has hash {}, not the "
+                                    "recorded {}",
+                                    actual.hex(), data->programHash.hex())));
+    }
     if (!(actual == data->programHash)) {
       return badInput(Diagnostic::inFile(
           snapshotPath,
