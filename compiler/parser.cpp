@@ -733,9 +733,8 @@ class Parser {
   }
 
   // `if c { } else if d { } else { }`; nullptr after a syntax error.
+  // (The statement or expression around it holds the depth guard.)
   std::unique_ptr<IfStmt> parseIfChain() {
-    DepthGuard guard(*this);
-    if (guard.tooDeep()) return nullptr;
     NewlineMode mode(*this, true);
     auto stmt = std::make_unique<IfStmt>(posOf(advance()));
     while (true) {
@@ -769,8 +768,6 @@ class Parser {
   }
 
   ExprPtr parseBlockExpr() {
-    DepthGuard guard(*this);
-    if (guard.tooDeep()) return nullptr;
     auto expr = std::make_unique<BlockExpr>(posOf(peek()));
     if (!parseBlock(expr->block)) return nullptr;
     return expr;
@@ -1266,8 +1263,6 @@ class Parser {
   // ------------------------------------------------------------------ match
 
   ExprPtr parseMatch() {
-    DepthGuard guard(*this);
-    if (guard.tooDeep()) return nullptr;
     SourcePos pos = posOf(advance());
     ExprPtr subject;
     {
