@@ -6,8 +6,10 @@
 #   --status-json report; written files are not duplicated by resume;
 # - SIGTERM makes a running loop write a snapshot and exit 75; resuming it
 #   finishes with the uninterrupted output;
-# - a corrupt snapshot is refused with status 3; an edited program needs
-#   --program, and an edit under a live frame is refused with status 4;
+# - a corrupt snapshot is refused with status 3; resume without --program
+#   runs the code embedded in the snapshot, also when the program file was
+#   edited or is gone; --program moves the run into the edited program, and
+#   an edit under a live frame is refused with status 4;
 # - inspect and verify.
 #
 # Usage: bash tests/cli/resume_basic.sh SHAPEVM SOURCE_DIR
@@ -210,9 +212,16 @@ EOF
 "$shapevm" run --snapshot reloc.snap reloc.shape > /dev/null
 cp reloc.snap reloc.orig
 sed -i 's/return i \* 2/return i * 3/' reloc.shape
-"$shapevm" resume reloc.snap > /dev/null 2> reloc.err
-check "changed program without --program" 3 $?
-contains "changed program message" "has changed since the snapshot was taken" reloc.err
+"$shapevm" resume reloc.snap > reloc.out 2> reloc.err
+check "edited program, resumed without --program" 0 $?
+check "without --program the snapshot's own code runs" 90 "$(cat reloc.out)"
+mv reloc.shape reloc.moved
+cp reloc.orig reloc.snap
+"$shapevm" resume reloc.snap > reloc.out 2> reloc.err
+check "program file gone" 0 $?
+check "program file gone: the snapshot's own code runs" 90 "$(cat reloc.out)"
+mv reloc.moved reloc.shape
+cp reloc.orig reloc.snap
 "$shapevm" resume --program reloc.shape reloc.snap > reloc.out 2> reloc.err
 check "relocation into an edited callee" 0 $?
 check "relocated run uses the new code" 125 "$(cat reloc.out)"

@@ -91,7 +91,12 @@ Result<std::string> inspectSnapshot(const std::string& path) {
   line("snapshot: {} (format version {})", path, data.version);
   line("status:   {} ({})", data.status, data.reason);
   line("steps:    {}", data.totalSteps);
-  line("program:  {} (hash {})", data.programPath, data.programHash.hex());
+  if (data.programCode.empty()) {
+    line("program:  {} (hash {})", data.programPath, data.programHash.hex());
+  } else {
+    line("program:  {} (hash {}; its {} bytes of .sbc are in the snapshot)", data.programPath,
+         data.programHash.hex(), data.programCode.size());
+  }
   line("frames:   {} (innermost first)", data.frames.size());
   for (std::size_t i = data.frames.size(); i-- > 0;) {
     const SFrame& frame = data.frames[i];

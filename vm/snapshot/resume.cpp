@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "bytecode/sbc.h"
 #include "snapshot/relocation.h"
 #include "snapshot/restore.h"
 #include "snapshot/snapshot.h"
@@ -25,11 +26,15 @@ std::variant<ResumedVM, ResumeError> prepare(const std::string& snapshotPath,
   Result<SnapshotData> data = readSnapshotFile(snapshotPath);
   if (!data) return badInput(data.error());
   bool relocating = newProgramPath.has_value();
+  bool embedded = !relocating && !data->programCode.empty();
   std::string programPath = relocating ? *newProgramPath : data->programPath;
-  Result<Program> program = loadProgram(programPath);
+  // The embedded program is untrusted input like any .sbc: read and verified.
+  Result<Program> program = embedded
+                                ? readSbc(data->programCode, snapshotPath + " (embedded program)")
+                                : loadProgram(programPath);
   if (!program) {
     Diagnostic error = program.error();
-    if (!relocating) {
+    if (!relocating && !embedded) {
       error.message = fmt::format("{} (the program of snapshot {})", error.message, snapshotPath);
     }
     return badInput(std::move(error));
@@ -38,6 +43,12 @@ std::variant<ResumedVM, ResumeError> prepare(const std::string& snapshotPath,
   if (auto error = vm->load(std::move(program.value()))) return badInput(*error);
   if (!relocating) {
     FunctionHash actual = programIdentity(vm->program);
+    if (embedded && !(actual == data->programHash)) {
+      return badInput(Diagnostic::inFile(
+          snapshotPath, fmt::format("the program embedded in the snapshot has hash {}, not the "
+                                    "recorded {}",
+                                    actual.hex(), data->programHash.hex())));
+    }
     if (!(actual == data->programHash)) {
       return badInput(Diagnostic::inFile(
           snapshotPath,

@@ -39,7 +39,9 @@ namespace shapevm {
 //   {"format": "shapevm-snapshot", "version": V, "checksum": "HHHHHHHHHHHHHHHH",
 // and the checksum is XXH3-64 of every byte after that line's newline.
 inline constexpr const char* kSnapshotFormatName = "shapevm-snapshot";
-inline constexpr uint32_t kSnapshotVersion = 1;
+inline constexpr uint32_t kSnapshotVersion = 2;
+// Version 1 snapshots (without the embedded program) are still read.
+inline constexpr uint32_t kOldestSnapshotVersion = 1;
 
 enum class SValueKind : uint8_t { None, Bool, Int, Float, Function, Native, Ref, Hole };
 
@@ -135,6 +137,8 @@ struct SnapshotData {
   std::string reason;
   FunctionHash programHash;
   std::string programPath;
+  // The embedded program (.sbc bytes, not yet verified); empty in version 1.
+  std::vector<uint8_t> programCode;
   uint64_t totalSteps = 0;
   std::array<uint64_t, 4> rng{};
   std::vector<std::string> args;
@@ -174,5 +178,11 @@ const char* objKindName(ObjKind kind);
 // out, since the same program is named by a relative path when run and by the
 // recorded absolute path when resumed.
 FunctionHash programIdentity(const Program& program);
+
+// The .sbc encoding (bytecode/sbc.h) of a loaded program without the prelude
+// VM::load appended (its first `userFunctionCount` functions): what a
+// snapshot embeds so that it resumes without the program file. Loading it
+// gives back a program with the same programIdentity.
+std::vector<uint8_t> embeddedProgram(const Program& program, uint32_t userFunctionCount);
 
 }  // namespace shapevm

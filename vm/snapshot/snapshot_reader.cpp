@@ -30,6 +30,7 @@
 #include "bytecode/builtin_names.h"
 #include "core/config.h"
 #include "core/huge_pages.h"
+#include "snapshot/base64.h"
 #include "snapshot/canonical_objects.h"
 #include "snapshot/json_text.h"
 
@@ -478,9 +479,10 @@ bool Reader::header(std::string_view text, std::size_t* bodyAt) {
     ++digits;
   }
   if (digits == 0) return fail("not a shapevm snapshot (malformed header line)");
-  if (version != kSnapshotVersion) {
-    return fail(fmt::format("unsupported snapshot version {} (this shapevm reads version {})",
-                            version, kSnapshotVersion));
+  if (version < kOldestSnapshotVersion || version > kSnapshotVersion) {
+    return fail(
+        fmt::format("unsupported snapshot version {} (this shapevm reads versions {} to {})",
+                    version, kOldestSnapshotVersion, kSnapshotVersion));
   }
   line.remove_prefix(digits);
   constexpr std::string_view kChecksumKey = ", \"checksum\": \"";
@@ -504,7 +506,7 @@ bool Reader::header(std::string_view text, std::size_t* bodyAt) {
 }
 
 bool Reader::readProgram(od::value v) {
-  bool hasHash = false, hasPath = false;
+  bool hasHash = false, hasPath = false, hasCode = false;
   bool ok = forEachField(v, [&](std::string_view key, od::value field) {
     if (key == "hash" && !hasHash) {
       PathGuard guard(*this, "hash");
@@ -519,9 +521,20 @@ bool Reader::readProgram(od::value v) {
       data_.programPath = path;
       return true;
     }
+    if (key == "code" && !hasCode && data_.version >= 2) {
+      PathGuard guard(*this, "code");
+      hasCode = true;
+      std::string_view code;
+      if (!readString(field, &code)) return false;
+      if (!decodeBase64(code, &data_.programCode) || data_.programCode.empty()) {
+        return fail("expected the program's .sbc bytes in base64");
+      }
+      return true;
+    }
     return fail(fmt::format("unexpected or repeated member \"{}\"", key));
   });
   if (ok && (!hasHash || !hasPath)) return fail("needs \"hash\" and \"path\"");
+  if (ok && data_.version >= 2 && !hasCode) return fail("needs \"code\"");
   return ok;
 }
 

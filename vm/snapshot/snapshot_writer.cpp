@@ -33,6 +33,7 @@
 #include "bytecode/builtin_names.h"
 #include "bytecode/sbc.h"
 #include "snapshot/atomic_file.h"
+#include "snapshot/base64.h"
 #include "snapshot/json_text.h"
 #include "snapshot/object_ids.h"
 #include "snapshot/snapshot.h"
@@ -322,7 +323,9 @@ void Encoder::encodeState(const std::string& programPath, SnapshotReason reason,
   raw(programIdentity(vm_.program).hex());
   raw("\", \"path\": ");
   appendText(out_, programPath);
-  format("}},\n\"total_steps\": {},\n\"rng\": [", vm_.totalSteps);
+  raw(", \"code\": \"");
+  appendBase64(out_, embeddedProgram(vm_.program, vm_.userFunctionCount));
+  format("\"}},\n\"total_steps\": {},\n\"rng\": [", vm_.totalSteps);
   for (int i = 0; i < 4; ++i) {
     raw(i > 0 ? ", \"" : "\"");
     appendHex64(out_, vm_.rng.state[i]);
@@ -399,6 +402,16 @@ FunctionHash programIdentity(const Program& program) {
   Program unnamed = program;
   unnamed.sourceFile.clear();
   return programHash(unnamed);
+}
+
+std::vector<uint8_t> embeddedProgram(const Program& program, uint32_t userFunctionCount) {
+  Program own;
+  own.sourceFile = program.sourceFile;
+  own.types = program.types;
+  own.globals = program.globals;
+  own.entry = program.entry;
+  own.functions.assign(program.functions.begin(), program.functions.begin() + userFunctionCount);
+  return writeSbc(own);
 }
 
 namespace {
