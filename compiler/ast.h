@@ -34,6 +34,7 @@ struct Binding {
   Kind kind = Kind::Unresolved;
   uint32_t index = 0;     // local slot or global index
   bool captured = false;  // a closure captures this local: close its cell at scope end
+  bool assigned = false;  // some assignment (here or in a closure) writes this variable
 };
 
 // What a name in an expression refers to (set by the resolver).
@@ -60,6 +61,7 @@ enum class ExprKind : uint8_t {
   Unary,
   Binary,
   Logical,
+  Coalesce,
   Range,
   Call,
   MethodCall,
@@ -69,6 +71,11 @@ enum class ExprKind : uint8_t {
   Map,
   Record,
   Function,
+  Block,
+  If,
+  Match,
+  Variant,
+  Try,
 };
 
 struct Expr {
@@ -111,7 +118,7 @@ struct NameExpr : Expr {
   Resolution resolution;
 };
 
-enum class UnaryOp : uint8_t { Neg, Not };
+enum class UnaryOp : uint8_t { Neg, Not, BitNot };
 
 struct UnaryExpr : Expr {
   UnaryExpr(SourcePos pos, UnaryOp op, ExprPtr operand)
@@ -120,7 +127,25 @@ struct UnaryExpr : Expr {
   ExprPtr operand;
 };
 
-enum class BinaryOp : uint8_t { Add, Sub, Mul, Div, Mod, Eq, Ne, Lt, Le, Gt, Ge };
+enum class BinaryOp : uint8_t {
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Mod,
+  Eq,
+  Ne,
+  Lt,
+  Le,
+  Gt,
+  Ge,
+  Pow,
+  BitAnd,
+  BitOr,
+  BitXor,
+  ShiftLeft,
+  ShiftRight,
+};
 
 struct BinaryExpr : Expr {
   BinaryExpr(SourcePos pos, BinaryOp op, ExprPtr lhs, ExprPtr rhs)
@@ -138,9 +163,20 @@ struct LogicalExpr : Expr {
 
 // `a..b`: only meaningful as the iterable of a `for` (the resolver rejects it elsewhere).
 struct RangeExpr : Expr {
-  RangeExpr(SourcePos pos, ExprPtr low, ExprPtr high)
-      : Expr(ExprKind::Range, pos), low(std::move(low)), high(std::move(high)) {}
+  RangeExpr(SourcePos pos, ExprPtr low, ExprPtr high, bool inclusive)
+      : Expr(ExprKind::Range, pos),
+        low(std::move(low)),
+        high(std::move(high)),
+        inclusive(inclusive) {}
   ExprPtr low, high;
+  bool inclusive;  // `a..=b`
+};
+
+// `a ?? b`: a unless it is none, else b (evaluated only then).
+struct CoalesceExpr : Expr {
+  CoalesceExpr(SourcePos pos, ExprPtr lhs, ExprPtr rhs)
+      : Expr(ExprKind::Coalesce, pos), lhs(std::move(lhs)), rhs(std::move(rhs)) {}
+  ExprPtr lhs, rhs;
 };
 
 struct CallExpr : Expr {
@@ -239,6 +275,7 @@ struct Block {
 struct ExprStmt : Stmt {
   ExprStmt(SourcePos pos, ExprPtr expr) : Stmt(StmtKind::Expr, pos), expr(std::move(expr)) {}
   ExprPtr expr;
+  bool terminated = false;  // ends with ';': as a block's last statement it gives no value
 };
 
 enum class VarKind : uint8_t { Let, Var, Const };
@@ -290,9 +327,11 @@ struct ForRangeStmt : Stmt {
   std::string name;
   SourcePos namePos;
   ExprPtr low, high;
+  bool inclusive = false;  // `a..=b`
   Block body;
   Binding variable;
-  uint32_t endSlot = 0;  // hidden local holding the (exclusive) end
+  uint32_t endSlot = 0;      // hidden local holding the (exclusive) end
+  uint32_t counterSlot = 0;  // hidden counter, used when the body assigns the variable
 };
 
 struct ForEachStmt : Stmt {
@@ -347,6 +386,86 @@ struct BlockStmt : Stmt {
   Block block;
 };
 
+// ------------------------------------------------- expressions with statements
+
+// `{ stmts; value }` in expression position: the value of its last
+// expression statement (none if the block ends otherwise).
+struct BlockExpr : Expr {
+  explicit BlockExpr(SourcePos pos) : Expr(ExprKind::Block, pos) {}
+  Block block;
+};
+
+// `if c { a } else { b }` in expression position (none when no branch runs).
+struct IfExpr : Expr {
+  IfExpr(SourcePos pos, std::unique_ptr<IfStmt> stmt)
+      : Expr(ExprKind::If, pos), stmt(std::move(stmt)) {}
+  std::unique_ptr<IfStmt> stmt;
+};
+
+// A pattern of a `match` arm.
+enum class PatternKind : uint8_t {
+  Wildcard,  // `_`
+  Literal,   // `1`, `-2.5`, `"s"`, `true`, `none`: equal to the value
+  Binding,   // `x` (optionally `x: T`): matches anything, binds it
+  Variant,   // `E::V`, `E::V(p, ..)`, `Some(p)`, `None`: an enum value of that variant
+  Array,     // `[p, q]`, `[p, ..rest]`: an array of that length (at least, with a rest)
+  Object,    // `{x, y: p}` / `T {x, y: p}`: a record (of type T) or map with those fields
+  Or,        // `p | q`: any of the alternatives (which bind no variables)
+};
+
+struct Pattern;
+using PatternPtr = std::unique_ptr<Pattern>;
+
+struct Pattern {
+  Pattern(PatternKind kind, SourcePos pos) : kind(kind), pos(pos) {}
+  PatternKind kind;
+  SourcePos pos;
+  ExprPtr literal;   // Literal
+  std::string name;  // Binding: the variable; Variant/Object: the type as written
+  Binding binding;   // Binding; Array: the rest variable
+  std::vector<PatternPtr>
+      elements;  // Variant payload, Array elements, Object fields, Or alternatives
+  std::vector<std::string> fields;  // Object: field names, parallel to elements
+  bool hasRest = false;             // Array: `..` or `..rest`
+  bool restBinds = false;           // Array: `..rest` names the rest
+  // Filled by the resolver.
+  int32_t type = -1;  // Variant, typed Object: record type index; -1 for `None` / untyped
+  uint32_t slot = 0;  // Variant/Array/Object below the top: hidden local holding the value
+};
+
+struct MatchArm {
+  PatternPtr pattern;
+  ExprPtr guard;  // `where c` / `if c`, or nullptr
+  ExprPtr body;   // an expression (a block body is a BlockExpr)
+};
+
+// `match subject { pattern [where guard] => body, ... }`: the body of the
+// first arm whose pattern matches and whose guard holds. No matching arm
+// raises MatchError.
+struct MatchExpr : Expr {
+  MatchExpr(SourcePos pos, ExprPtr subject)
+      : Expr(ExprKind::Match, pos), subject(std::move(subject)) {}
+  ExprPtr subject;
+  std::vector<MatchArm> arms;
+  uint32_t subjectSlot = 0;  // hidden local (resolver)
+};
+
+// `E::V`, `E::V(a, b)`, `Some(x)`, `Ok(x)`, `Err(e)`: a new enum value.
+struct VariantExpr : Expr {
+  VariantExpr(SourcePos pos, std::string name) : Expr(ExprKind::Variant, pos), name(name) {}
+  std::string name;  // as written: `E::V` or `Some`
+  std::vector<ExprPtr> args;
+  bool called = false;  // written with `( )`
+  int32_t type = -1;    // record type index (resolver)
+};
+
+// `e?`: an Err or none leaves the function as its result; Ok(v) and Some(v)
+// give v; any other value is itself.
+struct TryExpr : Expr {
+  TryExpr(SourcePos pos, ExprPtr value) : Expr(ExprKind::Try, pos), value(std::move(value)) {}
+  ExprPtr value;
+};
+
 // ------------------------------------------------------------------ functions
 
 struct Param {
@@ -371,15 +490,25 @@ struct FunctionNode {
 };
 
 struct TypeInfo {
+  std::string name;  // an enum's variants are `Enum::Variant`
+  SourcePos pos;
+  std::vector<std::string> fields;  // a tuple variant's fields are "0", "1", ...
+};
+
+// `enum E { A, B(T, U), C { x, y } }`: each variant is a record type `E::V`.
+struct EnumInfo {
   std::string name;
   SourcePos pos;
-  std::vector<std::string> fields;
+  std::vector<std::string> variants;
+  std::vector<uint32_t> types;   // parallel to variants: TypeInfo index
+  std::vector<bool> positional;  // parallel: `B(..)` (constructed by a call) rather than `C {..}`
 };
 
 struct ParsedProgram {
   StmtList statements;                                   // the top level, in order
   std::vector<std::unique_ptr<FunctionNode>> functions;  // source order
   std::vector<TypeInfo> types;                           // declaration order
+  std::vector<EnumInfo> enums;                           // declaration order
   SourcePos end;                                         // end of the source
   // Filled by the resolver.
   uint32_t mainLocals = 0;

@@ -44,6 +44,18 @@ Op opFor(BinaryOp op) {
       return Op::Gt;
     case BinaryOp::Ge:
       return Op::Ge;
+    case BinaryOp::Pow:
+      return Op::Pow;
+    case BinaryOp::BitAnd:
+      return Op::BitAnd;
+    case BinaryOp::BitOr:
+      return Op::BitOr;
+    case BinaryOp::BitXor:
+      return Op::BitXor;
+    case BinaryOp::ShiftLeft:
+      return Op::ShiftLeft;
+    case BinaryOp::ShiftRight:
+      return Op::ShiftRight;
   }
   return Op::Add;
 }
@@ -86,13 +98,10 @@ class FunctionEmitter {
     line_ = node.pos.line;
     if (node.expressionBody) {
       emitExpr(*node.expressionBody);
-      emit(Op::Return);
     } else {
-      for (const StmtPtr& stmt : node.body.statements) emitStmt(*stmt);
-      line_ = node.body.end.line;
-      emit(Op::None);
-      emit(Op::Return);
+      emitStatementsValue(node.body);
     }
+    emit(Op::Return);
     finish();
   }
 
@@ -107,6 +116,7 @@ class FunctionEmitter {
     std::size_t breakScope;     // first scope a break leaves
     std::size_t continueScope;  // first scope a continue leaves
     uint32_t tryDepth;
+    int64_t stackDepth;  // operand stack depth at the loop's statement
   };
 
   void finish() { fn_.maxStack = static_cast<uint32_t>(maxDepth_); }
@@ -519,6 +529,70 @@ class FunctionEmitter {
     endScope();
   }
 
+  // ------------------------------------------------------ values of blocks
+  //
+  // A block's value is its last statement's: an expression statement without
+  // a trailing ';', an `if` (none when no branch runs) or a nested block.
+  // Any other ending gives none. Function bodies return their value.
+
+  void emitBlockValue(const Block& block) {
+    beginScope();
+    emitStatementsValue(block);
+    endScope();
+  }
+
+  // The statements of `block` in the current scope, leaving its value.
+  void emitStatementsValue(const Block& block) {
+    const StmtList& statements = block.statements;
+    for (std::size_t i = 0; i + 1 < statements.size(); ++i) emitStmt(*statements[i]);
+    if (statements.empty() || !emitStmtValue(*statements.back())) {
+      line_ = block.end.line;
+      emit(Op::None);
+    }
+    line_ = block.end.line;
+  }
+
+  // Emits `stmt` leaving its value; false if it has none (and left nothing).
+  bool emitStmtValue(const Stmt& stmt) {
+    line_ = stmt.pos.line;
+    switch (stmt.kind) {
+      case StmtKind::Expr: {
+        const auto& expr = static_cast<const ExprStmt&>(stmt);
+        emitExpr(*expr.expr);
+        if (!expr.terminated) return true;
+        emit(Op::Pop);
+        return false;
+      }
+      case StmtKind::If:
+        emitIfValue(static_cast<const IfStmt&>(stmt));
+        return true;
+      case StmtKind::Block:
+        emitBlockValue(static_cast<const BlockStmt&>(stmt).block);
+        return true;
+      default:
+        emitStmt(stmt);
+        return false;
+    }
+  }
+
+  void emitIfValue(const IfStmt& stmt) {
+    Label end;
+    for (const IfBranch& branch : stmt.branches) {
+      Label next;
+      emitExpr(*branch.condition);
+      emitBranch(Op::JumpIfFalse, next);
+      emitBlockValue(branch.body);
+      emitBranch(Op::Jump, end);
+      bind(next);
+    }
+    if (stmt.hasElse) {
+      emitBlockValue(stmt.elseBody);
+    } else {
+      emit(Op::None);
+    }
+    bind(end);
+  }
+
   // ------------------------------------------------------------- statements
 
   void emitStmt(const Stmt& stmt) {
@@ -654,7 +728,7 @@ class FunctionEmitter {
   }
 
   void emitLoopBody(const Block& body, Label& exit, Label& next, std::size_t breakScope) {
-    loops_.push_back(Loop{&exit, &next, breakScope, scopes_.size(), tryDepth_});
+    loops_.push_back(Loop{&exit, &next, breakScope, scopes_.size(), tryDepth_, depth_});
     emitBlock(body);
     loops_.pop_back();
   }
@@ -690,30 +764,39 @@ class FunctionEmitter {
     if (variable.captured) emit(Op::CloseUpvals, variable.index);
   }
 
+  // The loop counts in the variable's own slot, unless the body assigns the
+  // variable: then a hidden counter runs the loop and each iteration copies
+  // it into the variable, so an assignment changes only that iteration.
   void emitForRange(const ForRangeStmt& loop) {
     beginScope();
     std::size_t loopScope = scopes_.size() - 1;
+    uint32_t counter = loop.variable.assigned ? loop.counterSlot : loop.variable.index;
     emitExpr(*loop.low);
     line_ = loop.pos.line;
     declare(loop.variable);
-    emit(Op::SetLocal, loop.variable.index);
+    emit(Op::SetLocal, counter);
     emitExpr(*loop.high);
     line_ = loop.pos.line;
+    if (loop.inclusive) emit(Op::AddInt, 1);
     emit(Op::SetLocal, loop.endSlot);
     Label head, next, exit;
     bind(head);
-    emit(Op::GetLocal, loop.variable.index);
+    emit(Op::GetLocal, counter);
     emit(Op::GetLocal, loop.endSlot);
     emit(Op::Lt);
     emitBranch(Op::JumpIfFalse, exit);
+    if (counter != loop.variable.index) {
+      emit(Op::GetLocal, counter);
+      emit(Op::SetLocal, loop.variable.index);
+    }
     emitLoopBody(loop.body, exit, next, loopScope);
     bind(next);
     line_ = loop.pos.line;
     closeLoopVariable(loop.variable);
-    emit(Op::GetLocal, loop.variable.index);
+    emit(Op::GetLocal, counter);
     emit(Op::Int, 1);
     emit(Op::Add);
-    emit(Op::SetLocal, loop.variable.index);
+    emit(Op::SetLocal, counter);
     emitBranch(Op::Jump, head);
     bind(exit);
     endScope();
@@ -746,6 +829,9 @@ class FunctionEmitter {
     uint32_t first = firstCapturedFrom(isBreak ? loop.breakScope : loop.continueScope);
     if (first != kNoSlot) emit(Op::CloseUpvals, first);
     for (uint32_t i = loop.tryDepth; i < tryDepth_; ++i) emit(Op::TryEnd);
+    // Inside an expression (a block or `if` used as a value) the loop's
+    // statement may be below temporaries of that expression.
+    while (reachable_ && depth_ > loop.stackDepth) emit(Op::Pop);
     emitBranch(Op::Jump, isBreak ? *loop.breakLabel : *loop.continueLabel);
   }
 
@@ -827,9 +913,42 @@ class FunctionEmitter {
         const auto& unary = static_cast<const UnaryExpr&>(expr);
         emitExpr(*unary.operand);
         line_ = expr.pos.line;
-        emit(unary.op == UnaryOp::Neg ? Op::Neg : Op::Not);
+        emit(unary.op == UnaryOp::Neg ? Op::Neg : unary.op == UnaryOp::Not ? Op::Not : Op::BitNot);
         return;
       }
+      case ExprKind::Coalesce: {
+        // [a] dup none jump_if_not_eq END; pop b END:
+        const auto& coalesce = static_cast<const CoalesceExpr&>(expr);
+        Label end;
+        emitExpr(*coalesce.lhs);
+        line_ = expr.pos.line;
+        emit(Op::Dup);
+        emit(Op::None);
+        emitBranch(Op::JumpIfNotEq, end);
+        emit(Op::Pop);
+        emitExpr(*coalesce.rhs);
+        bind(end);
+        return;
+      }
+      case ExprKind::Block:
+        emitBlockValue(static_cast<const BlockExpr&>(expr).block);
+        return;
+      case ExprKind::If:
+        emitIfValue(*static_cast<const IfExpr&>(expr).stmt);
+        return;
+      case ExprKind::Match:
+        emitMatch(static_cast<const MatchExpr&>(expr));
+        return;
+      case ExprKind::Variant: {
+        const auto& variant = static_cast<const VariantExpr&>(expr);
+        emitExprs(variant.args);
+        line_ = expr.pos.line;
+        emit(Op::BuildRecord, static_cast<uint32_t>(variant.type));
+        return;
+      }
+      case ExprKind::Try:
+        emitTryOperator(static_cast<const TryExpr&>(expr));
+        return;
       case ExprKind::Binary: {
         const auto& binary = static_cast<const BinaryExpr&>(expr);
         emitExpr(*binary.lhs);
@@ -917,6 +1036,183 @@ class FunctionEmitter {
         emit(Op::Closure, static_cast<const FunctionExpr&>(expr).function->index);
         return;
     }
+  }
+
+  // ------------------------------------------------------------------ match
+  //
+  // The subject goes to a hidden local; each arm tests its pattern against
+  // it, jumping to the next arm on the first failed test, then checks its
+  // guard and leaves its body's value. Enum variants are tested by record
+  // type (is_record), so an arm costs one dispatch plus its bindings.
+
+  void emitMatch(const MatchExpr& match) {
+    emitExpr(*match.subject);
+    line_ = match.pos.line;
+    emit(Op::SetLocal, match.subjectSlot);
+    Label end;
+    for (const MatchArm& arm : match.arms) {
+      Label next;
+      beginScope();
+      emitPatternTest(*arm.pattern, match.subjectSlot, next);
+      if (arm.guard) {
+        emitExpr(*arm.guard);
+        emitBranch(Op::JumpIfFalse, next);
+      }
+      emitExpr(*arm.body);
+      uint32_t captured = scopes_.back().firstCaptured;
+      endScope();
+      emitBranch(Op::Jump, end);
+      bind(next);
+      // A failed test or guard leaves the arm with its cells still open.
+      if (captured != kNoSlot) emit(Op::CloseUpvals, captured);
+    }
+    line_ = match.pos.line;
+    emit(Op::GetLocal, match.subjectSlot);
+    emit(Op::MatchError);
+    bind(end);
+  }
+
+  // Tests `pattern` against local `slot`, jumping to `fail` if it does not
+  // match, and stores the values of its variables.
+  void emitPatternTest(const Pattern& pattern, uint32_t slot, Label& fail) {
+    line_ = pattern.pos.line;
+    switch (pattern.kind) {
+      case PatternKind::Wildcard:
+        return;
+      case PatternKind::Literal:
+        emit(Op::GetLocal, slot);
+        emitExpr(*pattern.literal);
+        emitBranch(Op::JumpIfNotEq, fail);
+        return;
+      case PatternKind::Binding:
+        emit(Op::GetLocal, slot);
+        declare(pattern.binding);
+        store(pattern.binding);
+        return;
+      case PatternKind::Variant:
+        emit(Op::GetLocal, slot);
+        emit(Op::IsRecord, static_cast<uint32_t>(pattern.type));
+        emitBranch(Op::JumpIfFalse, fail);
+        for (std::size_t i = 0; i < pattern.elements.size(); ++i) {
+          emitSubpattern(*pattern.elements[i], slot, stringConstant(std::to_string(i)), fail);
+        }
+        return;
+      case PatternKind::Object:
+        if (pattern.type >= 0) {
+          emit(Op::GetLocal, slot);
+          emit(Op::IsRecord, static_cast<uint32_t>(pattern.type));
+          emitBranch(Op::JumpIfFalse, fail);
+        }
+        for (std::size_t i = 0; i < pattern.elements.size(); ++i) {
+          uint32_t name = stringConstant(pattern.fields[i]);
+          if (pattern.type < 0) {
+            emit(Op::GetLocal, slot);
+            emit(Op::HasField, name);
+            emitBranch(Op::JumpIfFalse, fail);
+          }
+          emitSubpattern(*pattern.elements[i], slot, name, fail);
+        }
+        return;
+      case PatternKind::Or: {
+        Label matched;
+        for (std::size_t i = 0; i + 1 < pattern.elements.size(); ++i) {
+          Label tryNext;
+          emitPatternTest(*pattern.elements[i], slot, tryNext);
+          emitBranch(Op::Jump, matched);
+          bind(tryNext);
+        }
+        emitPatternTest(*pattern.elements.back(), slot, fail);
+        bind(matched);
+        return;
+      }
+      case PatternKind::Array: {
+        auto count = static_cast<uint32_t>(pattern.elements.size());
+        emit(Op::GetLocal, slot);
+        emit(pattern.hasRest ? Op::IsArrayMin : Op::IsArray, count);
+        emitBranch(Op::JumpIfFalse, fail);
+        for (uint32_t i = 0; i < count; ++i) {
+          const Pattern& element = *pattern.elements[i];
+          if (element.kind == PatternKind::Wildcard) continue;
+          emit(Op::GetLocal, slot);
+          emitInt(i);
+          emit(Op::GetIndex);
+          emitStoredSubpattern(element, fail);
+        }
+        if (pattern.restBinds) {
+          emit(Op::GetLocal, slot);
+          emitInt(count);
+          emit(Op::GetLocal, slot);
+          emit(Op::CallMethod, 0, stringConstant("length"));
+          emit(Op::CallMethod, 2, stringConstant("slice"));
+          declare(pattern.binding);
+          store(pattern.binding);
+        }
+        return;
+      }
+    }
+  }
+
+  // Tests field `name` of the record or map in local `slot`.
+  void emitSubpattern(const Pattern& element, uint32_t slot, uint32_t name, Label& fail) {
+    if (element.kind == PatternKind::Wildcard) return;
+    emit(Op::GetLocal, slot);
+    emit(Op::GetField, name);
+    emitStoredSubpattern(element, fail);
+  }
+
+  // Tests the value on top of the stack (and pops it).
+  void emitStoredSubpattern(const Pattern& element, Label& fail) {
+    switch (element.kind) {
+      case PatternKind::Binding:
+        declare(element.binding);
+        store(element.binding);
+        return;
+      case PatternKind::Literal:
+        emitExpr(*element.literal);
+        emitBranch(Op::JumpIfNotEq, fail);
+        return;
+      default:
+        emit(Op::SetLocal, element.slot);
+        emitPatternTest(element, element.slot, fail);
+        return;
+    }
+  }
+
+  // `e?` (see TryExpr):
+  //   [v] dup none jump_if_eq LEAVE; dup is_record Err jump_if_true LEAVE
+  //       dup is_record Ok jump_if_true UNWRAP; dup is_record Some jump_if_false DONE
+  //   UNWRAP: get_field "0"; jump DONE
+  //   LEAVE: return
+  //   DONE:
+  void emitTryOperator(const TryExpr& expr) {
+    emitExpr(*expr.value);
+    line_ = expr.pos.line;
+    Label leave, unwrap, done;
+    emit(Op::Dup);
+    emit(Op::None);
+    emitBranch(Op::JumpIfEq, leave);
+    emitTypeTest(preludeType("Err"), Op::JumpIfTrue, leave);
+    emitTypeTest(preludeType("Ok"), Op::JumpIfTrue, unwrap);
+    emitTypeTest(preludeType("Some"), Op::JumpIfFalse, done);
+    bind(unwrap);
+    emit(Op::GetField, stringConstant("0"));
+    emitBranch(Op::Jump, done);
+    bind(leave);
+    emit(Op::Return);
+    bind(done);
+  }
+
+  void emitTypeTest(uint32_t type, Op branch, Label& target) {
+    emit(Op::Dup);
+    emit(Op::IsRecord, type);
+    emitBranch(branch, target);
+  }
+
+  uint32_t preludeType(const std::string& name) const {
+    for (std::size_t i = 0; i < program_.types.size(); ++i) {
+      if (program_.types[i].name == name) return static_cast<uint32_t>(i);
+    }
+    return 0;  // the parser declares the prelude variants wherever `?` is used
   }
 
   const Program& program_;

@@ -27,7 +27,9 @@ constexpr Keyword kKeywords[] = {
     {"type", TokenKind::KwType},         {"try", TokenKind::KwTry},
     {"catch", TokenKind::KwCatch},       {"throw", TokenKind::KwThrow},
     {"and", TokenKind::KwAnd},           {"or", TokenKind::KwOr},
-    {"not", TokenKind::KwNot},
+    {"not", TokenKind::KwNot},           {"match", TokenKind::KwMatch},
+    {"enum", TokenKind::KwEnum},         {"loop", TokenKind::KwLoop},
+    {"mut", TokenKind::KwMut},           {"pub", TokenKind::KwPub},
 };
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
@@ -183,6 +185,10 @@ class Lexer {
   // error was reported and they were skipped).
   bool scanToken(Token& token) {
     char c = peek();
+    if (c == 'f' && (peek(1) == '"' || peek(1) == '\'')) {
+      ++pos_;
+      return scanString(token, true);
+    }
     if (isIdentStart(c)) {
       while (isIdentChar(peek())) ++pos_;
       std::string_view word = src_.substr(start_, pos_ - start_);
@@ -228,19 +234,29 @@ class Lexer {
         token.kind = TokenKind::Semicolon;
         return true;
       case ':':
-        token.kind = TokenKind::Colon;
+        token.kind = pick(':', TokenKind::ColonColon, TokenKind::Colon);
         return true;
       case '?':
-        token.kind = TokenKind::Question;
+        token.kind = pick('?', TokenKind::QuestionQuestion, TokenKind::Question);
         return true;
       case '.':
         token.kind = pick('.', TokenKind::DotDot, TokenKind::Dot);
+        if (token.kind == TokenKind::DotDot)
+          token.kind = pick('=', TokenKind::DotDotEq, token.kind);
+        return true;
+      case '^':
+        token.kind = TokenKind::Caret;
+        return true;
+      case '~':
+        token.kind = TokenKind::Tilde;
         return true;
       case '+':
         token.kind = pick('=', TokenKind::PlusAssign, TokenKind::Plus);
         return true;
       case '*':
-        token.kind = pick('=', TokenKind::StarAssign, TokenKind::Star);
+        token.kind = pick('*', TokenKind::StarStar, TokenKind::Star);
+        if (token.kind == TokenKind::Star)
+          token.kind = pick('=', TokenKind::StarAssign, token.kind);
         return true;
       case '/':
         token.kind = pick('=', TokenKind::SlashAssign, TokenKind::Slash);
@@ -249,22 +265,28 @@ class Lexer {
         token.kind = pick('=', TokenKind::PercentAssign, TokenKind::Percent);
         return true;
       case '=':
-        token.kind = pick('=', TokenKind::EqEq, TokenKind::Assign);
+        token.kind = pick('>', TokenKind::FatArrow, TokenKind::Assign);
+        if (token.kind == TokenKind::Assign) token.kind = pick('=', TokenKind::EqEq, token.kind);
         return true;
       case '!':
         token.kind = pick('=', TokenKind::NotEq, TokenKind::Bang);
         return true;
       case '<':
-        token.kind = pick('=', TokenKind::LessEq, TokenKind::Less);
+        token.kind = pick('<', TokenKind::ShiftLeft, TokenKind::Less);
+        if (token.kind == TokenKind::Less) token.kind = pick('=', TokenKind::LessEq, token.kind);
         return true;
       case '>':
-        token.kind = pick('=', TokenKind::GreaterEq, TokenKind::Greater);
+        token.kind = pick('>', TokenKind::ShiftRight, TokenKind::Greater);
+        if (token.kind == TokenKind::Greater)
+          token.kind = pick('=', TokenKind::GreaterEq, token.kind);
         return true;
       case '&':
         token.kind = pick('&', TokenKind::AmpAmp, TokenKind::Amp);
         return true;
       case '|':
         token.kind = pick('|', TokenKind::PipePipe, TokenKind::Pipe);
+        if (token.kind == TokenKind::Pipe)
+          token.kind = pick('>', TokenKind::PipeGreater, token.kind);
         return true;
       case '-':
         if (peek() == '>') {
@@ -289,12 +311,13 @@ class Lexer {
 
   // Digits with '_' separators; appends the digits to `out`. False if a '_'
   // is not between two digits.
-  bool scanDigits(std::string& out, bool hex) {
+  bool scanDigits(std::string& out, int base) {
     bool ok = true;
     bool lastWasDigit = false;
     while (true) {
       char c = peek();
-      if (hex ? isHexDigit(c) : isDigit(c)) {
+      bool digit = base == 16 ? isHexDigit(c) : base == 2 ? (c == '0' || c == '1') : isDigit(c);
+      if (digit) {
         out += c;
         lastWasDigit = true;
       } else if (c == '_') {
@@ -311,35 +334,38 @@ class Lexer {
   bool scanNumber(Token& token) {
     bool valid = true;
     std::string digits;
-    if (peek() == '0' && (peek(1) == 'x' || peek(1) == 'X')) {
+    bool binary = peek() == '0' && (peek(1) == 'b' || peek(1) == 'B');
+    if (peek() == '0' && (peek(1) == 'x' || peek(1) == 'X' || binary)) {
       pos_ += 2;
-      valid = scanDigits(digits, true);
+      valid = scanDigits(digits, binary ? 2 : 16);
       if (isIdentChar(peek())) valid = false;
       while (isIdentChar(peek())) ++pos_;
       token.kind = TokenKind::Int;
       token.hexLiteral = true;
       if (!valid) {
-        error(start_, "invalid hexadecimal literal");
+        error(start_, binary ? "invalid binary literal" : "invalid hexadecimal literal");
         return true;
       }
-      if (digits.size() > 16) {
+      std::size_t maxDigits = binary ? 64 : 16;
+      if (digits.size() > maxDigits) {
         std::size_t significant = digits.find_first_not_of('0');
-        if (significant != std::string::npos && digits.size() - significant > 16) {
+        if (significant != std::string::npos && digits.size() - significant > maxDigits) {
           error(start_, "integer literal does not fit in 64 bits");
           return true;
         }
       }
-      for (char d : digits) token.intValue = (token.intValue << 4) | hexValue(d);
+      uint32_t bitsPerDigit = binary ? 1 : 4;
+      for (char d : digits) token.intValue = (token.intValue << bitsPerDigit) | hexValue(d);
       return true;
     }
 
-    valid = scanDigits(digits, false);
+    valid = scanDigits(digits, 10);
     bool isFloat = false;
     std::string text = digits;
     if (peek() == '.' && isDigit(peek(1))) {
       ++pos_;
       text += '.';
-      valid = scanDigits(text, false) && valid;
+      valid = scanDigits(text, 10) && valid;
       isFloat = true;
     }
     if ((peek() == 'e' || peek() == 'E') &&
@@ -347,7 +373,7 @@ class Lexer {
       text += 'e';
       ++pos_;
       if (peek() == '+' || peek() == '-') text += src_[pos_++];
-      valid = scanDigits(text, false) && valid;
+      valid = scanDigits(text, 10) && valid;
       isFloat = true;
     }
     if (isIdentChar(peek())) {
@@ -386,10 +412,12 @@ class Lexer {
     return true;
   }
 
-  bool scanString(Token& token) {
+  // A string literal; with `interpolated` an f-string, whose `{expression}`
+  // parts are recorded as source spans (`{{` and `}}` are literal braces).
+  bool scanString(Token& token, bool interpolated = false) {
     char quote = peek();
     ++pos_;
-    token.kind = TokenKind::String;
+    token.kind = interpolated ? TokenKind::FString : TokenKind::String;
     std::string& out = token.stringValue;
     while (true) {
       if (atEnd() || peek() == '\n') {
@@ -399,10 +427,30 @@ class Lexer {
       char c = peek();
       if (c == quote) {
         ++pos_;
+        if (interpolated) token.parts.push_back(FStringPart{false, std::move(out), 0, 0, 0});
         return true;
       }
       if (c == '\\') {
         scanEscape(out);
+        continue;
+      }
+      if (interpolated && (c == '{' || c == '}')) {
+        if (peek(1) == c) {
+          out += c;
+          pos_ += 2;
+          continue;
+        }
+        if (c == '}') {
+          error(pos_, "single '}' in an f-string (write '}}')");
+          ++pos_;
+          continue;
+        }
+        token.parts.push_back(FStringPart{false, std::move(out), 0, 0, 0});
+        out.clear();
+        if (!scanInterpolation(token, quote)) {
+          if (peek() == quote) ++pos_;
+          return true;
+        }
         continue;
       }
       if (static_cast<unsigned char>(c) < 0x80) {
@@ -419,6 +467,33 @@ class Lexer {
       out.append(src_.substr(pos_, length));
       pos_ += length;
     }
+  }
+
+  // After an f-string's '{': the expression up to the matching '}' (braces
+  // nest; the f-string's own quote character may not appear inside).
+  bool scanInterpolation(Token& token, char quote) {
+    std::size_t open = pos_++;
+    std::size_t begin = pos_;
+    int depth = 0;
+    while (!atEnd() && peek() != '\n' && peek() != quote) {
+      char c = peek();
+      if (c == '}' && depth == 0) break;
+      if (c == '{') ++depth;
+      if (c == '}') --depth;
+      ++pos_;
+    }
+    if (peek() != '}') {
+      error(open, "expected '}' to close the f-string's '{'");
+      return false;
+    }
+    if (pos_ == begin) {
+      error(open, "empty '{}' in an f-string");
+    } else {
+      token.parts.push_back(FStringPart{true, "", static_cast<uint32_t>(begin),
+                                        static_cast<uint32_t>(pos_ - begin), columnAt(begin)});
+    }
+    ++pos_;
+    return true;
   }
 
   void scanEscape(std::string& out) {
@@ -502,6 +577,7 @@ std::string describeToken(const Token& token) {
     case TokenKind::EndOfFile:
       return "end of file";
     case TokenKind::String:
+    case TokenKind::FString:
       return "string literal";
     default:
       return "'" + std::string(token.text) + "'";

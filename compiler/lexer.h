@@ -25,6 +25,7 @@ enum class TokenKind : uint8_t {
   Int,
   Float,
   String,
+  FString,  // f"text {expression} text"
   // Keywords (KwFunction..KwNot is one contiguous range).
   KwFunction,
   KwFn,
@@ -46,6 +47,11 @@ enum class TokenKind : uint8_t {
   KwTry,
   KwCatch,
   KwThrow,
+  KwMatch,
+  KwEnum,
+  KwLoop,
+  KwMut,
+  KwPub,
   KwAnd,
   KwOr,
   KwNot,
@@ -79,7 +85,17 @@ enum class TokenKind : uint8_t {
   Pipe,
   Amp,
   Arrow,
+  FatArrow,
+  ColonColon,
   Question,
+  QuestionQuestion,
+  StarStar,
+  Caret,
+  Tilde,
+  ShiftLeft,
+  ShiftRight,
+  PipeGreater,
+  DotDotEq,
   PlusAssign,
   MinusAssign,
   StarAssign,
@@ -87,16 +103,26 @@ enum class TokenKind : uint8_t {
   PercentAssign,
 };
 
+// A piece of an f-string: literal text, or the source span of an expression.
+struct FStringPart {
+  bool isExpression = false;
+  std::string text;     // literal: decoded bytes
+  uint32_t offset = 0;  // expression: byte offset in the source
+  uint32_t length = 0;
+  uint32_t column = 0;  // expression: column of its first byte
+};
+
 struct Token {
   TokenKind kind = TokenKind::EndOfFile;
   bool newlineBefore = false;
   bool hexLiteral = false;  // Int written in hex: any 64-bit pattern is allowed
   uint32_t line = 0;
-  uint32_t column = 0;      // 1-based, in code points
-  std::string_view text;    // the token's source text
-  uint64_t intValue = 0;    // Int: magnitude (up to 2^63 for decimal literals)
-  double floatValue = 0;    // Float
-  std::string stringValue;  // String: decoded bytes
+  uint32_t column = 0;             // 1-based, in code points
+  std::string_view text;           // the token's source text
+  uint64_t intValue = 0;           // Int: magnitude (up to 2^63 for decimal literals)
+  double floatValue = 0;           // Float
+  std::string stringValue;         // String: decoded bytes
+  std::vector<FStringPart> parts;  // FString
 };
 
 std::vector<Token> lexSource(std::string_view source, DiagnosticSink& sink);

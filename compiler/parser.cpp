@@ -13,6 +13,7 @@
 #include <limits>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "compiler/lexer.h"
 
@@ -20,10 +21,26 @@ namespace shapevm {
 
 namespace {
 
-constexpr int kPrecOr = 1, kPrecAnd = 2, kPrecCompare = 3, kPrecRange = 4;
+constexpr int kPrecPipe = 1, kPrecCoalesce = 2, kPrecOr = 3, kPrecAnd = 4, kPrecCompare = 5,
+              kPrecRange = 6;
 
+// Loosest to tightest: `|>`, `??`, or, and, comparisons, `..`, `|`, `^`, `&`,
+// shifts, `+ -`, `* / %`; `**` is parsed with the unary operators (parsePower).
 int binaryPrecedence(TokenKind kind) {
   switch (kind) {
+    case TokenKind::PipeGreater:
+      return kPrecPipe;
+    case TokenKind::QuestionQuestion:
+      return kPrecCoalesce;
+    case TokenKind::Pipe:
+      return 7;
+    case TokenKind::Caret:
+      return 8;
+    case TokenKind::Amp:
+      return 9;
+    case TokenKind::ShiftLeft:
+    case TokenKind::ShiftRight:
+      return 10;
     case TokenKind::KwOr:
     case TokenKind::PipePipe:
       return kPrecOr;
@@ -38,14 +55,15 @@ int binaryPrecedence(TokenKind kind) {
     case TokenKind::GreaterEq:
       return kPrecCompare;
     case TokenKind::DotDot:
+    case TokenKind::DotDotEq:
       return kPrecRange;
     case TokenKind::Plus:
     case TokenKind::Minus:
-      return 5;
+      return 11;
     case TokenKind::Star:
     case TokenKind::Slash:
     case TokenKind::Percent:
-      return 6;
+      return 12;
     default:
       return 0;
   }
@@ -78,8 +96,20 @@ BinaryOp binaryOpFor(TokenKind kind) {
       return BinaryOp::Le;
     case TokenKind::Greater:
       return BinaryOp::Gt;
-    default:
+    case TokenKind::GreaterEq:
       return BinaryOp::Ge;
+    case TokenKind::Pipe:
+      return BinaryOp::BitOr;
+    case TokenKind::Caret:
+      return BinaryOp::BitXor;
+    case TokenKind::Amp:
+      return BinaryOp::BitAnd;
+    case TokenKind::ShiftLeft:
+      return BinaryOp::ShiftLeft;
+    case TokenKind::ShiftRight:
+      return BinaryOp::ShiftRight;
+    default:
+      return BinaryOp::Pow;
   }
 }
 
@@ -113,11 +143,12 @@ uint32_t heightOf(const std::vector<ExprPtr>& list) {
 
 class Parser {
  public:
-  Parser(std::vector<Token> tokens, DiagnosticSink& sink)
-      : tokens_(std::move(tokens)), sink_(sink) {}
+  Parser(std::vector<Token> tokens, DiagnosticSink& sink, std::string_view source)
+      : tokens_(std::move(tokens)), sink_(sink), source_(source) {}
 
   ParsedProgram run() {
     collectTypeNames();
+    collectEnums();
     functionStack_.push_back(FunctionContext{"<main>", 0});
     while (!check(TokenKind::EndOfFile)) {
       if (check(TokenKind::RBrace)) {
@@ -232,7 +263,8 @@ class Parser {
 
   void collectTypeNames() {
     for (std::size_t i = 0; i + 1 < tokens_.size(); ++i) {
-      if (tokens_[i].kind != TokenKind::KwType || tokens_[i + 1].kind != TokenKind::Identifier) {
+      if (tokens_[i].kind != TokenKind::KwType || tokens_[i + 1].kind != TokenKind::Identifier ||
+          isTypeAliasAt(i)) {
         continue;
       }
       std::string name(tokens_[i + 1].text);
@@ -241,6 +273,108 @@ class Parser {
       program_.types.push_back(TypeInfo{name, posOf(tokens_[i + 1]), {}});
       typeDefined_.push_back(false);
     }
+  }
+
+  // Enums are hoisted like types: every `enum` declaration is parsed before
+  // the program, so `E::V { .. }` and patterns know the variants wherever the
+  // enum is declared. The main pass then steps over the declaration.
+  void collectEnums() {
+    for (std::size_t i = 0; i + 1 < tokens_.size(); ++i) {
+      if (tokens_[i].kind != TokenKind::KwEnum || tokens_[i + 1].kind != TokenKind::Identifier) {
+        continue;
+      }
+      pos_ = i;
+      if (!parseEnumDecl()) synchronize();
+      enumEnds_[i] = pos_;
+    }
+    pos_ = 0;
+  }
+
+  bool parseEnumDecl() {
+    advance();  // enum
+    const Token& name = advance();
+    std::string enumName(name.text);
+    for (const EnumInfo& existing : program_.enums) {
+      if (existing.name == enumName) {
+        errorAt(name, "enum '" + enumName + "' is already declared");
+        return false;
+      }
+    }
+    if (typeIndex_.count(enumName)) {
+      errorAt(name, "'" + enumName + "' is already declared as a type");
+      return false;
+    }
+    if (!parseTypeParameters() || !expect(TokenKind::LBrace, "'{' after the enum name")) {
+      return false;
+    }
+    NewlineMode mode(*this, false);
+    EnumInfo info{enumName, posOf(name), {}, {}, {}};
+    while (!check(TokenKind::RBrace)) {
+      if (!check(TokenKind::Identifier)) {
+        errorAtCurrent("expected a variant name, found " + describeToken(peek()));
+        return false;
+      }
+      const Token& variant = advance();
+      std::string variantName(variant.text);
+      for (const std::string& existing : info.variants) {
+        if (existing == variantName) {
+          errorAt(variant, "variant '" + variantName + "' is declared twice");
+          return false;
+        }
+      }
+      std::vector<std::string> fields;
+      bool positional = true;
+      if (match(TokenKind::LParen)) {
+        while (!check(TokenKind::RParen)) {
+          // `Circle(float)` or `Circle(r: float)`: only the count matters.
+          if (check(TokenKind::Identifier) && peek(1).kind == TokenKind::Colon) {
+            advance();
+            advance();
+          }
+          if (!parseType()) return false;
+          fields.push_back(std::to_string(fields.size()));
+          if (!match(TokenKind::Comma)) break;
+        }
+        if (!expect(TokenKind::RParen, "')' after the variant's payload")) return false;
+      } else if (check(TokenKind::LBrace)) {
+        positional = false;
+        if (!parseFieldList(fields)) return false;
+      }
+      if (match(TokenKind::Assign)) {  // `Red = 1`: an explicit discriminant, ignored
+        if (!parseExpr()) return false;
+      }
+      info.variants.push_back(variantName);
+      info.types.push_back(static_cast<uint32_t>(program_.types.size()));
+      info.positional.push_back(positional);
+      program_.types.push_back(TypeInfo{enumName + "::" + variantName, posOf(variant), fields});
+      typeDefined_.push_back(true);
+      if (!match(TokenKind::Comma) && !check(TokenKind::RBrace) && !peek().newlineBefore) {
+        errorAtCurrent("expected ',' or '}' after the variant, found " + describeToken(peek()));
+        return false;
+      }
+    }
+    advance();
+    program_.enums.push_back(std::move(info));
+    return true;
+  }
+
+  // The record type of `enumName::variant` (or a prelude variant such as
+  // `Some`), or -1.
+  int32_t variantType(const std::string& qualified) {
+    if (qualified == "Some" || qualified == "Ok" || qualified == "Err") {
+      auto known = typeIndex_.find(qualified);
+      if (known != typeIndex_.end()) return static_cast<int32_t>(known->second);
+      typeIndex_[qualified] = static_cast<uint32_t>(program_.types.size());
+      program_.types.push_back(TypeInfo{qualified, {0, 0}, {"0"}});
+      typeDefined_.push_back(true);
+      return static_cast<int32_t>(program_.types.size() - 1);
+    }
+    for (std::size_t i = 0; i < program_.types.size(); ++i) {
+      if (program_.types[i].name == qualified && qualified.find("::") != std::string::npos) {
+        return static_cast<int32_t>(i);
+      }
+    }
+    return -1;
   }
 
   // ------------------------------------------------------------- statements
@@ -257,6 +391,25 @@ class Parser {
       case TokenKind::Semicolon:
         advance();
         return true;
+      case TokenKind::KwPub:
+        return parsePublic(out, topLevel);
+      case TokenKind::KwEnum: {
+        auto end = enumEnds_.find(pos_);
+        if (end == enumEnds_.end()) break;
+        if (!topLevel) {
+          errorAtCurrent("enum declarations are only allowed at the top level");
+          return false;
+        }
+        pos_ = end->second;
+        return true;
+      }
+      case TokenKind::KwLoop: {
+        advance();
+        auto loop = std::make_unique<WhileStmt>(pos, std::make_unique<BoolExpr>(pos, true));
+        if (!parseBlock(loop->body)) return false;
+        out.push_back(std::move(loop));
+        return true;
+      }
       case TokenKind::KwLet:
       case TokenKind::KwVar:
       case TokenKind::KwConst:
@@ -266,7 +419,10 @@ class Parser {
         if (peek(1).kind == TokenKind::Identifier) return parseFunctionDecl(out, topLevel);
         break;
       case TokenKind::KwType:
-        if (peek(1).kind == TokenKind::Identifier) return parseTypeDecl(topLevel);
+        if (peek(1).kind == TokenKind::Identifier) {
+          if (isTypeAlias()) return parseTypeAlias(topLevel);
+          return parseTypeDecl(topLevel);
+        }
         break;
       case TokenKind::KwIf:
         return parseIf(out);
@@ -314,6 +470,91 @@ class Parser {
     return parseExpressionStatement(out);
   }
 
+  // `pub` before a declaration: accepted and ignored (a program is one module).
+  bool parsePublic(StmtList& out, bool topLevel) {
+    const Token& keyword = advance();
+    switch (peek().kind) {
+      case TokenKind::KwFunction:
+      case TokenKind::KwFn:
+      case TokenKind::KwLet:
+      case TokenKind::KwVar:
+      case TokenKind::KwConst:
+      case TokenKind::KwType:
+      case TokenKind::KwEnum:
+        if (!topLevel) {
+          errorAt(keyword, "'pub' is only allowed on top-level declarations");
+          return false;
+        }
+        return parseStatement(out, topLevel);
+      default:
+        errorAtCurrent("expected a declaration after 'pub', found " + describeToken(peek()));
+        return false;
+    }
+  }
+
+  // `type Name = T` or `type Name<T> = T` (after `type`).
+  bool isTypeAlias() const { return isTypeAliasAt(pos_); }
+  bool isTypeAliasAt(std::size_t typeToken) const {
+    auto kindAt = [&](std::size_t i) { return tokens_[std::min(i, tokens_.size() - 1)].kind; };
+    std::size_t i = typeToken + 2;
+    if (kindAt(i) == TokenKind::Less) {
+      int depth = 0;
+      for (; kindAt(i) != TokenKind::EndOfFile; ++i) {
+        TokenKind k = kindAt(i);
+        if (k == TokenKind::Less) ++depth;
+        if (k == TokenKind::Greater) --depth;
+        if (k == TokenKind::ShiftRight) depth -= 2;
+        if (depth <= 0 || k == TokenKind::LBrace || k == TokenKind::Assign) break;
+      }
+      ++i;
+    }
+    return kindAt(i) == TokenKind::Assign;
+  }
+
+  // A type alias names a type for annotations only: parsed and ignored.
+  bool parseTypeAlias(bool topLevel) {
+    const Token& keyword = advance();
+    advance();  // the name
+    if (!topLevel) {
+      errorAt(keyword, "type declarations are only allowed at the top level");
+      return false;
+    }
+    if (!parseTypeParameters()) return false;
+    advance();  // '='
+    return parseType() && endStatement();
+  }
+
+  // `<T, U: Bound>` after a function or type name: parsed and ignored.
+  bool parseTypeParameters() {
+    if (!match(TokenKind::Less)) return true;
+    NewlineMode mode(*this, false);
+    do {
+      if (!check(TokenKind::Identifier)) {
+        errorAtCurrent("expected a type parameter name, found " + describeToken(peek()));
+        return false;
+      }
+      advance();
+      if (match(TokenKind::Colon)) {
+        do {
+          if (!parseType()) return false;
+        } while (match(TokenKind::Plus));
+      }
+    } while (match(TokenKind::Comma));
+    return expectTypeClose();
+  }
+
+  // The '>' closing type arguments; a '>>' closes two of them.
+  bool expectTypeClose() {
+    if (check(TokenKind::ShiftRight)) {
+      Token& shift = tokens_[pos_];
+      shift.kind = TokenKind::Greater;
+      shift.text = shift.text.substr(1);
+      ++shift.column;
+      return true;
+    }
+    return expect(TokenKind::Greater, "'>' to close the type arguments");
+  }
+
   // After a simple statement: ';', a newline, '}' or the end of the file.
   bool endStatement() {
     if (match(TokenKind::Semicolon)) return true;
@@ -343,12 +584,15 @@ class Parser {
                                                  std::move(value)));
       return endStatement();
     }
-    out.push_back(std::make_unique<ExprStmt>(pos, std::move(expr)));
+    auto stmt = std::make_unique<ExprStmt>(pos, std::move(expr));
+    stmt->terminated = check(TokenKind::Semicolon);
+    out.push_back(std::move(stmt));
     return endStatement();
   }
 
   bool parseVarDecl(StmtList& out) {
     const Token& keyword = advance();
+    if (keyword.kind != TokenKind::KwConst) match(TokenKind::KwMut);
     VarKind kind = keyword.kind == TokenKind::KwLet   ? VarKind::Let
                    : keyword.kind == TokenKind::KwVar ? VarKind::Var
                                                       : VarKind::Const;
@@ -400,7 +644,7 @@ class Parser {
         do {
           if (!parseType()) return false;
         } while (match(TokenKind::Comma));
-        if (!expect(TokenKind::Greater, "'>' to close the type arguments")) return false;
+        if (!expectTypeClose()) return false;
       }
     } else {
       errorAtCurrent("expected a type, found " + describeToken(peek()));
@@ -426,9 +670,21 @@ class Parser {
     uint32_t index = typeIndex_.at(std::string(name.text));
     bool duplicate = typeDefined_[index];
     if (duplicate) errorAt(name, "type '" + std::string(name.text) + "' is already declared");
-    if (!expect(TokenKind::LBrace, "'{' after the type name")) return false;
-    NewlineMode mode(*this, false);
+    if (!parseTypeParameters()) return false;
+    if (!check(TokenKind::LBrace)) return expect(TokenKind::LBrace, "'{' after the type name");
     std::vector<std::string> fields;
+    if (!parseFieldList(fields)) return false;
+    if (!duplicate) {
+      program_.types[index].fields = std::move(fields);
+      typeDefined_[index] = true;
+    }
+    return !duplicate;
+  }
+
+  // `{ a: T, b, c: U = default }`: field names in order (types are ignored).
+  bool parseFieldList(std::vector<std::string>& fields) {
+    advance();  // '{'
+    NewlineMode mode(*this, false);
     std::unordered_set<std::string_view> declared;  // a scan per field was quadratic
     while (!check(TokenKind::RBrace)) {
       if (!isWordToken(peek())) {
@@ -449,11 +705,7 @@ class Parser {
       }
     }
     advance();
-    if (!duplicate) {
-      program_.types[index].fields = std::move(fields);
-      typeDefined_[index] = true;
-    }
-    return !duplicate;
+    return true;
   }
 
   bool parseBlock(Block& block) {
@@ -473,20 +725,51 @@ class Parser {
   }
 
   bool parseIf(StmtList& out) {
+    std::unique_ptr<IfStmt> stmt = parseIfChain();
+    if (!stmt) return false;
+    out.push_back(std::move(stmt));
+    return true;
+  }
+
+  // `if c { } else if d { } else { }`; nullptr after a syntax error.
+  // (The statement or expression around it holds the depth guard.)
+  std::unique_ptr<IfStmt> parseIfChain() {
+    NewlineMode mode(*this, true);
     auto stmt = std::make_unique<IfStmt>(posOf(advance()));
     while (true) {
       IfBranch branch;
       branch.condition = parseCondition();
-      if (!branch.condition || !parseBlock(branch.body)) return false;
+      if (!branch.condition || !parseBlock(branch.body)) return nullptr;
       stmt->branches.push_back(std::move(branch));
       if (!match(TokenKind::KwElse)) break;
       if (match(TokenKind::KwIf)) continue;
       stmt->hasElse = true;
-      if (!parseBlock(stmt->elseBody)) return false;
+      if (!parseBlock(stmt->elseBody)) return nullptr;
       break;
     }
-    out.push_back(std::move(stmt));
-    return true;
+    return stmt;
+  }
+
+  // In expression position `{` opens a map literal when it is empty or its
+  // first entry is `key:`; otherwise it opens a block whose value is its last
+  // expression.
+  bool startsMapLiteral() const {
+    const Token& first = peek(1);
+    if (first.kind == TokenKind::RBrace) return true;
+    std::size_t colon = 2;
+    if (first.kind == TokenKind::Minus) {
+      colon = 3;
+    } else if (first.kind != TokenKind::String && first.kind != TokenKind::Int &&
+               first.kind != TokenKind::Float && !isWordToken(first)) {
+      return false;
+    }
+    return peek(colon).kind == TokenKind::Colon;
+  }
+
+  ExprPtr parseBlockExpr() {
+    auto expr = std::make_unique<BlockExpr>(posOf(peek()));
+    if (!parseBlock(expr->block)) return nullptr;
+    return expr;
   }
 
   ExprPtr parseCondition() {
@@ -524,6 +807,7 @@ class Parser {
       stmt->namePos = posOf(name);
       stmt->low = std::move(range->low);
       stmt->high = std::move(range->high);
+      stmt->inclusive = range->inclusive;
       if (!parseBlock(stmt->body)) return false;
       out.push_back(std::move(stmt));
       return true;
@@ -588,6 +872,7 @@ class Parser {
 
   // Parses parameters and the body of `fn` (after its name, if any).
   bool parseFunctionRest(FunctionNode* fn) {
+    if (!parseTypeParameters()) return false;
     if (!expect(TokenKind::LParen, "'(' to start the parameter list")) return false;
     {
       NewlineMode mode(*this, false);
@@ -656,7 +941,7 @@ class Parser {
   ExprPtr parseExpr() {
     DepthGuard guard(*this);
     if (guard.tooDeep()) return nullptr;
-    return parseBinary(kPrecOr);
+    return parseBinary(kPrecPipe);
   }
 
   // A node built in a loop (operator or call chain) may not exceed the limit.
@@ -691,7 +976,12 @@ class Parser {
       if (prec == kPrecOr || prec == kPrecAnd) {
         lhs = std::make_unique<LogicalExpr>(pos, prec == kPrecAnd, std::move(lhs), std::move(rhs));
       } else if (prec == kPrecRange) {
-        lhs = std::make_unique<RangeExpr>(pos, std::move(lhs), std::move(rhs));
+        lhs = std::make_unique<RangeExpr>(pos, std::move(lhs), std::move(rhs),
+                                          op.kind == TokenKind::DotDotEq);
+      } else if (prec == kPrecCoalesce) {
+        lhs = std::make_unique<CoalesceExpr>(pos, std::move(lhs), std::move(rhs));
+      } else if (prec == kPrecPipe) {
+        lhs = pipeInto(pos, std::move(lhs), std::move(rhs));
       } else {
         lhs =
             std::make_unique<BinaryExpr>(pos, binaryOpFor(op.kind), std::move(lhs), std::move(rhs));
@@ -700,6 +990,18 @@ class Parser {
       if (!lhs) return nullptr;
     }
     return lhs;
+  }
+
+  // `x |> f` is `f(x)`; `x |> f(a)` is `f(x, a)`.
+  static ExprPtr pipeInto(SourcePos pos, ExprPtr value, ExprPtr target) {
+    if (target->kind == ExprKind::Call) {
+      auto& call = static_cast<CallExpr&>(*target);
+      call.args.insert(call.args.begin(), std::move(value));
+      return target;
+    }
+    std::vector<ExprPtr> args;
+    args.push_back(std::move(value));
+    return std::make_unique<CallExpr>(pos, std::move(target), std::move(args));
   }
 
   // `not x` / `!x`: looser than comparisons, so `not a == b` is `not (a == b)`.
@@ -713,8 +1015,32 @@ class Parser {
     return checkHeight(std::make_unique<UnaryExpr>(pos, UnaryOp::Not, std::move(operand)), h);
   }
 
+  // `a ** b`: tighter than unary minus on its left (`-2 ** 2` is -4) and
+  // right-associative (`2 ** 3 ** 2` is 2 ** 9).
+  ExprPtr parsePower() {
+    ExprPtr base = parsePostfix();
+    if (!base || !check(TokenKind::StarStar) || newlineStops()) return base;
+    DepthGuard guard(*this);
+    if (guard.tooDeep()) return nullptr;
+    SourcePos pos = posOf(advance());
+    ExprPtr exponent = parseUnary();
+    if (!exponent) return nullptr;
+    uint32_t h = std::max(base->height, exponent->height);
+    return checkHeight(
+        std::make_unique<BinaryExpr>(pos, BinaryOp::Pow, std::move(base), std::move(exponent)), h);
+  }
+
   ExprPtr parseUnary() {
-    if (!check(TokenKind::Minus)) return parsePostfix();
+    if (check(TokenKind::Tilde)) {
+      DepthGuard guard(*this);
+      if (guard.tooDeep()) return nullptr;
+      SourcePos pos = posOf(advance());
+      ExprPtr operand = parseUnary();
+      if (!operand) return nullptr;
+      uint32_t h = operand->height;
+      return checkHeight(std::make_unique<UnaryExpr>(pos, UnaryOp::BitNot, std::move(operand)), h);
+    }
+    if (!check(TokenKind::Minus)) return parsePower();
     DepthGuard guard(*this);
     if (guard.tooDeep()) return nullptr;
     SourcePos pos = posOf(advance());
@@ -771,6 +1097,11 @@ class Parser {
         }
         uint32_t h = std::max(expr->height, index->height);
         expr = checkHeight(std::make_unique<IndexExpr>(pos, std::move(expr), std::move(index)), h);
+      } else if (t.kind == TokenKind::Question && !t.newlineBefore) {
+        advance();
+        for (const char* prelude : {"Some", "Ok", "Err"}) variantType(prelude);
+        uint32_t h = expr->height;
+        expr = checkHeight(std::make_unique<TryExpr>(pos, std::move(expr)), h);
       } else if (t.kind == TokenKind::Dot) {
         advance();
         if (!isWordToken(peek())) {
@@ -815,6 +1146,8 @@ class Parser {
       case TokenKind::String:
         advance();
         return std::make_unique<StringExpr>(pos, t.stringValue);
+      case TokenKind::FString:
+        return parseFString();
       case TokenKind::KwTrue:
       case TokenKind::KwFalse:
         advance();
@@ -825,9 +1158,19 @@ class Parser {
       case TokenKind::KwType:  // the built-in type(x)
         advance();
         return std::make_unique<NameExpr>(pos, "type");
+      case TokenKind::KwIf: {
+        auto stmt = parseIfChain();
+        if (!stmt) return nullptr;
+        return std::make_unique<IfExpr>(pos, std::move(stmt));
+      }
       case TokenKind::Identifier: {
         advance();
         std::string name(t.text);
+        if (name == "None") return std::make_unique<NoneExpr>(pos);
+        if (check(TokenKind::ColonColon)) return parseQualifiedVariant(pos, name);
+        if ((name == "Some" || name == "Ok" || name == "Err") && check(TokenKind::LParen)) {
+          return parseVariantValue(pos, name, variantType(name));
+        }
         auto type = typeIndex_.find(name);
         if (type != typeIndex_.end() && check(TokenKind::LBrace)) {
           return parseRecord(pos, type->second);
@@ -843,8 +1186,11 @@ class Parser {
       }
       case TokenKind::LBracket:
         return parseArray();
+      case TokenKind::KwMatch:
+        return parseMatch();
       case TokenKind::LBrace:
-        return parseMap();
+        if (startsMapLiteral()) return parseMap();
+        return parseBlockExpr();
       case TokenKind::Pipe:
       case TokenKind::PipePipe:
         return parseLambda();
@@ -862,6 +1208,312 @@ class Parser {
     }
     errorAtCurrent("expected an expression, found " + describeToken(t));
     return nullptr;
+  }
+
+  // `Option::None`, `Option::Some`, `Result::Ok` and `Result::Err` name the
+  // prelude's variants; `E::V` any declared enum's.
+  static std::string canonicalVariant(const std::string& enumName, const std::string& variant) {
+    if ((enumName == "Option" && variant == "Some") ||
+        (enumName == "Result" && (variant == "Ok" || variant == "Err"))) {
+      return variant;
+    }
+    return enumName + "::" + variant;
+  }
+
+  // After `E`: `::V`, then `(args)`, `{fields}` or nothing.
+  ExprPtr parseQualifiedVariant(SourcePos pos, const std::string& enumName) {
+    advance();  // '::'
+    if (!check(TokenKind::Identifier)) {
+      errorAtCurrent("expected a variant name after '::', found " + describeToken(peek()));
+      return nullptr;
+    }
+    std::string variant(advance().text);
+    if (enumName == "Option" && variant == "None") return std::make_unique<NoneExpr>(pos);
+    std::string qualified = canonicalVariant(enumName, variant);
+    int32_t type = variantType(qualified);
+    if (type < 0) {
+      sink_.error(pos.line, pos.column, "unknown enum variant '" + enumName + "::" + variant + "'");
+      return nullptr;
+    }
+    if (check(TokenKind::LBrace) && !isPositionalVariant(type)) {
+      return parseRecord(pos, static_cast<uint32_t>(type));
+    }
+    return parseVariantValue(pos, qualified, type);
+  }
+
+  bool isPositionalVariant(int32_t type) const {
+    const std::vector<std::string>& fields = program_.types[type].fields;
+    return fields.empty() || fields[0] == "0";
+  }
+
+  // A variant's value with its payload in `( )`, if any.
+  ExprPtr parseVariantValue(SourcePos pos, const std::string& name, int32_t type) {
+    auto value = std::make_unique<VariantExpr>(pos, name);
+    value->type = type;
+    if (check(TokenKind::LParen) && !newlineStops()) {
+      value->called = true;
+      if (!parseArgs(value->args)) return nullptr;
+      uint32_t h = heightOf(value->args);
+      return checkHeight(std::move(value), h);
+    }
+    return value;
+  }
+
+  // ------------------------------------------------------------------ match
+
+  ExprPtr parseMatch() {
+    SourcePos pos = posOf(advance());
+    ExprPtr subject;
+    {
+      NewlineMode mode(*this, false);
+      subject = parseCondition();
+    }
+    if (!subject) return nullptr;
+    auto expr = std::make_unique<MatchExpr>(pos, std::move(subject));
+    if (!expect(TokenKind::LBrace, "'{' to start the match arms")) return nullptr;
+    NewlineMode mode(*this, true);
+    while (!check(TokenKind::RBrace)) {
+      MatchArm arm;
+      arm.pattern = parsePattern();
+      if (!arm.pattern) return nullptr;
+      if (check(TokenKind::KwIf) || (check(TokenKind::Identifier) && peek().text == "where")) {
+        advance();
+        NewlineMode guardMode(*this, false);
+        arm.guard = parseExpr();
+        if (!arm.guard) return nullptr;
+      }
+      if (!expect(TokenKind::FatArrow, "'=>' after the pattern")) return nullptr;
+      arm.body = parseExpr();
+      if (!arm.body) return nullptr;
+      expr->arms.push_back(std::move(arm));
+      if (!match(TokenKind::Comma) && !match(TokenKind::Semicolon) && !check(TokenKind::RBrace) &&
+          !peek().newlineBefore) {
+        errorAtCurrent("expected ',' or a new line after the match arm, found " +
+                       describeToken(peek()));
+        return nullptr;
+      }
+    }
+    advance();
+    return expr;
+  }
+
+  PatternPtr parsePattern() {
+    DepthGuard guard(*this);
+    if (guard.tooDeep()) return nullptr;
+    PatternPtr first = parseSinglePattern();
+    if (!first || !check(TokenKind::Pipe)) return first;
+    auto alternatives = std::make_unique<Pattern>(PatternKind::Or, first->pos);
+    alternatives->elements.push_back(std::move(first));
+    while (match(TokenKind::Pipe)) {
+      PatternPtr next = parseSinglePattern();
+      if (!next) return nullptr;
+      alternatives->elements.push_back(std::move(next));
+    }
+    return alternatives;
+  }
+
+  PatternPtr parseSinglePattern() {
+    const Token& t = peek();
+    SourcePos pos = posOf(t);
+    switch (t.kind) {
+      case TokenKind::Int:
+      case TokenKind::Float:
+      case TokenKind::String:
+      case TokenKind::KwTrue:
+      case TokenKind::KwFalse:
+      case TokenKind::KwNone:
+      case TokenKind::Minus: {
+        if (t.kind == TokenKind::Minus && peek(1).kind != TokenKind::Int &&
+            peek(1).kind != TokenKind::Float) {
+          errorAt(peek(1), "expected a number after '-' in a pattern");
+          return nullptr;
+        }
+        auto pattern = std::make_unique<Pattern>(PatternKind::Literal, pos);
+        pattern->literal = t.kind == TokenKind::Minus ? parseUnary() : parsePrimary();
+        if (!pattern->literal) return nullptr;
+        return pattern;
+      }
+      case TokenKind::LBracket:
+        return parseArrayPattern();
+      case TokenKind::LBrace:
+        return parseObjectPattern(pos, "", -1);
+      case TokenKind::Identifier:
+        break;
+      default:
+        errorAtCurrent("expected a pattern, found " + describeToken(t));
+        return nullptr;
+    }
+    std::string name(advance().text);
+    if (name == "_") return std::make_unique<Pattern>(PatternKind::Wildcard, pos);
+    if (name == "None") {
+      auto pattern = std::make_unique<Pattern>(PatternKind::Literal, pos);
+      pattern->literal = std::make_unique<NoneExpr>(pos);
+      return pattern;
+    }
+    std::string qualified = name;
+    if (match(TokenKind::ColonColon)) {
+      if (!check(TokenKind::Identifier)) {
+        errorAtCurrent("expected a variant name after '::', found " + describeToken(peek()));
+        return nullptr;
+      }
+      std::string variant(advance().text);
+      if (name == "Option" && variant == "None") {
+        auto pattern = std::make_unique<Pattern>(PatternKind::Literal, pos);
+        pattern->literal = std::make_unique<NoneExpr>(pos);
+        return pattern;
+      }
+      qualified = canonicalVariant(name, variant);
+    } else if (!((name == "Some" || name == "Ok" || name == "Err") && check(TokenKind::LParen))) {
+      auto type = typeIndex_.find(name);
+      if (type != typeIndex_.end() && check(TokenKind::LBrace)) {
+        return parseObjectPattern(pos, name, static_cast<int32_t>(type->second));
+      }
+      auto pattern = std::make_unique<Pattern>(PatternKind::Binding, pos);
+      pattern->name = name;
+      if (match(TokenKind::Colon) && !parseType()) return nullptr;
+      return pattern;
+    }
+    int32_t type = variantType(qualified);
+    if (type < 0) {
+      sink_.error(pos.line, pos.column, "unknown enum variant '" + qualified + "'");
+      return nullptr;
+    }
+    if (check(TokenKind::LBrace) && !isPositionalVariant(type)) {
+      return parseObjectPattern(pos, qualified, type);
+    }
+    auto pattern = std::make_unique<Pattern>(PatternKind::Variant, pos);
+    pattern->name = qualified;
+    pattern->type = type;
+    if (match(TokenKind::LParen)) {
+      NewlineMode mode(*this, false);
+      while (!check(TokenKind::RParen)) {
+        PatternPtr element = parsePattern();
+        if (!element) return nullptr;
+        pattern->elements.push_back(std::move(element));
+        if (!match(TokenKind::Comma)) break;
+      }
+      if (!expect(TokenKind::RParen, "')' after the variant's patterns")) return nullptr;
+    }
+    return pattern;
+  }
+
+  // `[p, q]`, `[p, ..rest]`, `[p, ..]`.
+  PatternPtr parseArrayPattern() {
+    NewlineMode mode(*this, false);
+    auto pattern = std::make_unique<Pattern>(PatternKind::Array, posOf(advance()));
+    while (!check(TokenKind::RBracket)) {
+      if (check(TokenKind::DotDot)) {
+        advance();
+        pattern->hasRest = true;
+        if (check(TokenKind::Identifier)) {
+          pattern->restBinds = true;
+          pattern->name = std::string(advance().text);
+        }
+        if (!check(TokenKind::RBracket)) {
+          errorAtCurrent("the rest '..' must be the last element of an array pattern");
+          return nullptr;
+        }
+        break;
+      }
+      PatternPtr element = parsePattern();
+      if (!element) return nullptr;
+      pattern->elements.push_back(std::move(element));
+      if (!match(TokenKind::Comma)) break;
+    }
+    if (!expect(TokenKind::RBracket, "']' or ',' in the array pattern")) return nullptr;
+    return pattern;
+  }
+
+  // `{x, y: p}` or `T {x, y: p}` (after T).
+  PatternPtr parseObjectPattern(SourcePos pos, const std::string& typeName, int32_t type) {
+    NewlineMode mode(*this, false);
+    advance();  // '{'
+    auto pattern = std::make_unique<Pattern>(PatternKind::Object, pos);
+    pattern->name = typeName;
+    pattern->type = type;
+    while (!check(TokenKind::RBrace)) {
+      if (!isWordToken(peek())) {
+        errorAtCurrent("expected a field name, found " + describeToken(peek()));
+        return nullptr;
+      }
+      const Token& field = advance();
+      PatternPtr element;
+      if (match(TokenKind::Colon)) {
+        element = parsePattern();
+        if (!element) return nullptr;
+      } else {
+        element = std::make_unique<Pattern>(PatternKind::Binding, posOf(field));
+        element->name = std::string(field.text);
+      }
+      pattern->fields.push_back(std::string(field.text));
+      pattern->elements.push_back(std::move(element));
+      if (!match(TokenKind::Comma)) break;
+    }
+    if (!expect(TokenKind::RBrace, "'}' or ',' in the object pattern")) return nullptr;
+    return pattern;
+  }
+
+  // f"a {x} b" is "a " + str(x) + " b". Each expression is lexed from its own
+  // source span, padded so that its tokens keep their lines and columns.
+  ExprPtr parseFString() {
+    const Token& t = advance();
+    SourcePos pos = posOf(t);
+    ExprPtr result;
+    auto append = [&](ExprPtr piece) {
+      if (!result) {
+        result = std::move(piece);
+        return;
+      }
+      uint32_t h = std::max(result->height, piece->height);
+      result =
+          std::make_unique<BinaryExpr>(pos, BinaryOp::Add, std::move(result), std::move(piece));
+      result->height = h + 1;
+    };
+    for (const FStringPart& part : t.parts) {
+      if (!part.isExpression) {
+        if (!part.text.empty() || !result) append(std::make_unique<StringExpr>(pos, part.text));
+        continue;
+      }
+      ExprPtr inner = parseInterpolation(t.line, part);
+      if (!inner) return nullptr;
+      std::vector<ExprPtr> args;
+      args.push_back(std::move(inner));
+      uint32_t h = heightOf(args);
+      auto call =
+          std::make_unique<CallExpr>(pos, std::make_unique<NameExpr>(pos, "str"), std::move(args));
+      call->height = h + 1;
+      if (!result) append(std::make_unique<StringExpr>(pos, ""));
+      append(std::move(call));
+    }
+    if (!result) return std::make_unique<StringExpr>(pos, "");
+    uint32_t h = result->height - 1;
+    return checkHeight(std::move(result), h);
+  }
+
+  ExprPtr parseInterpolation(uint32_t line, const FStringPart& part) {
+    auto text = std::make_unique<std::string>(line - 1, '\n');
+    text->append(part.column - 1, ' ');
+    text->append(source_.substr(part.offset, part.length));
+    std::vector<Token> tokens = lexSource(*text, sink_);
+    // Offsets of f-strings nested in this one are into `text`.
+    std::string_view savedSource = std::exchange(source_, *text);
+    interpolationSources_.push_back(std::move(text));
+    std::swap(tokens, tokens_);
+    std::size_t savedPos = pos_;
+    pos_ = 0;
+    ExprPtr inner;
+    {
+      NewlineMode mode(*this, false);
+      inner = parseExpr();
+      if (inner && !check(TokenKind::EndOfFile)) {
+        errorAtCurrent("unexpected " + describeToken(peek()) + " in the f-string's expression");
+        inner = nullptr;
+      }
+    }
+    std::swap(tokens, tokens_);
+    pos_ = savedPos;
+    source_ = savedSource;
+    return inner;
   }
 
   ExprPtr parseArray() {
@@ -954,6 +1606,9 @@ class Parser {
 
   std::vector<Token> tokens_;
   DiagnosticSink& sink_;
+  std::string_view source_;  // the text token offsets refer to (an f-string's, inside one)
+  std::vector<std::unique_ptr<std::string>>
+      interpolationSources_;  // tokens of f-strings point here
   std::size_t pos_ = 0;
   uint32_t depth_ = 0;
   bool newlinesEnd_ = true;
@@ -962,12 +1617,13 @@ class Parser {
   std::vector<bool> typeDefined_;
   std::vector<FunctionContext> functionStack_;
   std::unordered_set<std::string> usedNames_;
+  std::unordered_map<std::size_t, std::size_t> enumEnds_;  // `enum` token -> token after the decl
 };
 
 }  // namespace
 
 ParsedProgram parseSource(std::string_view source, DiagnosticSink& sink) {
-  return Parser(lexSource(source, sink), sink).run();
+  return Parser(lexSource(source, sink), sink, source).run();
 }
 
 }  // namespace shapevm

@@ -3,6 +3,7 @@
 // their bodies) so no input can exhaust the C++ stack.
 #include "compiler/resolver.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "bytecode/builtin_names.h"
@@ -227,7 +228,19 @@ class Resolver {
     expr.resolution = found.resolution;
   }
 
+  // Marks the local `name` resolves to, in this function or an enclosing one,
+  // as assigned.
+  void markAssigned(const std::string& name) {
+    for (FunctionScope* scope = scope_; scope != nullptr; scope = scope->enclosing) {
+      if (LocalVar* local = findLocal(scope, name)) {
+        local->binding->assigned = true;
+        return;
+      }
+    }
+  }
+
   void resolveAssignTarget(NameExpr& expr) {
+    markAssigned(expr.name);
     Lookup found;
     if (!lookup(expr.name, found)) {
       error(expr.pos, "cannot assign to undeclared variable '" + expr.name +
@@ -312,6 +325,7 @@ class Resolver {
         uint32_t saved = scope_->nextSlot;
         beginScope();
         loop.endSlot = allocateSlot(loop.pos);
+        loop.counterSlot = allocateSlot(loop.pos);
         declareLocal(loop.name, loop.namePos, {}, loop.variable);
         resolveLoopBody(loop.body);
         endScope(saved);
@@ -429,6 +443,36 @@ class Resolver {
         resolveExpr(*logical.rhs);
         return;
       }
+      case ExprKind::Coalesce: {
+        auto& coalesce = static_cast<CoalesceExpr&>(expr);
+        resolveExpr(*coalesce.lhs);
+        resolveExpr(*coalesce.rhs);
+        return;
+      }
+      case ExprKind::Block:
+        resolveBlock(static_cast<BlockExpr&>(expr).block);
+        return;
+      case ExprKind::If:
+        resolveStmt(*static_cast<IfExpr&>(expr).stmt);
+        return;
+      case ExprKind::Match:
+        resolveMatch(static_cast<MatchExpr&>(expr));
+        return;
+      case ExprKind::Variant: {
+        auto& variant = static_cast<VariantExpr&>(expr);
+        const TypeInfo& type = parsed_.types[variant.type];
+        if (variant.args.size() != type.fields.size()) {
+          error(expr.pos, "'" + variant.name + "' takes " + std::to_string(type.fields.size()) +
+                              " value" + (type.fields.size() == 1 ? "" : "s") + ", got " +
+                              std::to_string(variant.args.size()));
+        }
+        resolveExprs(variant.args);
+        return;
+      }
+      case ExprKind::Try:
+        if (scope_->isMain) error(expr.pos, "'?' outside a function");
+        resolveExpr(*static_cast<TryExpr&>(expr).value);
+        return;
       case ExprKind::Range:
         error(expr.pos, "a range 'a..b' can only be the iterable of a 'for' loop");
         return;
@@ -469,6 +513,81 @@ class Resolver {
         resolveFunction(*static_cast<FunctionExpr&>(expr).function, scope_);
         return;
     }
+  }
+
+  void resolveMatch(MatchExpr& match) {
+    resolveExpr(*match.subject);
+    match.subjectSlot = allocateSlot(match.pos);
+    for (MatchArm& arm : match.arms) {
+      uint32_t saved = scope_->nextSlot;
+      beginScope();
+      resolvePattern(*arm.pattern);
+      if (arm.guard) resolveExpr(*arm.guard);
+      resolveExpr(*arm.body);
+      endScope(saved);
+    }
+  }
+
+  // Declares the pattern's variables; a compound pattern inside another gets
+  // a hidden local to hold the value it tests.
+  void resolvePattern(Pattern& pattern) {
+    DepthGuard guard(*this, pattern.pos);
+    if (guard.tooDeep()) return;
+    switch (pattern.kind) {
+      case PatternKind::Wildcard:
+        return;
+      case PatternKind::Literal:
+        resolveExpr(*pattern.literal);
+        return;
+      case PatternKind::Binding:
+        declareLocal(pattern.name, pattern.pos, {}, pattern.binding);
+        return;
+      case PatternKind::Variant: {
+        const TypeInfo& type = parsed_.types[pattern.type];
+        if (!pattern.elements.empty() && pattern.elements.size() != type.fields.size()) {
+          error(pattern.pos, "'" + pattern.name + "' has " + std::to_string(type.fields.size()) +
+                                 " value" + (type.fields.size() == 1 ? "" : "s") +
+                                 ", the pattern names " + std::to_string(pattern.elements.size()));
+        }
+        break;
+      }
+      case PatternKind::Object:
+        if (pattern.type >= 0) {
+          const TypeInfo& type = parsed_.types[pattern.type];
+          for (const std::string& field : pattern.fields) {
+            if (std::find(type.fields.begin(), type.fields.end(), field) == type.fields.end()) {
+              error(pattern.pos, "type '" + type.name + "' has no field '" + field + "'");
+            }
+          }
+        }
+        break;
+      case PatternKind::Array:
+        break;
+      case PatternKind::Or:
+        if (bindsVariables(pattern)) {
+          error(pattern.pos, "a pattern with '|' alternatives cannot bind variables");
+          return;
+        }
+        // The alternatives test the value this pattern tests.
+        for (PatternPtr& alternative : pattern.elements) resolvePattern(*alternative);
+        return;
+    }
+    for (PatternPtr& element : pattern.elements) {
+      if (element->kind == PatternKind::Variant || element->kind == PatternKind::Array ||
+          element->kind == PatternKind::Object || element->kind == PatternKind::Or) {
+        element->slot = allocateSlot(element->pos);
+      }
+      resolvePattern(*element);
+    }
+    if (pattern.restBinds) declareLocal(pattern.name, pattern.pos, {}, pattern.binding);
+  }
+
+  static bool bindsVariables(const Pattern& pattern) {
+    if (pattern.kind == PatternKind::Binding || pattern.restBinds) return true;
+    for (const PatternPtr& element : pattern.elements) {
+      if (bindsVariables(*element)) return true;
+    }
+    return false;
   }
 
   void resolveRecord(RecordExpr& record) {

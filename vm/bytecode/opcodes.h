@@ -147,7 +147,21 @@ enum OpFlags : uint8_t {
   SHAPEVM_COMPARE_JUMP_FORMS(OP, Ge, "ge")                                                         \
   OP(GetLocal2, "get_local2", LocalPair, 0, 2, kFlagNone)    /* [] -> [local x, local y]      */   \
   OP(GetIndexLL, "get_index_ll", LocalPair, 0, 1, kFlagNone) /* [] -> [local x[local y]]   */      \
-  OP(GetFieldL, "get_field_l", LocalConst, 0, 1, kFlagNone)  /* [] -> [local x.constant y] */
+  OP(GetFieldL, "get_field_l", LocalConst, 0, 1, kFlagNone)  /* [] -> [local x.constant y] */      \
+  /* Integer bit operations and powers (ints only, except pow).              */                    \
+  OP(Pow, "pow", None, 2, 1, kFlagNone)        /* [a b] -> [a ** b]         */                     \
+  OP(BitAnd, "bit_and", None, 2, 1, kFlagNone) /* [a b] -> [a & b]          */                     \
+  OP(BitOr, "bit_or", None, 2, 1, kFlagNone)   /* [a b] -> [a | b]          */                     \
+  OP(BitXor, "bit_xor", None, 2, 1, kFlagNone) /* [a b] -> [a ^ b]          */                     \
+  OP(ShiftLeft, "shl", None, 2, 1, kFlagNone)  /* [a b] -> [a << b]         */                     \
+  OP(ShiftRight, "shr", None, 2, 1, kFlagNone) /* [a b] -> [a >> b]         */                     \
+  OP(BitNot, "bit_not", None, 1, 1, kFlagNone) /* [a] -> [~a]               */                     \
+  /* Pattern tests of `match` (compiler/emitter.cpp, "match").              */                     \
+  OP(IsRecord, "is_record", Type, 1, 1, kFlagNone)          /* [v] -> [v is a record of type A] */ \
+  OP(IsArray, "is_array", Count, 1, 1, kFlagNone)           /* [v] -> [v is an array, length A] */ \
+  OP(IsArrayMin, "is_array_min", Count, 1, 1, kFlagNone)    /* [v] -> [.. length >= A]          */ \
+  OP(HasField, "has_field", Const, 1, 1, kFlagNone)         /* [v] -> [v has field/key k]       */ \
+  OP(MatchError, "match_error", None, 1, 0, kNoFallthrough) /* [v] -> raise MatchError      */
 
 // The six forms of a binary arithmetic operator `op`:
 //   op_l A   [a] -> [a op L]         op_ll A  [] -> [local x op local y]

@@ -171,7 +171,9 @@ class FunctionChecker {
       case Operand::Count:  // bounded by the stack analysis (it pops what it counts)
         return std::nullopt;
       case Operand::Const:
-        if (op == Op::GetField || op == Op::SetField) return checkNameConstant(offset, a);
+        if (op == Op::GetField || op == Op::SetField || op == Op::HasField) {
+          return checkNameConstant(offset, a);
+        }
         return checkIndex(offset, a, function_.constants.size(), "constant");
       case Operand::Local:
         return checkIndex(offset, a, function_.numLocals, "local");

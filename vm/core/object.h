@@ -110,6 +110,11 @@ struct RecordType {
   std::vector<std::string> fields;
   std::vector<const String*> fieldNames;  // interned, filled when a program is loaded
   int fieldIndex(const String* name) const;
+  // An enum variant (`E::V`, or the prelude's Some/Ok/Err whose one field is
+  // "0"): printed as `E::V(a, b)` and compared by value.
+  bool isVariant() const {
+    return name.find("::") != std::string::npos || (!fields.empty() && fields[0] == "0");
+  }
 };
 
 struct Record : Obj {

@@ -68,6 +68,12 @@ SHAPEVM_FAST_ARITHMETIC(Div, b.as.i != 0 && b.as.i != -1, a.as.i / b.as.i, x / y
 SHAPEVM_FAST_ARITHMETIC(Mod, b.as.i != 0 && b.as.i != -1, a.as.i % b.as.i, std::fmod(x, y))
 #undef SHAPEVM_FAST_ARITHMETIC
 
+// An index counted from the end when negative (`a[-1]` is the last element);
+// out of range either way if the result is not below `count`.
+inline uint64_t fromEnd(int64_t index, std::size_t count) {
+  return static_cast<uint64_t>(index) + (index < 0 ? count : 0);
+}
+
 // Equality with ints compared inline: the call to valuesEqual made the
 // compiler save and restore live registers around every `==` (collatz's
 // `n % 2 == 0`: collatz 0.45 -> 0.42 s).
@@ -606,6 +612,67 @@ dispatch:
       sp[-1] = Value::boolean(!isTruthy(sp[-1]));
       NEXT();
     }
+
+    // Bit operations take ints; a shift count outside 0..63 raises ValueError
+    // (`>>` is arithmetic). `**` on two ints with a non-negative exponent is
+    // an int (wrapping); otherwise it is a float.
+#define BITWISE(name, symbol, expr)                                                                \
+  CASE(name) {                                                                                     \
+    Value a = sp[-2];                                                                              \
+    Value b = sp[-1];                                                                              \
+    if (SHAPEVM_UNLIKELY(!a.isInt() || !b.isInt())) {                                              \
+      THROW_ERROR("TypeError", "unsupported operand types for " symbol ": {} and {}", typeName(a), \
+                  typeName(b));                                                                    \
+    }                                                                                              \
+    sp[-2].as.i = expr;                                                                            \
+    --sp;                                                                                          \
+    NEXT();                                                                                        \
+  }
+    BITWISE(BitAnd, "&", a.as.i & b.as.i)
+    BITWISE(BitOr, "|", a.as.i | b.as.i)
+    BITWISE(BitXor, "^", a.as.i ^ b.as.i)
+#undef BITWISE
+#define SHIFT(name, symbol, expr)                                                                  \
+  CASE(name) {                                                                                     \
+    Value a = sp[-2];                                                                              \
+    Value b = sp[-1];                                                                              \
+    if (!a.isInt() || !b.isInt()) {                                                                \
+      THROW_ERROR("TypeError", "unsupported operand types for " symbol ": {} and {}", typeName(a), \
+                  typeName(b));                                                                    \
+    }                                                                                              \
+    if (b.as.i < 0 || b.as.i > 63)                                                                 \
+      THROW_ERROR("ValueError", "shift count {} out of range", b.as.i);                            \
+    sp[-2].as.i = expr;                                                                            \
+    --sp;                                                                                          \
+    NEXT();                                                                                        \
+  }
+    SHIFT(ShiftLeft, "<<", static_cast<int64_t>(static_cast<uint64_t>(a.as.i) << b.as.i))
+    SHIFT(ShiftRight, ">>", a.as.i >> b.as.i)
+#undef SHIFT
+    CASE(BitNot) {
+      if (!sp[-1].isInt()) THROW_ERROR("TypeError", "bad operand type for ~: {}", typeName(sp[-1]));
+      sp[-1].as.i = ~sp[-1].as.i;
+      NEXT();
+    }
+    CASE(Pow) {
+      Value a = sp[-2];
+      Value b = sp[-1];
+      if (a.isInt() && b.isInt() && b.as.i >= 0) {
+        uint64_t result = 1, factor = static_cast<uint64_t>(a.as.i);
+        for (int64_t e = b.as.i; e > 0; e >>= 1) {
+          if (e & 1) result *= factor;
+          factor *= factor;
+        }
+        sp[-2] = Value::integer(static_cast<int64_t>(result));
+      } else if (a.isNumber() && b.isNumber()) {
+        sp[-2] = Value::floating(std::pow(a.asNumber(), b.asNumber()));
+      } else {
+        THROW_ERROR("TypeError", "unsupported operand types for **: {} and {}", typeName(a),
+                    typeName(b));
+      }
+      --sp;
+      NEXT();
+    }
     CASE(Eq) {
       sp[-2] = Value::boolean(fastEqual(sp[-2], sp[-1]));
       --sp;
@@ -1005,6 +1072,41 @@ dispatch:
       NEXT();
     }
 
+    // Pattern tests (match): they never raise.
+    CASE(IsRecord) {
+      Value v = sp[-1];
+      sp[-1] = Value::boolean(isObjKind(v, ObjKind::Record) && asRecord(v)->type == &vm.types[A()]);
+      NEXT();
+    }
+    CASE(IsArray) {
+      Value v = sp[-1];
+      sp[-1] = Value::boolean(isObjKind(v, ObjKind::Array) && asArray(v)->count == A());
+      NEXT();
+    }
+    CASE(IsArrayMin) {
+      Value v = sp[-1];
+      sp[-1] = Value::boolean(isObjKind(v, ObjKind::Array) && asArray(v)->count >= A());
+      NEXT();
+    }
+    CASE(HasField) {
+      Value v = sp[-1];
+      Value name = constants[A()];
+      bool found = false;
+      if (isObjKind(v, ObjKind::Record)) {
+        found = asRecord(v)->type->fieldIndex(asString(name)) >= 0;
+      } else if (isObjKind(v, ObjKind::Map)) {
+        Value ignored;
+        found = vm.heap.mapGet(asMap(v), name, &ignored);
+      }
+      sp[-1] = Value::boolean(found);
+      NEXT();
+    }
+    CASE(MatchError) {
+      std::string shown = vm.describeValue(sp[-1]);
+      if (shown.size() > 100) shown = shown.substr(0, 100) + "...";
+      THROW_ERROR("MatchError", "no match arm matches {}", shown);
+    }
+
     // get_index_ll: an array element read straight from locals; anything
     // else (maps, strings, errors) runs as get_index with both pushed.
     CASE(GetIndexLL) {
@@ -1031,11 +1133,12 @@ dispatch:
             const Array* array = asArray(container);
             if (!index.isInt())
               THROW_ERROR("TypeError", "array index must be an int, not {}", typeName(index));
-            if (static_cast<uint64_t>(index.as.i) >= array->count) {
+            uint64_t at = fromEnd(index.as.i, array->count);
+            if (at >= array->count) {
               THROW_ERROR("IndexError", "array index {} out of range (length {})", index.as.i,
                           array->count);
             }
-            sp[-2] = array->items[index.as.i];
+            sp[-2] = array->items[at];
             --sp;
             NEXT();
           }
@@ -1054,12 +1157,12 @@ dispatch:
             const String* s = asString(container);
             if (!index.isInt())
               THROW_ERROR("TypeError", "string index must be an int, not {}", typeName(index));
-            if (static_cast<uint64_t>(index.as.i) >= s->length) {
+            uint64_t at = fromEnd(index.as.i, s->length);
+            if (at >= s->length) {
               THROW_ERROR("IndexError", "string index {} out of range (length {})", index.as.i,
                           s->length);
             }
-            sp[-2] =
-                Value::object(vm.charStrings[static_cast<unsigned char>(s->chars()[index.as.i])]);
+            sp[-2] = Value::object(vm.charStrings[static_cast<unsigned char>(s->chars()[at])]);
             --sp;
             NEXT();
           }
@@ -1077,11 +1180,12 @@ dispatch:
         Array* array = asArray(container);
         if (!index.isInt())
           THROW_ERROR("TypeError", "array index must be an int, not {}", typeName(index));
-        if (static_cast<uint64_t>(index.as.i) >= array->count) {
+        uint64_t at = fromEnd(index.as.i, array->count);
+        if (at >= array->count) {
           THROW_ERROR("IndexError", "array index {} out of range (length {})", index.as.i,
                       array->count);
         }
-        array->items[index.as.i] = value;
+        array->items[at] = value;
       } else if (isObjKind(container, ObjKind::Map)) {
         if (!isHashableKey(index))
           THROW_ERROR("TypeError", "{} cannot be a map key", typeName(index));

@@ -216,6 +216,18 @@ struct Printer {
     } else {
       const Record* r = asRecord(v);
       out += r->type->name;
+      if (r->type->isVariant() && (r->type->fields.empty() || r->type->fields[0] == "0")) {
+        if (!r->type->fields.empty()) {
+          out += '(';
+          for (std::size_t i = 0; i < r->type->fields.size(); ++i) {
+            if (i > 0) out += ", ";
+            print(r->fields()[i], true);
+          }
+          out += ')';
+        }
+        open.pop_back();
+        return;
+      }
       out += " {";
       for (std::size_t i = 0; i < r->type->fields.size(); ++i) {
         if (stopped) break;
@@ -293,12 +305,44 @@ bool isTruthy(Value value) {
   }
 }
 
-bool valuesEqual(Value a, Value b) {
+namespace {
+
+bool sameVariantType(Value a, Value b) {
+  return isObjKind(a, ObjKind::Record) && isObjKind(b, ObjKind::Record) &&
+         asRecord(a)->type == asRecord(b)->type && asRecord(a)->type->isVariant();
+}
+
+bool scalarsEqual(Value a, Value b) {
   if (a.isNumber() && b.isNumber()) {
     if (a.isInt() && b.isInt()) return a.as.i == b.as.i;
     return a.asNumber() == b.asNumber();
   }
   return keysEqual(a, b);
+}
+
+}  // namespace
+
+// Enum values compare field by field (an explicit work list, so a long chain
+// such as a linked list of variants does not recurse on the C++ stack);
+// everything else as keysEqual, except numbers by numeric value.
+bool valuesEqual(Value a, Value b) {
+  if (!sameVariantType(a, b)) return scalarsEqual(a, b);
+  std::vector<std::pair<Value, Value>> pending{{a, b}};
+  while (!pending.empty()) {
+    auto [left, right] = pending.back();
+    pending.pop_back();
+    if (left.isObject() && right.isObject() && left.as.obj == right.as.obj) continue;
+    if (!sameVariantType(left, right)) {
+      if (!scalarsEqual(left, right)) return false;
+      continue;
+    }
+    const Record* l = asRecord(left);
+    const Record* r = asRecord(right);
+    for (std::size_t i = 0; i < l->type->fields.size(); ++i) {
+      pending.emplace_back(l->fields()[i], r->fields()[i]);
+    }
+  }
+  return true;
 }
 
 }  // namespace shapevm

@@ -442,6 +442,25 @@ k2:
   get_field_l 0 a
   pop
   pop
+  none
+  none
+  pow
+  none
+  bit_and
+  none
+  bit_or
+  none
+  bit_xor
+  none
+  shl
+  none
+  shr
+  bit_not
+  is_record P
+  is_array 2
+  is_array_min 1
+  has_field a
+  pop
   get_local2 0 1
   pop
   pop
@@ -466,6 +485,10 @@ catch:
   get_upval 0
   set_upval 0
   halt
+.end
+.function u
+  none
+  match_error
 .end
 )");
   std::string text = disassemble(p);

@@ -132,8 +132,10 @@ TEST_CASE("errors: syntax errors", "[errors]") {
   checkError("try { } print(1)", 1, 9, "expected 'catch'");
   checkError("f(1, 2", 1, 7, "expected ')' or ','");
   checkError("let a = [1, 2", 1, 14, "expected ']' or ','");
-  checkError("let m = {a 1}", 1, 12, "expected ':' after the map key");
-  checkError("let m = {[1]: 1}", 1, 10, "expected a map key");
+  // A `{` opens a map literal when its first entry is `key:` (else a block).
+  checkError("let m = {a: 1, b 2}", 1, 18, "expected ':' after the map key");
+  checkError("let m = {a: 1, [1]: 1}", 1, 16, "expected a map key");
+  checkError("let m = {a 1}", 1, 12, "expected a newline or ';' after the statement");
   checkError("1 + 2 = 3", 1, 7, "cannot assign to this expression");
   checkError("f() = 3", 1, 5, "cannot assign to this expression");
   checkError("let x = a.", 1, 11, "expected a field or method name");
