@@ -19,12 +19,38 @@ ResumeError badInput(Diagnostic diagnostic) {
   return ResumeError{ResumeFailure::BadInput, std::move(diagnostic)};
 }
 
+// A copied job resumed from its copy would otherwise go on writing the
+// original's files (their recorded paths are absolute): when the snapshot is
+// no longer where it was written and the job has files open, the user says
+// where the files are.
+std::optional<Diagnostic> checkNotMoved(const SnapshotData& data, const std::string& snapshotPath,
+                                        const std::vector<PathMapping>& mappings) {
+  if (!data.host.present || data.host.files.empty() || !mappings.empty()) return std::nullopt;
+  std::error_code ignored;
+  std::string here = std::filesystem::absolute(snapshotPath, ignored).lexically_normal().string();
+  if (here == data.host.writtenTo) return std::nullopt;
+  std::string files;
+  for (const SOpenFile& file : data.host.files) {
+    files += fmt::format("{}\"{}\"", files.empty() ? "" : ", ", file.absolutePath);
+  }
+  return Diagnostic::inFile(
+      snapshotPath,
+      fmt::format("the snapshot was written as {} and has moved; its job has open files ({}): "
+                  "resume with --map-path OLD=NEW to use copies of them at NEW, or --map-path "
+                  "OLD=OLD to go on with these",
+                  data.host.writtenTo, files));
+}
+
 std::variant<ResumedVM, ResumeError> prepare(const std::string& snapshotPath,
                                              const std::optional<std::string>& newProgramPath,
                                              const VMOptions& options,
-                                             const ProgramLoader& loadProgram, RestoreMode mode) {
+                                             const ProgramLoader& loadProgram, RestoreMode mode,
+                                             const std::vector<PathMapping>& mappings) {
   Result<SnapshotData> data = readSnapshotFile(snapshotPath);
   if (!data) return badInput(data.error());
+  if (mode == RestoreMode::Run) {
+    if (auto error = checkNotMoved(*data, snapshotPath, mappings)) return badInput(*error);
+  }
   bool relocating = newProgramPath.has_value();
   bool embedded = !relocating && !data->programCode.empty();
   std::string programPath = relocating ? *newProgramPath : data->programPath;
@@ -65,7 +91,7 @@ std::variant<ResumedVM, ResumeError> prepare(const std::string& snapshotPath,
   }
   auto plan = planRelocation(*data, *vm, relocating, programPath);
   if (auto* error = std::get_if<ResumeError>(&plan)) return std::move(*error);
-  if (auto error = restoreVm(*data, std::get<RelocationPlan>(plan), *vm, mode)) {
+  if (auto error = restoreVm(*data, std::get<RelocationPlan>(plan), *vm, mode, mappings)) {
     return badInput(std::move(*error));
   }
   std::error_code ignored;
@@ -77,12 +103,12 @@ std::variant<ResumedVM, ResumeError> prepare(const std::string& snapshotPath,
 
 std::variant<ResumedVM, ResumeError> resumeSnapshot(const ResumeRequest& request) {
   return prepare(request.snapshotPath, request.newProgramPath, request.options, request.loadProgram,
-                 RestoreMode::Run);
+                 RestoreMode::Run, request.pathMappings);
 }
 
 std::optional<Diagnostic> verifySnapshotFile(const std::string& path,
                                              const ProgramLoader& loadProgram, VerifiedHeap heap) {
-  auto result = prepare(path, std::nullopt, VMOptions{}, loadProgram, RestoreMode::Verify);
+  auto result = prepare(path, std::nullopt, VMOptions{}, loadProgram, RestoreMode::Verify, {});
   if (auto* error = std::get_if<ResumeError>(&result)) return error->diagnostic;
   if (heap == VerifiedHeap::AbandonAtExit) std::get<ResumedVM>(result).vm->heap.abandonAtExit();
   return std::nullopt;

@@ -193,7 +193,7 @@ TEST_CASE("a large shared heap round-trips exactly", "[snapshot][heap][large]") 
   // same ids, same values. The file was streamed (in pieces, with a running
   // checksum); this encoding is built in one buffer.
   std::optional<std::string> error;
-  CHECK(encodeSnapshot(*ready.vm, "big.shape", SnapshotReason::SuspendCall, &error) == text);
+  CHECK(encodeSnapshot(*ready.vm, snap, "big.shape", SnapshotReason::SuspendCall, &error) == text);
   CHECK_FALSE(error);
 
   // Sharing: every record's label and every array's third item is one string.
