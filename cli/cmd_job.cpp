@@ -22,6 +22,7 @@
 #include "commands.h"
 #include "program_loader.h"
 #include "session.h"
+#include "suspend_signals.h"
 #include "snapshot/atomic_file.h"
 #include "snapshot/snapshot.h"
 
@@ -171,7 +172,7 @@ void addJobCommand(CLI::App& app, int& exitStatus) {
     std::vector<std::string> words = command->remaining();
     if (words.empty()) throw CLI::RequiredError("PROG");
     configureLogging(*options);
-    installSuspendSignalHandlers();
+    acceptSuspendSignals();
     exitStatus = runJob(*options, *state, words);
   });
 }

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "program_loader.h"
 #include "session.h"
+#include "suspend_signals.h"
 #include "snapshot/snapshot.h"
 
 namespace shapevm::cli {
@@ -32,7 +33,7 @@ void addResumeCommand(CLI::App& app, int& exitStatus) {
     configureLogging(*options);
     // Before loading: a scheduler's SIGTERM while a large program or snapshot
     // loads is kept and suspends the run at its first instruction boundary.
-    installSuspendSignalHandlers();
+    acceptSuspendSignals();
     ResumeRequest request;
     request.snapshotPath = *snapshot;
     request.newProgramPath = *newProgram;

@@ -6,8 +6,9 @@
 #   file of the same name;
 # - a file that is not the job's own (same name and length, other bytes) is
 #   refused with status 3 and left untouched;
-# - a copied job is refused until --map-path says which files to use; with
-#   the mapping only the copy is touched; a moved job resumes with it;
+# - a snapshot moved on its own resumes; a copied job is refused until
+#   --map-path says which files to use; with the mapping only the copy is
+#   touched; a moved job resumes with it;
 # - stdout redirected to a regular file holds every line exactly once after
 #   a periodic checkpoint, a SIGKILL and a resume; a pipe is left alone.
 #
@@ -69,12 +70,22 @@ contains "the refusal names the file" "$work/foreign/out.txt" foreign.err
 contains "the refusal says why" "is not the one the job left" foreign.err
 same_file "the foreign file is untouched" foreign_before.txt foreign/out.txt
 
+# A snapshot moved on its own resumes with the job's files where they were.
+make_job lone
+(cd lone && "$shapevm" run --max-steps 20000 --snapshot job.snap job.shape > stdout.txt)
+mkdir backups && mv lone/job.snap backups/lone.snap
+"$shapevm" resume backups/lone.snap >> lone/stdout.txt
+check "a snapshot moved alone resumes" 0 $?
+same_file "the lone snapshot's job file is complete" reference/out.txt lone/out.txt
+same_file "the lone snapshot's stdout is complete" expected_stdout.txt lone/stdout.txt
+
 # A copied job: refused without a mapping, then finishes only its copy.
 cp -r b b_copy
 cp b/out.txt b_out_before.txt
 "$shapevm" resume b_copy/job.snap > /dev/null 2> copied.err
 check "a copied job needs --map-path" 3 $?
-contains "the refusal explains" "--map-path" copied.err
+contains "the refusal names the copy" "has a copy at $work/b_copy/input.txt" copied.err
+contains "the refusal says how to go on" "--map-path $work/b=$work/b_copy" copied.err
 "$shapevm" resume --map-path "$work/b=$work/b_copy" b_copy/job.snap >> b_copy/stdout.txt
 check "the copy resumes with its paths mapped" 0 $?
 same_file "the copy's file is complete" reference/out.txt b_copy/out.txt

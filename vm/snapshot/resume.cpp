@@ -20,25 +20,33 @@ ResumeError badInput(Diagnostic diagnostic) {
 }
 
 // A copied job resumed from its copy would otherwise go on writing the
-// original's files (their recorded paths are absolute): when the snapshot is
-// no longer where it was written and the job has files open, the user says
-// where the files are.
-std::optional<Diagnostic> checkNotMoved(const SnapshotData& data, const std::string& snapshotPath,
-                                        const std::vector<PathMapping>& mappings) {
+// original's files (their recorded paths are absolute). When the snapshot is
+// no longer where it was written and a copy of one of its open files sits at
+// the same place relative to it, which files are the job's is ambiguous: the
+// user says, with --map-path. A snapshot moved on its own resumes as usual.
+std::optional<Diagnostic> checkNotCopied(const SnapshotData& data, const std::string& snapshotPath,
+                                         const std::vector<PathMapping>& mappings) {
   if (!data.host.present || data.host.files.empty() || !mappings.empty()) return std::nullopt;
+  namespace fs = std::filesystem;
   std::error_code ignored;
-  std::string here = std::filesystem::absolute(snapshotPath, ignored).lexically_normal().string();
-  if (here == data.host.writtenTo) return std::nullopt;
-  std::string files;
+  fs::path here = fs::absolute(snapshotPath, ignored).lexically_normal();
+  fs::path written(std::string(data.host.writtenTo));
+  if (here == written) return std::nullopt;
+  std::vector<PathMapping> moved = {
+      {written.parent_path().string(), here.parent_path().string()}};
   for (const SOpenFile& file : data.host.files) {
-    files += fmt::format("{}\"{}\"", files.empty() ? "" : ", ", file.absolutePath);
+    std::string original(file.absolutePath);
+    std::string copy = mapPath(original, moved);
+    if (copy == original || !fs::exists(copy, ignored)) continue;
+    return Diagnostic::inFile(
+        snapshotPath,
+        fmt::format("the snapshot was written as {} and has moved; its job's open file {} has a "
+                    "copy at {}: resume with --map-path {}={} to use the copies, or --map-path "
+                    "{}={} to go on with the originals",
+                    written.string(), original, copy, moved[0].from, moved[0].to, moved[0].from,
+                    moved[0].from));
   }
-  return Diagnostic::inFile(
-      snapshotPath,
-      fmt::format("the snapshot was written as {} and has moved; its job has open files ({}): "
-                  "resume with --map-path OLD=NEW to use copies of them at NEW, or --map-path "
-                  "OLD=OLD to go on with these",
-                  data.host.writtenTo, files));
+  return std::nullopt;
 }
 
 std::variant<ResumedVM, ResumeError> prepare(const std::string& snapshotPath,
@@ -49,7 +57,7 @@ std::variant<ResumedVM, ResumeError> prepare(const std::string& snapshotPath,
   Result<SnapshotData> data = readSnapshotFile(snapshotPath);
   if (!data) return badInput(data.error());
   if (mode == RestoreMode::Run) {
-    if (auto error = checkNotMoved(*data, snapshotPath, mappings)) return badInput(*error);
+    if (auto error = checkNotCopied(*data, snapshotPath, mappings)) return badInput(*error);
   }
   bool relocating = newProgramPath.has_value();
   bool embedded = !relocating && !data->programCode.empty();
