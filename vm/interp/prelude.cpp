@@ -1,61 +1,53 @@
 // Bytecode of the prelude functions (see prelude.h). Each is written out
-// instruction by instruction; the unit tests verify them like any program.
+// instruction by instruction, all on line 0; the unit tests verify them like
+// any program.
 #include "interp/prelude.h"
+
+#include "bytecode/bytecode_builder.h"
 
 namespace shapevm {
 
 namespace {
 
-// Emits code for one function, resolving the single forward label each needs.
-struct CodeBuilder {
-  std::vector<Instr> code;
-  uint32_t here() const { return static_cast<uint32_t>(code.size()); }
-  void emit(Op op, uint32_t a = 0) { code.push_back(makeInstr(op, a)); }
-  void emit2(Op op, uint32_t a, uint32_t b) {
-    code.push_back(makeInstr(op, a));
-    code.push_back(b);
-  }
-};
-
 // Locals shared by the three functions: 0 array, 1 callback, 2 accumulator,
 // 3-4 iteration state (collection, position), 5 current element.
 constexpr uint32_t kArray = 0, kCallback = 1, kAccumulator = 2, kIter = 3, kElement = 5;
 
-Function makeFunction(const char* name, uint32_t arity, CodeBuilder& body) {
+Function declareFunction(const char* name, uint32_t arity) {
   Function f;
   f.name = name;
   f.arity = arity;
   f.numLocals = 6;
   f.maxStack = 4;
   f.constants = {Constant::ofString("push")};
-  f.code = std::move(body.code);
-  f.lines = {LineEntry{0, 0}};
   return f;
 }
 
-// Opens `for element in array`, returning the loop head; the exit target of
-// the for_iter word (at head + 1) is patched by closeLoop.
-uint32_t openLoop(CodeBuilder& b) {
+// `for element in array`: the loop head and the exit.
+struct Loop {
+  BytecodeBuilder::Label head, exit;
+};
+
+void openLoop(BytecodeBuilder& b, Loop& loop) {
   b.emit(Op::GetLocal, kArray);
   b.emit(Op::SetLocal, kIter);
   b.emit(Op::Int, 0);
   b.emit(Op::SetLocal, kIter + 1);
-  uint32_t head = b.here();
-  b.emit2(Op::ForIter, kIter, 0);
+  b.bind(loop.head);
+  b.emitBranch(Op::ForIter, loop.exit, kIter);
   b.emit(Op::SetLocal, kElement);
-  return head;
 }
 
-void closeLoop(CodeBuilder& b, uint32_t head) {
-  b.emit(Op::Jump, head);
-  b.code[head + 1] = b.here();
+void closeLoop(BytecodeBuilder& b, Loop& loop) {
+  b.emitBranch(Op::Jump, loop.head);
+  b.bind(loop.exit);
   b.emit(Op::GetLocal, kAccumulator);
   b.emit(Op::Return);
 }
 
 // accumulator.push(value on stack), discarding the returned array.
-void pushToAccumulator(CodeBuilder& b) {
-  b.emit2(Op::CallMethod, 1, 0);
+void pushToAccumulator(BytecodeBuilder& b) {
+  b.emit(Op::CallMethod, 1, 0);
   b.emit(Op::Pop);
 }
 
@@ -64,43 +56,52 @@ void pushToAccumulator(CodeBuilder& b) {
 std::vector<Function> buildPrelude() {
   std::vector<Function> prelude;
   {  // map(array, f): [f(x) for x in array]
-    CodeBuilder b;
+    Function f = declareFunction(kPreludeMap, 2);
+    BytecodeBuilder b(f);
+    Loop loop;
+    b.setLine(0);
     b.emit(Op::BuildArray, 0);
     b.emit(Op::SetLocal, kAccumulator);
-    uint32_t head = openLoop(b);
+    openLoop(b, loop);
     b.emit(Op::GetLocal, kAccumulator);
     b.emit(Op::GetLocal, kCallback);
     b.emit(Op::GetLocal, kElement);
     b.emit(Op::Call, 1);
     pushToAccumulator(b);
-    closeLoop(b, head);
-    prelude.push_back(makeFunction(kPreludeMap, 2, b));
+    closeLoop(b, loop);
+    prelude.push_back(std::move(f));
   }
   {  // filter(array, f): [x for x in array if f(x)]
-    CodeBuilder b;
+    Function f = declareFunction(kPreludeFilter, 2);
+    BytecodeBuilder b(f);
+    Loop loop;
+    b.setLine(0);
     b.emit(Op::BuildArray, 0);
     b.emit(Op::SetLocal, kAccumulator);
-    uint32_t head = openLoop(b);
+    openLoop(b, loop);
     b.emit(Op::GetLocal, kCallback);
     b.emit(Op::GetLocal, kElement);
     b.emit(Op::Call, 1);
-    b.emit(Op::JumpIfFalse, head);
+    b.emitBranch(Op::JumpIfFalse, loop.head);
     b.emit(Op::GetLocal, kAccumulator);
     b.emit(Op::GetLocal, kElement);
     pushToAccumulator(b);
-    closeLoop(b, head);
-    prelude.push_back(makeFunction(kPreludeFilter, 2, b));
+    closeLoop(b, loop);
+    prelude.push_back(std::move(f));
   }
   {  // reduce(array, f, init): fold left
-    CodeBuilder b;
-    uint32_t head = openLoop(b);
+    Function f = declareFunction(kPreludeReduce, 3);
+    BytecodeBuilder b(f);
+    Loop loop;
+    b.setLine(0);
+    openLoop(b, loop);
     b.emit(Op::GetLocal, kCallback);
     b.emit(Op::GetLocal, kAccumulator);
     b.emit(Op::GetLocal, kElement);
     b.emit(Op::Call, 2);
     b.emit(Op::SetLocal, kAccumulator);
-    closeLoop(b, head);
-    prelude.push_back(makeFunction(kPreludeReduce, 3, b));
+    closeLoop(b, loop);
+    prelude.push_back(std::move(f));
   }
   return prelude;
 }
