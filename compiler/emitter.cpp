@@ -90,6 +90,7 @@ class FunctionEmitter {
     // Parameters' cells are closed by the VM at return; this scope only exists
     // so break/continue bookkeeping has a base.
     scopes_.emplace_back();
+    for (const Param& param : node.params) liveFrom(param.name, param.binding.index);
     line_ = node.pos.line;
     if (node.expressionBody) {
       emitExpr(*node.expressionBody);
@@ -103,6 +104,7 @@ class FunctionEmitter {
  private:
   struct Scope {
     uint32_t firstCaptured = kNoSlot;
+    std::vector<std::size_t> locals;  // fn_.locals entries that end with the scope
   };
 
   struct Loop {
@@ -114,7 +116,10 @@ class FunctionEmitter {
     int64_t stackDepth;  // operand stack depth at the loop's statement
   };
 
-  void finish() { code_.finish(); }
+  void finish() {
+    code_.finish();
+    for (std::size_t local : scopes_.front().locals) fn_.locals[local].end = here();
+  }
 
   void error(uint32_t line, const std::string& message) { sink_.error(line, 0, message); }
 
@@ -349,14 +354,27 @@ class FunctionEmitter {
   void beginScope() { scopes_.emplace_back(); }
 
   void endScope() {
-    uint32_t first = scopes_.back().firstCaptured;
+    Scope scope = std::move(scopes_.back());
     scopes_.pop_back();
-    if (first != kNoSlot) emit(Op::CloseUpvals, first);
+    if (scope.firstCaptured != kNoSlot) emit(Op::CloseUpvals, scope.firstCaptured);
+    for (std::size_t local : scope.locals) fn_.locals[local].end = here();
   }
 
-  // Registers a local declared in the current scope (for closing its cell).
-  void declare(const Binding& binding) {
-    if (binding.kind != Binding::Kind::Local || !binding.captured) return;
+  // Debug information: local `name` lives in `slot` from here to the end of
+  // the current scope. Returns its entry.
+  std::size_t liveFrom(const std::string& name, uint32_t slot) {
+    std::size_t entry = fn_.locals.size();
+    fn_.locals.push_back(LocalInfo{name, slot, here(), here()});
+    scopes_.back().locals.push_back(entry);
+    return entry;
+  }
+
+  // Registers a local declared in the current scope: its debug entry, and
+  // its cell to close if a closure captures it.
+  void declare(const Binding& binding, const std::string& name) {
+    if (binding.kind != Binding::Kind::Local) return;
+    liveFrom(name, binding.index);
+    if (!binding.captured) return;
     ++capturedDeclarations_;
     Scope& scope = scopes_.back();
     scope.firstCaptured = std::min(scope.firstCaptured, binding.index);
@@ -407,7 +425,13 @@ class FunctionEmitter {
 
   // Emits `stmt` leaving its value; false if it has none (and left nothing).
   bool emitStmtValue(const Stmt& stmt) {
-    line_ = stmt.pos.line;
+    std::size_t entry = beginStatement(stmt);
+    bool hasValue = emitStmtValueCode(stmt);
+    endStatement(entry);
+    return hasValue;
+  }
+
+  bool emitStmtValueCode(const Stmt& stmt) {
     switch (stmt.kind) {
       case StmtKind::Expr: {
         const auto& expr = static_cast<const ExprStmt&>(stmt);
@@ -423,7 +447,7 @@ class FunctionEmitter {
         emitBlockValue(static_cast<const BlockStmt&>(stmt).block);
         return true;
       default:
-        emitStmt(stmt);
+        emitStmtCode(stmt);
         return false;
     }
   }
@@ -449,7 +473,34 @@ class FunctionEmitter {
   // ------------------------------------------------------------- statements
 
   void emitStmt(const Stmt& stmt) {
+    std::size_t entry = beginStatement(stmt);
+    emitStmtCode(stmt);
+    endStatement(entry);
+  }
+
+  // Debug information: a statement's code runs from its beginning to its end,
+  // and no superinstruction crosses either, so each boundary is an
+  // instruction boundary. The entry is dropped if the statement made no code.
+  std::size_t beginStatement(const Stmt& stmt) {
     line_ = stmt.pos.line;
+    code_.boundary();
+    std::size_t entry = fn_.statements.size();
+    int32_t parent = openStatements_.empty() ? -1 : static_cast<int32_t>(openStatements_.back());
+    fn_.statements.push_back(StatementInfo{here(), here(), stmt.pos.line, parent});
+    openStatements_.push_back(entry);
+    return entry;
+  }
+
+  void endStatement(std::size_t entry) {
+    openStatements_.pop_back();
+    code_.boundary();
+    StatementInfo& statement = fn_.statements[entry];
+    statement.end = here();
+    // Without code of its own, it has no statements nested in it either.
+    if (statement.end == statement.start) fn_.statements.pop_back();
+  }
+
+  void emitStmtCode(const Stmt& stmt) {
     switch (stmt.kind) {
       case StmtKind::Expr:
         emitExpr(*static_cast<const ExprStmt&>(stmt).expr);
@@ -463,7 +514,7 @@ class FunctionEmitter {
           emit(Op::None);
         }
         line_ = stmt.pos.line;
-        declare(decl.binding);
+        declare(decl.binding, decl.name);
         store(decl.binding);
         return;
       }
@@ -508,7 +559,7 @@ class FunctionEmitter {
       case StmtKind::Function: {
         const FunctionNode* fn = static_cast<const FunctionStmt&>(stmt).function;
         if (fn->topLevel) return;  // bound to its global when the program loads
-        declare(fn->binding);
+        declare(fn->binding, fn->name);
         emit(Op::Closure, fn->index);
         store(fn->binding);
         return;
@@ -624,9 +675,11 @@ class FunctionEmitter {
     beginScope();
     std::size_t loopScope = scopes_.size() - 1;
     uint32_t counter = loop.variable.assigned ? loop.counterSlot : loop.variable.index;
+    liveFrom("(for end)", loop.endSlot);
+    if (counter != loop.variable.index) liveFrom("(for counter)", counter);
     emitExpr(*loop.low);
     line_ = loop.pos.line;
-    declare(loop.variable);
+    declare(loop.variable, loop.name);
     emit(Op::SetLocal, counter);
     emitExpr(*loop.high);
     line_ = loop.pos.line;
@@ -658,12 +711,14 @@ class FunctionEmitter {
   void emitForEach(const ForEachStmt& loop) {
     beginScope();
     std::size_t loopScope = scopes_.size() - 1;
+    liveFrom("(for collection)", loop.stateSlot);
+    liveFrom("(for position)", loop.stateSlot + 1);
     emitExpr(*loop.iterable);
     line_ = loop.pos.line;
     emit(Op::SetLocal, loop.stateSlot);
     emit(Op::Int, 0);
     emit(Op::SetLocal, loop.stateSlot + 1);
-    declare(loop.variable);
+    declare(loop.variable, loop.name);
     Label head, next, exit;
     bind(head);
     emitBranch(Op::ForIter, exit, loop.stateSlot);
@@ -704,7 +759,7 @@ class FunctionEmitter {
     if (capturedDeclarations_ != capturedBefore) emit(Op::CloseUpvals, stmt.bodySlotBase);
     beginScope();
     if (stmt.hasCatchVariable) {
-      declare(stmt.catchVariable);
+      declare(stmt.catchVariable, stmt.catchName);
       store(stmt.catchVariable);
     } else {
       emit(Op::Pop);
@@ -901,6 +956,10 @@ class FunctionEmitter {
   void emitMatch(const MatchExpr& match) {
     emitExpr(*match.subject);
     line_ = match.pos.line;
+    // The subject's slot is free again after the match (not at the end of
+    // the enclosing scope), so its debug entry ends here too.
+    std::size_t subject = fn_.locals.size();
+    fn_.locals.push_back(LocalInfo{"(match)", match.subjectSlot, here(), 0});
     emit(Op::SetLocal, match.subjectSlot);
     Label end;
     for (const MatchArm& arm : match.arms) {
@@ -923,6 +982,7 @@ class FunctionEmitter {
     emit(Op::GetLocal, match.subjectSlot);
     emit(Op::MatchError);
     bind(end);
+    fn_.locals[subject].end = here();
   }
 
   // Tests `pattern` against local `slot`, jumping to `fail` if it does not
@@ -939,7 +999,7 @@ class FunctionEmitter {
         return;
       case PatternKind::Binding:
         emit(Op::GetLocal, slot);
-        declare(pattern.binding);
+        declare(pattern.binding, pattern.name);
         store(pattern.binding);
         return;
       case PatternKind::Variant:
@@ -997,7 +1057,7 @@ class FunctionEmitter {
           emit(Op::GetLocal, slot);
           emit(Op::CallMethod, 0, stringConstant("length"));
           emit(Op::CallMethod, 2, stringConstant("slice"));
-          declare(pattern.binding);
+          declare(pattern.binding, pattern.name);
           store(pattern.binding);
         }
         return;
@@ -1017,7 +1077,7 @@ class FunctionEmitter {
   void emitStoredSubpattern(const Pattern& element, Label& fail) {
     switch (element.kind) {
       case PatternKind::Binding:
-        declare(element.binding);
+        declare(element.binding, element.name);
         store(element.binding);
         return;
       case PatternKind::Literal:
@@ -1025,6 +1085,7 @@ class FunctionEmitter {
         emitBranch(Op::JumpIfNotEq, fail);
         return;
       default:
+        liveFrom("(pattern)", element.slot);
         emit(Op::SetLocal, element.slot);
         emitPatternTest(element, element.slot, fail);
         return;
@@ -1077,6 +1138,7 @@ class FunctionEmitter {
   uint32_t capturedDeclarations_ = 0;
   std::vector<Scope> scopes_;
   std::vector<Loop> loops_;
+  std::vector<std::size_t> openStatements_;  // fn_.statements entries being emitted
   std::map<std::tuple<uint8_t, uint64_t, std::string>, uint32_t> constants_;
 };
 

@@ -78,6 +78,10 @@ class BytecodeBuilder {
   // Binds `label` here and patches the branches that wait for it.
   void bind(Label& label);
 
+  // Marks here as a place no rewrite of the tail may cross, as a bound label
+  // does (the compiler's statement boundaries).
+  void boundary() { boundAt_ = here(); }
+
   // Whether control can reach the end of the code (always true without a
   // Program), the operand depth there, and the deepest point so far.
   bool reachable() const { return reachable_; }

@@ -65,6 +65,33 @@ struct FunctionHash {
 // 64 KiB to clear, a few microseconds (Lua allows 200 locals per function).
 inline constexpr uint32_t kMaxLocals = 1u << 12;
 
+// Debug information (written by the compiler; empty for assembled code).
+// Relocation uses it to move a live frame into changed code at a statement
+// that did not change, and `inspect` to name a frame's locals.
+
+// One statement of the source: its code is the words [start, end), which
+// include the code of the statements nested in it (the statements with it as
+// their parent). Statements are listed in source order, each after its
+// parent, and only if they produced code.
+struct StatementInfo {
+  uint32_t start = 0;
+  uint32_t end = 0;
+  uint32_t line = 0;
+  int32_t parent = -1;  // index of the enclosing statement; -1: the function's body
+  bool operator==(const StatementInfo&) const = default;
+};
+
+// A local variable: slot `slot` holds it while the code in [start, end) runs.
+// The compiler's hidden slots (a loop's end and position, a match's subject)
+// have names in parentheses, e.g. "(for position)".
+struct LocalInfo {
+  std::string name;
+  uint32_t slot = 0;
+  uint32_t start = 0;
+  uint32_t end = 0;
+  bool operator==(const LocalInfo&) const = default;
+};
+
 struct Function {
   std::string name;  // unique within the program
   uint32_t arity = 0;
@@ -74,6 +101,8 @@ struct Function {
   std::vector<Constant> constants;
   std::vector<Instr> code;
   std::vector<LineEntry> lines;  // sorted by offset
+  std::vector<StatementInfo> statements;
+  std::vector<LocalInfo> locals;
   FunctionHash hash;             // computed by computeHashes(), never read from a file
 
   uint32_t lineAt(uint32_t offset) const;

@@ -35,6 +35,8 @@ constexpr std::size_t kMinCaptureBytes = 1 + 4 + kMinStringBytes;  // kind, inde
 constexpr std::size_t kMinConstantBytes = 1 + 4;                   // kind, shortest value
 constexpr std::size_t kWordBytes = 4;
 constexpr std::size_t kLineEntryBytes = 8;
+constexpr std::size_t kStatementBytes = 4 * 4;                   // start, end, line, parent
+constexpr std::size_t kMinLocalBytes = kMinStringBytes + 3 * 4;  // name, slot, start, end
 constexpr std::size_t kMinFunctionBytes =
     kMinStringBytes + 3 * 4 + 4 * 4;  // name, 3 sizes, 4 counts
 
@@ -64,7 +66,7 @@ class Writer {
   std::vector<uint8_t> out_;
 };
 
-void writeFunction(Writer& out, const Function& function) {
+void writeFunction(Writer& out, const Function& function, uint32_t version) {
   out.text(function.name);
   out.u32(function.arity);
   out.u32(function.numLocals);
@@ -96,6 +98,21 @@ void writeFunction(Writer& out, const Function& function) {
   for (const LineEntry& entry : function.lines) {
     out.u32(entry.offset);
     out.u32(entry.line);
+  }
+  if (version < 2) return;
+  out.count(function.statements.size());
+  for (const StatementInfo& statement : function.statements) {
+    out.u32(statement.start);
+    out.u32(statement.end);
+    out.u32(statement.line);
+    out.u32(static_cast<uint32_t>(statement.parent));
+  }
+  out.count(function.locals.size());
+  for (const LocalInfo& local : function.locals) {
+    out.text(local.name);
+    out.u32(local.slot);
+    out.u32(local.start);
+    out.u32(local.end);
   }
 }
 
@@ -195,7 +212,31 @@ Constant readConstant(Reader& in) {
   }
 }
 
-void readFunction(Reader& in, Function& function) {
+// Version 2's debug information (docs/bytecode.md, "Debug information").
+void readDebugInfo(Reader& in, Function& function) {
+  uint32_t statements = in.count("statement", kStatementBytes);
+  function.statements.reserve(statements);
+  for (uint32_t i = 0; i < statements && !in.failed(); ++i) {
+    StatementInfo statement;
+    statement.start = in.u32("statement");
+    statement.end = in.u32("statement");
+    statement.line = in.u32("statement");
+    statement.parent = static_cast<int32_t>(in.u32("statement"));
+    function.statements.push_back(statement);
+  }
+  uint32_t locals = in.count("local variable", kMinLocalBytes);
+  function.locals.reserve(locals);
+  for (uint32_t i = 0; i < locals && !in.failed(); ++i) {
+    LocalInfo local;
+    local.name = in.text("local variable name");
+    local.slot = in.u32("local variable");
+    local.start = in.u32("local variable");
+    local.end = in.u32("local variable");
+    function.locals.push_back(std::move(local));
+  }
+}
+
+void readFunction(Reader& in, Function& function, uint32_t version) {
   function.name = in.text("function name");
   if (in.failed()) return;
   in.setContext(fmt::format("function '{}'", function.name));
@@ -231,15 +272,15 @@ void readFunction(Reader& in, Function& function) {
     entry.line = in.u32("line table");
     function.lines.push_back(entry);
   }
+  if (version >= 2) readDebugInfo(in, function);
   in.setContext("");
 }
 
-}  // namespace
-
-std::vector<uint8_t> writeSbc(const Program& program) {
+// The file in the layout of `version` (1: without debug information).
+std::vector<uint8_t> encodeSbc(const Program& program, uint32_t version) {
   Writer out;
   out.bytes(kSbcMagic, sizeof kSbcMagic);
-  out.u32(kSbcVersion);
+  out.u32(version);
   out.text(program.sourceFile);
   out.u32(program.entry);
   out.count(program.types.size());
@@ -254,9 +295,13 @@ std::vector<uint8_t> writeSbc(const Program& program) {
     out.u32(static_cast<uint32_t>(global.function));
   }
   out.count(program.functions.size());
-  for (const Function& function : program.functions) writeFunction(out, function);
+  for (const Function& function : program.functions) writeFunction(out, function, version);
   return out.take();
 }
+
+}  // namespace
+
+std::vector<uint8_t> writeSbc(const Program& program) { return encodeSbc(program, kSbcVersion); }
 
 Result<Program> readSbc(std::span<const uint8_t> bytes, const std::string& fileName) {
   Reader in(bytes, fileName);
@@ -266,10 +311,10 @@ Result<Program> readSbc(std::span<const uint8_t> bytes, const std::string& fileN
   }
   in.skip(sizeof kSbcMagic, "magic");
   uint32_t version = in.u32("version");
-  if (!in.failed() && version != kSbcVersion) {
+  if (!in.failed() && (version < kOldestSbcVersion || version > kSbcVersion)) {
     return Diagnostic::inFile(fileName, fmt::format("unsupported .sbc version {} (this build "
-                                                    "reads version {})",
-                                                    version, kSbcVersion));
+                                                    "reads versions {} to {})",
+                                                    version, kOldestSbcVersion, kSbcVersion));
   }
   Program program;
   program.sourceFile = in.text("source file name");
@@ -300,7 +345,7 @@ Result<Program> readSbc(std::span<const uint8_t> bytes, const std::string& fileN
 
   uint32_t functions = in.count("function", kMinFunctionBytes);
   program.functions.resize(functions);
-  for (uint32_t i = 0; i < functions && !in.failed(); ++i) readFunction(in, program.functions[i]);
+  for (uint32_t i = 0; i < functions && !in.failed(); ++i) readFunction(in, program.functions[i], version);
 
   if (in.failed()) return in.error();
   if (in.remaining() != 0) {
@@ -321,7 +366,7 @@ Result<Program> loadSbcFile(const std::string& path) {
 }
 
 FunctionHash programHash(const Program& program) {
-  std::vector<uint8_t> bytes = writeSbc(program);
+  std::vector<uint8_t> bytes = encodeSbc(program, 1);
   XXH128_hash_t hash = XXH3_128bits(bytes.data(), bytes.size());
   return FunctionHash{hash.high64, hash.low64};
 }

@@ -62,6 +62,9 @@ std::optional<Diagnostic> checkNamesAreUtf8(const Program& program, const std::s
     for (const Capture& capture : function.captures) {
       if (auto problem = bad("captured variable", capture.name)) return problem;
     }
+    for (const LocalInfo& local : function.locals) {
+      if (auto problem = bad("local variable", local.name)) return problem;
+    }
   }
   for (const GlobalDecl& global : program.globals) {
     if (auto problem = bad("global", global.name)) return problem;

@@ -457,6 +457,45 @@ std::optional<Diagnostic> checkFrameAndLines(const Function& function,
   return std::nullopt;
 }
 
+// Debug information (docs/bytecode.md, "Debug information"): statements in
+// the code and nested in their parents, siblings in order without overlap;
+// locals in the frame with ranges in the code. Relocation and `inspect` rely
+// on no more than this, and check against the code what they use.
+std::optional<Diagnostic> checkDebugInfo(const Function& function, const std::string& fileName) {
+  const auto codeSize = static_cast<uint32_t>(function.code.size());
+  const std::vector<StatementInfo>& statements = function.statements;
+  // Per statement (and at index 0 the body): where its last child ended.
+  std::vector<uint32_t> childrenEnd(statements.size() + 1, 0);
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    const StatementInfo& s = statements[i];
+    auto problem = [&](std::string_view what) {
+      return functionError(fileName, function,
+                           fmt::format("statement {} (offsets {} to {}, parent {}) {}", i, s.start,
+                                       s.end, s.parent, what));
+    };
+    if (s.start >= s.end || s.end > codeSize) return problem("is not a range inside the code");
+    if (s.parent < -1 || s.parent >= static_cast<int64_t>(i)) {
+      return problem("does not come after its parent");
+    }
+    if (s.parent >= 0) {
+      const StatementInfo& parent = statements[static_cast<std::size_t>(s.parent)];
+      if (s.start < parent.start || s.end > parent.end) return problem("is not inside its parent");
+    }
+    uint32_t& siblingsEnd = childrenEnd[static_cast<std::size_t>(s.parent + 1)];
+    if (s.start < siblingsEnd) return problem("overlaps the statement before it");
+    siblingsEnd = s.end;
+  }
+  for (const LocalInfo& local : function.locals) {
+    if (local.slot >= function.numLocals || local.start > local.end || local.end > codeSize) {
+      return functionError(fileName, function,
+                           fmt::format("local variable '{}' (slot {}, offsets {} to {}) is not "
+                                       "inside the frame and the code",
+                                       local.name, local.slot, local.start, local.end));
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<Diagnostic> verifyProgram(const Program& program, const std::string& fileName) {
@@ -469,6 +508,7 @@ std::optional<Diagnostic> verifyProgram(const Program& program, const std::strin
   }
   for (const Function& function : program.functions) {
     if (auto problem = checkFrameAndLines(function, fileName)) return problem;
+    if (auto problem = checkDebugInfo(function, fileName)) return problem;
     FunctionChecker checker(program, function, fileName, function.maxStack, &captureNeeds);
     Result<uint32_t> depth = checker.run();
     if (!depth) return depth.error();
