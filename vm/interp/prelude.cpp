@@ -1,108 +1,56 @@
-// Bytecode of the prelude functions (see prelude.h). Each is written out
-// instruction by instruction; the unit tests verify them like any program.
+// Loads the prelude (see prelude.h) from its assembly, once per process.
 #include "interp/prelude.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+#include "asm/assembler.h"
 
 namespace shapevm {
 
 namespace {
 
-// Emits code for one function, resolving the single forward label each needs.
-struct CodeBuilder {
-  std::vector<Instr> code;
-  uint32_t here() const { return static_cast<uint32_t>(code.size()); }
-  void emit(Op op, uint32_t a = 0) { code.push_back(makeInstr(op, a)); }
-  void emit2(Op op, uint32_t a, uint32_t b) {
-    code.push_back(makeInstr(op, a));
-    code.push_back(b);
+constexpr std::string_view kPreludeAssembly =
+#include "interp/prelude_sasm.inc"
+    ;
+
+std::vector<PreludeMethod> loadPrelude() {
+  Result<Program> assembled = assemble(kPreludeAssembly, "prelude.sasm");
+  if (!assembled) {
+    // Only a broken build gets here; the unit tests load the prelude.
+    std::fprintf(stderr, "shapevm: internal error: the prelude does not assemble: %s\n",
+                 assembled.error().message.c_str());
+    std::abort();
   }
-};
-
-// Locals shared by the three functions: 0 array, 1 callback, 2 accumulator,
-// 3-4 iteration state (collection, position), 5 current element.
-constexpr uint32_t kArray = 0, kCallback = 1, kAccumulator = 2, kIter = 3, kElement = 5;
-
-Function makeFunction(const char* name, uint32_t arity, CodeBuilder& body) {
-  Function f;
-  f.name = name;
-  f.arity = arity;
-  f.numLocals = 6;
-  f.maxStack = 4;
-  f.constants = {Constant::ofString("push")};
-  f.code = std::move(body.code);
-  f.lines = {LineEntry{0, 0}};
-  return f;
-}
-
-// Opens `for element in array`, returning the loop head; the exit target of
-// the for_iter word (at head + 1) is patched by closeLoop.
-uint32_t openLoop(CodeBuilder& b) {
-  b.emit(Op::GetLocal, kArray);
-  b.emit(Op::SetLocal, kIter);
-  b.emit(Op::Int, 0);
-  b.emit(Op::SetLocal, kIter + 1);
-  uint32_t head = b.here();
-  b.emit2(Op::ForIter, kIter, 0);
-  b.emit(Op::SetLocal, kElement);
-  return head;
-}
-
-void closeLoop(CodeBuilder& b, uint32_t head) {
-  b.emit(Op::Jump, head);
-  b.code[head + 1] = b.here();
-  b.emit(Op::GetLocal, kAccumulator);
-  b.emit(Op::Return);
-}
-
-// accumulator.push(value on stack), discarding the returned array.
-void pushToAccumulator(CodeBuilder& b) {
-  b.emit2(Op::CallMethod, 1, 0);
-  b.emit(Op::Pop);
+  std::vector<PreludeMethod> methods;
+  for (Function& f : assembled->functions) {
+    // array_NAME and map_NAME are methods; anything else (the script's own
+    // top level) is not part of the prelude.
+    std::size_t cut = f.name.find('_');
+    if (cut == std::string::npos) continue;
+    std::string receiver = f.name.substr(0, cut), rest = f.name.substr(cut + 1);
+    std::string method = rest.substr(0, rest.find('_'));
+    if (receiver != "array" && receiver != "map") continue;
+    MethodId id = findMethod(method);
+    if (id == MethodId::Unknown || f.arity == 0 || f.arity > 3) {
+      std::fprintf(stderr, "shapevm: internal error: prelude function %s is not a method\n",
+                   f.name.c_str());
+      std::abort();
+    }
+    f.name = fmt::format("${}.{}", receiver, rest);
+    methods.push_back(PreludeMethod{std::move(f), receiver == "map", id});
+  }
+  return methods;
 }
 
 }  // namespace
 
-std::vector<Function> buildPrelude() {
-  std::vector<Function> prelude;
-  {  // map(array, f): [f(x) for x in array]
-    CodeBuilder b;
-    b.emit(Op::BuildArray, 0);
-    b.emit(Op::SetLocal, kAccumulator);
-    uint32_t head = openLoop(b);
-    b.emit(Op::GetLocal, kAccumulator);
-    b.emit(Op::GetLocal, kCallback);
-    b.emit(Op::GetLocal, kElement);
-    b.emit(Op::Call, 1);
-    pushToAccumulator(b);
-    closeLoop(b, head);
-    prelude.push_back(makeFunction(kPreludeMap, 2, b));
-  }
-  {  // filter(array, f): [x for x in array if f(x)]
-    CodeBuilder b;
-    b.emit(Op::BuildArray, 0);
-    b.emit(Op::SetLocal, kAccumulator);
-    uint32_t head = openLoop(b);
-    b.emit(Op::GetLocal, kCallback);
-    b.emit(Op::GetLocal, kElement);
-    b.emit(Op::Call, 1);
-    b.emit(Op::JumpIfFalse, head);
-    b.emit(Op::GetLocal, kAccumulator);
-    b.emit(Op::GetLocal, kElement);
-    pushToAccumulator(b);
-    closeLoop(b, head);
-    prelude.push_back(makeFunction(kPreludeFilter, 2, b));
-  }
-  {  // reduce(array, f, init): fold left
-    CodeBuilder b;
-    uint32_t head = openLoop(b);
-    b.emit(Op::GetLocal, kCallback);
-    b.emit(Op::GetLocal, kAccumulator);
-    b.emit(Op::GetLocal, kElement);
-    b.emit(Op::Call, 2);
-    b.emit(Op::SetLocal, kAccumulator);
-    closeLoop(b, head);
-    prelude.push_back(makeFunction(kPreludeReduce, 3, b));
-  }
-  return prelude;
+const std::vector<PreludeMethod>& preludeMethods() {
+  static const std::vector<PreludeMethod> methods = loadPrelude();
+  return methods;
 }
 
 }  // namespace shapevm
