@@ -333,7 +333,8 @@ NativeStatus MethodCall::onString() {
       if (s.size() != 0 && times > SIZE_MAX / 2 / s.size()) throw OutOfMemory();
       String* out = vm.heap.newStringUninit(s.size() * times);
       s = asString(receiver())->view();
-      for (uint64_t i = 0; i < times; ++i) std::memcpy(out->chars() + i * s.size(), s.data(), s.size());
+      for (uint64_t i = 0; i < times; ++i)
+        std::memcpy(out->chars() + i * s.size(), s.data(), s.size());
       return ok(result, Value::object(out));
     }
     case MethodId::Replace: {
@@ -475,7 +476,8 @@ NativeStatus MethodCall::sum(Array* array) {
   for (std::size_t i = 0; i < array->count; ++i) {
     Value v = array->items[i];
     if (v.isInt()) {
-      intTotal = static_cast<int64_t>(static_cast<uint64_t>(intTotal) + static_cast<uint64_t>(v.as.i));
+      intTotal =
+          static_cast<int64_t>(static_cast<uint64_t>(intTotal) + static_cast<uint64_t>(v.as.i));
     } else if (v.isFloat()) {
       anyFloat = true;
       floatTotal += v.as.f;

@@ -4,7 +4,8 @@
 // A native reads its arguments from the value stack (so they stay rooted while
 // it allocates), writes its result, and reports how it ended. It never calls
 // back into guest code: the methods that take guest callbacks (map, filter,
-// reduce) are bytecode functions of the prelude (prelude.cpp), so guest calls
+// sort with a comparator, ...) are bytecode functions of the prelude
+// (prelude.h), so guest calls
 // never nest on the C++ stack and every point inside them can be suspended.
 #pragma once
 
@@ -141,10 +142,10 @@ inline constexpr std::size_t kMethodCount = static_cast<std::size_t>(MethodId::U
 // calls the function stored under that key: a map serves as an object.
 inline constexpr std::array<bool, kMethodCount> kMapMethods = [] {
   std::array<bool, kMethodCount> has{};
-  for (MethodId m : {MethodId::Set, MethodId::Get, MethodId::Has, MethodId::Delete, MethodId::Keys,
-                     MethodId::Values, MethodId::Entries, MethodId::Merge, MethodId::Length,
-                     MethodId::IsEmpty, MethodId::ToString, MethodId::Map, MethodId::Filter,
-                     MethodId::ForEach}) {
+  for (MethodId m :
+       {MethodId::Set, MethodId::Get, MethodId::Has, MethodId::Delete, MethodId::Keys,
+        MethodId::Values, MethodId::Entries, MethodId::Merge, MethodId::Length, MethodId::IsEmpty,
+        MethodId::ToString, MethodId::Map, MethodId::Filter, MethodId::ForEach}) {
     has[static_cast<std::size_t>(m)] = true;
   }
   return has;

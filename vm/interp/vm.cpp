@@ -234,17 +234,17 @@ std::string VM::stackTrace() const {
   uint32_t repeats = 0;
   auto endRun = [&] {
     if (repeats > kRepeatsShown) {
-      lines.push_back(fmt::format("  [previous line repeated {} more times]",
-                                  repeats - kRepeatsShown));
+      lines.push_back(
+          fmt::format("  [previous line repeated {} more times]", repeats - kRepeatsShown));
     }
   };
   for (uint32_t i = frameCount; i-- > 0;) {
     const Frame& frame = frames[i];
     const Function& f = program.functions[frame.function];
-    std::string line = frame.function >= userFunctionCount
-                           ? fmt::format("  at {} (built-in)", f.name)
-                           : fmt::format("  at {} ({}:{})", f.name, program.sourceFile,
-                                         currentLine(frame));
+    std::string line =
+        frame.function >= userFunctionCount
+            ? fmt::format("  at {} (built-in)", f.name)
+            : fmt::format("  at {} ({}:{})", f.name, program.sourceFile, currentLine(frame));
     if (line == previous) {
       if (++repeats <= kRepeatsShown) lines.push_back(line);
       continue;

@@ -172,9 +172,9 @@ class VM {
   static constexpr uint32_t kPreludeArgs = 3;
   using PreludeTable = std::array<std::array<uint32_t, kPreludeArgs>, kMethodCount>;
   PreludeTable arrayPrelude{}, mapPrelude{};
-  std::optional<SnapshotReason> requestedSnapshot;                // set by checkpoint() / suspend()
-  std::optional<int> requestedExit;                               // set by exit()
-  std::string stdinBuffer;        // read but not yet consumed by read_line()
+  std::optional<SnapshotReason> requestedSnapshot;  // set by checkpoint() / suspend()
+  std::optional<int> requestedExit;                 // set by exit()
+  std::string stdinBuffer;                          // read but not yet consumed by read_line()
   Value memoryError;              // allocated up front: raising it must not allocate
   String* charStrings[256] = {};  // interned one-byte strings (s[i], for ch in s)
 
