@@ -5,8 +5,8 @@
 // it allocates), writes its result, and reports how it ended. It never calls
 // back into guest code: the methods that take guest callbacks (map, filter,
 // sort with a comparator, ...) are bytecode functions of the prelude
-// (prelude.h), so guest calls
-// never nest on the C++ stack and every point inside them can be suspended.
+// (prelude.h), so guest calls never nest on the C++ stack and every point
+// inside them can be suspended.
 #pragma once
 
 #include <array>
