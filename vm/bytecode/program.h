@@ -61,9 +61,9 @@ struct FunctionHash {
 
 // At most this many local slots per function. A call sets every local
 // beyond the arguments to none, so the limit bounds the work one call
-// instruction does (and with it the time a step budget allows): with 4M
-// locals, 20 000 steps of calls ran for 9 s.
-inline constexpr uint32_t kMaxLocals = 1u << 16;
+// instruction does, and with it the time a step budget allows: 4096 slots are
+// 64 KiB to clear, a few microseconds (Lua allows 200 locals per function).
+inline constexpr uint32_t kMaxLocals = 1u << 12;
 
 struct Function {
   std::string name;  // unique within the program

@@ -88,7 +88,7 @@ TEST_CASE("verifier: a function may have at most kMaxLocals locals", "[verifier]
   program.functions.back().numLocals = kMaxLocals + 1;
   std::optional<Diagnostic> problem = verifyProgram(program, "t.sbc");
   REQUIRE(problem);
-  CHECK_THAT(problem->format(), Catch::Contains("more than the limit of 65536"));
+  CHECK_THAT(problem->format(), Catch::Contains("more than the limit of 4096"));
 }
 
 // main: two values, a try over them, then `body`, then a handler at

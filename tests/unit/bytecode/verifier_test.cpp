@@ -275,7 +275,7 @@ TEST_CASE("verifier: rejects bad program tables", "[verifier]") {
   expectRejected(p, {"arity 1 exceeds its 0 locals", "other", -1});
   p = base;
   p.functions[0].numLocals = 0xffffffff;
-  expectRejected(p, {"locals are more than the limit of 65536", "main", -1});
+  expectRejected(p, {"locals are more than the limit of 4096", "main", -1});
   p = base;
   p.functions[0].numLocals = kMaxLocals;
   p.functions[0].maxStack = static_cast<uint32_t>(kMaxStackSlots);

@@ -113,6 +113,26 @@ TEST_CASE("robustness: nesting below the limit compiles", "[robustness]") {
   }
 }
 
+TEST_CASE("robustness: a function has at most kMaxLocals local slots", "[robustness]") {
+  // A call clears every local, so the limit bounds one call's work.
+  auto functionWithLocals = [](uint32_t count) {
+    std::string source = "fn f() {\n";
+    for (uint32_t i = 0; i < count; ++i) source += "  let v" + std::to_string(i) + " = 0\n";
+    return source + "}\nprint(f())\n";
+  };
+  CompileResult fits = compileSource(functionWithLocals(kMaxLocals), "locals.shape");
+  REQUIRE(fits.program);
+  auto& functions = fits.program->functions;
+  auto f = std::find_if(functions.begin(), functions.end(), [](auto& fn) { return fn.name == "f"; });
+  REQUIRE(f != functions.end());
+  CHECK(f->numLocals == kMaxLocals);
+  CompileResult over = compileSource(functionWithLocals(kMaxLocals + 1), "locals.shape");
+  CHECK(!over.program);
+  REQUIRE(over.errors.size() == 1);
+  CHECK(over.errors[0].message == "too many local variables in one function");
+  CHECK(over.errors[0].line == kMaxLocals + 2);
+}
+
 TEST_CASE("robustness: every truncation of every test script", "[robustness]") {
   std::vector<std::string> files = scriptFiles();
   REQUIRE(!files.empty());
