@@ -1,16 +1,17 @@
 // Bytecode generation (see emitter.h for the invariants it keeps).
 //
-// Jumps go to Labels. A forward jump records its site and is patched when the
-// label is bound; a label also records the stack depth jumps bring to it, which
-// becomes the current depth when code resumes there after an unconditional
-// transfer. `reachable_` is false after such a transfer, and emit() drops
-// instructions until a targeted label is bound.
+// Code, labels, the line table and the running stack depth are kept by a
+// BytecodeBuilder (bytecode/bytecode_builder.h). After an unconditional
+// transfer the code is unreachable, and emit() drops instructions until a
+// label that some jump targets is bound.
 #include "compiler/emitter.h"
 
 #include <cstring>
 #include <map>
 #include <optional>
 #include <tuple>
+
+#include "bytecode/bytecode_builder.h"
 
 namespace shapevm {
 
@@ -60,20 +61,14 @@ Op opFor(BinaryOp op) {
   return Op::Add;
 }
 
-struct Label {
-  int64_t target = -1;  // word offset once bound
-  int64_t depth = -1;   // stack depth on arrival, once known
-  struct Site {
-    uint32_t word;
-    bool wholeWord;  // the B word of a two-word instruction, else operand A
-  };
-  std::vector<Site> sites;
-};
+using Label = BytecodeBuilder::Label;
 
 class FunctionEmitter {
  public:
   FunctionEmitter(const Program& program, Function& fn, DiagnosticSink& sink)
-      : program_(program), fn_(fn), sink_(sink) {}
+      : program_(program), fn_(fn), sink_(sink), code_(fn, &program) {
+    code_.setPeephole([this] { return fuseTail(); });
+  }
 
   void emitMain(const ParsedProgram& parsed) {
     fn_.name = "<main>";
@@ -119,35 +114,13 @@ class FunctionEmitter {
     int64_t stackDepth;  // operand stack depth at the loop's statement
   };
 
-  void finish() { fn_.maxStack = static_cast<uint32_t>(maxDepth_); }
+  void finish() { code_.finish(); }
 
   void error(uint32_t line, const std::string& message) { sink_.error(line, 0, message); }
 
-  uint32_t here() const { return static_cast<uint32_t>(fn_.code.size()); }
+  uint32_t here() const { return code_.here(); }
 
   // ------------------------------------------------------------ instructions
-
-  int64_t popsOf(Op op, uint32_t a) const {
-    int pops = opInfo(op).pops;
-    switch (pops) {
-      case kPopsArgs:
-        return int64_t{a} + 1;
-      case kPopsCount:
-        return a;
-      case kPopsPairs:
-        return int64_t{a} * 2;
-      case kPopsFields:
-        return static_cast<int64_t>(program_.types[a].fields.size());
-      default:
-        return pops;
-    }
-  }
-
-  void markLine() {
-    if (fn_.lines.empty() || fn_.lines.back().line != line_) {
-      fn_.lines.push_back(LineEntry{here(), line_});
-    }
-  }
 
   bool checkOperand(uint32_t a) {
     if (a <= kMaxOperandA) return true;
@@ -155,23 +128,12 @@ class FunctionEmitter {
     return false;
   }
 
-  // Emits one instruction (two words if its format has B), applies its stack
-  // effect for the fall-through path, then fuses the tail of the code.
+  // Emits one instruction (two words if its format has B); the builder
+  // applies its stack effect for the fall-through path, then fuses the tail.
   void emit(Op op, uint32_t a = 0, uint32_t b = 0) {
-    if (!reachable_ || !checkOperand(a)) return;
-    markLine();
-    starts_.push_back(here());
-    maxBefore_.push_back(maxDepth_);
-    depthBefore_.push_back(depth_);
-    fn_.code.push_back(makeInstr(op, a));
-    if (instrWords(op) == 2) fn_.code.push_back(b);
-    const OpInfo& info = opInfo(op);
-    depth_ -= popsOf(op, a);
-    depth_ += info.pushes;
-    maxDepth_ = std::max(maxDepth_, depth_);
-    if (info.flags & kNoFallthrough) reachable_ = false;
-    while (fuseTail()) {
-    }
+    if (!code_.reachable() || !checkOperand(a)) return;
+    code_.setLine(line_);
+    code_.emit(op, a, b);
   }
 
   // ------------------------------------------------------------------ fusion
@@ -202,24 +164,9 @@ class FunctionEmitter {
   // fused only if no label is bound inside it (a jump may land on its first
   // instruction only). It takes the line of its last part.
 
-  // The instruction `back` places from the end (0 = the last one).
-  struct Emitted {
-    Op op;
-    uint32_t a;
-    uint32_t start;
-  };
-  std::optional<Emitted> emitted(std::size_t back) const {
-    if (starts_.size() <= back) return std::nullopt;
-    uint32_t start = starts_[starts_.size() - 1 - back];
-    if (back > 0 && boundAt_ > start) return std::nullopt;  // a label inside the sequence
-    return Emitted{instrOp(fn_.code[start]), instrA(fn_.code[start]), start};
-  }
-
-  struct Fused {
-    Op op;
-    uint32_t a;
-    uint32_t b = 0;
-  };
+  using Emitted = BytecodeBuilder::Emitted;
+  using Fused = BytecodeBuilder::Instruction;
+  std::optional<Emitted> emitted(std::size_t back) const { return code_.emitted(back); }
 
   bool fuseTail() {
     std::optional<Emitted> last = emitted(0);
@@ -262,7 +209,7 @@ class FunctionEmitter {
     if (op == Op::GetField && prev.op == Op::GetLocal && packablePrev && packableLast) {
       return Fused{Op::GetFieldL, packFields(prev.a, last.a)};
     }
-    if (std::optional<ArithmeticForms> forms = arithmeticForms(op)) {
+    if (std::optional<ArithmeticFamily> forms = arithmeticForms(op)) {
       if (prev.op == Op::GetLocal2) return Fused{forms->localLocal, prev.a};
       if (prev.op == Op::GetLocal) return Fused{forms->local, prev.a};
       if (prev.op == Op::Const) return Fused{forms->constant, prev.a};
@@ -272,7 +219,7 @@ class FunctionEmitter {
       }
       return std::nullopt;
     }
-    for (const ArithmeticForms& forms : kArithmeticForms) {
+    for (const ArithmeticFamily& forms : kArithmeticFamilies) {
       if (op == Op::SetLocal && prev.op == forms.localLocal) {
         return Fused{forms.localLocalSet, prev.a, last.a};
       }
@@ -308,79 +255,22 @@ class FunctionEmitter {
     return replaceTail(*first, {{forms->localConstant, packFields(first->a, *right), last.a}});
   }
 
-  // Replaces the instructions from `first` to the end with `code`, which has
-  // the same stack effect.
   bool replaceTail(const Emitted& first, std::initializer_list<Fused> code) {
-    fn_.code.resize(first.start);
-    while (starts_.back() > first.start) {
-      starts_.pop_back();
-      maxBefore_.pop_back();
-      depthBefore_.pop_back();
-    }
-    starts_.pop_back();
-    int64_t maxDepth = maxBefore_.back();
-    int64_t depth = depthBefore_.back();
-    maxBefore_.pop_back();
-    depthBefore_.pop_back();
-    while (!fn_.lines.empty() && fn_.lines.back().offset > first.start) fn_.lines.pop_back();
-    if (!fn_.lines.empty() && fn_.lines.back().offset == first.start) {
-      fn_.lines.pop_back();
-    }
-    // The stack no longer holds the replaced sequence's temporaries, so the
-    // deepest point is recomputed over the new instructions.
-    for (const Fused& instruction : code) {
-      markLine();
-      starts_.push_back(here());
-      maxBefore_.push_back(maxDepth);
-      depthBefore_.push_back(depth);
-      fn_.code.push_back(makeInstr(instruction.op, instruction.a));
-      if (instrWords(instruction.op) == 2) fn_.code.push_back(instruction.b);
-      depth += opInfo(instruction.op).pushes - popsOf(instruction.op, instruction.a);
-      maxDepth = std::max(maxDepth, depth);
-    }
-    maxDepth_ = maxDepth;
+    code_.setLine(line_);
+    code_.replaceTail(first, code);
     return true;
   }
 
-  struct ArithmeticForms {
-    Op plain, local, constant, localLocal, localConstant, localLocalSet, localConstantSet;
-  };
-#define SHAPEVM_FORMS_OF(name)                                                       \
-  {                                                                                  \
-    Op::name, Op::name##L, Op::name##K, Op::name##LL, Op::name##LK, Op::name##LLSet, \
-        Op::name##LKSet                                                              \
-  }
-  static constexpr ArithmeticForms kArithmeticForms[] = {
-      SHAPEVM_FORMS_OF(Add), SHAPEVM_FORMS_OF(Sub), SHAPEVM_FORMS_OF(Mul),
-      SHAPEVM_FORMS_OF(Div), SHAPEVM_FORMS_OF(Mod),
-  };
-#undef SHAPEVM_FORMS_OF
-  static std::optional<ArithmeticForms> arithmeticForms(Op plain) {
-    for (const ArithmeticForms& forms : kArithmeticForms) {
+  static std::optional<ArithmeticFamily> arithmeticForms(Op plain) {
+    for (const ArithmeticFamily& forms : kArithmeticFamilies) {
       if (forms.plain == plain) return forms;
     }
     return std::nullopt;
   }
 
-  // A comparison's compare-and-branch forms, for both polarities.
-  struct CompareJumpForms {
-    Op compare;
-    Op unless, unlessLocalLocal, unlessLocalConstant;  // jump when false
-    Op when, whenLocalLocal, whenLocalConstant;        // jump when true
-  };
-#define SHAPEVM_FORMS_OF(name)                                                       \
-  {                                                                                  \
-    Op::name, Op::JumpIfNot##name, Op::JumpIfNot##name##LL, Op::JumpIfNot##name##LK, \
-        Op::JumpIf##name, Op::JumpIf##name##LL, Op::JumpIf##name##LK                 \
-  }
-  static constexpr CompareJumpForms kCompareJumpForms[] = {
-      SHAPEVM_FORMS_OF(Eq), SHAPEVM_FORMS_OF(Ne), SHAPEVM_FORMS_OF(Lt),
-      SHAPEVM_FORMS_OF(Le), SHAPEVM_FORMS_OF(Gt), SHAPEVM_FORMS_OF(Ge),
-  };
-#undef SHAPEVM_FORMS_OF
   // `compare; jump_if_false|jump_if_true` -> the stack compare-and-branch.
   static std::optional<Op> compareJump(Op compare, Op branch) {
-    for (const CompareJumpForms& forms : kCompareJumpForms) {
+    for (const ComparisonFamily& forms : kComparisonFamilies) {
       if (forms.compare == compare) return branch == Op::JumpIfFalse ? forms.unless : forms.when;
     }
     return std::nullopt;
@@ -390,7 +280,7 @@ class FunctionEmitter {
   };
   // The register forms of a stack compare-and-branch.
   static std::optional<RegisterJumpForms> compareJumpForms(Op jump) {
-    for (const CompareJumpForms& forms : kCompareJumpForms) {
+    for (const ComparisonFamily& forms : kComparisonFamilies) {
       if (forms.unless == jump) {
         return RegisterJumpForms{forms.unlessLocalLocal, forms.unlessLocalConstant};
       }
@@ -449,51 +339,14 @@ class FunctionEmitter {
 
   uint32_t stringConstant(const std::string& text) { return constant(Constant::ofString(text)); }
 
-  // A jump (or try / for_iter) to `label`; `branchDepth` is the stack depth
-  // when the branch is taken.
+  // A jump (or try / for_iter, whose operand A is `a`) to `label`.
   void emitBranch(Op op, Label& label, uint32_t a = 0) {
-    if (!reachable_) return;
-    int64_t branchDepth = depth_;
-    Operand format = opInfo(op).operand;
-    if (op == Op::TryBegin) {
-      branchDepth = depth_ + 1;  // the handler starts with the raised value
-    } else if (!(opInfo(op).flags & kKeepOnBranch) && op != Op::ForIter) {
-      branchDepth = depth_ - opInfo(op).pops;
-    }
-    if (label.depth < 0) label.depth = branchDepth;
-    uint32_t target = label.target >= 0 ? static_cast<uint32_t>(label.target) : 0;
-    if (format == Operand::Iter) {
-      emit(op, a, target);
-    } else {
-      emit(op, target);  // may fuse with the instructions before it
-    }
-    if (label.target < 0 && !starts_.empty()) {
-      // The target is the last instruction's A, or its second word if fusion
-      // made it a two-word compare-and-branch.
-      uint32_t last = starts_.back();
-      if (hasTargetInB(opInfo(instrOp(fn_.code[last])).operand)) {
-        label.sites.push_back({last + 1, true});
-      } else {
-        label.sites.push_back({last, false});
-      }
-    }
+    if (!code_.reachable() || !checkOperand(a)) return;
+    code_.setLine(line_);
+    code_.emitBranch(op, label, a);
   }
 
-  void bind(Label& label) {
-    label.target = here();
-    boundAt_ = here();
-    for (const Label::Site& site : label.sites) {
-      Instr& word = fn_.code[site.word];
-      word = site.wholeWord ? here() : makeInstr(instrOp(word), here());
-    }
-    if (!reachable_ && !label.sites.empty()) {
-      reachable_ = true;
-      depth_ = label.depth;
-      maxDepth_ = std::max(maxDepth_, depth_);  // a catch block starts one value deeper
-    }
-    if (reachable_ && label.depth < 0) label.depth = depth_;
-    label.sites.clear();
-  }
+  void bind(Label& label) { code_.bind(label); }
 
   // ----------------------------------------------------------------- scopes
 
@@ -732,7 +585,7 @@ class FunctionEmitter {
   }
 
   void emitLoopBody(const Block& body, Label& exit, Label& next, std::size_t breakScope) {
-    loops_.push_back(Loop{&exit, &next, breakScope, scopes_.size(), tryDepth_, depth_});
+    loops_.push_back(Loop{&exit, &next, breakScope, scopes_.size(), tryDepth_, code_.depth()});
     emitBlock(body);
     loops_.pop_back();
   }
@@ -835,7 +688,7 @@ class FunctionEmitter {
     for (uint32_t i = loop.tryDepth; i < tryDepth_; ++i) emit(Op::TryEnd);
     // Inside an expression (a block or `if` used as a value) the loop's
     // statement may be below temporaries of that expression.
-    while (reachable_ && depth_ > loop.stackDepth) emit(Op::Pop);
+    while (code_.reachable() && code_.depth() > loop.stackDepth) emit(Op::Pop);
     emitBranch(Op::Jump, isBreak ? *loop.breakLabel : *loop.continueLabel);
   }
 
@@ -1226,14 +1079,8 @@ class FunctionEmitter {
   const Program& program_;
   Function& fn_;
   DiagnosticSink& sink_;
+  BytecodeBuilder code_;
   uint32_t line_ = 0;
-  int64_t depth_ = 0;
-  int64_t maxDepth_ = 0;
-  bool reachable_ = true;
-  std::vector<uint32_t> starts_;      // offsets of the instructions emitted
-  std::vector<int64_t> maxBefore_;    // maxDepth_ before each of them
-  std::vector<int64_t> depthBefore_;  // depth_ before each of them
-  uint32_t boundAt_ = 0;              // offset the last label was bound at
   uint32_t tryDepth_ = 0;
   uint32_t capturedDeclarations_ = 0;
   std::vector<Scope> scopes_;

@@ -163,12 +163,13 @@ EOF
 "$shapevm" run long.shape > long.full
 "$shapevm" run --snapshot long.snap long.shape > long.part 2> long.err &
 pid=$!
-# On a loaded machine the process may take longer than the sleep to start:
-# first wait (up to 60 s) until it catches SIGTERM, so the signal always
-# meets its handler rather than the default action.
-for _ in $(seq 1200); do
-  caught=$(awk '/^SigCgt:/ { print $2 }' /proc/$pid/status 2> /dev/null)
-  if [ -n "$caught" ] && (((16#$caught >> 14) & 1)); then break; fi
+# Signal once the run catches SIGTERM (its handler is installed before the
+# program loads; a loaded machine can take longer than a fixed sleep to get
+# there), then give the loop a moment to be running.
+for _ in $(seq 200); do
+  caught=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$pid/status" 2>/dev/null) || break
+  [ -z "$caught" ] && break  # no /proc: fall back to the fixed wait below
+  (( (16#$caught >> 14) & 1 )) && break
   sleep 0.05
 done
 sleep 0.5

@@ -1,7 +1,8 @@
 // The assembler: .sasm text -> verified, hashed Program (docs/assembly.md).
 //
-// It reads the text one line at a time. References to labels are patched when
-// their function's `.end` is reached; references to functions, globals and
+// It reads the text one line at a time into a BytecodeBuilder, which patches a
+// reference to a label when the label is defined (one never defined is
+// reported at the function's `.end`); references to functions, globals and
 // types are patched once the whole file is read, so every name may be used
 // before it is declared. Then maxStack is computed where `stack=` was not
 // given, the program is verified, and the functions are hashed.
@@ -19,6 +20,7 @@
 
 #include "asm/syntax.h"
 #include "bytecode/builtin_names.h"
+#include "bytecode/bytecode_builder.h"
 #include "bytecode/function_hash.h"
 #include "bytecode/verifier.h"
 
@@ -58,10 +60,8 @@ struct GlobalBinding {
   SourcePos pos;
 };
 
-struct LabelUse {
+struct LabelUse {  // checked at .end: the label must be defined
   std::string name;
-  uint32_t word;    // the code word that holds the target
-  bool inOperandA;  // true: operand A of the word; false: the whole word
   SourcePos pos;
 };
 
@@ -73,7 +73,7 @@ struct IndexUse {  // an explicit pool index ('#N'), checked at .end
 struct FunctionState {
   SourcePos pos;  // of the .function directive
   bool stackGiven = false;
-  std::unordered_map<std::string, uint32_t> labels;
+  std::unordered_map<std::string, BytecodeBuilder::Label> labels;
   std::unordered_map<std::string, SourcePos> labelPositions;
   std::vector<LabelUse> labelUses;
   std::vector<IndexUse> indexUses;
@@ -119,7 +119,9 @@ class Assembler {
   std::vector<SourcePos> functionPositions_;       // per function: its .function name
   std::vector<bool> stackGiven_;                   // per function
 
-  std::optional<FunctionState> current_;  // the function being read, if any
+  std::optional<FunctionState> current_;    // the function being read, if any
+  std::optional<BytecodeBuilder> code_;     // builds its code
+  std::optional<std::string> branchLabel_;  // the label the instruction being read names
 
   // ---- errors ----
 
@@ -387,6 +389,7 @@ class Assembler {
     positions_.emplace_back();
     functionPositions_.push_back(pos);
     current_ = std::move(state);
+    code_.emplace(program_.functions.back());
     return true;
   }
 
@@ -435,25 +438,22 @@ class Assembler {
       return fail(pos, fmt::format("label '{}' is already defined at line {}", name,
                                    previous->second.line));
     }
-    current_->labels.emplace(name, static_cast<uint32_t>(program_.functions.back().code.size()));
+    code_->bind(current_->labels[name]);
     current_->labelPositions.emplace(name, pos);
     current_->trailingLabel.emplace(name, pos);
     return true;
   }
 
   bool endFunction() {
-    Function& function = program_.functions.back();
+    const Function& function = program_.functions.back();
     if (const auto& trailing = current_->trailingLabel) {
       return fail(trailing->second,
                   fmt::format("label '{}' is not followed by an instruction", trailing->first));
     }
     for (const LabelUse& use : current_->labelUses) {
-      auto label = current_->labels.find(use.name);
-      if (label == current_->labels.end()) {
+      if (!current_->labels[use.name].isBound()) {
         return fail(use.pos, fmt::format("undefined label '{}'", use.name));
       }
-      Instr& word = function.code[use.word];
-      word = use.inOperandA ? makeInstr(instrOp(word), label->second) : label->second;
     }
     for (const IndexUse& use : current_->indexUses) {
       if (use.index >= function.constants.size()) {
@@ -463,6 +463,7 @@ class Assembler {
     }
     stackGiven_.push_back(current_->stackGiven);
     current_.reset();
+    code_.reset();
     return true;
   }
 
@@ -485,18 +486,20 @@ class Assembler {
     auto offset = static_cast<uint32_t>(function.code.size());
     uint32_t a = 0;
     std::optional<uint32_t> b;
+    branchLabel_.reset();
     if (!readOperands(*op, info.operand, c, offset, &a, &b) || !expectEnd(c)) return false;
 
     FunctionState& state = *current_;
     state.trailingLabel.reset();
     if (state.pendingLine) {
-      if (function.lines.empty() || function.lines.back().line != *state.pendingLine) {
-        function.lines.push_back(LineEntry{offset, *state.pendingLine});
-      }
+      code_->setLine(*state.pendingLine);
       state.pendingLine.reset();
     }
-    function.code.push_back(makeInstr(*op, a));
-    if (b) function.code.push_back(*b);
+    if (branchLabel_) {
+      code_->emitBranch(*op, state.labels[*branchLabel_], a);
+    } else {
+      code_->emit(*op, a, b.value_or(0));
+    }
     positions_.back().resize(function.code.size(), pos);
     return true;
   }
@@ -532,7 +535,7 @@ class Assembler {
       case Operand::Builtin:
         return readBuiltin(c, a);
       case Operand::Jump:
-        return readLabel(c, offset, true);
+        return readLabel(c);
       case Operand::Method: {
         uint32_t name = 0;
         if (!readConstant(c, &name)) return false;
@@ -545,8 +548,7 @@ class Assembler {
         if (!readUnsigned(c, "the iteration state's local slot", kMaxOperandA, &value))
           return false;
         *a = static_cast<uint32_t>(value);
-        *b = 0;  // patched at .end
-        return readLabel(c, offset + 1, false);
+        return readLabel(c);
       case Operand::LocalPair:
       case Operand::LocalPairJump:
       case Operand::LocalPairStore:
@@ -575,8 +577,7 @@ class Assembler {
           *b = static_cast<uint32_t>(value);
           return true;
         }
-        *b = 0;  // patched at .end
-        return readLabel(c, offset + 1, false);
+        return readLabel(c);
       }
     }
     return fail(c.pos(),
@@ -668,10 +669,11 @@ class Assembler {
     return true;
   }
 
-  bool readLabel(Cursor& c, uint32_t word, bool inOperandA) {
+  bool readLabel(Cursor& c) {
     SourcePos pos = c.pos();
     if (c.atEnd() || c.peek().kind != TokenKind::Word) return fail(pos, "expected a label");
-    current_->labelUses.push_back(LabelUse{c.peek().text, word, inOperandA, pos});
+    current_->labelUses.push_back(LabelUse{c.peek().text, pos});
+    branchLabel_ = c.peek().text;
     ++c.next;
     return true;
   }

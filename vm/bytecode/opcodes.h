@@ -134,17 +134,8 @@ enum OpFlags : uint8_t {
   /* constants, so `a + b`, `x * 2.0` or `while i < n` is one dispatch where  */                   \
   /* the stack code takes three. L = local A, K = constant A, and for the     */                   \
   /* packed forms x/y are A's two fields (local x; local or constant y).     */                    \
-  SHAPEVM_ARITHMETIC_FORMS(OP, Add, "add")                                                         \
-  SHAPEVM_ARITHMETIC_FORMS(OP, Sub, "sub")                                                         \
-  SHAPEVM_ARITHMETIC_FORMS(OP, Mul, "mul")                                                         \
-  SHAPEVM_ARITHMETIC_FORMS(OP, Div, "div")                                                         \
-  SHAPEVM_ARITHMETIC_FORMS(OP, Mod, "mod")                                                         \
-  SHAPEVM_COMPARE_JUMP_FORMS(OP, Eq, "eq")                                                         \
-  SHAPEVM_COMPARE_JUMP_FORMS(OP, Ne, "ne")                                                         \
-  SHAPEVM_COMPARE_JUMP_FORMS(OP, Lt, "lt")                                                         \
-  SHAPEVM_COMPARE_JUMP_FORMS(OP, Le, "le")                                                         \
-  SHAPEVM_COMPARE_JUMP_FORMS(OP, Gt, "gt")                                                         \
-  SHAPEVM_COMPARE_JUMP_FORMS(OP, Ge, "ge")                                                         \
+  SHAPEVM_ARITHMETIC_OPERATORS(SHAPEVM_ARITHMETIC_FORMS, OP)                                       \
+  SHAPEVM_COMPARISONS(SHAPEVM_COMPARE_JUMP_FORMS, OP)                                              \
   OP(GetLocal2, "get_local2", LocalPair, 0, 2, kFlagNone)    /* [] -> [local x, local y]      */   \
   OP(GetIndexLL, "get_index_ll", LocalPair, 0, 1, kFlagNone) /* [] -> [local x[local y]]   */      \
   OP(GetFieldL, "get_field_l", LocalConst, 0, 1, kFlagNone)  /* [] -> [local x.constant y] */      \
@@ -162,6 +153,17 @@ enum OpFlags : uint8_t {
   OP(IsArrayMin, "is_array_min", Count, 1, 1, kFlagNone)    /* [v] -> [.. length >= A]          */ \
   OP(HasField, "has_field", Const, 1, 1, kFlagNone)         /* [v] -> [v has field/key k]       */ \
   OP(MatchError, "match_error", None, 1, 0, kNoFallthrough) /* [v] -> raise MatchError      */
+
+// The superinstruction families, each member named once: the opcode table
+// above, the interpreter's cases and the compiler's fusion rules all expand
+// these lists (X(arg, Name, "mnemonic"[, C++ operator]), in opcode order).
+#define SHAPEVM_ARITHMETIC_OPERATORS(X, arg) \
+  X(arg, Add, "add") X(arg, Sub, "sub") X(arg, Mul, "mul") X(arg, Div, "div") X(arg, Mod, "mod")
+#define SHAPEVM_EQUALITY_COMPARISONS(X, arg) X(arg, Eq, "eq", ==) X(arg, Ne, "ne", !=)
+#define SHAPEVM_ORDER_COMPARISONS(X, arg) \
+  X(arg, Lt, "lt", <) X(arg, Le, "le", <=) X(arg, Gt, "gt", >) X(arg, Ge, "ge", >=)
+#define SHAPEVM_COMPARISONS(X, arg) \
+  SHAPEVM_EQUALITY_COMPARISONS(X, arg) SHAPEVM_ORDER_COMPARISONS(X, arg)
 
 // The six forms of a binary arithmetic operator `op`:
 //   op_l A   [a] -> [a op L]         op_ll A  [] -> [local x op local y]
@@ -183,7 +185,7 @@ enum OpFlags : uint8_t {
 //   jump_if_op A            [a b] -> [], jump to A if a op b
 //   jump_if_op_ll A B       jump to B if local x op local y
 //   jump_if_op_lk A B       jump to B if local x op constant y
-#define SHAPEVM_COMPARE_JUMP_FORMS(OP, name, mnemonic)                                     \
+#define SHAPEVM_COMPARE_JUMP_FORMS(OP, name, mnemonic, op)                                 \
   OP(JumpIfNot##name##LL, "jump_if_not_" mnemonic "_ll", LocalPairJump, 0, 0, kMayBranch)  \
   OP(JumpIfNot##name##LK, "jump_if_not_" mnemonic "_lk", LocalConstJump, 0, 0, kMayBranch) \
   OP(JumpIf##name, "jump_if_" mnemonic, Jump, 2, 0, kMayBranch)                            \
@@ -194,6 +196,34 @@ enum class Op : uint8_t {
 #define SHAPEVM_OP_ENUM(name, mnemonic, operand, pops, pushes, flags) name,
   SHAPEVM_OPCODES(SHAPEVM_OP_ENUM)
 #undef SHAPEVM_OP_ENUM
+};
+
+// A binary arithmetic operator and its superinstruction forms (see
+// SHAPEVM_ARITHMETIC_FORMS).
+struct ArithmeticFamily {
+  Op plain, local, constant, localLocal, localConstant, localLocalSet, localConstantSet;
+};
+inline constexpr ArithmeticFamily kArithmeticFamilies[] = {
+#define SHAPEVM_ARITHMETIC_FAMILY(unused, name, mnemonic)       \
+  {Op::name,     Op::name##L,     Op::name##K,    Op::name##LL, \
+   Op::name##LK, Op::name##LLSet, Op::name##LKSet},
+    SHAPEVM_ARITHMETIC_OPERATORS(SHAPEVM_ARITHMETIC_FAMILY, unused)
+#undef SHAPEVM_ARITHMETIC_FAMILY
+};
+
+// A comparison and its compare-and-branch forms, jumping when it is false
+// (`unless`) or true (`when`); see SHAPEVM_COMPARE_JUMP_FORMS.
+struct ComparisonFamily {
+  Op compare;
+  Op unless, unlessLocalLocal, unlessLocalConstant;
+  Op when, whenLocalLocal, whenLocalConstant;
+};
+inline constexpr ComparisonFamily kComparisonFamilies[] = {
+#define SHAPEVM_COMPARISON_FAMILY(unused, name, mnemonic, op)                                \
+  {Op::name,         Op::JumpIfNot##name,  Op::JumpIfNot##name##LL, Op::JumpIfNot##name##LK, \
+   Op::JumpIf##name, Op::JumpIf##name##LL, Op::JumpIf##name##LK},
+    SHAPEVM_COMPARISONS(SHAPEVM_COMPARISON_FAMILY, unused)
+#undef SHAPEVM_COMPARISON_FAMILY
 };
 
 struct OpInfo {

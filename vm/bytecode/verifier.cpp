@@ -38,6 +38,7 @@
 #include <unordered_set>
 
 #include "bytecode/builtin_names.h"
+#include "bytecode/instruction_flow.h"
 #include "bytecode/utf8_names.h"
 #include "core/config.h"
 
@@ -89,6 +90,10 @@ class FunctionChecker {
     }
     return flow();
   }
+
+  // After run(): the depth on entry to each word, kUnknownDepth where no
+  // instruction starts or none is reached.
+  const std::vector<int64_t>& depths() const { return depthAt_; }
 
  private:
   Diagnostic fail(int64_t offset, std::string message) const {
@@ -249,21 +254,6 @@ class FunctionChecker {
     return std::nullopt;
   }
 
-  uint64_t popsOf(Op op, uint32_t a) const {
-    switch (opInfo(op).pops) {
-      case kPopsArgs:
-        return uint64_t{a} + 1;
-      case kPopsCount:
-        return a;
-      case kPopsPairs:
-        return uint64_t{a} * 2;
-      case kPopsFields:
-        return program_.types[a].fields.size();  // index proven by checkOperands
-      default:
-        return static_cast<uint64_t>(opInfo(op).pops);
-    }
-  }
-
   // The try at `offset` (recording `depth`) opened inside the tries `outer`.
   int32_t tryInside(int32_t outer, uint32_t offset, int64_t depth) {
     auto [it, added] = tryIds_.try_emplace({outer, offset}, static_cast<int32_t>(tries_.size()));
@@ -315,43 +305,36 @@ class FunctionChecker {
     while (!worklist_.empty()) {
       uint32_t offset = worklist_.back();
       worklist_.pop_back();
-      Instr word = code_[offset];
-      Op op = instrOp(word);
-      const OpInfo& info = opInfo(op);
-      uint32_t a = instrA(word);
+      Op op = instrOp(code_[offset]);
+      const char* name = opInfo(op).mnemonic;
+      InstructionFlow flow = instructionFlow(program_, code_, offset);
       int64_t depth = depthAt_[offset];
-      uint64_t pops = popsOf(op, a);
-      if (pops > static_cast<uint64_t>(depth)) {
+      if (flow.pops > depth) {
         return fail(offset, fmt::format("stack underflow: '{}' pops {} but the stack holds {}",
-                                        info.mnemonic, pops, depth));
+                                        name, flow.pops, depth));
       }
-      int64_t popped = depth - static_cast<int64_t>(pops);
-      int64_t after = popped + info.pushes;
+      int64_t popped = depth - flow.pops;
       int32_t tries = triesAt_[offset];
       if (tries != kNoTry && op != Op::Return && popped < tries_[tries].depth) {
-        return fail(offset,
-                    fmt::format("'{}' takes the stack to {}, below the depth {} of the try "
-                                "at offset {}, whose handler would bring back what was "
-                                "dropped",
-                                info.mnemonic, popped, tries_[tries].depth, tries_[tries].offset));
+        return fail(offset, fmt::format("'{}' takes the stack to {}, below the depth {} of the try "
+                                        "at offset {}, whose handler would bring back what was "
+                                        "dropped",
+                                        name, popped, tries_[tries].depth, tries_[tries].offset));
+      }
+      if (flow.branches) {
+        // A handler runs inside the tries that were active at its try.
+        if (auto problem = reach(offset, flow.target, flow.depthAtTarget(depth), tries)) {
+          return *problem;
+        }
       }
       int32_t triesAfter = tries;
       if (op == Op::TryBegin) {
-        // The handler runs with the stack as it was at the try, plus the raised value.
-        if (auto problem = reach(offset, a, depth + 1, tries)) return *problem;
         triesAfter = tryInside(tries, offset, depth);
-      } else if (op == Op::TryEnd) {
-        if (tries != kNoTry) triesAfter = tries_[tries].outer;
-      } else if (info.operand == Operand::Jump) {
-        if (auto problem = reach(offset, a, (info.flags & kKeepOnBranch) ? depth : after, tries)) {
-          return *problem;
-        }
-      } else if (hasTargetInB(info.operand)) {
-        int64_t exitDepth = (info.flags & kPushOnFallthrough) ? popped : after;
-        if (auto problem = reach(offset, code_[offset + 1], exitDepth, tries)) return *problem;
+      } else if (op == Op::TryEnd && tries != kNoTry) {
+        triesAfter = tries_[tries].outer;
       }
-      if (!(info.flags & kNoFallthrough)) {
-        if (auto problem = reach(offset, uint64_t{offset} + instrWords(op), after, triesAfter)) {
+      if (flow.fallsThrough) {
+        if (auto problem = reach(offset, flow.next, flow.depthAfter(depth), triesAfter)) {
           return *problem;
         }
       }
@@ -496,6 +479,20 @@ std::optional<Diagnostic> verifyProgram(const Program& program, const std::strin
 Result<uint32_t> computeMaxStack(const Program& program, const Function& function,
                                  const std::string& fileName) {
   return FunctionChecker(program, function, fileName, kMaxFrameSlots, nullptr).run();
+}
+
+Result<std::vector<int32_t>> stackDepths(const Program& program, uint32_t function) {
+  const Function& code = program.functions[function];
+  FunctionChecker checker(program, code, program.sourceFile, code.maxStack, nullptr);
+  Result<uint32_t> maxDepth = checker.run();
+  if (!maxDepth) return maxDepth.error();
+  std::vector<int32_t> depths(code.code.size(), kNoStackDepth);
+  for (std::size_t offset = 0; offset < depths.size(); ++offset) {
+    if (checker.depths()[offset] != kUnknownDepth) {
+      depths[offset] = static_cast<int32_t>(checker.depths()[offset]);
+    }
+  }
+  return depths;
 }
 
 }  // namespace shapevm

@@ -6,7 +6,9 @@
 // names are unique. The interpreter relies on all of this and checks none of it.
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "bytecode/diagnostic.h"
 #include "bytecode/program.h"
@@ -21,5 +23,12 @@ std::optional<Diagnostic> verifyProgram(const Program& program, const std::strin
 // through `function` reaches, or the first inconsistency found.
 Result<uint32_t> computeMaxStack(const Program& program, const Function& function,
                                  const std::string& fileName);
+
+// The operand stack depth (above the locals) on entry to every instruction of
+// function `function` of `program`, one entry per code word: kNoStackDepth
+// where no instruction starts or no path reaches one. The program should have
+// passed verifyProgram; the first problem is returned if it would not.
+inline constexpr int32_t kNoStackDepth = -1;
+Result<std::vector<int32_t>> stackDepths(const Program& program, uint32_t function);
 
 }  // namespace shapevm

@@ -538,16 +538,12 @@ dispatch:
   ARITHMETIC_REGISTER_FORM(LK, name, constants) \
   ARITHMETIC_STORE_FORM(LL, name, base)         \
   ARITHMETIC_STORE_FORM(LK, name, constants)
-    ARITHMETIC(Add)
-    ARITHMETIC(Sub)
-    ARITHMETIC(Mul)
-    ARITHMETIC(Div)
-    ARITHMETIC(Mod)
-    ARITHMETIC_FORMS(Add)
-    ARITHMETIC_FORMS(Sub)
-    ARITHMETIC_FORMS(Mul)
-    ARITHMETIC_FORMS(Div)
-    ARITHMETIC_FORMS(Mod)
+#define ARITHMETIC_PLAIN(unused, name, mnemonic) ARITHMETIC(name)
+#define ARITHMETIC_FUSED(unused, name, mnemonic) ARITHMETIC_FORMS(name)
+    SHAPEVM_ARITHMETIC_OPERATORS(ARITHMETIC_PLAIN, unused)
+    SHAPEVM_ARITHMETIC_OPERATORS(ARITHMETIC_FUSED, unused)
+#undef ARITHMETIC_FUSED
+#undef ARITHMETIC_PLAIN
 #undef ARITHMETIC_FORMS
 #undef ARITHMETIC_STORE_FORM
 #undef ARITHMETIC_REGISTER_FORM
@@ -741,18 +737,15 @@ dispatch:
   JUMP_ON(name, symbol, op, when)             \
   JUMP_ON_FORM(LL, name, op, when, base)      \
   JUMP_ON_FORM(LK, name, op, when, constants)
-    COMPARE(Lt, "<", <)
-    COMPARE(Le, "<=", <=)
-    COMPARE(Gt, ">", >)
-    COMPARE(Ge, ">=", >=)
-    JUMP_ON_FORMS(JumpIfNotLt, "<", <, false)
-    JUMP_ON_FORMS(JumpIfNotLe, "<=", <=, false)
-    JUMP_ON_FORMS(JumpIfNotGt, ">", >, false)
-    JUMP_ON_FORMS(JumpIfNotGe, ">=", >=, false)
-    JUMP_ON_FORMS(JumpIfLt, "<", <, true)
-    JUMP_ON_FORMS(JumpIfLe, "<=", <=, true)
-    JUMP_ON_FORMS(JumpIfGt, ">", >, true)
-    JUMP_ON_FORMS(JumpIfGe, ">=", >=, true)
+#define ORDER_COMPARE(unused, name, mnemonic, op) COMPARE(name, #op, op)
+#define ORDER_JUMP_UNLESS(unused, name, mnemonic, op) JUMP_ON_FORMS(JumpIfNot##name, #op, op, false)
+#define ORDER_JUMP_WHEN(unused, name, mnemonic, op) JUMP_ON_FORMS(JumpIf##name, #op, op, true)
+    SHAPEVM_ORDER_COMPARISONS(ORDER_COMPARE, unused)
+    SHAPEVM_ORDER_COMPARISONS(ORDER_JUMP_UNLESS, unused)
+    SHAPEVM_ORDER_COMPARISONS(ORDER_JUMP_WHEN, unused)
+#undef ORDER_JUMP_WHEN
+#undef ORDER_JUMP_UNLESS
+#undef ORDER_COMPARE
 #undef JUMP_ON_FORMS
 #undef JUMP_ON_FORM
 #undef JUMP_ON
@@ -778,10 +771,14 @@ dispatch:
   EQUALITY_JUMP(name, jumpWhenEqual)                \
   EQUALITY_JUMP_FORM(name##LL, base, jumpWhenEqual) \
   EQUALITY_JUMP_FORM(name##LK, constants, jumpWhenEqual)
-    EQUALITY_JUMP_FORMS(JumpIfNotEq, false)
-    EQUALITY_JUMP_FORMS(JumpIfNotNe, true)
-    EQUALITY_JUMP_FORMS(JumpIfEq, true)
-    EQUALITY_JUMP_FORMS(JumpIfNe, false)
+// `x == x` is true and `x != x` false: whether the operator holds for equal operands.
+#define EQUALITY_JUMP_UNLESS(unused, name, mnemonic, op) \
+  EQUALITY_JUMP_FORMS(JumpIfNot##name, !(0 op 0))
+#define EQUALITY_JUMP_WHEN(unused, name, mnemonic, op) EQUALITY_JUMP_FORMS(JumpIf##name, (0 op 0))
+    SHAPEVM_EQUALITY_COMPARISONS(EQUALITY_JUMP_UNLESS, unused)
+    SHAPEVM_EQUALITY_COMPARISONS(EQUALITY_JUMP_WHEN, unused)
+#undef EQUALITY_JUMP_WHEN
+#undef EQUALITY_JUMP_UNLESS
 #undef EQUALITY_JUMP_FORMS
 #undef EQUALITY_JUMP_FORM
 #undef EQUALITY_JUMP

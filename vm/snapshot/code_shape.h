@@ -27,7 +27,7 @@ struct CodeShape {
   bool isReachable(uint32_t offset) const { return offset < depth.size() && depth[offset] >= 0; }
 };
 
-// `function` must belong to the verified `program` (operands are in range).
-CodeShape analyzeCode(const Program& program, const Function& function);
+// The shape of function `function` of the verified `program`.
+CodeShape analyzeCode(const Program& program, uint32_t function);
 
 }  // namespace shapevm

@@ -41,7 +41,7 @@ class Restorer {
   const CodeShape& shapeOf(uint32_t function) {
     auto it = shapes_.find(function);
     if (it == shapes_.end()) {
-      it = shapes_.emplace(function, analyzeCode(vm_.program, vm_.program.functions[function]))
+      it = shapes_.emplace(function, analyzeCode(vm_.program, function))
                .first;
     }
     return it->second;

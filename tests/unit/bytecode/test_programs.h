@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "bytecode/builtin_names.h"
+#include "bytecode/bytecode_builder.h"
 #include "bytecode/function_hash.h"
 #include "bytecode/program.h"
 #include "bytecode/verifier.h"
@@ -19,21 +20,33 @@ namespace shapevm::testing {
 
 // Appends instructions to a function; `here()` is the next offset.
 struct CodeBuilder {
+  using Label = BytecodeBuilder::Label;
   Function function;
+  BytecodeBuilder code{function};
 
   CodeBuilder(std::string name, uint32_t arity = 0, uint32_t numLocals = 0) {
     function.name = std::move(name);
     function.arity = arity;
     function.numLocals = numLocals;
   }
-  uint32_t here() const { return static_cast<uint32_t>(function.code.size()); }
+  CodeBuilder(const CodeBuilder&) = delete;
+  CodeBuilder& operator=(const CodeBuilder&) = delete;
+  uint32_t here() const { return code.here(); }
   CodeBuilder& op(Op op, uint32_t a = 0) {
-    function.code.push_back(makeInstr(op, a));
+    code.emit(op, a);
     return *this;
   }
   CodeBuilder& op2(Op op, uint32_t a, uint32_t b) {
-    function.code.push_back(makeInstr(op, a));
-    function.code.push_back(b);
+    code.emit(op, a, b);
+    return *this;
+  }
+  // A branch to `label`; `a` is operand A of the formats whose target is B.
+  CodeBuilder& jump(Op op, Label& label, uint32_t a = 0) {
+    code.emitBranch(op, label, a);
+    return *this;
+  }
+  CodeBuilder& bind(Label& label) {
+    code.bind(label);
     return *this;
   }
   uint32_t constant(Constant c) {
@@ -44,8 +57,9 @@ struct CodeBuilder {
     function.captures.push_back(Capture{fromLocal, index, std::move(name)});
     return *this;
   }
+  // The source line of the instructions that follow.
   CodeBuilder& line(uint32_t line) {
-    function.lines.push_back(LineEntry{here(), line});
+    code.setLine(line);
     return *this;
   }
 };
@@ -77,19 +91,16 @@ inline Program sampleProgram() {
   main.op(Op::GetGlobal, 0).op(Op::Int, static_cast<uint32_t>(-7) & kMaxOperandA).op(Op::Call, 1);
   main.op(Op::Const, main.constant(Constant::ofFloat(-0.0))).op(Op::Add).op(Op::SetLocal, 0);
   main.line(2).op(Op::Closure, 2).op(Op::SetLocal, 1);
-  uint32_t tryAt = main.here();
-  main.op(Op::TryBegin, 0);
+  CodeBuilder::Label handler, after;
+  main.jump(Op::TryBegin, handler);
   main.op(Op::GetBuiltin, static_cast<uint32_t>(BuiltinId::Print));
   main.op(Op::GetLocal, 1).op(Op::Call, 0).op(Op::Int, 5).op(Op::Call, 1).op(Op::Call, 1);
   main.op(Op::Pop);
   main.op(Op::TryEnd);
-  uint32_t jumpAt = main.here();
-  main.op(Op::Jump, 0);
-  uint32_t handler = main.here();
-  main.function.code[tryAt] = makeInstr(Op::TryBegin, handler);
+  main.jump(Op::Jump, after);
+  main.bind(handler);
   main.line(3).op(Op::GetField, main.constant(Constant::ofString("message"))).op(Op::Pop);
-  uint32_t after = main.here();
-  main.function.code[jumpAt] = makeInstr(Op::Jump, after);
+  main.bind(after);
   main.op(Op::Int, 1).op(Op::Int, 2).op(Op::BuildRecord, 0).op(Op::Dup);
   main.op(Op::Const, main.constant(Constant::ofFloat(std::numeric_limits<double>::quiet_NaN())));
   main.op(Op::SetField, main.constant(Constant::ofString("x")));
@@ -121,17 +132,15 @@ inline Program sampleProgram() {
   CodeBuilder loop("loop", 1, 4);
   loop.line(30).op(Op::Int, 0).op(Op::SetLocal, 3);
   loop.op(Op::GetLocal, 0).op(Op::SetLocal, 1).op(Op::Int, 0).op(Op::SetLocal, 2);
-  uint32_t head = loop.here();
-  loop.line(31).op2(Op::ForIter, 1, 0);
+  CodeBuilder::Label head, exit, early;
+  loop.bind(head);
+  loop.line(31).jump(Op::ForIter, exit, 1);
   loop.op(Op::GetLocal, 3).op(Op::Add).op(Op::Dup).op(Op::SetLocal, 3);
-  loop.op(Op::Int, 100).op(Op::Gt).op(Op::JumpIfTrueOrPop, 0);
-  uint32_t orAt = loop.here() - 1;
-  loop.op(Op::Jump, head);
-  uint32_t exit = loop.here();
-  loop.function.code[head + 1] = exit;
+  loop.op(Op::Int, 100).op(Op::Gt).jump(Op::JumpIfTrueOrPop, early);
+  loop.jump(Op::Jump, head);
+  loop.bind(exit);
   loop.line(32).op(Op::GetLocal, 3).op(Op::Return);
-  uint32_t early = loop.here();
-  loop.function.code[orAt] = makeInstr(Op::JumpIfTrueOrPop, early);
+  loop.bind(early);
   loop.op(Op::CloseUpvals, 0).op(Op::Throw);
 
   program.functions = {main.function, square.function, adder.function, inner.function,

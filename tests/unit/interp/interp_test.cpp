@@ -9,6 +9,7 @@
 #include <string>
 
 #include "bytecode/builtin_names.h"
+#include "bytecode/bytecode_builder.h"
 #include "bytecode/function_hash.h"
 #include "bytecode/verifier.h"
 #include "interp/vm.h"
@@ -17,24 +18,34 @@ using namespace shapevm;
 
 namespace {
 
-// Builds one function instruction by instruction.
+// Builds one function instruction by instruction, all on line 1.
 struct FunctionBuilder {
+  using Label = BytecodeBuilder::Label;
   Function f;
+  BytecodeBuilder code{f};
 
   explicit FunctionBuilder(std::string name, uint32_t arity = 0, uint32_t locals = 0) {
     f.name = std::move(name);
     f.arity = arity;
     f.numLocals = locals;
-    f.lines = {LineEntry{0, 1}};
+    code.setLine(1);
   }
-  uint32_t here() const { return static_cast<uint32_t>(f.code.size()); }
-  FunctionBuilder& op(Op code, uint32_t a = 0) {
-    f.code.push_back(makeInstr(code, a));
+  FunctionBuilder(const FunctionBuilder&) = delete;
+  FunctionBuilder& operator=(const FunctionBuilder&) = delete;
+  FunctionBuilder& op(Op op, uint32_t a = 0) {
+    code.emit(op, a);
     return *this;
   }
-  FunctionBuilder& op2(Op code, uint32_t a, uint32_t b) {
-    f.code.push_back(makeInstr(code, a));
-    f.code.push_back(b);
+  FunctionBuilder& op2(Op op, uint32_t a, uint32_t b) {
+    code.emit(op, a, b);
+    return *this;
+  }
+  FunctionBuilder& jump(Op op, Label& label) {
+    code.emitBranch(op, label);
+    return *this;
+  }
+  FunctionBuilder& bind(Label& label) {
+    code.bind(label);
     return *this;
   }
   uint32_t constant(Constant c) {
@@ -115,12 +126,12 @@ std::string printed(const std::function<void(FunctionBuilder&)>& body) {
 std::string kindCaughtUnderLimit(FunctionBuilder& main,
                                  const std::function<void(FunctionBuilder&)>& allocate) {
   uint32_t kind = main.constant(Constant::ofString("kind"));
-  uint32_t tryAt = main.here();
-  main.op(Op::TryBegin, 0);
-  uint32_t head = main.here();
+  FunctionBuilder::Label handler, head;
+  main.jump(Op::TryBegin, handler);
+  main.bind(head);
   allocate(main);
-  main.op(Op::Jump, head);
-  main.f.code[tryAt] = makeInstr(Op::TryBegin, main.here());
+  main.jump(Op::Jump, head);
+  main.bind(handler);
   main.op(Op::SetLocal, 1).op(Op::None).op(Op::SetLocal, 0);
   main.print([&](FunctionBuilder& f) { f.op(Op::GetLocal, 1).op(Op::GetField, kind); });
   VMOptions options;
@@ -222,17 +233,16 @@ TEST_CASE("a throw unwinds across frames to the handler and restores the stack")
   FunctionBuilder thrower("thrower");
   thrower.pushString("boom").op(Op::Throw);
   FunctionBuilder main("<main>", 0, 1);
-  uint32_t tryAt = main.here();
-  main.op(Op::TryBegin, 0);
+  FunctionBuilder::Label handler, after;
+  main.jump(Op::TryBegin, handler);
   main.pushInt(1).pushInt(2).op(Op::Pop).op(Op::Pop);
   main.op(Op::GetGlobal, 0).op(Op::Call, 0).op(Op::Pop);
   main.op(Op::TryEnd);
-  uint32_t jumpAt = main.here();
-  main.op(Op::Jump, 0);
-  main.f.code[tryAt] = makeInstr(Op::TryBegin, main.here());
+  main.jump(Op::Jump, after);
+  main.bind(handler);
   main.op(Op::SetLocal, 0);
   main.print([](FunctionBuilder& f) { f.op(Op::GetLocal, 0); });
-  main.f.code[jumpAt] = makeInstr(Op::Jump, main.here());
+  main.bind(after);
   main.print([](FunctionBuilder& f) { f.pushString("after"); });
   Function thrown = thrower.f;
   RunResult r = run(makeProgram({main.done(), thrown}, {GlobalDecl{"thrower", 1}}));
@@ -289,24 +299,20 @@ TEST_CASE("steps count exactly the instructions that ran, across throws and call
   FunctionBuilder callee("g");
   callee.op(Op::Int, 7).op(Op::Return);  // 2 instructions
   FunctionBuilder main("<main>", 0, 1);
-  uint32_t try1 = main.here();
-  main.op(Op::TryBegin, 0);                        // 1
+  FunctionBuilder::Label handler1, handler2, after;
+  main.jump(Op::TryBegin, handler1);               // 1
   main.op(Op::Int, 1).op(Op::Int, 0).op(Op::Div);  // 2 3 4: div throws mid-run
   main.op(Op::Int, 5).op(Op::Pop).op(Op::Pop).op(Op::TryEnd);
-  uint32_t skip1 = main.here();
-  main.op(Op::Jump, 0);
-  main.f.code[try1] = makeInstr(Op::TryBegin, main.here());
-  main.op(Op::SetLocal, 0);  // 5
-  uint32_t try2 = main.here();
-  main.op(Op::TryBegin, 0);                            // 6
+  main.jump(Op::Jump, after);
+  main.bind(handler1);
+  main.op(Op::SetLocal, 0);                            // 5
+  main.jump(Op::TryBegin, handler2);                   // 6
   main.builtin("len").op(Op::Int, 5).op(Op::Call, 1);  // 7 8 9: the native throws
   main.op(Op::Pop).op(Op::TryEnd);
-  uint32_t skip2 = main.here();
-  main.op(Op::Jump, 0);
-  main.f.code[try2] = makeInstr(Op::TryBegin, main.here());
+  main.jump(Op::Jump, after);
+  main.bind(handler2);
   main.op(Op::SetLocal, 0);  // 10
-  main.f.code[skip1] = makeInstr(Op::Jump, main.here());
-  main.f.code[skip2] = makeInstr(Op::Jump, main.here());
+  main.bind(after);
   main.op(Op::GetGlobal, 0).op(Op::Call, 0).op(Op::Pop);  // 11 12 (g: 13 14) 15
   Function entry = main.done();                           // none, return: 16 17
   Program p = makeProgram({entry, callee.f}, {GlobalDecl{"g", 1}});
@@ -328,12 +334,12 @@ TEST_CASE("steps count exactly the instructions that ran, across throws and call
 TEST_CASE("periodic checkpoints fire every N steps and the run continues") {
   FunctionBuilder main("<main>", 0, 1);
   main.pushInt(0).op(Op::SetLocal, 0);
-  uint32_t head = main.here();
+  FunctionBuilder::Label head, exit;
+  main.bind(head);
   main.op(Op::GetLocal, 0).pushInt(1000).op(Op::Lt);
-  uint32_t exitJump = main.here();
-  main.op(Op::JumpIfFalse, 0);
-  main.op(Op::GetLocal, 0).op(Op::Int, 1).op(Op::Add).op(Op::SetLocal, 0).op(Op::Jump, head);
-  main.f.code[exitJump] = makeInstr(Op::JumpIfFalse, main.here());
+  main.jump(Op::JumpIfFalse, exit);
+  main.op(Op::GetLocal, 0).op(Op::Int, 1).op(Op::Add).op(Op::SetLocal, 0).jump(Op::Jump, head);
+  main.bind(exit);
   VMOptions options;
   options.checkpointEvery = 500;
   VM vm(options);
@@ -366,10 +372,10 @@ TEST_CASE("deep recursion raises StackOverflowError instead of crashing") {
 TEST_CASE("calls nest 10000 deep") {
   // down(n) { if n == 0 { return 0 } return down(n - 1) + 1 }
   FunctionBuilder down("down", 1, 1);
+  FunctionBuilder::Label recurse;
   down.op(Op::GetLocal, 0).op(Op::Int, 0).op(Op::Eq);
-  uint32_t jumpAt = down.here();
-  down.op(Op::JumpIfFalse, 0).op(Op::Int, 0).op(Op::Return);
-  down.f.code[jumpAt] = makeInstr(Op::JumpIfFalse, down.here());
+  down.jump(Op::JumpIfFalse, recurse).op(Op::Int, 0).op(Op::Return);
+  down.bind(recurse);
   down.op(Op::GetGlobal, 0).op(Op::GetLocal, 0).op(Op::Int, 1).op(Op::Sub).op(Op::Call, 1);
   down.op(Op::Int, 1).op(Op::Add).op(Op::Return);
   FunctionBuilder main("<main>");
@@ -385,14 +391,14 @@ TEST_CASE("the collector keeps a long allocation loop within the heap limit") {
   // under a 32 MiB limit: far more is allocated than the limit allows.
   FunctionBuilder main("<main>", 0, 2);
   main.pushInt(0).op(Op::SetLocal, 0);
-  uint32_t head = main.here();
+  FunctionBuilder::Label head, exit;
+  main.bind(head);
   main.op(Op::GetLocal, 0).pushInt(200000).op(Op::Lt);
-  uint32_t exitJump = main.here();
-  main.op(Op::JumpIfFalse, 0);
+  main.jump(Op::JumpIfFalse, exit);
   main.pushString(std::string(100, 'x')).op(Op::Dup).op(Op::Add);
   main.op(Op::GetLocal, 0).op(Op::Int, 2).op(Op::BuildArray, 3).op(Op::SetLocal, 1);
-  main.op(Op::GetLocal, 0).op(Op::Int, 1).op(Op::Add).op(Op::SetLocal, 0).op(Op::Jump, head);
-  main.f.code[exitJump] = makeInstr(Op::JumpIfFalse, main.here());
+  main.op(Op::GetLocal, 0).op(Op::Int, 1).op(Op::Add).op(Op::SetLocal, 0).jump(Op::Jump, head);
+  main.bind(exit);
   main.print([](FunctionBuilder& f) { f.op(Op::GetLocal, 1); });
   VMOptions options;
   options.maxMemory = std::size_t{32} << 20;
