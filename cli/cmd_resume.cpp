@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "program_loader.h"
 #include "session.h"
+#include "suspend_signals.h"
 #include "snapshot/snapshot.h"
 
 namespace shapevm::cli {
@@ -19,17 +20,29 @@ void addResumeCommand(CLI::App& app, int& exitStatus) {
   addSessionOptions(*command, *options);
   command->add_option("--program", *newProgram,
                       "Relocate the saved run into NEW (a .sbc or .shape) and continue there");
+  auto mappings = std::make_shared<std::vector<std::string>>();
+  command
+      ->add_option("--map-path", *mappings,
+                   "OLD=NEW: the job's files under directory OLD are now under NEW (repeatable)")
+      ->check([](const std::string& text) {
+        std::string error;
+        return parsePathMapping(text, &error) ? std::string() : error;
+      });
   command->add_option("snapshot", *snapshot, "The snapshot to resume")->required();
-  command->callback([options, snapshot, newProgram, &exitStatus] {
+  command->callback([options, snapshot, newProgram, mappings, &exitStatus] {
     configureLogging(*options);
     // Before loading: a scheduler's SIGTERM while a large program or snapshot
     // loads is kept and suspends the run at its first instruction boundary.
-    installSuspendSignalHandlers();
+    acceptSuspendSignals();
     ResumeRequest request;
     request.snapshotPath = *snapshot;
     request.newProgramPath = *newProgram;
     request.options = options->vmOptions();
     request.loadProgram = loadProgramFile;
+    for (const std::string& text : *mappings) {
+      std::string unused;
+      request.pathMappings.push_back(*parsePathMapping(text, &unused));
+    }
     auto resumed = resumeSnapshot(request);
     if (auto* error = std::get_if<ResumeError>(&resumed)) {
       int status =

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "program_loader.h"
 #include "session.h"
+#include "suspend_signals.h"
 
 namespace shapevm::cli {
 
@@ -23,7 +24,7 @@ void addRunCommand(CLI::App& app, int& exitStatus) {
     configureLogging(*options);
     // Before loading: a scheduler's SIGTERM while a large program or snapshot
     // loads is kept and suspends the run at its first instruction boundary.
-    installSuspendSignalHandlers();
+    acceptSuspendSignals();
     std::string programPath = words.front();
     std::vector<std::string> args(words.begin() + 1, words.end());
     Result<Program> program = loadProgramFile(programPath);

@@ -23,5 +23,6 @@ void addAsmCommand(CLI::App& app, int& exitStatus);
 void addDisasmCommand(CLI::App& app, int& exitStatus);
 void addInspectCommand(CLI::App& app, int& exitStatus);
 void addVerifyCommand(CLI::App& app, int& exitStatus);
+void addJobCommand(CLI::App& app, int& exitStatus);
 
 }  // namespace shapevm::cli

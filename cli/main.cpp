@@ -11,6 +11,7 @@
 #include <exception>
 
 #include "commands.h"
+#include "suspend_signals.h"
 
 namespace {
 
@@ -38,6 +39,8 @@ void reportFatal(const char* what) {
 
 int main(int argc, char** argv) {
   using namespace shapevm::cli;
+  // Commands that suspend take the signals once their handlers are in place.
+  if (!suspendsOnSignal(argc, argv)) unblockSuspendSignals();
   std::set_terminate(onTerminate);
   // Logs go to stderr so they never mix with the program's stdout.
   spdlog::set_default_logger(spdlog::stderr_color_mt("shapevm"));
@@ -49,7 +52,7 @@ int main(int argc, char** argv) {
   int exitStatus = kExitOk;
   constexpr void (*kCommands[])(CLI::App&, int&) = {
       addRunCommand,    addResumeCommand,  addCompileCommand, addAsmCommand,
-      addDisasmCommand, addInspectCommand, addVerifyCommand,
+      addDisasmCommand, addInspectCommand, addVerifyCommand, addJobCommand,
   };
   for (auto add : kCommands) add(app, exitStatus);
   try {

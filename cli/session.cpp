@@ -23,11 +23,13 @@ VMOptions SessionOptions::vmOptions() const {
   return vm;
 }
 
-void addSessionOptions(CLI::App& command, SessionOptions& options) {
+void addSessionOptions(CLI::App& command, SessionOptions& options, SessionKind kind) {
   command.add_option("--max-steps", options.maxSteps,
                      "Suspend once N more bytecode instructions have executed");
-  command.add_option("--snapshot", options.snapshotPath,
-                     "Where a suspension or checkpoint writes its snapshot");
+  if (kind == SessionKind::RunOrResume) {
+    command.add_option("--snapshot", options.snapshotPath,
+                       "Where a suspension or checkpoint writes its snapshot");
+  }
   command
       .add_option("--checkpoint-every", options.checkpointEvery,
                   "Also write a snapshot every N steps and keep running")
@@ -86,7 +88,7 @@ void reportFailure(const SessionOptions& options, int exitCode, const std::strin
 }
 
 int runSession(VM& vm, const SessionOptions& options, const std::string& snapshotPath,
-               const std::string& programPath) {
+               const std::string& programPath, RunStatus* outcomeStatus) {
   std::optional<std::string> lastSnapshot;
   vm.snapshotWriter = [&](VM& machine, SnapshotReason reason) -> std::optional<std::string> {
     auto error = writeSnapshot(machine, snapshotPath, programPath, reason);
@@ -101,6 +103,7 @@ int runSession(VM& vm, const SessionOptions& options, const std::string& snapsho
   // operating system rather than freed object by object; this closes the
   // files the program left open.
   vm.heap.abandonAtExit();
+  if (outcomeStatus != nullptr) *outcomeStatus = outcome.status;
   switch (outcome.status) {
     case RunStatus::Finished:
     case RunStatus::Exited:

@@ -25,7 +25,10 @@ struct SessionOptions {
   VMOptions vmOptions() const;
 };
 
-void addSessionOptions(CLI::App& command, SessionOptions& options);
+// `job` keeps its snapshot in its state directory: it has no --snapshot.
+enum class SessionKind { RunOrResume, Job };
+void addSessionOptions(CLI::App& command, SessionOptions& options,
+                       SessionKind kind = SessionKind::RunOrResume);
 // Applies --log-level to the process-wide logger.
 void configureLogging(const SessionOptions& options);
 
@@ -33,8 +36,9 @@ void configureLogging(const SessionOptions& options);
 // `snapshotPath` and recording `programPath` in them. Returns the exit status,
 // for the process to exit with: the VM's heap is abandoned on the way out
 // (Heap::abandonAtExit), and the VM must not run again.
+// `outcome`, if given, receives how the run ended.
 int runSession(VM& vm, const SessionOptions& options, const std::string& snapshotPath,
-               const std::string& programPath);
+               const std::string& programPath, RunStatus* outcome = nullptr);
 
 // Writes the --status-json report for a run that stopped before running
 // (bad input): status "error" with `exitCode` and `message`.

@@ -60,7 +60,7 @@ std::optional<std::string> snapshotAfter(const std::string& name, const fuzz::Ex
   std::optional<std::string> snapshot;
   vm.snapshotWriter = [&](VM& machine, SnapshotReason reason) -> std::optional<std::string> {
     std::optional<std::string> error;
-    if (!snapshot) snapshot = encodeSnapshot(machine, name, reason, &error);
+    if (!snapshot) snapshot = encodeSnapshot(machine, name + ".snap.json", name, reason, &error);
     if (error) snapshot.reset();
     return std::nullopt;
   };

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <random>
 
 namespace shapevm {
@@ -584,17 +585,14 @@ Upvalue* Heap::newUpvalue(Value* slot) {
   return u;
 }
 
-File* Heap::newFile(std::FILE* handle, std::string path, FileMode mode) {
-  auto* owned = new std::string(std::move(path));
-  File* f;
-  try {
-    f = newObject<File>(ObjKind::File, 0);
-  } catch (...) {
-    delete owned;
-    throw;
-  }
+File* Heap::newFile(std::FILE* handle, std::string path, std::string absolutePath,
+                     FileMode mode) {
+  auto owned = std::make_unique<std::string>(std::move(path));
+  auto ownedAbsolute = std::make_unique<std::string>(std::move(absolutePath));
+  File* f = newObject<File>(ObjKind::File, 0);
   f->handle = handle;
-  f->path = owned;
+  f->path = owned.release();
+  f->absolutePath = ownedAbsolute.release();
   f->mode = mode;
   ++fileObjects_;
   return f;
@@ -649,6 +647,7 @@ void Heap::freeObject(Obj* object) {
       if (f->handle != nullptr) std::fclose(f->handle);
       --fileObjects_;
       delete f->path;
+      delete f->absolutePath;
       releaseObject(f, sizeof(File));
       return;
     }

@@ -68,7 +68,7 @@ class Heap {
   Record* newRecord(const RecordType* type);  // fields start as none
   Closure* newClosure(uint32_t function, uint32_t upvalueCount);
   Upvalue* newUpvalue(Value* slot);
-  File* newFile(std::FILE* handle, std::string path, FileMode mode);
+  File* newFile(std::FILE* handle, std::string path, std::string absolutePath, FileMode mode);
 
   void arrayPush(Array* array, Value value);
   // Makes room for one more element. Call it before allocating a value that

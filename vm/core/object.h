@@ -139,8 +139,9 @@ struct Closure : Obj {
 enum class FileMode : uint8_t { Read, Write, Append };
 
 struct File : Obj {
-  std::FILE* handle;  // nullptr once closed
-  std::string* path;  // owned; freed with the object
+  std::FILE* handle;          // nullptr once closed
+  std::string* path;          // as the program gave it; owned, freed with the object
+  std::string* absolutePath;  // where it was opened, for snapshots; owned
   FileMode mode;
 };
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 
 #include "bytecode/builtin_names.h"
@@ -399,7 +400,11 @@ NativeStatus builtinOpen(VM& vm, Value* args, uint32_t, Value* result) {
     return raise(vm, result, "IOError",
                  fmt::format("open(\"{}\"): {}", path, std::strerror(errno)));
   }
-  return ok(result, Value::object(vm.heap.newFile(handle, std::move(path), mode)));
+  // Snapshots identify the file by where it is, not by the directory a later
+  // resume happens to run in.
+  std::error_code ignored;
+  std::string absolute = std::filesystem::absolute(path, ignored).lexically_normal().string();
+  return ok(result, Value::object(vm.heap.newFile(handle, std::move(path), std::move(absolute), mode)));
 }
 
 NativeStatus builtinCheckpoint(VM& vm, Value*, uint32_t, Value* result) {

@@ -450,8 +450,25 @@ bool Scanner::file(SObject* object) {
   if ((mode != 'r' && mode != 'w' && mode != 'a') || !next('"')) return false;
   if (literal(", \"open\": false}")) return true;
   object->open = true;
-  return literal(", \"open\": true, \"offset\": ") &&
-         unsignedInt(static_cast<uint64_t>(INT64_MAX), &object->number) && next('}');
+  if (!literal(", \"open\": true, \"offset\": ") ||
+      !unsignedInt(static_cast<uint64_t>(INT64_MAX), &object->number)) {
+    return false;
+  }
+  if (data_.version < 3) return next('}');
+  SOpenFile identity;
+  identity.object = static_cast<uint32_t>(data_.objects.size() - 1);
+  std::string_view head, tail;
+  if (!literal(", \"absolute\": ") || !text(&identity.absolutePath) ||
+      identity.absolutePath.empty() || identity.absolutePath.front() != '/' ||
+      !literal(", \"length\": ") ||
+      !unsignedInt(static_cast<uint64_t>(INT64_MAX), &identity.fingerprint.length) ||
+      !literal(", \"head\": ") || !string(&head) ||
+      !parseHex64(head, &identity.fingerprint.head) || !literal(", \"tail\": ") ||
+      !string(&tail) || !parseHex64(tail, &identity.fingerprint.tail)) {
+    return false;
+  }
+  data_.host.files.push_back(identity);
+  return next('}');
 }
 
 bool Scanner::object(SObject* object) {
@@ -512,6 +529,7 @@ const char* Scanner::objectLines(const char* stop) {
 // The second part of a split array, decoded on its own thread into pools of
 // its own.
 struct HeapPart {
+  explicit HeapPart(uint32_t version) { data.version = version; }
   SnapshotData data;
   FunctionNameIds functionNameIds;
   const char* end = nullptr;  // just past the array's ']', or nullptr
@@ -557,6 +575,10 @@ bool appendPart(SnapshotData& data, FunctionNameIds& functionNameIds, HeapPart& 
     c.firstUpvalue += upvalueIds;
     data.closures.push_back(c);
   }
+  for (SOpenFile file : part.data.host.files) {
+    file.object += static_cast<uint32_t>(data.objects.size());
+    data.host.files.push_back(file);
+  }
   for (SObject o : part.data.objects) {
     o.firstValue += values;
     o.firstName += names;
@@ -577,7 +599,7 @@ const char* decodeObjects(const char* begin, const char* end, SnapshotData& data
   if (split == nullptr || split <= scanner.position() || split >= end) {
     return scanner.objectLines(nullptr);
   }
-  HeapPart second;
+  HeapPart second(data.version);
   {
     std::jthread thread;
     try {
@@ -617,7 +639,7 @@ const char* readCanonicalObjects(const char* begin, const char* end, SnapshotDat
                                  FunctionNameIds& functionNameIds, const char* split) {
   std::size_t objects = data.objects.size(), values = data.values.size(), names = data.names.size(),
               closures = data.closures.size(), upvalueIds = data.upvalueIds.size(),
-              functionNames = data.functionNames.size();
+              functionNames = data.functionNames.size(), files = data.host.files.size();
   if (const char* arrayEnd = decodeObjects(begin, end, data, functionNameIds, split)) {
     return arrayEnd;
   }
@@ -632,6 +654,7 @@ const char* readCanonicalObjects(const char* begin, const char* end, SnapshotDat
   data.names.resize(names);
   data.closures.resize(closures);
   data.upvalueIds.resize(upvalueIds);
+  data.host.files.resize(files);
   return nullptr;
 }
 

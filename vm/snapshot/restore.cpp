@@ -35,7 +35,8 @@ class Restorer {
   std::optional<Diagnostic> checkHandlers();
   std::optional<Diagnostic> buildHeap();
   void installState();
-  std::optional<Diagnostic> reopenFiles();
+  std::optional<Diagnostic> reopenFiles(const std::vector<PathMapping>& mappings);
+  void truncateStdout();
 
  private:
   const CodeShape& shapeOf(uint32_t function) {
@@ -249,7 +250,7 @@ std::optional<Diagnostic> Restorer::buildHeap() {
         break;
       }
       case ObjKind::File:
-        object = vm_.heap.newFile(nullptr, std::string(o.text), o.mode);
+        object = vm_.heap.newFile(nullptr, std::string(o.text), std::string(o.text), o.mode);
         if (o.open) openFiles_.push_back(id);
         break;
     }
@@ -338,24 +339,53 @@ void Restorer::installState() {
   vm_.totalSteps = data_.totalSteps;
 }
 
-std::optional<Diagnostic> Restorer::reopenFiles() {
+// Two passes, so that nothing is truncated unless every file checks out: the
+// first finds each file (by its absolute path, mapped) and checks it is the
+// job's own, the second truncates and opens.
+std::optional<Diagnostic> Restorer::reopenFiles(const std::vector<PathMapping>& mappings) {
+  std::unordered_map<uint32_t, const SOpenFile*> identities;
+  for (const SOpenFile& identity : data_.host.files) identities.emplace(identity.object, &identity);
+  std::vector<std::string> paths;
   for (std::size_t id : openFiles_) {
     const SObject& o = data_.objects[id];
-    auto* file = static_cast<File*>(objects_[id]);
-    std::string path(o.text);
+    auto found = identities.find(static_cast<uint32_t>(id));
+    const SOpenFile* identity = found == identities.end() ? nullptr : found->second;
+    // Version 2 and older: the path as the program gave it, from here.
+    std::string path = identity != nullptr ? mapPath(std::string(identity->absolutePath), mappings)
+                                           : std::string(o.text);
+    if (path.find('\0') != std::string::npos) return bad("a file path contains a NUL byte");
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) {
+      return bad(fmt::format("cannot reopen file \"{}\" (it was open when the snapshot was taken): {}",
+                             path, std::strerror(errno)));
+    }
+    if (!S_ISREG(info.st_mode)) {
+      return bad(fmt::format("cannot reopen file \"{}\": not a regular file", path));
+    }
+    uint64_t needed = identity != nullptr ? identity->fingerprint.length : o.number;
+    if (static_cast<uint64_t>(info.st_size) < needed) {
+      return bad(fmt::format(
+          "cannot reopen file \"{}\": it has {} bytes, fewer than the {} it had when the snapshot "
+          "was taken",
+          path, info.st_size, needed));
+    }
+    if (identity != nullptr && fingerprintPath(path, needed) != identity->fingerprint) {
+      return bad(fmt::format(
+          "file \"{}\" is not the one the job left: its first {} bytes differ from those recorded "
+          "in the snapshot, so resume leaves it untouched (if the job's files have moved, say where "
+          "with --map-path OLD=NEW)",
+          path, needed));
+    }
+    paths.push_back(std::move(path));
+  }
+  for (std::size_t i = 0; i < openFiles_.size(); ++i) {
+    const SObject& o = data_.objects[openFiles_[i]];
+    auto* file = static_cast<File*>(objects_[openFiles_[i]]);
+    const std::string& path = paths[i];
     auto failure = [&](std::string_view what) {
       return bad(
           fmt::format("cannot reopen file \"{}\" ({}): {}", path, what, std::strerror(errno)));
     };
-    if (path.find('\0') != std::string::npos) return bad("a file path contains a NUL byte");
-    struct stat info {};
-    if (::stat(path.c_str(), &info) != 0) return failure("it was open when the snapshot was taken");
-    if (static_cast<uint64_t>(info.st_size) < o.number) {
-      return bad(fmt::format(
-          "cannot reopen file \"{}\": it has {} bytes, fewer than the {} it had when the snapshot "
-          "was taken",
-          path, info.st_size, o.number));
-    }
     auto offset = static_cast<off_t>(o.number);
     std::FILE* handle = nullptr;
     if (o.mode == FileMode::Read) {
@@ -373,14 +403,35 @@ std::optional<Diagnostic> Restorer::reopenFiles() {
       return failure("seeking");
     }
     file->handle = handle;
+    *file->absolutePath = path;
   }
+  truncateStdout();
   return std::nullopt;
+}
+
+// stdout written after the snapshot is cut off too, when stdout is still the
+// regular file the job wrote to (the same bytes up to the recorded length):
+// a run resumed from a checkpoint after SIGKILL then prints everything once.
+// A pipe, a terminal or another file is left as it is.
+void Restorer::truncateStdout() {
+  if (!data_.host.stdoutFile || vm_.outputSink != nullptr) return;
+  const FileFingerprint& recorded = *data_.host.stdoutFile;
+  struct stat info {};
+  if (::fstat(STDOUT_FILENO, &info) != 0 || !S_ISREG(info.st_mode) ||
+      static_cast<uint64_t>(info.st_size) < recorded.length) {
+    return;
+  }
+  if (fingerprintPath("/proc/self/fd/1", recorded.length) != recorded) return;
+  if (::ftruncate(STDOUT_FILENO, static_cast<off_t>(recorded.length)) == 0 &&
+      (::fcntl(STDOUT_FILENO, F_GETFL) & O_APPEND) == 0) {
+    ::lseek(STDOUT_FILENO, static_cast<off_t>(recorded.length), SEEK_SET);
+  }
 }
 
 }  // namespace
 
 std::optional<Diagnostic> restoreVm(const SnapshotData& data, const RelocationPlan& plan, VM& vm,
-                                    RestoreMode mode) {
+                                    RestoreMode mode, const std::vector<PathMapping>& mappings) {
   Restorer restorer(data, plan, vm);
   if (auto error = restorer.checkFrames()) return error;
   if (auto error = restorer.checkHandlers()) return error;
@@ -396,7 +447,7 @@ std::optional<Diagnostic> restoreVm(const SnapshotData& data, const RelocationPl
     }
     restorer.installState();
   }
-  if (mode == RestoreMode::Run) return restorer.reopenFiles();
+  if (mode == RestoreMode::Run) return restorer.reopenFiles(mappings);
   return std::nullopt;
 }
 

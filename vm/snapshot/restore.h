@@ -22,7 +22,8 @@ enum class RestoreMode {
 };
 
 // `vm` has loaded the program `plan` was made for and has not started.
+// `mappings` (--map-path) say where the job's files are now.
 std::optional<Diagnostic> restoreVm(const SnapshotData& data, const RelocationPlan& plan, VM& vm,
-                                    RestoreMode mode);
+                                    RestoreMode mode, const std::vector<PathMapping>& mappings);
 
 }  // namespace shapevm

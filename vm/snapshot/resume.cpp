@@ -19,12 +19,46 @@ ResumeError badInput(Diagnostic diagnostic) {
   return ResumeError{ResumeFailure::BadInput, std::move(diagnostic)};
 }
 
+// A copied job resumed from its copy would otherwise go on writing the
+// original's files (their recorded paths are absolute). When the snapshot is
+// no longer where it was written and a copy of one of its open files sits at
+// the same place relative to it, which files are the job's is ambiguous: the
+// user says, with --map-path. A snapshot moved on its own resumes as usual.
+std::optional<Diagnostic> checkNotCopied(const SnapshotData& data, const std::string& snapshotPath,
+                                         const std::vector<PathMapping>& mappings) {
+  if (!data.host.present || data.host.files.empty() || !mappings.empty()) return std::nullopt;
+  namespace fs = std::filesystem;
+  std::error_code ignored;
+  fs::path here = fs::absolute(snapshotPath, ignored).lexically_normal();
+  fs::path written(std::string(data.host.writtenTo));
+  if (here == written) return std::nullopt;
+  std::vector<PathMapping> moved = {
+      {written.parent_path().string(), here.parent_path().string()}};
+  for (const SOpenFile& file : data.host.files) {
+    std::string original(file.absolutePath);
+    std::string copy = mapPath(original, moved);
+    if (copy == original || !fs::exists(copy, ignored)) continue;
+    return Diagnostic::inFile(
+        snapshotPath,
+        fmt::format("the snapshot was written as {} and has moved; its job's open file {} has a "
+                    "copy at {}: resume with --map-path {}={} to use the copies, or --map-path "
+                    "{}={} to go on with the originals",
+                    written.string(), original, copy, moved[0].from, moved[0].to, moved[0].from,
+                    moved[0].from));
+  }
+  return std::nullopt;
+}
+
 std::variant<ResumedVM, ResumeError> prepare(const std::string& snapshotPath,
                                              const std::optional<std::string>& newProgramPath,
                                              const VMOptions& options,
-                                             const ProgramLoader& loadProgram, RestoreMode mode) {
+                                             const ProgramLoader& loadProgram, RestoreMode mode,
+                                             const std::vector<PathMapping>& mappings) {
   Result<SnapshotData> data = readSnapshotFile(snapshotPath);
   if (!data) return badInput(data.error());
+  if (mode == RestoreMode::Run) {
+    if (auto error = checkNotCopied(*data, snapshotPath, mappings)) return badInput(*error);
+  }
   bool relocating = newProgramPath.has_value();
   bool embedded = !relocating && !data->programCode.empty();
   std::string programPath = relocating ? *newProgramPath : data->programPath;
@@ -65,7 +99,7 @@ std::variant<ResumedVM, ResumeError> prepare(const std::string& snapshotPath,
   }
   auto plan = planRelocation(*data, *vm, relocating, programPath);
   if (auto* error = std::get_if<ResumeError>(&plan)) return std::move(*error);
-  if (auto error = restoreVm(*data, std::get<RelocationPlan>(plan), *vm, mode)) {
+  if (auto error = restoreVm(*data, std::get<RelocationPlan>(plan), *vm, mode, mappings)) {
     return badInput(std::move(*error));
   }
   std::error_code ignored;
@@ -77,12 +111,12 @@ std::variant<ResumedVM, ResumeError> prepare(const std::string& snapshotPath,
 
 std::variant<ResumedVM, ResumeError> resumeSnapshot(const ResumeRequest& request) {
   return prepare(request.snapshotPath, request.newProgramPath, request.options, request.loadProgram,
-                 RestoreMode::Run);
+                 RestoreMode::Run, request.pathMappings);
 }
 
 std::optional<Diagnostic> verifySnapshotFile(const std::string& path,
                                              const ProgramLoader& loadProgram, VerifiedHeap heap) {
-  auto result = prepare(path, std::nullopt, VMOptions{}, loadProgram, RestoreMode::Verify);
+  auto result = prepare(path, std::nullopt, VMOptions{}, loadProgram, RestoreMode::Verify, {});
   if (auto* error = std::get_if<ResumeError>(&result)) return error->diagnostic;
   if (heap == VerifiedHeap::AbandonAtExit) std::get<ResumedVM>(result).vm->heap.abandonAtExit();
   return std::nullopt;

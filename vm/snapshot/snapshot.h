@@ -21,6 +21,7 @@
 
 #include "bytecode/diagnostic.h"
 #include "interp/vm.h"
+#include "snapshot/file_identity.h"
 
 namespace shapevm {
 
@@ -32,7 +33,9 @@ std::optional<std::string> writeSnapshot(const VM& vm, const std::string& path,
 
 // The snapshot text writeSnapshot would write (for tests and benchmarks).
 // `error` is set if an open file's position cannot be determined.
-std::string encodeSnapshot(const VM& vm, const std::string& programPath, SnapshotReason reason,
+// `snapshotPath` is recorded as where the snapshot was written.
+std::string encodeSnapshot(const VM& vm, const std::string& snapshotPath,
+                           const std::string& programPath, SnapshotReason reason,
                            std::optional<std::string>* error);
 
 enum class ResumeFailure { BadInput = 3, NotRelocatable = 4 };
@@ -59,6 +62,9 @@ struct ResumeRequest {
   std::optional<std::string> newProgramPath;
   VMOptions options;  // maxSteps, checkpointEvery, maxMemory; seed is ignored
   ProgramLoader loadProgram;
+  // --map-path: where the job's files are now. A snapshot that is no longer
+  // where it was written, of a job with open files, needs at least one.
+  std::vector<PathMapping> pathMappings;
 };
 std::variant<ResumedVM, ResumeError> resumeSnapshot(const ResumeRequest& request);
 

@@ -25,6 +25,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,6 +33,7 @@
 
 #include "bytecode/program.h"
 #include "core/object.h"
+#include "snapshot/file_identity.h"
 
 namespace shapevm {
 
@@ -39,7 +41,7 @@ namespace shapevm {
 //   {"format": "shapevm-snapshot", "version": V, "checksum": "HHHHHHHHHHHHHHHH",
 // and the checksum is XXH3-64 of every byte after that line's newline.
 inline constexpr const char* kSnapshotFormatName = "shapevm-snapshot";
-inline constexpr uint32_t kSnapshotVersion = 2;
+inline constexpr uint32_t kSnapshotVersion = 3;
 // Version 1 snapshots (without the embedded program) are still read.
 inline constexpr uint32_t kOldestSnapshotVersion = 1;
 
@@ -102,6 +104,23 @@ struct SObject {
   uint64_t number = 0;    // Map: entry capacity; Upvalue (open): slot; File: offset
 };
 
+// Where an open file object was opened, and what the job had seen or written
+// of it (version 3: the snapshot's "host" member).
+struct SOpenFile {
+  uint32_t object = 0;  // the File object's id
+  std::string_view absolutePath;
+  FileFingerprint fingerprint;
+};
+
+// The run's place in the host's file system (version 3).
+struct SHost {
+  bool present = false;
+  std::string_view cwd;        // the working directory of the run
+  std::string_view writtenTo;  // where the snapshot was written (absolute)
+  std::optional<FileFingerprint> stdoutFile;  // when stdout was a regular file
+  std::vector<SOpenFile> files;
+};
+
 // The part of a closure object that other objects do not need.
 struct SClosure {
   FunctionRef function;
@@ -143,6 +162,7 @@ struct SnapshotData {
   std::array<uint64_t, 4> rng{};
   std::vector<std::string> args;
   std::string stdinBuffer;
+  SHost host;
   std::vector<SValue> stack;
   std::vector<SFrame> frames;
   std::vector<SHandler> handlers;

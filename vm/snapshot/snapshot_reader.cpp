@@ -90,6 +90,8 @@ namespace {
 
 namespace od = simdjson::ondemand;
 
+bool isAbsolutePath(std::string_view path) { return !path.empty() && path.front() == '/'; }
+
 // Keys of heap-object entries; an entry's kind is given by exactly one of the
 // discriminator keys (string, array, map, record, closure, upvalue, file).
 enum ObjectKey : uint32_t {
@@ -111,7 +113,14 @@ enum ObjectKey : uint32_t {
   kKeyMode = 1 << 15,
   kKeyOpen = 1 << 16,
   kKeyOffset = 1 << 17,
+  kKeyAbsolute = 1 << 18,
+  kKeyLength = 1 << 19,
+  kKeyHead = 1 << 20,
+  kKeyTail = 1 << 21,
 };
+
+// What version 3 adds to an open file: where it is and what it held.
+constexpr uint32_t kFileIdentityKeys = kKeyAbsolute | kKeyLength | kKeyHead | kKeyTail;
 
 struct ObjectShape {
   ObjKind kind;
@@ -129,7 +138,7 @@ constexpr ObjectShape kObjectShapes[] = {
      kKeyClosure | kKeyId | kKeyHash | kKeyCaptures | kKeyUpvalues},
     {ObjKind::Upvalue, kKeyUpvalue, kKeyUpvalue, kKeyUpvalue | kKeySlot | kKeyValue},
     {ObjKind::File, kKeyFile, kKeyFile | kKeyMode | kKeyOpen,
-     kKeyFile | kKeyMode | kKeyOpen | kKeyOffset},
+     kKeyFile | kKeyMode | kKeyOpen | kKeyOffset | kFileIdentityKeys},
 };
 
 constexpr uint32_t kDiscriminators =
@@ -180,6 +189,9 @@ class Reader {
   bool readString(od::value v, std::string_view* out);
   bool readText(od::value v, std::string_view* out);
   bool readHash(od::value v, FunctionHash* out);
+  bool readHex64(od::value v, uint64_t* out);
+  bool readFingerprint(od::value v, FileFingerprint* out);
+  bool readHost(od::value v);
   bool readValue(od::value v, SValue* out);
   bool readTaggedValue(od::object object, SValue* out);
   bool readValueArray(od::value v, std::vector<SValue>* out, std::size_t max);
@@ -304,6 +316,49 @@ bool Reader::readHash(od::value v, FunctionHash* out) {
   if (!readString(v, &text)) return false;
   if (!FunctionHash::fromHex(text, out)) return fail("expected a hash of 32 lowercase hex digits");
   return true;
+}
+
+bool Reader::readHex64(od::value v, uint64_t* out) {
+  std::string_view hex;
+  if (!readString(v, &hex)) return false;
+  if (!parseHex64(hex, out)) return fail("expected 16 hex digits");
+  return true;
+}
+
+bool Reader::readFingerprint(od::value v, FileFingerprint* out) {
+  uint32_t seen = 0;
+  bool ok = forEachField(v, [&](std::string_view key, od::value field) {
+    uint32_t bit = key == "length" ? 1 : key == "head" ? 2 : key == "tail" ? 4 : 0;
+    if (bit == 0 || (seen & bit)) return fail(fmt::format("unexpected or repeated member \"{}\"", key));
+    seen |= bit;
+    PathGuard guard(*this, key);
+    if (bit == 1) return readUint(field, static_cast<uint64_t>(INT64_MAX), &out->length);
+    return readHex64(field, bit == 2 ? &out->head : &out->tail);
+  });
+  if (ok && seen != 7) return fail("needs \"length\", \"head\" and \"tail\"");
+  return ok;
+}
+
+bool Reader::readHost(od::value v) {
+  uint32_t seen = 0;
+  bool ok = forEachField(v, [&](std::string_view key, od::value field) {
+    uint32_t bit = key == "cwd" ? 1 : key == "written_to" ? 2 : key == "stdout" ? 4 : 0;
+    if (bit == 0 || (seen & bit)) return fail(fmt::format("unexpected or repeated member \"{}\"", key));
+    seen |= bit;
+    PathGuard guard(*this, key);
+    if (bit == 4) {
+      bool isNull = false;
+      if (!field.is_null().get(isNull) && isNull) return true;
+      return readFingerprint(field, &data_.host.stdoutFile.emplace());
+    }
+    std::string_view* path = bit == 1 ? &data_.host.cwd : &data_.host.writtenTo;
+    if (!readText(field, path)) return false;
+    if (!isAbsolutePath(*path)) return fail("expected an absolute path");
+    return true;
+  });
+  if (ok && seen != 7) return fail("needs \"cwd\", \"written_to\" and \"stdout\"");
+  data_.host.present = ok;
+  return ok;
 }
 
 // A member's key. Keys in this format never need escapes, so the key is taken
@@ -719,6 +774,7 @@ bool Reader::readRecordFields(od::value v, SObject* object) {
 
 bool Reader::readObject(od::value v, SObject* object) {
   uint32_t seen = 0;
+  SOpenFile identity;
   std::string_view upvalueState;
   object->firstValue = data_.values.size();
   object->firstName = data_.names.size();
@@ -747,6 +803,8 @@ bool Reader::readObject(od::value v, SObject* object) {
         {"slot", kKeySlot},         {"value", kKeyValue},
         {"file", kKeyFile},         {"mode", kKeyMode},
         {"open", kKeyOpen},         {"offset", kKeyOffset},
+        {"absolute", kKeyAbsolute}, {"length", kKeyLength},
+        {"head", kKeyHead},         {"tail", kKeyTail},
     };
     const KeyName* found = nullptr;
     for (const KeyName& k : kKeys) {
@@ -831,6 +889,14 @@ bool Reader::readObject(od::value v, SObject* object) {
       }
       case kKeyOpen:
         return readBool(field, &object->open);
+      case kKeyAbsolute:
+        return readText(field, &identity.absolutePath);
+      case kKeyLength:
+        return readUint(field, static_cast<uint64_t>(INT64_MAX), &identity.fingerprint.length);
+      case kKeyHead:
+        return readHex64(field, &identity.fingerprint.head);
+      case kKeyTail:
+        return readHex64(field, &identity.fingerprint.tail);
       default:
         return readUint(field, static_cast<uint64_t>(INT64_MAX), &object->number);
     }
@@ -852,8 +918,24 @@ bool Reader::readObject(od::value v, SObject* object) {
                                  : "a closed upvalue needs \"value\" (and no \"slot\")");
       }
     }
-    if (shape.kind == ObjKind::File && object->open != ((seen & kKeyOffset) != 0)) {
-      return fail("an open file needs \"offset\"; a closed one has none");
+    if (shape.kind == ObjKind::File) {
+      uint32_t needed = !object->open         ? 0
+                        : data_.version >= 3 ? kKeyOffset | kFileIdentityKeys
+                                             : kKeyOffset;
+      if ((seen & (kKeyOffset | kFileIdentityKeys)) != needed) {
+        return fail(object->open ? data_.version >= 3
+                                       ? "an open file needs \"offset\", \"absolute\", "
+                                         "\"length\", \"head\" and \"tail\""
+                                       : "an open file needs \"offset\""
+                                 : "a closed file has only \"file\", \"mode\" and \"open\"");
+      }
+      if (object->open && data_.version >= 3) {
+        if (!isAbsolutePath(identity.absolutePath)) {
+          return fail("\"absolute\" must be an absolute path");
+        }
+        identity.object = static_cast<uint32_t>(object - data_.objects.data());
+        data_.host.files.push_back(identity);
+      }
     }
     if (shape.kind == ObjKind::Map) {
       std::size_t entries = object->valueCount / 2;
@@ -890,7 +972,8 @@ bool Reader::readState(od::value v) {
     kOpen = 1 << 10,
     kStack = 1 << 11,
     kObjects = 1 << 12,
-    kAll = (1 << 13) - 1,
+    kHost = 1 << 13,
+    kAll = (1 << 14) - 1,
   };
   struct KeyName {
     const char* name;
@@ -904,6 +987,7 @@ bool Reader::readState(od::value v) {
       {"rng", kRng},
       {"args", kArgs},
       {"stdin", kStdin},
+      {"host", kHost},
       {"globals", kGlobals},
       {"frames", kFrames},
       {"handlers", kHandlers},
@@ -957,6 +1041,9 @@ bool Reader::readState(od::value v) {
         data_.stdinBuffer = pending;
         return true;
       }
+      case kHost:
+        if (data_.version < 3) return fail("\"host\" is new in version 3");
+        return readHost(field);
       case kGlobals:
         return forEachElement(field, SIZE_MAX,
                               [&](std::size_t, od::value item) { return readGlobal(item); });
@@ -1001,6 +1088,7 @@ bool Reader::readState(od::value v) {
     }
   });
   if (!ok) return false;
+  if (data_.version < 3) seen |= kHost;
   if (seen != kAll) {
     for (const KeyName& k : kKeys) {
       if (!(seen & k.bit)) return fail(fmt::format("missing member \"{}\"", k.name));

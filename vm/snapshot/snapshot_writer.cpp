@@ -20,6 +20,8 @@
 //   every kSpillBytes, so a 100 MB snapshot is never held, reallocated or
 //   copied whole; the checksum is patched into the first line at the end.
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include <bit>
@@ -27,6 +29,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <unordered_map>
 
@@ -34,6 +37,7 @@
 #include "bytecode/sbc.h"
 #include "snapshot/atomic_file.h"
 #include "snapshot/base64.h"
+#include "snapshot/file_identity.h"
 #include "snapshot/json_text.h"
 #include "snapshot/object_ids.h"
 #include "snapshot/snapshot.h"
@@ -66,6 +70,19 @@ bool keepsRunning(SnapshotReason reason) {
 // How much text the writer buffers before handing it to the file.
 constexpr std::size_t kSpillBytes = std::size_t{1} << 20;
 
+// The whole of a file open in this process as it is now: its size and the
+// fingerprint of that many bytes, read through /proc/self/fd so that a file
+// opened write-only, renamed or deleted is still the one read. Nullopt with
+// errno set if it cannot be read.
+std::optional<FileFingerprint> fingerprintOpenFile(int fd) {
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) return std::nullopt;
+  std::optional<FileFingerprint> print =
+      fingerprintPath(fmt::format("/proc/self/fd/{}", fd), static_cast<uint64_t>(info.st_size));
+  if (!print && errno == 0) errno = EIO;
+  return print;
+}
+
 class Encoder {
  public:
   // `spill`, if set, is called whenever `out` holds kSpillBytes or more, to
@@ -74,8 +91,8 @@ class Encoder {
       : vm_(vm), out_(out), spill_(std::move(spill)) {}
 
   // Appends the "state" object; `error` is set if an open file's position is unknown.
-  void encodeState(const std::string& programPath, SnapshotReason reason,
-                   std::optional<std::string>* error);
+  void encodeState(const std::string& snapshotPath, const std::string& programPath,
+                   SnapshotReason reason, std::optional<std::string>* error);
 
  private:
   uint32_t idOf(const Obj* object) {
@@ -106,6 +123,14 @@ class Encoder {
 
   void value(Value v);
   void object(const Obj* object, std::optional<std::string>* error);
+  void fingerprintMembers(const FileFingerprint& print) {
+    format("\"length\": {}, \"head\": \"", print.length);
+    appendHex64(out_, print.head);
+    raw("\", \"tail\": \"");
+    appendHex64(out_, print.tail);
+    raw("\"");
+  }
+  void host(const std::string& snapshotPath);
   void functionIdentity(uint32_t index);
   const std::string& closureHead(uint32_t function);
   const std::vector<std::string>& recordKeys(const RecordType* type);
@@ -309,14 +334,47 @@ void Encoder::object(const Obj* object, std::optional<std::string>* error) {
         *error = fmt::format("cannot find the position in file \"{}\": {}", *file->path,
                              std::strerror(errno));
       }
-      format(", \"open\": true, \"offset\": {}}}", offset < 0 ? 0 : offset);
+      format(", \"open\": true, \"offset\": {}, \"absolute\": ", offset < 0 ? 0 : offset);
+      appendText(out_, *file->absolutePath);
+      std::optional<FileFingerprint> print = fingerprintOpenFile(fileno(file->handle));
+      if (!print && !*error) {
+        *error = fmt::format("cannot read file \"{}\" back to fingerprint it: {}", *file->path,
+                             std::strerror(errno));
+      }
+      raw(", ");
+      fingerprintMembers(print.value_or(FileFingerprint{}));
+      raw("}");
       return;
     }
   }
 }
 
-void Encoder::encodeState(const std::string& programPath, SnapshotReason reason,
-                          std::optional<std::string>* error) {
+// The run's place in the file system: its working directory, where this
+// snapshot goes, and stdout when it is a regular file (resume truncates it
+// back, as it does files from open()).
+void Encoder::host(const std::string& snapshotPath) {
+  std::error_code ignored;
+  raw(",\n\"host\": {\"cwd\": ");
+  appendText(out_, std::filesystem::current_path(ignored).string());
+  raw(", \"written_to\": ");
+  appendText(out_, std::filesystem::absolute(snapshotPath, ignored).lexically_normal().string());
+  raw(", \"stdout\": ");
+  struct stat info {};
+  std::optional<FileFingerprint> print;
+  if (vm_.outputSink == nullptr && ::fstat(STDOUT_FILENO, &info) == 0 && S_ISREG(info.st_mode)) {
+    print = fingerprintOpenFile(STDOUT_FILENO);
+  }
+  if (print) {
+    raw("{");
+    fingerprintMembers(*print);
+    raw("}}");
+  } else {
+    raw("null}");
+  }
+}
+
+void Encoder::encodeState(const std::string& snapshotPath, const std::string& programPath,
+                          SnapshotReason reason, std::optional<std::string>* error) {
   format("{{\"status\": \"{}\", \"reason\": \"{}\",\n",
          keepsRunning(reason) ? "checkpoint" : "suspended", reasonName(reason));
   raw("\"program\": {\"hash\": \"");
@@ -338,6 +396,7 @@ void Encoder::encodeState(const std::string& programPath, SnapshotReason reason,
   }
   raw("],\n\"stdin\": ");
   appendText(out_, vm_.stdinBuffer);
+  host(snapshotPath);
 
   raw(",\n\"globals\": [");
   for (std::size_t i = 0; i < vm_.globals.size(); ++i) {
@@ -424,16 +483,18 @@ std::string headerPrefix() {
 constexpr std::string_view kHeaderEnd = "0000000000000000\",\n";
 
 // Everything after the first line.
-void encodeBody(const VM& vm, const std::string& programPath, SnapshotReason reason,
-                std::string& out, std::function<void()> spill, std::optional<std::string>* error) {
+void encodeBody(const VM& vm, const std::string& snapshotPath, const std::string& programPath,
+                SnapshotReason reason, std::string& out, std::function<void()> spill,
+                std::optional<std::string>* error) {
   out += "\"state\": ";
-  Encoder(vm, out, std::move(spill)).encodeState(programPath, reason, error);
+  Encoder(vm, out, std::move(spill)).encodeState(snapshotPath, programPath, reason, error);
   out += "}\n";
 }
 
 }  // namespace
 
-std::string encodeSnapshot(const VM& vm, const std::string& programPath, SnapshotReason reason,
+std::string encodeSnapshot(const VM& vm, const std::string& snapshotPath,
+                           const std::string& programPath, SnapshotReason reason,
                            std::optional<std::string>* error) {
   // The checksum covers every byte after the first line; it is patched into
   // the first line once the rest is known.
@@ -441,7 +502,7 @@ std::string encodeSnapshot(const VM& vm, const std::string& programPath, Snapsho
   std::size_t checksumAt = text.size();
   text += kHeaderEnd;
   std::size_t bodyAt = text.size();
-  encodeBody(vm, programPath, reason, text, nullptr, error);
+  encodeBody(vm, snapshotPath, programPath, reason, text, nullptr, error);
   std::string checksum;
   appendHex64(checksum, XXH3_64bits(text.data() + bodyAt, text.size() - bodyAt));
   text.replace(checksumAt, checksum.size(), checksum);
@@ -469,7 +530,7 @@ std::optional<std::string> writeSnapshot(const VM& vm, const std::string& path,
       }
       text.clear();
     };
-    encodeBody(vm, programPath, reason, text, spill, &error);
+    encodeBody(vm, path, programPath, reason, text, spill, &error);
     spill();
     std::string checksum;
     appendHex64(checksum, XXH3_64bits_digest(state));

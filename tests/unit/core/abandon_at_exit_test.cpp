@@ -18,7 +18,7 @@ TEST_CASE("abandoning the heap at exit closes its open files and empties it") {
   heap.setRootMarker([](Heap&) {});
   std::FILE* handle = std::fopen(path.c_str(), "w");
   REQUIRE(handle != nullptr);
-  File* file = heap.newFile(handle, path.string(), FileMode::Write);
+  File* file = heap.newFile(handle, path.string(), path.string(), FileMode::Write);
   std::fputs("buffered, not yet flushed", handle);
   for (int i = 0; i < 1000; ++i) heap.newString("garbage or not, it is not freed one by one");
   heap.abandonAtExit();

@@ -271,7 +271,7 @@ TEST_CASE("strings and files survive in every kind of container and are freed wi
   captured->closed = Value::object(heap.newString("captured"));
   std::FILE* handle = std::tmpfile();
   REQUIRE(handle != nullptr);
-  lines->items[1] = Value::object(heap.newFile(handle, "scratch", FileMode::Write));
+  lines->items[1] = Value::object(heap.newFile(handle, "scratch", "/tmp/scratch", FileMode::Write));
   for (int i = 0; i < 10'000; ++i) heap.newString("garbage");
 
   heap.collect();

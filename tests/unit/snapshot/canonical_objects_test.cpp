@@ -77,6 +77,10 @@ std::string describeHeap(const SnapshotData& data) {
     }
   }
   for (const SValue& v : data.stack) value(v);
+  for (const SOpenFile& f : data.host.files) {
+    out += fmt::format("file {} at {}: {} {:x} {:x}\n", f.object, f.absolutePath,
+                       f.fingerprint.length, f.fingerprint.head, f.fingerprint.tail);
+  }
   return out;
 }
 
@@ -126,15 +130,18 @@ TEST_CASE("the canonical fast path decodes the heap as the general reader does",
   Snapshot s = everythingSnapshot(dir);
 
   SnapshotData probe;
+  probe.version = kSnapshotVersion;
   std::unordered_map<std::string_view, uint32_t> names;
   const char* begin = s.text.data() + s.objectsAt;
   const char* end = readCanonicalObjects(begin, s.text.data() + s.text.size(), probe, names);
   REQUIRE(end != nullptr);
   CHECK(std::string_view(end) == "}}\n");
   CHECK(probe.objects.size() > 15);
+  CHECK(probe.host.files.size() == 1);
 
   std::string general = respaced(s);
   SnapshotData untouched;
+  untouched.version = kSnapshotVersion;
   REQUIRE(readCanonicalObjects(general.data() + s.objectsAt, general.data() + general.size(),
                                untouched, names) == nullptr);
   CHECK(untouched.objects.empty());
@@ -155,6 +162,7 @@ struct Decoded {
   const char* end;
 
   Decoded(const std::string& text, std::size_t objectsAt, const char* split) {
+    data.version = kSnapshotVersion;
     data.functionNames.push_back("known");
     end = readCanonicalObjects(text.data() + objectsAt, text.data() + text.size(), data,
                                functionNameIds, split);

@@ -143,9 +143,7 @@ TEST_CASE("embedded code that verifies but is not the recorded program is refuse
 TEST_CASE("a version 1 snapshot, without embedded code, resumes from its program file",
           "[snapshot][embedded]") {
   Fixture fx;
-  std::string old = fx.text;
-  old.replace(old.find("\"version\": 2"), 12, "\"version\": 1");
-  old = editSnapshot(old, ", \"code\": \"" + fx.code() + "\"", "");
+  std::string old = asVersion1(fx.text);
   writeFile(fx.snap, old);
   RunResult rest = resumeAndRun(fx.programs, fx.snap);
   CHECK(rest.output == "jobs 5\n");

@@ -100,8 +100,10 @@ TEST_CASE("files are reopened at their saved offsets", "[snapshot][files]") {
   CHECK(first.output == "alpha\nbeta\n");
   std::string text = readFile(snap);
   // 11 bytes read, 4 written.
-  CHECK(text.find("\"mode\": \"r\", \"open\": true, \"offset\": 11}") != std::string::npos);
-  CHECK(text.find("\"mode\": \"w\", \"open\": true, \"offset\": 4}") != std::string::npos);
+  CHECK(text.find("\"mode\": \"r\", \"open\": true, \"offset\": 11, \"absolute\": \"" + input +
+                  "\", \"length\": 23,") != std::string::npos);
+  CHECK(text.find("\"mode\": \"w\", \"open\": true, \"offset\": 4, \"absolute\": \"" + out +
+                  "\", \"length\": 4,") != std::string::npos);
 
   // What the file holds beyond the saved length is cut off on resume.
   writeFile(out, "one\nstale output\n");
@@ -110,11 +112,11 @@ TEST_CASE("files are reopened at their saved offsets", "[snapshot][files]") {
   CHECK(rest.output == "gamma\ndelta\nnone\n");
   CHECK(readFile(out) == "one\ntwo\n");
 
-  // An input file now shorter than the saved offset is refused.
+  // An input file now shorter than it was is refused.
   RunResult again = startProgram(programs, "files.shape", snap, std::nullopt, {input, out});
   REQUIRE(again.outcome.status == RunStatus::Suspended);
   writeFile(input, "alpha\n");
-  CHECK(resumeFailure(programs, snap, ResumeFailure::BadInput).find("fewer than the 11") !=
+  CHECK(resumeFailure(programs, snap, ResumeFailure::BadInput).find("fewer than the 23") !=
         std::string::npos);
 }
 
@@ -193,7 +195,7 @@ TEST_CASE("a large shared heap round-trips exactly", "[snapshot][heap][large]") 
   // same ids, same values. The file was streamed (in pieces, with a running
   // checksum); this encoding is built in one buffer.
   std::optional<std::string> error;
-  CHECK(encodeSnapshot(*ready.vm, "big.shape", SnapshotReason::SuspendCall, &error) == text);
+  CHECK(encodeSnapshot(*ready.vm, snap, "big.shape", SnapshotReason::SuspendCall, &error) == text);
   CHECK_FALSE(error);
 
   // Sharing: every record's label and every array's third item is one string.

@@ -34,22 +34,11 @@ struct Suspended {
   }
 };
 
-// The snapshot as version 1 wrote it, naming its program only by path.
-std::string withoutEmbeddedProgram(std::string text) {
-  std::size_t at = text.find(", \"code\": \"");
-  REQUIRE(at != std::string::npos);
-  text.erase(at, text.find('"', at + 11) + 1 - at);
-  std::size_t version = text.find("\"version\": 2");
-  REQUIRE(version != std::string::npos);
-  text.replace(version, 12, "\"version\": 1");
-  return text;
-}
-
 // The snapshot with its program path replaced, resumed with the real .sbc
 // loader; returns the diagnostic.
 std::string resumeWithProgramPath(Suspended& s, const std::string& path) {
   writeFile(s.snap,
-            editSnapshot(withoutEmbeddedProgram(s.text), "\"prog.shape\"", "\"" + path + "\""));
+            editSnapshot(asVersion1(s.text), "\"prog.shape\"", "\"" + path + "\""));
   ResumeRequest request;
   request.snapshotPath = s.snap;
   request.loadProgram = loadSbcFile;

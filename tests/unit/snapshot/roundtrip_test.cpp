@@ -72,7 +72,7 @@ TEST_CASE("values round-trip bit for bit", "[snapshot][values]") {
   // Writing the restored VM gives back the very same file: every value, map
   // position (including the deleted entry) and object id survived.
   std::optional<std::string> error;
-  CHECK(encodeSnapshot(vm, "values.shape", SnapshotReason::SuspendCall, &error) == written);
+  CHECK(encodeSnapshot(vm, snap, "values.shape", SnapshotReason::SuspendCall, &error) == written);
   CHECK_FALSE(error);
 }
 

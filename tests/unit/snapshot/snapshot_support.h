@@ -10,12 +10,14 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <sstream>
 #include <string>
 
 #include "compiler/compiler.h"
 #include "snapshot/json_text.h"
 #include "snapshot/snapshot.h"
+#include "snapshot/snapshot_data.h"
 
 namespace shapevm::test {
 
@@ -79,6 +81,22 @@ inline std::string editSnapshot(const std::string& text, const std::string& from
   std::string edited = text;
   edited.replace(at, from.size(), to);
   return fixChecksum(edited);
+}
+
+// `text` as version 1 wrote it: without the embedded program, the host and
+// the open files' identities.
+inline std::string asVersion1(const std::string& text) {
+  std::string old = std::regex_replace(text, std::regex(R"re(, "code": "[A-Za-z0-9+/=]*")re"), "");
+  old = std::regex_replace(
+      old, std::regex(R"re(,\n"host": \{"cwd": "[^"]*", "written_to": "[^"]*", "stdout": (null|\{[^}]*\})\})re"),
+      "");
+  old = std::regex_replace(
+      old, std::regex(R"re(, "absolute": "[^"]*", "length": [0-9]+, "head": "[0-9a-f]{16}", "tail": "[0-9a-f]{16}")re"),
+      "");
+  std::size_t version = old.find("\"version\": " + std::to_string(kSnapshotVersion));
+  REQUIRE(version != std::string::npos);
+  old.replace(version, 12, "\"version\": 1");
+  return fixChecksum(old);
 }
 
 // Programs by (fake) path, compiled on demand: the loader resume uses.
