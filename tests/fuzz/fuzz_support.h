@@ -51,7 +51,7 @@ inline const std::string& scratchSnapshotPath() {
 inline void checkSnapshotReadsBack(const VM& vm, const std::string& programPath,
                                    const ProgramLoader& loader, SnapshotReason reason) {
   std::optional<std::string> error;
-  std::string text = encodeSnapshot(vm, programPath, reason, &error);
+  std::string text = encodeSnapshot(vm, scratchSnapshotPath(), programPath, reason, &error);
   if (error) return;  // a snapshot the writer itself declines (reported to the user)
   {
     std::ofstream out(scratchSnapshotPath(), std::ios::binary | std::ios::trunc);
