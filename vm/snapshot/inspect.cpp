@@ -1,12 +1,15 @@
 // `shapevm inspect SNAP`: a human-readable summary of a snapshot, from the
-// file alone (frames carry their function names and source lines, so the
-// program is not needed). Values are described one level deep, never by
-// walking the heap, so any snapshot prints in time linear in its size.
+// file alone (frames carry their function names and source lines; the
+// program embedded in the snapshot, when it has debug information, names
+// each frame's locals). Values are described at most one level deep, never
+// by walking the heap, so any snapshot prints in time linear in its size.
 #include <fmt/format.h>
 
 #include <array>
 
 #include "bytecode/builtin_names.h"
+#include "bytecode/debug_info.h"
+#include "bytecode/sbc.h"
 #include "snapshot/snapshot.h"
 #include "snapshot/snapshot_reader.h"
 
@@ -35,7 +38,9 @@ std::string quoted(std::string_view bytes) {
   return out + "\"";
 }
 
-std::string describe(const SnapshotData& data, const SValue& v) {
+// `v` in a few words; a record with `fields` also shows its fields' values
+// (described without fields themselves).
+std::string describe(const SnapshotData& data, const SValue& v, bool fields = false) {
   switch (v.kind) {
     case SValueKind::None:
     case SValueKind::Hole:
@@ -65,8 +70,16 @@ std::string describe(const SnapshotData& data, const SValue& v) {
       for (std::size_t i = 0; i < values.size(); i += 2) live += values[i].kind != SValueKind::Hole;
       return fmt::format("<map of {}>", live);
     }
-    case ObjKind::Record:
-      return fmt::format("<{} object>", o.text);
+    case ObjKind::Record: {
+      if (!fields) return fmt::format("<{} object>", o.text);
+      std::span<const SValue> values = data.valuesOf(o);
+      std::span<const std::string_view> names = data.namesOf(o);
+      std::string text = fmt::format("{}{{", o.text);
+      for (std::size_t i = 0; i < values.size() && i < names.size(); ++i) {
+        text += fmt::format("{}{}: {}", i > 0 ? ", " : "", names[i], describe(data, values[i]));
+      }
+      return text + "}";
+    }
     case ObjKind::Closure:
       return fmt::format("<function {}>", data.closureOf(o).function.name);
     case ObjKind::Upvalue:
@@ -75,6 +88,28 @@ std::string describe(const SnapshotData& data, const SValue& v) {
       return fmt::format("<file {} ({})>", quoted(o.text), o.open ? "open" : "closed");
   }
   return "?";
+}
+
+// "  p = Point{x: 4, y: 8}  i = 2": the named locals of `frame` at its
+// instruction, when the embedded program has debug information for it.
+std::string describeLocals(const SnapshotData& data, const Program* program, std::size_t index) {
+  const SFrame& frame = data.frames[index];
+  if (program == nullptr || !frame.function.hasHash) return {};
+  const Function* function = nullptr;
+  for (const Function& f : program->functions) {
+    if (f.hash == frame.function.hash) function = &f;
+  }
+  if (function == nullptr) return {};
+  // A caller is inside the call instruction that ends at its ip.
+  bool top = index + 1 == data.frames.size();
+  uint32_t at = top || frame.ip == 0 ? frame.ip : frame.ip - 1;
+  std::string text;
+  for (const LocalInfo* local : liveLocals(*function, at)) {
+    std::size_t slot = std::size_t{frame.base} + local->slot;
+    if (isHiddenLocal(*local) || slot >= data.stack.size()) continue;
+    text += fmt::format("  {} = {}", local->name, describe(data, data.stack[slot], true));
+  }
+  return text;
 }
 
 }  // namespace
@@ -97,11 +132,18 @@ Result<std::string> inspectSnapshot(const std::string& path) {
     line("program:  {} (hash {}; its {} bytes of .sbc are in the snapshot)", data.programPath,
          data.programHash.hex(), data.programCode.size());
   }
+  // The embedded program names locals; one that does not read is not used.
+  std::optional<Program> program;
+  if (!data.programCode.empty()) {
+    Result<Program> embedded = readSbc(data.programCode, path + " (embedded program)");
+    if (embedded) program = std::move(embedded.value());
+  }
   line("frames:   {} (innermost first)", data.frames.size());
   for (std::size_t i = data.frames.size(); i-- > 0;) {
     const SFrame& frame = data.frames[i];
     if (frame.line > 0) {
-      line("  #{:<4} {} (line {})", i, frame.function.name, frame.line);
+      line("  #{:<4} {} (line {}){}", i, frame.function.name, frame.line,
+           describeLocals(data, program ? &*program : nullptr, i));
     } else {
       line("  #{:<4} {} (built-in)", i, frame.function.name);
     }
