@@ -3,6 +3,7 @@
 // suspension or checkpoint replaces SNAP itself unless --snapshot says
 // otherwise; --seed is accepted and ignored (the snapshot carries the RNG).
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "commands.h"
 #include "program_loader.h"
@@ -20,6 +21,15 @@ void addResumeCommand(CLI::App& app, int& exitStatus) {
   addSessionOptions(*command, *options);
   command->add_option("--program", *newProgram,
                       "Relocate the saved run into NEW (a .sbc or .shape) and continue there");
+  auto relocate = std::make_shared<std::string>("live");
+  command
+      ->add_option("--relocate", *relocate,
+                   "live (default): frames move into changed code where their statement is "
+                   "unchanged; exact: refuse unless every frame's function is unchanged")
+      ->check(CLI::IsMember({"live", "exact"}));
+  auto dryRun = std::make_shared<bool>(false);
+  command->add_flag("--dry-run", *dryRun,
+                    "Print what relocation decides for every frame, type and global; run nothing");
   auto mappings = std::make_shared<std::vector<std::string>>();
   command
       ->add_option("--map-path", *mappings,
@@ -29,7 +39,7 @@ void addResumeCommand(CLI::App& app, int& exitStatus) {
         return parsePathMapping(text, &error) ? std::string() : error;
       });
   command->add_option("snapshot", *snapshot, "The snapshot to resume")->required();
-  command->callback([options, snapshot, newProgram, mappings, &exitStatus] {
+  command->callback([options, snapshot, newProgram, mappings, relocate, dryRun, &exitStatus] {
     configureLogging(*options);
     // Before loading: a scheduler's SIGTERM while a large program or snapshot
     // loads is kept and suspends the run at its first instruction boundary.
@@ -43,7 +53,19 @@ void addResumeCommand(CLI::App& app, int& exitStatus) {
       std::string unused;
       request.pathMappings.push_back(*parsePathMapping(text, &unused));
     }
+    request.exactRelocation = *relocate == "exact";
+    request.dryRun = *dryRun;
     auto resumed = resumeSnapshot(request);
+    const std::vector<std::string>& report =
+        std::visit([](const auto& result) -> const std::vector<std::string>& { return result.report; },
+                   resumed);
+    for (const std::string& line : report) {
+      if (*dryRun) {
+        fmt::print("{}\n", line);
+      } else {
+        spdlog::info("relocation: {}", line);
+      }
+    }
     if (auto* error = std::get_if<ResumeError>(&resumed)) {
       int status =
           error->kind == ResumeFailure::NotRelocatable ? kExitNotRelocatable : kExitBadInput;
@@ -54,6 +76,11 @@ void addResumeCommand(CLI::App& app, int& exitStatus) {
       return;
     }
     ResumedVM& ready = std::get<ResumedVM>(resumed);
+    if (*dryRun) {
+      fmt::print("the resume would proceed\n");
+      exitStatus = 0;
+      return;
+    }
     exitStatus = runSession(*ready.vm, *options, options->snapshotPath.value_or(*snapshot),
                             ready.programPath);
   });

@@ -57,6 +57,9 @@ struct FunctionHash {
   bool operator==(const FunctionHash&) const = default;
   std::string hex() const;  // 32 lowercase hex digits
   static bool fromHex(std::string_view text, FunctionHash* out);
+  struct Hasher {  // for unordered containers (the hash is already uniform)
+    std::size_t operator()(const FunctionHash& h) const { return h.high ^ (h.low * 31); }
+  };
 };
 
 // At most this many local slots per function. A call sets every local

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <set>
 #include <unordered_map>
 
 #include "core/huge_pages.h"
@@ -13,18 +14,17 @@ namespace shapevm {
 
 namespace {
 
-struct HashKey {
-  std::size_t operator()(const FunctionHash& h) const { return h.high ^ (h.low * 31); }
-};
-
 class Planner {
  public:
-  Planner(const SnapshotData& data, const VM& vm, bool relocating, const std::string& programName)
+  Planner(const SnapshotData& data, const VM& vm, bool relocating, bool live,
+          const std::string& programName, std::vector<std::string>& report)
       : data_(data),
         vm_(vm),
         program_(vm.program),
         relocating_(relocating),
-        programName_(programName) {
+        live_(relocating && live),
+        programName_(programName),
+        report_(report) {
     for (std::size_t i = 0; i < program_.functions.size(); ++i) {
       byHash_.emplace(program_.functions[i].hash, static_cast<uint32_t>(i));
     }
@@ -53,8 +53,11 @@ class Planner {
   const VM& vm_;
   const Program& program_;
   bool relocating_;
+  bool live_;
   const std::string& programName_;
-  std::unordered_map<FunctionHash, uint32_t, HashKey> byHash_;
+  std::vector<std::string>& report_;
+  std::set<std::string> fieldChanges_;  // reported once per type and field
+  std::unordered_map<FunctionHash, uint32_t, FunctionHash::Hasher> byHash_;
   // The last record planned without a problem. The reader gives the records
   // of one type the same type name and name range, so a record that has both
   // gets its plan without looking at a name.
@@ -210,6 +213,10 @@ void Planner::planRecord(std::size_t id, const SObject& record) {
                           type->fields[i]));
       return;
     }
+    if (from < 0) {
+      fieldChanges_.insert(
+          fmt::format("type {}: new field {} = none in live objects", record.text, type->fields[i]));
+    }
     identity = identity && from == static_cast<int32_t>(i);
     order.push_back(from);
   }
@@ -219,7 +226,10 @@ void Planner::planRecord(std::size_t id, const SObject& record) {
   }
   for (std::size_t j = 0; j < names.size(); ++j) {
     std::string_view name = names[j];
-    if (!kept[j]) {
+    if (!kept[j] && live_) {
+      fieldChanges_.insert(
+          fmt::format("type {}: field {} dropped from live objects", record.text, name));
+    } else if (!kept[j]) {
       problem(
           fmt::format("record of type '{}' (object {}) has field '{}', which {} does not declare",
                       record.text, id, name, programName_));
@@ -245,6 +255,18 @@ void Planner::planGlobals() {
       plan_.globalSources[g] = static_cast<int64_t>(it->second);
     } else if (!relocating_) {
       problem(fmt::format("global '{}' is missing", decl.name));
+    }
+  }
+  if (relocating_) {
+    for (std::size_t g = 0; g < program_.globals.size(); ++g) {
+      if (plan_.globalSources[g] == RelocationPlan::kStartNone) {
+        report_.push_back(fmt::format("global {}: new, starts as none", program_.globals[g].name));
+      }
+    }
+    for (const SGlobal& global : data_.globals) {
+      if (program_.findGlobal(global.name) < 0) {
+        report_.push_back(fmt::format("global {}: dropped", global.name));
+      }
     }
   }
   if (!relocating_ && data_.globals.size() != program_.globals.size()) {
@@ -304,6 +326,7 @@ std::variant<RelocationPlan, ResumeError> Planner::plan() {
   }
   planGlobals();
   planFunctionValues();
+  report_.insert(report_.end(), fieldChanges_.begin(), fieldChanges_.end());
   if (problems_.empty()) return std::move(plan_);
 
   std::string message;
@@ -314,15 +337,16 @@ std::variant<RelocationPlan, ResumeError> Planner::plan() {
   }
   for (const std::string& p : problems_) message += "\n  " + p;
   return ResumeError{relocating_ ? ResumeFailure::NotRelocatable : ResumeFailure::BadInput,
-                     Diagnostic::inFile(data_.file, message)};
+                     Diagnostic::inFile(data_.file, message), {}};
 }
 
 }  // namespace
 
 std::variant<RelocationPlan, ResumeError> planRelocation(const SnapshotData& data, const VM& vm,
-                                                         bool relocating,
-                                                         const std::string& programName) {
-  return Planner(data, vm, relocating, programName).plan();
+                                                         bool relocating, bool live,
+                                                         const std::string& programName,
+                                                         std::vector<std::string>& report) {
+  return Planner(data, vm, relocating, live, programName, report).plan();
 }
 
 }  // namespace shapevm

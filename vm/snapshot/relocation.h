@@ -48,9 +48,13 @@ struct RelocationPlan {
 };
 
 // `vm` has loaded the target program (its functions, types and errorType are
-// used). `programName` names it in messages.
+// used). `programName` names it in messages. When relocating live (not
+// --relocate exact), a record field the new type no longer declares is
+// dropped instead of refused; fields added and dropped and globals added and
+// dropped are described in `report`.
 std::variant<RelocationPlan, ResumeError> planRelocation(const SnapshotData& data, const VM& vm,
-                                                         bool relocating,
-                                                         const std::string& programName);
+                                                         bool relocating, bool live,
+                                                         const std::string& programName,
+                                                         std::vector<std::string>& report);
 
 }  // namespace shapevm

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "bytecode/sbc.h"
+#include "snapshot/frame_remap.h"
 #include "snapshot/relocation.h"
 #include "snapshot/restore.h"
 #include "snapshot/snapshot.h"
@@ -16,7 +17,7 @@ namespace shapevm {
 namespace {
 
 ResumeError badInput(Diagnostic diagnostic) {
-  return ResumeError{ResumeFailure::BadInput, std::move(diagnostic)};
+  return ResumeError{ResumeFailure::BadInput, std::move(diagnostic), {}};
 }
 
 // A copied job resumed from its copy would otherwise go on writing the
@@ -49,11 +50,27 @@ std::optional<Diagnostic> checkNotCopied(const SnapshotData& data, const std::st
   return std::nullopt;
 }
 
+// Moves the frames whose function changed into `target` (frame_remap.h),
+// using the old code embedded in the snapshot.
+std::optional<ResumeError> remapChangedFrames(SnapshotData& data, const Program& target,
+                                              const std::string& programPath,
+                                              std::vector<std::string>& report) {
+  if (data.programCode.empty()) return std::nullopt;  // version 1: frames must be unchanged
+  Result<Program> old = readSbc(data.programCode, data.file + " (embedded program)");
+  if (!old) return badInput(old.error());
+  std::vector<std::string> problems = remapFrames(data, old.value(), target, report);
+  if (problems.empty()) return std::nullopt;
+  std::string message = fmt::format("cannot relocate the snapshot into {}:", programPath);
+  for (const std::string& problem : problems) message += "\n  " + problem;
+  return ResumeError{ResumeFailure::NotRelocatable, Diagnostic::inFile(data.file, message), report};
+}
+
 std::variant<ResumedVM, ResumeError> prepare(const std::string& snapshotPath,
                                              const std::optional<std::string>& newProgramPath,
                                              const VMOptions& options,
                                              const ProgramLoader& loadProgram, RestoreMode mode,
-                                             const std::vector<PathMapping>& mappings) {
+                                             const std::vector<PathMapping>& mappings,
+                                             bool exactRelocation = false) {
   Result<SnapshotData> data = readSnapshotFile(snapshotPath);
   if (!data) return badInput(data.error());
   if (mode == RestoreMode::Run) {
@@ -97,21 +114,29 @@ std::variant<ResumedVM, ResumeError> prepare(const std::string& snapshotPath,
                       programPath, actual.hex(), data->programHash.hex(), programPath)));
     }
   }
-  auto plan = planRelocation(*data, *vm, relocating, programPath);
-  if (auto* error = std::get_if<ResumeError>(&plan)) return std::move(*error);
+  std::vector<std::string> report;
+  if (relocating && !exactRelocation) {
+    if (auto error = remapChangedFrames(*data, vm->program, programPath, report)) return *error;
+  }
+  auto plan = planRelocation(*data, *vm, relocating, !exactRelocation, programPath, report);
+  if (auto* error = std::get_if<ResumeError>(&plan)) {
+    error->report = std::move(report);
+    return std::move(*error);
+  }
   if (auto error = restoreVm(*data, std::get<RelocationPlan>(plan), *vm, mode, mappings)) {
-    return badInput(std::move(*error));
+    return ResumeError{ResumeFailure::BadInput, std::move(*error), std::move(report)};
   }
   std::error_code ignored;
   std::string absolute = std::filesystem::absolute(programPath, ignored).string();
-  return ResumedVM{std::move(vm), absolute.empty() ? programPath : absolute};
+  return ResumedVM{std::move(vm), absolute.empty() ? programPath : absolute, std::move(report)};
 }
 
 }  // namespace
 
 std::variant<ResumedVM, ResumeError> resumeSnapshot(const ResumeRequest& request) {
   return prepare(request.snapshotPath, request.newProgramPath, request.options, request.loadProgram,
-                 RestoreMode::Run, request.pathMappings);
+                 request.dryRun ? RestoreMode::Verify : RestoreMode::Run, request.pathMappings,
+                 request.exactRelocation);
 }
 
 std::optional<Diagnostic> verifySnapshotFile(const std::string& path,

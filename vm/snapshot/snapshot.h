@@ -43,11 +43,15 @@ enum class ResumeFailure { BadInput = 3, NotRelocatable = 4 };
 struct ResumeError {
   ResumeFailure kind;
   Diagnostic diagnostic;
+  std::vector<std::string> report;  // what relocation decided, up to the failure
 };
 
 struct ResumedVM {
   std::unique_ptr<VM> vm;
   std::string programPath;  // the program now running (for the next snapshot)
+  // With --program: one line per frame (same, remapped), record field and
+  // global that relocation changed (docs/suspend-resume.md).
+  std::vector<std::string> report;
 };
 
 using ProgramLoader = std::function<Result<Program>(const std::string&)>;
@@ -65,6 +69,11 @@ struct ResumeRequest {
   // --map-path: where the job's files are now. A snapshot that is no longer
   // where it was written, of a job with open files, needs at least one.
   std::vector<PathMapping> pathMappings;
+  // --relocate exact: every live frame's function must be unchanged.
+  bool exactRelocation = false;
+  // --dry-run: everything up to the restored VM, but no file is reopened
+  // (the VM returned is not to be run).
+  bool dryRun = false;
 };
 std::variant<ResumedVM, ResumeError> resumeSnapshot(const ResumeRequest& request);
 

@@ -1,0 +1,521 @@
+// Live relocation of frames (see frame_remap.h for the rules).
+#include "snapshot/frame_remap.h"
+
+#include <fmt/format.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <bit>
+#include <optional>
+#include <unordered_map>
+
+#include "bytecode/builtin_names.h"
+#include "bytecode/debug_info.h"
+#include "bytecode/instruction_flow.h"
+#include "snapshot/code_shape.h"
+
+namespace shapevm {
+
+namespace {
+
+constexpr int32_t kBody = -1;  // the function body, parent of its top statements
+
+// One function's code seen statement by statement. Its debug information has
+// passed the verifier (ranges nested and ordered) but is not trusted to match
+// the code: every question that depends on that match can fail.
+class StatementView {
+ public:
+  StatementView(const Program& program, uint32_t index)
+      : program_(program), f_(program.functions[index]), shape_(analyzeCode(program, index)) {
+    children_.resize(f_.statements.size() + 1);
+    for (std::size_t i = 0; i < f_.statements.size(); ++i) {
+      children_[static_cast<std::size_t>(f_.statements[i].parent + 1)].push_back(
+          static_cast<int32_t>(i));
+    }
+    slotLocals_.resize(f_.numLocals);
+    for (const LocalInfo& local : f_.locals) slotLocals_[local.slot].push_back(&local);
+  }
+
+  const Function& function() const { return f_; }
+  const CodeShape& shape() const { return shape_; }
+  bool hasDebugInfo() const { return !f_.statements.empty() || !f_.locals.empty(); }
+  uint32_t start(int32_t s) const { return s == kBody ? 0 : f_.statements[s].start; }
+  uint32_t end(int32_t s) const {
+    return s == kBody ? static_cast<uint32_t>(f_.code.size()) : f_.statements[s].end;
+  }
+  int32_t parent(int32_t s) const { return f_.statements[s].parent; }
+  const std::vector<int32_t>& children(int32_t s) const {
+    return children_[static_cast<std::size_t>(s + 1)];
+  }
+
+  // The instruction starts of `s` outside its children; nullopt if a child
+  // does not begin and end at instruction boundaries.
+  std::optional<std::vector<uint32_t>> own(int32_t s) const {
+    std::vector<uint32_t> offsets;
+    const std::vector<int32_t>& inner = children(s);
+    std::size_t next = 0;
+    uint32_t o = start(s);
+    while (o < end(s)) {
+      if (next < inner.size() && start(inner[next]) <= o) {
+        if (start(inner[next]) != o) return std::nullopt;
+        o = end(inner[next++]);
+        continue;
+      }
+      if (!shape_.isInstruction(o)) return std::nullopt;
+      offsets.push_back(o);
+      o += instrWords(instrOp(f_.code[o]));
+    }
+    if (o != end(s) || next != inner.size()) return std::nullopt;
+    return offsets;
+  }
+
+  // The own code of `s` in a form that two versions of the function share
+  // when the statement did not change (see frame_remap.h); nullopt as own().
+  std::optional<std::string> ownShape(int32_t s) const {
+    std::optional<std::vector<uint32_t>> offsets = own(s);
+    if (!offsets) return std::nullopt;
+    std::unordered_map<uint32_t, std::size_t> ownIndex;
+    for (std::size_t i = 0; i < offsets->size(); ++i) ownIndex[(*offsets)[i]] = i;
+    const std::vector<int32_t>& inner = children(s);
+    auto target = [&](uint32_t t) -> std::string {
+      if (auto it = ownIndex.find(t); it != ownIndex.end()) return fmt::format("@{}", it->second);
+      for (std::size_t k = 0; k < inner.size(); ++k) {
+        if (start(inner[k]) == t) return fmt::format("c{}", k);
+      }
+      if (t == end(s)) return "end";
+      return "out";  // break and continue: the loops around are compared too
+    };
+    std::string text;
+    for (uint32_t o : *offsets) {
+      Instr word = f_.code[o];
+      Op op = instrOp(word);
+      uint32_t a = instrA(word);
+      uint32_t b = instrWords(op) == 2 ? f_.code[o + 1] : 0;
+      uint32_t last = o + instrWords(op) - 1;  // a fused store declares its local here
+      text += opInfo(op).mnemonic;
+      switch (opInfo(op).operand) {
+        case Operand::None:
+        case Operand::Int:
+        case Operand::Count:
+          text += fmt::format(" {}", a);
+          break;
+        case Operand::Const:
+          text += " " + constant(a);
+          break;
+        case Operand::Local:
+          text += " " + localName(a, last);
+          break;
+        case Operand::Upval:
+          text += " ^" + (a < f_.captures.size() ? f_.captures[a].name : std::to_string(a));
+          break;
+        case Operand::Global:
+          text += " " + program_.globals[a].name;
+          break;
+        case Operand::Func:
+          text += " " + program_.functions[a].name;
+          break;
+        case Operand::Type: {
+          const TypeDecl& type = program_.types[a];
+          text += " " + type.name;
+          for (const std::string& field : type.fields) text += "," + field;
+          break;
+        }
+        case Operand::Builtin:
+          text += fmt::format(" {}", kBuiltinInfo[a].name);
+          break;
+        case Operand::Jump:
+          text += " " + target(a);
+          break;
+        case Operand::Method:
+          text += fmt::format(" {} {}", a, constant(b));
+          break;
+        case Operand::Iter:
+          text += " " + localName(a, o) + " " + localName(a + 1, o) + " " + target(b);
+          break;
+        case Operand::LocalPair:
+        case Operand::LocalPairJump:
+        case Operand::LocalPairStore:
+          text += " " + localName(firstField(a), o) + " " + localName(secondField(a), o);
+          break;
+        case Operand::LocalConst:
+        case Operand::LocalConstJump:
+        case Operand::LocalConstStore:
+          text += " " + localName(firstField(a), o) + " " + constant(secondField(a));
+          break;
+      }
+      if (hasTargetInB(opInfo(op).operand)) {
+        if (opInfo(op).operand != Operand::Iter) text += " " + target(b);
+      } else if (opInfo(op).operand == Operand::LocalPairStore ||
+                 opInfo(op).operand == Operand::LocalConstStore) {
+        text += " " + localName(b, last);
+      }
+      text += ';';
+    }
+    return text;
+  }
+
+  // Whether `s` is a loop (it branches backwards) or a `try`.
+  bool isLoopOrTry(int32_t s) const {
+    std::optional<std::vector<uint32_t>> offsets = own(s);
+    if (!offsets) return true;
+    for (uint32_t o : *offsets) {
+      Op op = instrOp(f_.code[o]);
+      if (op == Op::TryBegin || op == Op::ForIter) return true;
+      InstructionFlow flow = instructionFlow(program_, f_.code, o);
+      if (flow.branches && flow.target <= o) return true;
+    }
+    return false;
+  }
+
+  // The name of the variable in `slot` at `offset` ("#slot" if none).
+  std::string localName(uint32_t slot, uint32_t offset) const {
+    if (slot >= slotLocals_.size()) return fmt::format("#{}", slot);
+    const LocalInfo* found = nullptr;
+    for (const LocalInfo* local : slotLocals_[slot]) {
+      if (local->start <= offset && offset < local->end) found = local;
+    }
+    return found ? found->name : fmt::format("#{}", slot);
+  }
+
+ private:
+  std::string constant(uint32_t index) const {
+    if (index >= f_.constants.size()) return "?";
+    const Constant& c = f_.constants[index];
+    switch (c.kind) {
+      case ConstantKind::Int:
+        return fmt::format("i{}", c.intValue);
+      case ConstantKind::Float:
+        return fmt::format("f{:x}", std::bit_cast<uint64_t>(c.floatValue));
+      case ConstantKind::String:
+        return fmt::format("s{}:{}", c.stringValue.size(), c.stringValue);
+    }
+    return "?";
+  }
+
+  const Program& program_;
+  const Function& f_;
+  CodeShape shape_;
+  std::vector<std::vector<int32_t>> children_;            // by statement + 1
+  std::vector<std::vector<const LocalInfo*>> slotLocals_;  // by slot
+};
+
+// The hash of each statement's own code and everything nested in it, so
+// unchanged statements are recognised whole. Statements come after their
+// parents, so a reverse pass sees every child before its parent.
+std::vector<uint64_t> contentHashes(const StatementView& view) {
+  std::size_t count = view.function().statements.size();
+  std::vector<uint64_t> hashes(count, 0);
+  for (std::size_t i = count; i-- > 0;) {
+    auto s = static_cast<int32_t>(i);
+    std::string text = view.ownShape(s).value_or("?");
+    for (int32_t child : view.children(s)) text += fmt::format("|{:x}", hashes[child]);
+    hashes[i] = XXH3_64bits(text.data(), text.size());
+  }
+  return hashes;
+}
+
+// One frame's way into the new code.
+struct FrameMove {
+  uint32_t ip = 0;
+  std::vector<std::pair<uint32_t, uint32_t>> locals;  // new slot <- old slot
+  std::vector<std::string> kept, added, dropped;      // named locals, for the report
+  std::vector<std::pair<std::size_t, uint32_t>> handlers;  // handler index -> new catch offset
+};
+
+class FrameMover {
+ public:
+  FrameMover(const Program& old, uint32_t oldIndex, const Program& target, uint32_t newIndex)
+      : old_(old, oldIndex), new_(target, newIndex) {}
+
+  // Where the frame at `ip` (the top frame when `top`) goes, or why it cannot.
+  std::variant<FrameMove, std::string> move(uint32_t ip, bool top,
+                                            const std::vector<const SHandler*>& handlers,
+                                            const std::vector<std::size_t>& handlerIndexes) {
+    if (!old_.hasDebugInfo() || !new_.hasDebugInfo()) {
+      return std::string("its code has no debug information (compiled from .sasm?)");
+    }
+    const CodeShape& oldShape = old_.shape();
+    if (!oldShape.isReachable(ip)) return std::string("its instruction is not in the old code");
+    uint32_t anchor = ip;
+    if (!top) {
+      int32_t call = oldShape.previous[ip];
+      if (call < 0) return std::string("it does not wait in a call");
+      anchor = static_cast<uint32_t>(call);
+    }
+    oldHashes_ = contentHashes(old_);
+    newHashes_ = contentHashes(new_);
+
+    // The statements around the instruction, outermost first.
+    std::vector<int32_t> chain;
+    for (int32_t s = innermostStatement(old_.function(), anchor); s != kBody; s = old_.parent(s)) {
+      chain.push_back(s);
+    }
+    std::reverse(chain.begin(), chain.end());
+    int32_t parent = kBody;
+    for (std::size_t level = 0; level < chain.size(); ++level) {
+      int32_t s = chain[level];
+      bool active = level + 1 == chain.size();
+      // A statement around the frame may change (an `if`'s condition, say)
+      // unless it is a loop or try, or its own code left operands below the
+      // statement the frame is in (a block used as a value).
+      bool mustMatch = active || old_.isLoopOrTry(s) ||
+                       oldShape.depth[old_.start(s)] != oldShape.depth[old_.start(chain[level + 1])];
+      std::variant<int32_t, std::string> found = matchChild(parent, s, active, mustMatch);
+      if (auto* why = std::get_if<std::string>(&found)) return *why;
+      parent = s;
+    }
+    int32_t active = chain.empty() ? kBody : chain.back();
+    int32_t newActive = parentMap_.at(active);
+    if (old_.ownShape(active) != new_.ownShape(newActive) || !old_.ownShape(active)) {
+      return fmt::format("the statement at line {} changed", lineOf(old_, active, anchor));
+    }
+    std::vector<uint32_t> oldOwn = *old_.own(active);
+    std::vector<uint32_t> newOwn = *new_.own(newActive);
+    std::size_t at = std::find(oldOwn.begin(), oldOwn.end(), anchor) - oldOwn.begin();
+    if (at == oldOwn.size()) return std::string("its instruction is not in a statement");
+    FrameMove result;
+    uint32_t newAnchor = newOwn[at];
+    result.ip = newAnchor + (ip - anchor);
+    const CodeShape& newShape = new_.shape();
+    if (!newShape.isReachable(result.ip) || newShape.depth[result.ip] != oldShape.depth[ip]) {
+      return fmt::format("the operand stack at line {} differs", lineOf(old_, active, anchor));
+    }
+
+    // Handlers move with their try, which is around the instruction.
+    for (std::size_t h = 0; h < handlers.size(); ++h) {
+      uint32_t catchOffset = handlers[h]->catchOffset;
+      int32_t tryStatement = innermostStatement(old_.function(), catchOffset);
+      auto it = parentMap_.find(tryStatement);
+      std::optional<std::vector<uint32_t>> tryOld = old_.own(tryStatement);
+      if (it == parentMap_.end() || !tryOld) return std::string("a try around it cannot be found");
+      std::optional<std::vector<uint32_t>> tryNew = new_.own(it->second);
+      std::size_t k = std::find(tryOld->begin(), tryOld->end(), catchOffset) - tryOld->begin();
+      if (!tryNew || k == tryOld->size() || tryNew->size() != tryOld->size()) {
+        return std::string("a try around it changed");
+      }
+      result.handlers.emplace_back(handlerIndexes[h], (*tryNew)[k]);
+    }
+
+    // Locals by name: of several with one name, the innermost pair up first.
+    std::vector<const LocalInfo*> oldLive = liveLocals(old_.function(), anchor);
+    std::vector<const LocalInfo*> newLive = liveLocals(new_.function(), newAnchor);
+    std::vector<bool> taken(oldLive.size(), false);
+    for (std::size_t n = newLive.size(); n-- > 0;) {
+      const LocalInfo* local = newLive[n];
+      bool found = false;
+      for (std::size_t o = oldLive.size(); o-- > 0 && !found;) {
+        if (taken[o] || oldLive[o]->name != local->name) continue;
+        taken[o] = found = true;
+        result.locals.emplace_back(local->slot, oldLive[o]->slot);
+      }
+      if (!isHiddenLocal(*local)) (found ? result.kept : result.added).push_back(local->name);
+    }
+    for (std::size_t o = 0; o < oldLive.size(); ++o) {
+      if (!taken[o] && !isHiddenLocal(*oldLive[o])) result.dropped.push_back(oldLive[o]->name);
+    }
+    std::reverse(result.kept.begin(), result.kept.end());
+    std::reverse(result.added.begin(), result.added.end());
+    return result;
+  }
+
+ private:
+  static uint32_t lineOf(const StatementView& view, int32_t s, uint32_t offset) {
+    return s == kBody ? view.function().lineAt(offset) : view.function().statements[s].line;
+  }
+
+  // The new statement that old statement `s` (a child of `parent`, which is
+  // mapped) became. `active`: the statement the frame is in.
+  std::variant<int32_t, std::string> matchChild(int32_t parent, int32_t s, bool active,
+                                                bool mustMatch) {
+    int32_t newParent = parentMap_.at(parent);  // parents are matched first
+    const std::vector<int32_t>& before = old_.children(parent);
+    const std::vector<int32_t>& after = new_.children(newParent);
+    std::size_t prefix = 0;
+    while (prefix < before.size() && prefix < after.size() &&
+           oldHashes_[before[prefix]] == newHashes_[after[prefix]]) {
+      ++prefix;
+    }
+    std::size_t suffix = 0;
+    while (suffix < before.size() - prefix && suffix < after.size() - prefix &&
+           oldHashes_[before[before.size() - 1 - suffix]] ==
+               newHashes_[after[after.size() - 1 - suffix]]) {
+      ++suffix;
+    }
+    std::size_t position = std::find(before.begin(), before.end(), s) - before.begin();
+    int32_t found = -1;
+    if (position < prefix) {
+      found = after[position];
+    } else if (position >= before.size() - suffix) {
+      found = after[after.size() - (before.size() - position)];
+    } else {
+      // In the changed middle: the new statement with the same own code, or
+      // when the statement itself may change (an if or block around the
+      // frame), the one at the same place among the changed ones.
+      std::size_t oldMiddle = before.size() - suffix - prefix;
+      std::size_t newMiddle = after.size() - suffix - prefix;
+      std::optional<std::string> shape = old_.ownShape(s);
+      for (std::size_t k = prefix; k < prefix + newMiddle && found < 0; ++k) {
+        if (shape && new_.ownShape(after[k]) == shape) found = after[k];
+      }
+      if (found < 0 && !mustMatch && oldMiddle == newMiddle) found = after[position];
+      if (found < 0) {
+        uint32_t line = old_.function().statements[s].line;
+        if (active) return fmt::format("the statement at line {} changed", line);
+        return fmt::format("the {} around it (line {}) changed",
+                           old_.isLoopOrTry(s) ? "loop or try" : "statement", line);
+      }
+    }
+    parentMap_[s] = found;
+    return found;
+  }
+
+  StatementView old_;
+  StatementView new_;
+  std::vector<uint64_t> oldHashes_, newHashes_;
+  std::unordered_map<int32_t, int32_t> parentMap_{{kBody, kBody}};  // old statement -> new
+};
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
+  return text;
+}
+
+}  // namespace
+
+std::vector<std::string> remapFrames(SnapshotData& data, const Program& old, const Program& target,
+                                     std::vector<std::string>& report) {
+  std::unordered_map<FunctionHash, uint32_t, FunctionHash::Hasher> oldByHash, newByHash;
+  for (std::size_t i = 0; i < old.functions.size(); ++i) {
+    oldByHash.emplace(old.functions[i].hash, static_cast<uint32_t>(i));
+  }
+  for (std::size_t i = 0; i < target.functions.size(); ++i) {
+    newByHash.emplace(target.functions[i].hash, static_cast<uint32_t>(i));
+  }
+  struct Plan {
+    const Function* function = nullptr;     // the new function, when the frame moves
+    const Function* oldFunction = nullptr;  // and the old one
+    FrameMove move;
+  };
+  std::vector<Plan> plans(data.frames.size());
+  std::vector<std::string> problems;
+  for (std::size_t i = data.frames.size(); i-- > 0;) {
+    const SFrame& frame = data.frames[i];
+    std::string where = fmt::format("frame #{} {} (line {})", i, frame.function.name, frame.line);
+    if (!frame.function.hasHash || newByHash.count(frame.function.hash)) {
+      report.push_back(where + ": same");
+      continue;
+    }
+    auto oldIt = oldByHash.find(frame.function.hash);
+    int newIndex = target.findFunction(frame.function.name);
+    std::string why;
+    if (oldIt == oldByHash.end()) {
+      why = "the snapshot does not hold its code";
+    } else if (newIndex < 0) {
+      why = fmt::format("no function named '{}' exists in the new program", frame.function.name);
+    } else {
+      std::vector<const SHandler*> handlers;
+      std::vector<std::size_t> handlerIndexes;
+      for (std::size_t h = 0; h < data.handlers.size(); ++h) {
+        if (data.handlers[h].frame != i) continue;
+        handlers.push_back(&data.handlers[h]);
+        handlerIndexes.push_back(h);
+      }
+      FrameMover mover(old, oldIt->second, target, static_cast<uint32_t>(newIndex));
+      auto moved = mover.move(frame.ip, i + 1 == data.frames.size(), handlers, handlerIndexes);
+      if (auto* reason = std::get_if<std::string>(&moved)) {
+        why = *reason;
+      } else {
+        plans[i] = Plan{&target.functions[static_cast<std::size_t>(newIndex)],
+                        &old.functions[oldIt->second], std::move(std::get<FrameMove>(moved))};
+        const FrameMove& m = plans[i].move;
+        std::string text = fmt::format("frame #{} {} (line {} -> {}): remapped", i,
+                                       frame.function.name, frame.line,
+                                       plans[i].function->lineAt(m.ip));
+        if (!m.kept.empty()) text += "; locals " + joined(m.kept) + " kept";
+        for (const std::string& name : m.added) text += "; new local " + name + " = none";
+        if (!m.dropped.empty()) text += "; locals " + joined(m.dropped) + " dropped";
+        report.push_back(text);
+        continue;
+      }
+    }
+    report.push_back(where + ": cannot move: " + why);
+    problems.push_back(where + ": " + why);
+  }
+  if (!problems.empty()) return problems;
+
+  // Rewrite the stack frame by frame: each frame's locals take the new
+  // function's layout; operands are copied as they are.
+  std::vector<SValue> stack(data.stack.begin(), data.stack.begin() + (data.frames.empty() ? data.stack.size() : data.frames[0].base));
+  std::vector<int64_t> slotMoves(data.stack.size(), -1);  // old slot -> new slot
+  for (std::size_t s = 0; s < stack.size(); ++s) slotMoves[s] = static_cast<int64_t>(s);
+  std::vector<uint32_t> oldLocalsEnd(data.frames.size()), newLocalsEnd(data.frames.size());
+  for (std::size_t i = 0; i < data.frames.size(); ++i) {
+    SFrame& frame = data.frames[i];
+    std::size_t oldBase = frame.base;
+    std::size_t regionEnd = i + 1 < data.frames.size() ? data.frames[i + 1].base : data.stack.size();
+    auto newBase = static_cast<uint32_t>(stack.size());
+    std::size_t oldLocals = regionEnd - oldBase;  // until known: the whole region
+    if (plans[i].function != nullptr) {
+      oldLocals = plans[i].oldFunction->numLocals;
+      const FrameMove& m = plans[i].move;
+      stack.resize(newBase + plans[i].function->numLocals, SValue{});
+      for (auto [to, from] : m.locals) {
+        stack[newBase + to] = data.stack[oldBase + from];
+        slotMoves[oldBase + from] = newBase + to;
+      }
+      for (std::size_t o = oldBase + oldLocals; o < regionEnd; ++o) {
+        slotMoves[o] = static_cast<int64_t>(stack.size());
+        stack.push_back(data.stack[o]);
+      }
+      frame.function = FunctionRef{data.text.store(plans[i].function->name), true,
+                                   plans[i].function->hash, false, 0};
+      frame.ip = m.ip;
+      frame.line = plans[i].function->lineAt(m.ip);
+    } else {
+      for (std::size_t o = oldBase; o < regionEnd; ++o) {
+        slotMoves[o] = static_cast<int64_t>(stack.size());
+        stack.push_back(data.stack[o]);
+      }
+    }
+    oldLocalsEnd[i] = static_cast<uint32_t>(oldBase + oldLocals);
+    newLocalsEnd[i] = static_cast<uint32_t>(
+        newBase + (plans[i].function ? plans[i].function->numLocals : oldLocals));
+    frame.base = newBase;
+  }
+  for (std::size_t h = 0; h < data.handlers.size(); ++h) {
+    SHandler& handler = data.handlers[h];
+    std::size_t i = handler.frame;
+    handler.stackSize = static_cast<uint32_t>(int64_t{handler.stackSize} - oldLocalsEnd[i] +
+                                              newLocalsEnd[i]);
+    if (plans[i].function == nullptr) continue;
+    for (auto [index, offset] : plans[i].move.handlers) {
+      if (index == h) handler.catchOffset = offset;
+    }
+    handler.hasHash = true;
+    handler.hash = plans[i].function->hash;
+  }
+  // Open upvalues follow their slot; one whose local was dropped is closed.
+  std::vector<uint32_t> stillOpen;
+  for (uint32_t id : data.openUpvalues) {
+    SObject& upvalue = data.objects[id];
+    int64_t to = upvalue.number < slotMoves.size() ? slotMoves[upvalue.number] : -1;
+    if (to >= 0) {
+      upvalue.number = static_cast<uint64_t>(to);
+      stillOpen.push_back(id);
+      continue;
+    }
+    upvalue.open = false;
+    upvalue.firstValue = data.values.size();
+    upvalue.valueCount = 1;
+    data.values.push_back(data.stack[upvalue.number]);
+  }
+  std::sort(stillOpen.begin(), stillOpen.end(), [&](uint32_t a, uint32_t b) {
+    return data.objects[a].number > data.objects[b].number;
+  });
+  data.openUpvalues = std::move(stillOpen);
+  data.stack = std::move(stack);
+  return {};
+}
+
+}  // namespace shapevm

@@ -1,0 +1,44 @@
+// Live relocation of frames: a saved frame whose function changed in the new
+// program moves into the new code when the statement it is in (for a caller,
+// the call it waits in) is unchanged, and so are the loops and `try` blocks
+// around it (docs/suspend-resume.md, "Patching a running job").
+//
+// How a frame is moved:
+// - Both versions of the function are seen statement by statement through
+//   their debug information (program.h). A statement's *own code* is its
+//   code less that of the statements nested in it; it is compared
+//   instruction by instruction, locals by name, constants by value, globals,
+//   functions and types by name, and branch targets by where they land in
+//   the statement (so slot numbers, constant order and the length of other
+//   statements do not matter).
+// - The statement holding the frame's instruction is found in the new code
+//   by walking down from the function body: at each level the children are
+//   matched by their whole content from both ends, and a changed child in
+//   the middle by its own code (an `if` whose condition changed still
+//   contains the same statement).
+// - The frame's instruction moves to the same place in the matching
+//   statement; the operand stack there must have the same depth. Locals
+//   move by name (the innermost of several with one name first); a local the
+//   new code adds starts as none, one it no longer has is dropped, and a
+//   dropped local's open upvalue is closed with its value. Handlers of the
+//   frame move with their `try`.
+// The snapshot data is rewritten as if it had been taken in the new program;
+// the usual checks of restore.cpp then apply to the result.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "snapshot/snapshot.h"
+#include "snapshot/snapshot_data.h"
+
+namespace shapevm {
+
+// Moves every frame of `data` whose function (by hash) is not in `target` but
+// whose old code is in `old` (the program embedded in the snapshot). Appends
+// one line per frame to `report`. Returns the reasons frames could not move
+// (then `data` is unchanged): the caller refuses the relocation with them.
+std::vector<std::string> remapFrames(SnapshotData& data, const Program& old, const Program& target,
+                                     std::vector<std::string>& report);
+
+}  // namespace shapevm
