@@ -8,8 +8,8 @@
 #include "commands.h"
 #include "program_loader.h"
 #include "session.h"
-#include "suspend_signals.h"
 #include "snapshot/snapshot.h"
+#include "suspend_signals.h"
 
 namespace shapevm::cli {
 
@@ -56,9 +56,9 @@ void addResumeCommand(CLI::App& app, int& exitStatus) {
     request.exactRelocation = *relocate == "exact";
     request.dryRun = *dryRun;
     auto resumed = resumeSnapshot(request);
-    const std::vector<std::string>& report =
-        std::visit([](const auto& result) -> const std::vector<std::string>& { return result.report; },
-                   resumed);
+    const std::vector<std::string>& report = std::visit(
+        [](const auto& result) -> const std::vector<std::string>& { return result.report; },
+        resumed);
     for (const std::string& line : report) {
       if (*dryRun) {
         fmt::print("{}\n", line);

@@ -18,9 +18,8 @@ std::vector<const LocalInfo*> liveLocals(const Function& function, uint32_t offs
       *sameSlot = &local;
     }
   }
-  std::stable_sort(live.begin(), live.end(), [](const LocalInfo* a, const LocalInfo* b) {
-    return a->start < b->start;
-  });
+  std::stable_sort(live.begin(), live.end(),
+                   [](const LocalInfo* a, const LocalInfo* b) { return a->start < b->start; });
   return live;
 }
 

@@ -106,7 +106,7 @@ struct Function {
   std::vector<LineEntry> lines;  // sorted by offset
   std::vector<StatementInfo> statements;
   std::vector<LocalInfo> locals;
-  FunctionHash hash;             // computed by computeHashes(), never read from a file
+  FunctionHash hash;  // computed by computeHashes(), never read from a file
 
   uint32_t lineAt(uint32_t offset) const;
 };

@@ -276,8 +276,9 @@ void readFunction(Reader& in, Function& function, uint32_t version) {
   in.setContext("");
 }
 
-// The file in the layout of `version` (1: without debug information).
-std::vector<uint8_t> encodeSbc(const Program& program, uint32_t version) {
+}  // namespace
+
+std::vector<uint8_t> writeSbc(const Program& program, uint32_t version) {
   Writer out;
   out.bytes(kSbcMagic, sizeof kSbcMagic);
   out.u32(version);
@@ -298,10 +299,6 @@ std::vector<uint8_t> encodeSbc(const Program& program, uint32_t version) {
   for (const Function& function : program.functions) writeFunction(out, function, version);
   return out.take();
 }
-
-}  // namespace
-
-std::vector<uint8_t> writeSbc(const Program& program) { return encodeSbc(program, kSbcVersion); }
 
 Result<Program> readSbc(std::span<const uint8_t> bytes, const std::string& fileName) {
   Reader in(bytes, fileName);
@@ -345,7 +342,8 @@ Result<Program> readSbc(std::span<const uint8_t> bytes, const std::string& fileN
 
   uint32_t functions = in.count("function", kMinFunctionBytes);
   program.functions.resize(functions);
-  for (uint32_t i = 0; i < functions && !in.failed(); ++i) readFunction(in, program.functions[i], version);
+  for (uint32_t i = 0; i < functions && !in.failed(); ++i)
+    readFunction(in, program.functions[i], version);
 
   if (in.failed()) return in.error();
   if (in.remaining() != 0) {
@@ -366,7 +364,7 @@ Result<Program> loadSbcFile(const std::string& path) {
 }
 
 FunctionHash programHash(const Program& program) {
-  std::vector<uint8_t> bytes = encodeSbc(program, 1);
+  std::vector<uint8_t> bytes = writeSbc(program, 1);
   XXH128_hash_t hash = XXH3_128bits(bytes.data(), bytes.size());
   return FunctionHash{hash.high64, hash.low64};
 }

@@ -16,7 +16,8 @@ inline constexpr char kSbcMagic[4] = {'S', 'B', 'C', '1'};
 inline constexpr uint32_t kSbcVersion = 2;   // what writeSbc writes
 inline constexpr uint32_t kOldestSbcVersion = 1;  // readSbc reads versions from here on
 
-std::vector<uint8_t> writeSbc(const Program& program);
+// The file in the layout of `version` (1: without debug information).
+std::vector<uint8_t> writeSbc(const Program& program, uint32_t version = kSbcVersion);
 // Parses, verifies (bytecode/verifier.h) and hashes. `fileName` is used in messages.
 Result<Program> readSbc(std::span<const uint8_t> bytes, const std::string& fileName);
 // Reads the file, then readSbc. I/O errors become diagnostics too.

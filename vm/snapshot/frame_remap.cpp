@@ -195,7 +195,7 @@ class StatementView {
   const Program& program_;
   const Function& f_;
   CodeShape shape_;
-  std::vector<std::vector<int32_t>> children_;            // by statement + 1
+  std::vector<std::vector<int32_t>> children_;             // by statement + 1
   std::vector<std::vector<const LocalInfo*>> slotLocals_;  // by slot
 };
 
@@ -217,8 +217,8 @@ std::vector<uint64_t> contentHashes(const StatementView& view) {
 // One frame's way into the new code.
 struct FrameMove {
   uint32_t ip = 0;
-  std::vector<std::pair<uint32_t, uint32_t>> locals;  // new slot <- old slot
-  std::vector<std::string> kept, added, dropped;      // named locals, for the report
+  std::vector<std::pair<uint32_t, uint32_t>> locals;       // new slot <- old slot
+  std::vector<std::string> kept, added, dropped;           // named locals, for the report
   std::vector<std::pair<std::size_t, uint32_t>> handlers;  // handler index -> new catch offset
 };
 
@@ -258,8 +258,9 @@ class FrameMover {
       // A statement around the frame may change (an `if`'s condition, say)
       // unless it is a loop or try, or its own code left operands below the
       // statement the frame is in (a block used as a value).
-      bool mustMatch = active || old_.isLoopOrTry(s) ||
-                       oldShape.depth[old_.start(s)] != oldShape.depth[old_.start(chain[level + 1])];
+      bool mustMatch =
+          active || old_.isLoopOrTry(s) ||
+          oldShape.depth[old_.start(s)] != oldShape.depth[old_.start(chain[level + 1])];
       std::variant<int32_t, std::string> found = matchChild(parent, s, active, mustMatch);
       if (auto* why = std::get_if<std::string>(&found)) return *why;
       parent = s;
@@ -399,11 +400,13 @@ std::vector<std::string> remapFrames(SnapshotData& data, const Program& old, con
   };
   std::vector<Plan> plans(data.frames.size());
   std::vector<std::string> problems;
+  // Per frame, innermost first: what happens to it, after "frame #N ".
+  std::vector<std::string> decisions;
   for (std::size_t i = data.frames.size(); i-- > 0;) {
     const SFrame& frame = data.frames[i];
-    std::string where = fmt::format("frame #{} {} (line {})", i, frame.function.name, frame.line);
+    std::string where = fmt::format("{} (line {})", frame.function.name, frame.line);
     if (!frame.function.hasHash || newByHash.count(frame.function.hash)) {
-      report.push_back(where + ": same");
+      decisions.push_back(where + ": same");
       continue;
     }
     auto oldIt = oldByHash.find(frame.function.hash);
@@ -429,31 +432,46 @@ std::vector<std::string> remapFrames(SnapshotData& data, const Program& old, con
         plans[i] = Plan{&target.functions[static_cast<std::size_t>(newIndex)],
                         &old.functions[oldIt->second], std::move(std::get<FrameMove>(moved))};
         const FrameMove& m = plans[i].move;
-        std::string text = fmt::format("frame #{} {} (line {} -> {}): remapped", i,
-                                       frame.function.name, frame.line,
-                                       plans[i].function->lineAt(m.ip));
+        std::string text = fmt::format("{} (line {} -> {}): remapped", frame.function.name,
+                                       frame.line, plans[i].function->lineAt(m.ip));
         if (!m.kept.empty()) text += "; locals " + joined(m.kept) + " kept";
         for (const std::string& name : m.added) text += "; new local " + name + " = none";
         if (!m.dropped.empty()) text += "; locals " + joined(m.dropped) + " dropped";
-        report.push_back(text);
+        decisions.push_back(text);
         continue;
       }
     }
-    report.push_back(where + ": cannot move: " + why);
-    problems.push_back(where + ": " + why);
+    decisions.push_back(where + ": cannot move: " + why);
+    problems.push_back(fmt::format("frame #{} {}: {}", i, where, why));
+  }
+  // Runs of frames with one decision (deep recursion) take one line.
+  for (std::size_t first = 0; first < decisions.size();) {
+    std::size_t last = first;
+    while (last + 1 < decisions.size() && decisions[last + 1] == decisions[first]) ++last;
+    std::size_t top = decisions.size() - 1 - first;
+    if (last == first) {
+      report.push_back(fmt::format("frame #{} {}", top, decisions[first]));
+    } else {
+      report.push_back(
+          fmt::format("frames #{} to #{} {}", top, top - (last - first), decisions[first]));
+    }
+    first = last + 1;
   }
   if (!problems.empty()) return problems;
 
   // Rewrite the stack frame by frame: each frame's locals take the new
   // function's layout; operands are copied as they are.
-  std::vector<SValue> stack(data.stack.begin(), data.stack.begin() + (data.frames.empty() ? data.stack.size() : data.frames[0].base));
+  std::vector<SValue> stack(
+      data.stack.begin(),
+      data.stack.begin() + (data.frames.empty() ? data.stack.size() : data.frames[0].base));
   std::vector<int64_t> slotMoves(data.stack.size(), -1);  // old slot -> new slot
   for (std::size_t s = 0; s < stack.size(); ++s) slotMoves[s] = static_cast<int64_t>(s);
   std::vector<uint32_t> oldLocalsEnd(data.frames.size()), newLocalsEnd(data.frames.size());
   for (std::size_t i = 0; i < data.frames.size(); ++i) {
     SFrame& frame = data.frames[i];
     std::size_t oldBase = frame.base;
-    std::size_t regionEnd = i + 1 < data.frames.size() ? data.frames[i + 1].base : data.stack.size();
+    std::size_t regionEnd =
+        i + 1 < data.frames.size() ? data.frames[i + 1].base : data.stack.size();
     auto newBase = static_cast<uint32_t>(stack.size());
     std::size_t oldLocals = regionEnd - oldBase;  // until known: the whole region
     if (plans[i].function != nullptr) {
@@ -486,8 +504,8 @@ std::vector<std::string> remapFrames(SnapshotData& data, const Program& old, con
   for (std::size_t h = 0; h < data.handlers.size(); ++h) {
     SHandler& handler = data.handlers[h];
     std::size_t i = handler.frame;
-    handler.stackSize = static_cast<uint32_t>(int64_t{handler.stackSize} - oldLocalsEnd[i] +
-                                              newLocalsEnd[i]);
+    handler.stackSize =
+        static_cast<uint32_t>(int64_t{handler.stackSize} - oldLocalsEnd[i] + newLocalsEnd[i]);
     if (plans[i].function == nullptr) continue;
     for (auto [index, offset] : plans[i].move.handlers) {
       if (index == h) handler.catchOffset = offset;

@@ -214,8 +214,8 @@ void Planner::planRecord(std::size_t id, const SObject& record) {
       return;
     }
     if (from < 0) {
-      fieldChanges_.insert(
-          fmt::format("type {}: new field {} = none in live objects", record.text, type->fields[i]));
+      fieldChanges_.insert(fmt::format("type {}: new field {} = none in live objects", record.text,
+                                       type->fields[i]));
     }
     identity = identity && from == static_cast<int32_t>(i);
     order.push_back(from);
@@ -337,7 +337,8 @@ std::variant<RelocationPlan, ResumeError> Planner::plan() {
   }
   for (const std::string& p : problems_) message += "\n  " + p;
   return ResumeError{relocating_ ? ResumeFailure::NotRelocatable : ResumeFailure::BadInput,
-                     Diagnostic::inFile(data_.file, message), {}};
+                     Diagnostic::inFile(data_.file, message),
+                     {}};
 }
 
 }  // namespace

@@ -33,8 +33,7 @@ std::optional<Diagnostic> checkNotCopied(const SnapshotData& data, const std::st
   fs::path here = fs::absolute(snapshotPath, ignored).lexically_normal();
   fs::path written(std::string(data.host.writtenTo));
   if (here == written) return std::nullopt;
-  std::vector<PathMapping> moved = {
-      {written.parent_path().string(), here.parent_path().string()}};
+  std::vector<PathMapping> moved = {{written.parent_path().string(), here.parent_path().string()}};
   for (const SOpenFile& file : data.host.files) {
     std::string original(file.absolutePath);
     std::string copy = mapPath(original, moved);

@@ -35,6 +35,8 @@ void checkSamePrograms(const Program& a, const Program& b) {
     CHECK(x.constants == y.constants);
     CHECK(x.code == y.code);
     CHECK(x.lines == y.lines);
+    CHECK(x.statements == y.statements);
+    CHECK(x.locals == y.locals);
     CHECK(x.hash == y.hash);
   }
 }
@@ -113,8 +115,40 @@ TEST_CASE("sbc: bad magic and unsupported versions are rejected", "[sbc]") {
   CHECK_THAT(errorOf(magic), Catch::Contains("not a .sbc file"));
   CHECK_THAT(errorOf({}), Catch::Contains("not a .sbc file"));
   std::vector<uint8_t> version = bytes;
-  version[4] = 2;
-  CHECK(errorOf(version) == "prog.sbc: unsupported .sbc version 2 (this build reads version 1)");
+  version[4] = 3;
+  CHECK(errorOf(version) ==
+        "prog.sbc: unsupported .sbc version 3 (this build reads versions 1 to 2)");
+  version[4] = 0;
+  CHECK_THAT(errorOf(version), Catch::Contains("unsupported .sbc version 0"));
+}
+
+TEST_CASE("sbc: version 1 files (without debug information) are still read", "[sbc]") {
+  Program program = sampleProgram();
+  std::vector<uint8_t> v1 = writeSbc(program, 1);
+  CHECK(v1[4] == 1);
+  CHECK(v1.size() < writeSbc(program).size());
+  Result<Program> reread = readSbc(v1, "prog.sbc");
+  REQUIRE(reread.ok());
+  for (const Function& function : reread->functions) {
+    CHECK(function.statements.empty());
+    CHECK(function.locals.empty());
+  }
+  CHECK(programHash(reread.value()) == programHash(program));
+}
+
+TEST_CASE("sbc: debug information is part of the file but not of the program hash", "[sbc]") {
+  Program program = sampleProgram();
+  Program without = program;
+  for (Function& function : without.functions) {
+    function.statements.clear();
+    function.locals.clear();
+  }
+  CHECK(programHash(program) == programHash(without));
+  CHECK(writeSbc(program) != writeSbc(without));
+  Result<Program> reread = readSbc(writeSbc(program), "prog.sbc");
+  REQUIRE(reread.ok());
+  CHECK(reread->functions[4].statements == program.functions[4].statements);
+  CHECK(reread->functions[4].locals == program.functions[4].locals);
 }
 
 TEST_CASE("sbc: every truncation is rejected", "[sbc][fuzz]") {

@@ -1,7 +1,8 @@
 // Hand-built programs for the bytecode tests (this binary links only the
 // bytecode and core libraries, so there is no assembler or compiler here).
 // `sampleProgram()` uses every operand kind, every constant kind, closures
-// with both kinds of capture, a try handler, a for loop and a line table; it is
+// with both kinds of capture, a try handler, a for loop, a line table and debug
+// information; it is
 // valid, with maxStack computed by the verifier.
 #pragma once
 
@@ -142,6 +143,14 @@ inline Program sampleProgram() {
   loop.line(32).op(Op::GetLocal, 3).op(Op::Return);
   loop.bind(early);
   loop.op(Op::CloseUpvals, 0).op(Op::Throw);
+  // Debug information: the set-up, the loop with one statement in its body,
+  // the return; the parameter, the loop's hidden slots and the sum.
+  REQUIRE(loop.function.code.size() == 20);
+  loop.function.statements = {{0, 2, 30, -1}, {2, 16, 31, -1}, {8, 12, 31, 1}, {16, 18, 32, -1}};
+  loop.function.locals = {{"array", 0, 0, 20},
+                          {"(for collection)", 1, 2, 16},
+                          {"(for position)", 2, 2, 16},
+                          {"sum", 3, 1, 20}};
 
   program.functions = {main.function, square.function, adder.function, inner.function,
                        loop.function};

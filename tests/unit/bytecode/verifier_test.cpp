@@ -307,4 +307,33 @@ TEST_CASE("verifier: long straight-line and looping code is checked without recu
   expectRejected(p, {"'pop' takes no operand but has 1", "main", 3});
 }
 
+TEST_CASE("verifier: debug information must fit the function", "[verifier]") {
+  const Program base = sampleProgram();
+  REQUIRE_FALSE(verifyProgram(base, "t.sbc"));
+  auto rejects = [&](auto edit, const std::string& message) {
+    Program p = base;
+    edit(p.functions[4]);
+    std::optional<Diagnostic> problem = verifyProgram(p, "t.sbc");
+    REQUIRE(problem);
+    CHECK(problem->function == "loop");
+    CHECK_THAT(problem->message, Catch::Contains(message));
+  };
+  rejects([](Function& f) { f.statements[0].end = 99; }, "is not a range inside the code");
+  rejects([](Function& f) { f.statements[0].end = f.statements[0].start; },
+          "is not a range inside the code");
+  rejects([](Function& f) { f.statements[2].parent = 3; }, "does not come after its parent");
+  rejects([](Function& f) { f.statements[0].parent = -2; }, "does not come after its parent");
+  rejects([](Function& f) { f.statements[2].end = 17; }, "is not inside its parent");
+  rejects([](Function& f) { f.statements[3].start = 15; }, "overlaps the statement before it");
+  rejects([](Function& f) { f.locals[3].slot = 4; }, "local variable 'sum' (slot 4");
+  rejects([](Function& f) { f.locals[0].end = 21; }, "is not inside the frame and the code");
+  rejects([](Function& f) { f.locals[0].start = 5, f.locals[0].end = 4; },
+          "is not inside the frame and the code");
+  Program badName = base;
+  badName.functions[4].locals[0].name = "\xff";
+  std::optional<Diagnostic> problem = verifyProgram(badName, "t.sbc");
+  REQUIRE(problem);
+  CHECK_THAT(problem->message, Catch::Contains("local variable name"));
+}
+
 }  // namespace shapevm
