@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
+
 #include "commands.h"
 #include "program_loader.h"
 #include "session.h"
@@ -66,6 +68,7 @@ void addResumeCommand(CLI::App& app, int& exitStatus) {
         spdlog::info("relocation: {}", line);
       }
     }
+    std::fflush(stdout);  // the report comes before any error
     if (auto* error = std::get_if<ResumeError>(&resumed)) {
       int status =
           error->kind == ResumeFailure::NotRelocatable ? kExitNotRelocatable : kExitBadInput;

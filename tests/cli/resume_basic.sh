@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Suspend/resume through the command line (shared/spec/cli.md):
+# Suspend/resume through the command line (docs/cli.md, docs/suspend-resume.md):
 # - `run --max-steps N` then `resume` until done gives the stdout and exit
 #   status of one uninterrupted run, for several programs and many N;
 # - checkpoint() returns false, then true when resumed; suspend(); the
@@ -9,7 +9,8 @@
 # - a corrupt snapshot is refused with status 3; resume without --program
 #   runs the code embedded in the snapshot, also when the program file was
 #   edited or is gone; --program moves the run into the edited program, and
-#   an edit under a live frame is refused with status 4;
+#   an edit under a live frame moves the frame (--dry-run reports it) or,
+#   with --relocate exact, is refused with status 4;
 # - inspect and verify.
 #
 # Usage: bash tests/cli/resume_basic.sh SHAPEVM SOURCE_DIR
@@ -236,9 +237,19 @@ check "relocation into an edited callee" 0 $?
 check "relocated run uses the new code" 125 "$(cat reloc.out)"
 cp reloc.orig reloc.snap
 sed -i 's/print(total)/print(total + 1)/' reloc.shape
-"$shapevm" resume --program reloc.shape reloc.snap > /dev/null 2> reloc.err
-check "edit under a live frame" 4 $?
+"$shapevm" resume --program reloc.shape --relocate exact reloc.snap > /dev/null 2> reloc.err
+check "edit under a live frame, --relocate exact" 4 $?
 contains "status 4 names the frame and line" "frame #1 'main' (line 8)" reloc.err
+cp reloc.orig reloc.snap
+"$shapevm" resume --program reloc.shape --dry-run reloc.snap > reloc.out 2> reloc.err
+check "--dry-run of an edit under a live frame" 0 $?
+contains "--dry-run reports the frame" "frame #1 main (line 8 -> 8): remapped; locals total, i kept" reloc.out
+cmp -s reloc.orig reloc.snap
+check "--dry-run leaves the snapshot as it was" 0 $?
+"$shapevm" resume --program reloc.shape --log-level info reloc.snap > reloc.out 2> reloc.err
+check "edit under a live frame moves the frame" 0 $?
+check "the moved frame runs the edited code" 126 "$(cat reloc.out)"
+contains "the report is logged at info" "relocation: frame #1 main (line 8 -> 8): remapped" reloc.err
 
 # ---- inspect and verify -------------------------------------------------
 "$shapevm" inspect reloc.orig > inspect.out 2>&1

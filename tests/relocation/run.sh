@@ -5,7 +5,7 @@
 # A case file has sections, each starting with a line "--- NAME":
 #   old      the program; it suspends itself with suspend() (exit 75)
 #   new      the edited program the snapshot is resumed in
-#   report   what `resume --program new --dry-run` prints
+#   report   what `resume --program new --dry-run` prints (stdout and stderr)
 #   status   the exit status of the real resume (0 when it finishes)
 #   output   stdout of the run up to the suspension, then of the resume
 # Lines before the first section describe the case. --update rewrites the
@@ -36,7 +36,7 @@ for case_file in "$source_dir"/tests/relocation/cases/*.case; do
     "$shapevm" run --snapshot job.snap job.shape >out.txt 2>err.txt
     echo "$?" >run.status
     cp job.snap dry.snap 2>/dev/null
-    "$shapevm" resume --program new.shape --dry-run dry.snap >report.txt 2>>err.txt
+    "$shapevm" resume --program new.shape --dry-run dry.snap >report.txt 2>&1
     "$shapevm" resume --program new.shape job.snap >>out.txt 2>>err.txt
     echo "$?" >resume.status
   )

@@ -463,6 +463,13 @@ std::optional<Diagnostic> checkFrameAndLines(const Function& function,
 // on no more than this, and check against the code what they use.
 std::optional<Diagnostic> checkDebugInfo(const Function& function, const std::string& fileName) {
   const auto codeSize = static_cast<uint32_t>(function.code.size());
+  // Where instructions start (the code is decoded and checked by now).
+  std::vector<bool> starts(codeSize + 1, false);
+  for (uint32_t offset = 0; offset < codeSize;
+       offset += instrWords(instrOp(function.code[offset]))) {
+    starts[offset] = true;
+  }
+  starts[codeSize] = true;
   const std::vector<StatementInfo>& statements = function.statements;
   // Per statement (and at index 0 the body): where its last child ended.
   std::vector<uint32_t> childrenEnd(statements.size() + 1, 0);
@@ -474,6 +481,8 @@ std::optional<Diagnostic> checkDebugInfo(const Function& function, const std::st
                                        s.end, s.parent, what));
     };
     if (s.start >= s.end || s.end > codeSize) return problem("is not a range inside the code");
+    if (!starts[s.start] || !starts[s.end])
+      return problem("does not begin and end at instructions");
     if (s.parent < -1 || s.parent >= static_cast<int64_t>(i)) {
       return problem("does not come after its parent");
     }
@@ -486,10 +495,11 @@ std::optional<Diagnostic> checkDebugInfo(const Function& function, const std::st
     siblingsEnd = s.end;
   }
   for (const LocalInfo& local : function.locals) {
-    if (local.slot >= function.numLocals || local.start > local.end || local.end > codeSize) {
+    if (local.slot >= function.numLocals || local.start > local.end || local.end > codeSize ||
+        !starts[local.start] || !starts[local.end]) {
       return functionError(fileName, function,
                            fmt::format("local variable '{}' (slot {}, offsets {} to {}) is not "
-                                       "inside the frame and the code",
+                                       "inside the frame and the code's instructions",
                                        local.name, local.slot, local.start, local.end));
     }
   }
@@ -508,10 +518,10 @@ std::optional<Diagnostic> verifyProgram(const Program& program, const std::strin
   }
   for (const Function& function : program.functions) {
     if (auto problem = checkFrameAndLines(function, fileName)) return problem;
-    if (auto problem = checkDebugInfo(function, fileName)) return problem;
     FunctionChecker checker(program, function, fileName, function.maxStack, &captureNeeds);
     Result<uint32_t> depth = checker.run();
     if (!depth) return depth.error();
+    if (auto problem = checkDebugInfo(function, fileName)) return problem;
   }
   return std::nullopt;
 }

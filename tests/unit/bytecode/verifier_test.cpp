@@ -325,6 +325,9 @@ TEST_CASE("verifier: debug information must fit the function", "[verifier]") {
   rejects([](Function& f) { f.statements[0].parent = -2; }, "does not come after its parent");
   rejects([](Function& f) { f.statements[2].end = 17; }, "is not inside its parent");
   rejects([](Function& f) { f.statements[3].start = 15; }, "overlaps the statement before it");
+  rejects([](Function& f) { f.statements[1].start = 7; }, "does not begin and end at instructions");
+  rejects([](Function& f) { f.statements[1].end = 7; }, "does not begin and end at instructions");
+  rejects([](Function& f) { f.locals[1].start = 7; }, "the code's instructions");
   rejects([](Function& f) { f.locals[3].slot = 4; }, "local variable 'sum' (slot 4");
   rejects([](Function& f) { f.locals[0].end = 21; }, "is not inside the frame and the code");
   rejects([](Function& f) { f.locals[0].start = 5, f.locals[0].end = 4; },

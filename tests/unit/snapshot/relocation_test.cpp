@@ -77,21 +77,42 @@ main()
   CHECK(rest.output == std::to_string(15 + 1000 * (5 + 6 + 7 + 8 + 9)) + "\n");
 }
 
-TEST_CASE("a changed function on the stack is refused, naming the frame",
+TEST_CASE("a changed function on the stack moves where its statement is unchanged",
+          "[snapshot][relocation]") {
+  Fixture fx;
+  fx.programs.sources["b.shape"] = fx.replace(kBase, "print(s)", "print(s * 2)");
+  auto resumed = resumeFrom(fx.programs, fx.snap, "b.shape");
+  REQUIRE(std::holds_alternative<ResumedVM>(resumed));
+  const std::vector<std::string>& report = std::get<ResumedVM>(resumed).report;
+  REQUIRE(report.size() == 3);
+  CHECK(report[1] == "frame #1 main (line 12 -> 12): remapped; locals s, i kept");
+  CHECK(report[2] == "frame #0 <main> (line 16): same");
+  RunResult rest = runCaptured(*std::get<ResumedVM>(resumed).vm, fx.snap, "b.shape");
+  CHECK(rest.output == "110\n");
+}
+
+TEST_CASE("--relocate exact refuses a changed function on the stack, naming the frame",
           "[snapshot][relocation]") {
   Fixture fx;
   fx.programs.sources["b.shape"] = fx.replace(kBase, "print(s)", "print(s * 2)");
   std::string message =
-      resumeFailure(fx.programs, fx.snap, ResumeFailure::NotRelocatable, "b.shape");
+      resumeFailure(fx.programs, fx.snap, ResumeFailure::NotRelocatable, "b.shape", true);
   CHECK(message.find("frame #1 'main' (line 12)") != std::string::npos);
   CHECK(message.find("function 'main' was changed") != std::string::npos);
   CHECK(message.find("<main>") == std::string::npos);  // the entry function did not change
 
   fx.programs.sources["c.shape"] =
       fx.replace(fx.replace(kBase, "function main()", "function main2()"), "\nmain()", "\nmain2()");
-  message = resumeFailure(fx.programs, fx.snap, ResumeFailure::NotRelocatable, "c.shape");
+  message = resumeFailure(fx.programs, fx.snap, ResumeFailure::NotRelocatable, "c.shape", true);
   CHECK(message.find("no function named 'main' exists") != std::string::npos);
   CHECK(message.find("frame #0 '<main>'") != std::string::npos);  // it calls main2 now
+
+  // Live relocation refuses too: main is gone, and <main> waits in the edited call.
+  message = resumeFailure(fx.programs, fx.snap, ResumeFailure::NotRelocatable, "c.shape");
+  CHECK(message.find("frame #1 main (line 12): no function named 'main' exists") !=
+        std::string::npos);
+  CHECK(message.find("frame #0 <main> (line 16): the statement at line 16 changed") !=
+        std::string::npos);
 }
 
 TEST_CASE("the snapshot's own program relocates onto itself", "[snapshot][relocation]") {

@@ -88,10 +88,14 @@ inline std::string editSnapshot(const std::string& text, const std::string& from
 inline std::string asVersion1(const std::string& text) {
   std::string old = std::regex_replace(text, std::regex(R"re(, "code": "[A-Za-z0-9+/=]*")re"), "");
   old = std::regex_replace(
-      old, std::regex(R"re(,\n"host": \{"cwd": "[^"]*", "written_to": "[^"]*", "stdout": (null|\{[^}]*\})\})re"),
+      old,
+      std::regex(
+          R"re(,\n"host": \{"cwd": "[^"]*", "written_to": "[^"]*", "stdout": (null|\{[^}]*\})\})re"),
       "");
   old = std::regex_replace(
-      old, std::regex(R"re(, "absolute": "[^"]*", "length": [0-9]+, "head": "[0-9a-f]{16}", "tail": "[0-9a-f]{16}")re"),
+      old,
+      std::regex(
+          R"re(, "absolute": "[^"]*", "length": [0-9]+, "head": "[0-9a-f]{16}", "tail": "[0-9a-f]{16}")re"),
       "");
   std::size_t version = old.find("\"version\": " + std::to_string(kSnapshotVersion));
   REQUIRE(version != std::string::npos);
@@ -154,10 +158,11 @@ inline RunResult startProgram(const Programs& programs, const std::string& path,
 inline std::variant<ResumedVM, ResumeError> resumeFrom(
     const Programs& programs, const std::string& snapshotPath,
     std::optional<std::string> newProgram = std::nullopt,
-    std::optional<uint64_t> maxSteps = std::nullopt) {
+    std::optional<uint64_t> maxSteps = std::nullopt, bool exactRelocation = false) {
   ResumeRequest request;
   request.snapshotPath = snapshotPath;
   request.newProgramPath = std::move(newProgram);
+  request.exactRelocation = exactRelocation;
   request.options.maxSteps = maxSteps;
   request.loadProgram = programs.loader();
   return resumeSnapshot(request);
@@ -176,8 +181,10 @@ inline RunResult resumeAndRun(const Programs& programs, const std::string& snaps
 // The diagnostic of a resume that must fail with `kind`.
 inline std::string resumeFailure(const Programs& programs, const std::string& snapshotPath,
                                  ResumeFailure kind,
-                                 std::optional<std::string> newProgram = std::nullopt) {
-  auto resumed = resumeFrom(programs, snapshotPath, std::move(newProgram));
+                                 std::optional<std::string> newProgram = std::nullopt,
+                                 bool exactRelocation = false) {
+  auto resumed =
+      resumeFrom(programs, snapshotPath, std::move(newProgram), std::nullopt, exactRelocation);
   auto* error = std::get_if<ResumeError>(&resumed);
   REQUIRE(error != nullptr);
   CHECK(error->kind == kind);

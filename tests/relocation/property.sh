@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Property test of live relocation: for every example program and script
+# test that runs to completion, and edits that do not change what it does
+# (comments and blank lines that move every line, an unused function added at
+# the end), suspending at several step counts and resuming into the edited
+# program must print exactly what one uninterrupted run prints, with no frame
+# refused.
+#   bash property.sh SHAPEVM SOURCE_DIR [SEED]
+set -uo pipefail
+shapevm=$(realpath "$1")
+source_dir=$(realpath "$2")
+RANDOM=${3:-7}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+checked=0
+programs=0
+
+# The behaviour-preserving edit of program $1, written to $2.
+edit() {
+  { echo "// edited: every line moves down by three"; echo; echo
+    sed 's|^function |// a comment before each function\nfunction |' "$1"
+    echo; echo "function unused_added_by_an_edit(x) { return x + 1 }"; } >"$2"
+}
+
+# Arguments of an example: files under examples/ by absolute path.
+arguments_of() {
+  local args_file=$source_dir/examples/$1.args
+  args=()
+  [ -f "$args_file" ] || return 0
+  local raw arg
+  read -r -a raw <"$args_file"
+  for arg in ${raw[@]+"${raw[@]}"}; do
+    if [ -e "$source_dir/examples/$arg" ]; then args+=("$source_dir/examples/$arg"); else args+=("$arg"); fi
+  done
+}
+
+for program in "$source_dir"/examples/*.shape "$source_dir"/tests/scripts/*.shape \
+               "$source_dir"/tests/scripts/*/*.shape; do
+  name=$(basename "$program" .shape)
+  args=()
+  case $program in "$source_dir"/examples/*) arguments_of "$name" ;; esac
+  # Every run starts in a fresh directory: programs write files there.
+  dir=$work/run
+  rm -rf "$dir"; mkdir -p "$dir"
+  cp "$program" "$dir/job.shape"
+  (cd "$dir" && "$shapevm" run job.shape ${args[@]+"${args[@]}"} </dev/null >"$work/reference.out" 2>/dev/null)
+  [ $? = 0 ] || continue  # programs that fail, read stdin or suspend themselves are left out
+  programs=$((programs + 1))
+  for budget in $((RANDOM % 500 + 1)) $((RANDOM % 100000 + 1)); do
+    rm -rf "$dir"; mkdir -p "$dir"
+    cp "$program" "$dir/job.shape"
+    cp "$work/reference.out" "$dir/reference.out"
+    edit "$program" "$dir/edited.shape"
+    (cd "$dir" && "$shapevm" run --max-steps "$budget" --snapshot job.snap job.shape \
+       ${args[@]+"${args[@]}"} </dev/null >resumed.out 2>/dev/null)
+    status=$?
+    [ $status = 75 ] || continue  # finished within the budget
+    checked=$((checked + 1))
+    (cd "$dir" && "$shapevm" resume --program edited.shape job.snap </dev/null >>resumed.out 2>resume.err)
+    status=$?
+    if [ $status != 0 ] || ! cmp -s "$dir/reference.out" "$dir/resumed.out"; then
+      echo "FAIL ${program#"$source_dir"/} suspended after $budget steps: status $status"
+      head -5 "$dir/resume.err"
+      diff "$dir/reference.out" "$dir/resumed.out" | head -10
+      failures=$((failures + 1))
+    fi
+  done
+done
+echo "relocation property: $programs programs, $checked suspensions resumed into an edit, $failures failures"
+[ "$checked" -gt 0 ] && [ "$failures" = 0 ]
