@@ -119,6 +119,17 @@ class FunctionEmitter {
   void finish() {
     code_.finish();
     for (std::size_t local : scopes_.front().locals) fn_.locals[local].end = here();
+    // A declaring store fused into the instruction before it (add_ll_set)
+    // puts a local's start inside that instruction: it starts with it.
+    std::vector<bool> starts(fn_.code.size() + 1, false);
+    for (std::size_t at = 0; at < fn_.code.size(); at += instrWords(instrOp(fn_.code[at]))) {
+      starts[at] = true;
+    }
+    starts[fn_.code.size()] = true;
+    for (LocalInfo& local : fn_.locals) {
+      while (!starts[local.start]) --local.start;
+      while (!starts[local.end]) ++local.end;
+    }
   }
 
   void error(uint32_t line, const std::string& message) { sink_.error(line, 0, message); }
