@@ -43,8 +43,8 @@ wait "$pid"
 status=$?
 
 # Suspended: back into the queue; the next run resumes from STATE_DIR. The
-# task is named ARRAY_TASK: the first task's own job id is the array's, and
-# `scontrol requeue` given it would requeue every task of the array.
+# task is named ARRAYID_TASKID: one task (the last) runs under the array's
+# own job id, and `scontrol requeue` given that id requeues every task.
 if [ "$status" -eq 75 ]; then
   scontrol requeue "${SLURM_ARRAY_JOB_ID}_$SLURM_ARRAY_TASK_ID"
 fi

@@ -6,8 +6,8 @@
 # tasks and examples/slurm/job.sh as one job. Each job is stopped once by
 # `scancel --signal=TERM --batch` and, with a one-minute time limit, by the
 # limit's `--signal=B:TERM` warning; it suspends, requeues itself and is made
-# eligible at once (`scontrol update StartTime=now`, instead of Slurm's two
-# minutes), until it finishes. Then every job must be COMPLETED with exit 0,
+# eligible two seconds later (`scontrol update StartTime=now`, instead of
+# Slurm's two minutes), until it finishes. Then every job must be COMPLETED with exit 0,
 # have been requeued at least twice, and hold exactly the file and stdout of
 # one uninterrupted `shapevm run`. Installs Debian's slurm-wlm and munge
 # first if they are missing; needs root.
