@@ -144,6 +144,7 @@ class FunctionEmitter {
   //   int k; add                  -> add_int k           (and sub)
   //   lt; jump_if_false L         -> jump_if_not_lt L    (and the other comparisons)
   //   lt; jump_if_true L          -> jump_if_lt L        (the bottom test of a loop)
+  //   not; jump_if_false L        -> jump_if_true L      (and the reverse)
   //   get_local a; get_local b    -> get_local2 a b
   //   get_local b; add            -> add_l b             (and sub, mul, div, mod)
   //   const k; add                -> add_k k
@@ -191,6 +192,9 @@ class FunctionEmitter {
       return Fused{op == Op::Add ? Op::AddInt : Op::SubInt, prev.a};
     }
     if (op == Op::JumpIfFalse || op == Op::JumpIfTrue) {
+      if (prev.op == Op::Not) {
+        return Fused{op == Op::JumpIfFalse ? Op::JumpIfTrue : Op::JumpIfFalse, last.a};
+      }
       if (std::optional<Op> fused = compareJump(prev.op, op)) return Fused{*fused, last.a};
       return std::nullopt;
     }
@@ -818,6 +822,10 @@ class FunctionEmitter {
         emitBranch(logical.isAnd ? Op::JumpIfFalseOrPop : Op::JumpIfTrueOrPop, end);
         emitExpr(*logical.rhs);
         bind(end);
+        // Shape's `and` and `or` give a bool: `not; not` makes one of the
+        // deciding operand. As a condition both fuse into the jump.
+        emit(Op::Not);
+        emit(Op::Not);
         return;
       }
       case ExprKind::Range:

@@ -71,7 +71,7 @@ let adders = [1, 2, 3].map(|k| |x| x + k)
 print(log.length(), log[log.length() - 1], fib(15), adders[2](10))
 var words = "the quick brown fox jumps over the lazy dog the end".split(" ")
 var counts = {}
-for w in words { counts[w] = (counts.has(w) and counts[w] + 1) or 1 }
+for w in words { counts[w] = if counts.has(w) { counts[w] + 1 } else { 1 } }
 print(counts)
 print(random(), 0.1 + 0.2, -0.0)
 exit(7)

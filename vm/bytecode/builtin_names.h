@@ -40,7 +40,8 @@ namespace shapevm {
   BUILTIN(Checkpoint, "checkpoint", 0, 0) \
   BUILTIN(Suspend, "suspend", 0, 0)       \
   BUILTIN(Exit, "exit", 0, 1)             \
-  BUILTIN(HashMap, "HashMap", 0, 0)
+  BUILTIN(HashMap, "HashMap", 0, 0)       \
+  BUILTIN(Ln, "ln", 1, 1)
 
 enum class BuiltinId : uint8_t {
 #define SHAPEVM_BUILTIN_ENUM(name, text, minArgs, maxArgs) name,

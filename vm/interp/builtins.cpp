@@ -241,7 +241,8 @@ NativeStatus unaryMath(VM& vm, Value* args, uint32_t, Value* result, const char*
 
 double callSqrt(double x) { return std::sqrt(x); }
 double callExp(double x) { return std::exp(x); }
-double callLog(double x) { return std::log(x); }
+double callLog(double x) { return std::log10(x); }
+double callLn(double x) { return std::log(x); }
 double callSin(double x) { return std::sin(x); }
 double callCos(double x) { return std::cos(x); }
 double callTan(double x) { return std::tan(x); }
@@ -254,6 +255,9 @@ NativeStatus builtinExp(VM& vm, Value* a, uint32_t n, Value* r) {
 }
 NativeStatus builtinLog(VM& vm, Value* a, uint32_t n, Value* r) {
   return unaryMath<callLog>(vm, a, n, r, "log");
+}
+NativeStatus builtinLn(VM& vm, Value* a, uint32_t n, Value* r) {
+  return unaryMath<callLn>(vm, a, n, r, "ln");
 }
 NativeStatus builtinSin(VM& vm, Value* a, uint32_t n, Value* r) {
   return unaryMath<callSin>(vm, a, n, r, "sin");

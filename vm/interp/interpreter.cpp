@@ -926,17 +926,12 @@ dispatch:
               sp = calleeSlot + 1;  // the result is the receiver, already there
               NEXT_RUN();
             }
-            // map/filter/reduce run as prelude bytecode with the array as argument 0.
-            if (method == MethodId::Map || method == MethodId::Filter ||
-                method == MethodId::Reduce) {
-              target = method == MethodId::Map      ? vm.preludeMap
-                       : method == MethodId::Filter ? vm.preludeFilter
-                                                    : vm.preludeReduce;
-              std::memmove(calleeSlot + 1, calleeSlot, (argc + 1) * sizeof(Value));
-              *calleeSlot = Value::function(target);
-              ++sp;
-              ++argc;
-              goto call_function;
+            // Methods taking guest functions run as prelude bytecode with the
+            // array as argument 0.
+            if (method != MethodId::Unknown && argc < VM::kPreludeArgs &&
+                (target = vm.arrayPrelude[static_cast<std::size_t>(method)][argc]) !=
+                    VM::kNoPrelude) {
+              goto call_prelude;
             }
             break;
           case ObjKind::Record: {
@@ -963,7 +958,14 @@ dispatch:
               sp = calleeSlot + 1;
               NEXT_RUN();
             }
-            if (method == MethodId::Unknown) {
+            if (method != MethodId::Unknown && argc < VM::kPreludeArgs &&
+                (target = vm.mapPrelude[static_cast<std::size_t>(method)][argc]) !=
+                    VM::kNoPrelude) {
+              goto call_prelude;
+            }
+            // A map used as an object: a function stored under the name is
+            // called, whether or not maps have a method of that name.
+            if (method == MethodId::Unknown || !kMapMethods[static_cast<std::size_t>(method)]) {
               Value stored;
               if (!vm.heap.mapGet(asMap(receiver), constants[nameIndex], &stored)) {
                 THROW_ERROR("KeyError", "map has no method or key '{}'", name->view());
@@ -995,6 +997,14 @@ dispatch:
         PUSH(result);
         NEXT_RUN();
       }
+    call_prelude:
+      // The prelude function `target` runs the method with the receiver as
+      // its first argument.
+      std::memmove(calleeSlot + 1, calleeSlot, (argc + 1) * sizeof(Value));
+      *calleeSlot = Value::function(target);
+      ++sp;
+      ++argc;
+      goto call_function;
     call_value:
       // The slot below the arguments now holds the value to call (as for Call).
       {
@@ -1219,10 +1229,25 @@ dispatch:
       if (isObjKind(container, ObjKind::Map)) {
         Value found;
         if (!vm.heap.mapGet(asMap(container), name, &found)) {
+          // `.length` of a map without such a key is its size.
+          if (fn->methods[fieldName] == MethodId::Length) {
+            sp[-1] = Value::integer(static_cast<int64_t>(asMap(container)->liveCount));
+            NEXT();
+          }
           THROW_ERROR("KeyError", "key \"{}\" not found", asString(name)->view());
         }
         sp[-1] = found;
         NEXT();
+      }
+      if (fn->methods[fieldName] == MethodId::Length && container.isObject()) {
+        if (container.as.obj->kind == ObjKind::Array) {
+          sp[-1] = Value::integer(static_cast<int64_t>(asArray(container)->count));
+          NEXT();
+        }
+        if (container.as.obj->kind == ObjKind::String) {
+          sp[-1] = Value::integer(static_cast<int64_t>(asString(container)->length));
+          NEXT();
+        }
       }
       THROW_ERROR("TypeError", "{} has no field '{}'", typeName(container), asString(name)->view());
     }

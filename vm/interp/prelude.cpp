@@ -1,109 +1,56 @@
-// Bytecode of the prelude functions (see prelude.h). Each is written out
-// instruction by instruction, all on line 0; the unit tests verify them like
-// any program.
+// Loads the prelude (see prelude.h) from its assembly, once per process.
 #include "interp/prelude.h"
 
-#include "bytecode/bytecode_builder.h"
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+#include "asm/assembler.h"
 
 namespace shapevm {
 
 namespace {
 
-// Locals shared by the three functions: 0 array, 1 callback, 2 accumulator,
-// 3-4 iteration state (collection, position), 5 current element.
-constexpr uint32_t kArray = 0, kCallback = 1, kAccumulator = 2, kIter = 3, kElement = 5;
+constexpr std::string_view kPreludeAssembly =
+#include "interp/prelude_sasm.inc"
+    ;
 
-Function declareFunction(const char* name, uint32_t arity) {
-  Function f;
-  f.name = name;
-  f.arity = arity;
-  f.numLocals = 6;
-  f.maxStack = 4;
-  f.constants = {Constant::ofString("push")};
-  return f;
-}
-
-// `for element in array`: the loop head and the exit.
-struct Loop {
-  BytecodeBuilder::Label head, exit;
-};
-
-void openLoop(BytecodeBuilder& b, Loop& loop) {
-  b.emit(Op::GetLocal, kArray);
-  b.emit(Op::SetLocal, kIter);
-  b.emit(Op::Int, 0);
-  b.emit(Op::SetLocal, kIter + 1);
-  b.bind(loop.head);
-  b.emitBranch(Op::ForIter, loop.exit, kIter);
-  b.emit(Op::SetLocal, kElement);
-}
-
-void closeLoop(BytecodeBuilder& b, Loop& loop) {
-  b.emitBranch(Op::Jump, loop.head);
-  b.bind(loop.exit);
-  b.emit(Op::GetLocal, kAccumulator);
-  b.emit(Op::Return);
-}
-
-// accumulator.push(value on stack), discarding the returned array.
-void pushToAccumulator(BytecodeBuilder& b) {
-  b.emit(Op::CallMethod, 1, 0);
-  b.emit(Op::Pop);
+std::vector<PreludeMethod> loadPrelude() {
+  Result<Program> assembled = assemble(kPreludeAssembly, "prelude.sasm");
+  if (!assembled) {
+    // Only a broken build gets here; the unit tests load the prelude.
+    std::fprintf(stderr, "shapevm: internal error: the prelude does not assemble: %s\n",
+                 assembled.error().message.c_str());
+    std::abort();
+  }
+  std::vector<PreludeMethod> methods;
+  for (Function& f : assembled->functions) {
+    // array_NAME and map_NAME are methods; anything else (the script's own
+    // top level) is not part of the prelude.
+    std::size_t cut = f.name.find('_');
+    if (cut == std::string::npos) continue;
+    std::string receiver = f.name.substr(0, cut), rest = f.name.substr(cut + 1);
+    std::string method = rest.substr(0, rest.find('_'));
+    if (receiver != "array" && receiver != "map") continue;
+    MethodId id = findMethod(method);
+    if (id == MethodId::Unknown || f.arity == 0 || f.arity > 3) {
+      std::fprintf(stderr, "shapevm: internal error: prelude function %s is not a method\n",
+                   f.name.c_str());
+      std::abort();
+    }
+    f.name = fmt::format("${}.{}", receiver, rest);
+    methods.push_back(PreludeMethod{std::move(f), receiver == "map", id});
+  }
+  return methods;
 }
 
 }  // namespace
 
-std::vector<Function> buildPrelude() {
-  std::vector<Function> prelude;
-  {  // map(array, f): [f(x) for x in array]
-    Function f = declareFunction(kPreludeMap, 2);
-    BytecodeBuilder b(f);
-    Loop loop;
-    b.setLine(0);
-    b.emit(Op::BuildArray, 0);
-    b.emit(Op::SetLocal, kAccumulator);
-    openLoop(b, loop);
-    b.emit(Op::GetLocal, kAccumulator);
-    b.emit(Op::GetLocal, kCallback);
-    b.emit(Op::GetLocal, kElement);
-    b.emit(Op::Call, 1);
-    pushToAccumulator(b);
-    closeLoop(b, loop);
-    prelude.push_back(std::move(f));
-  }
-  {  // filter(array, f): [x for x in array if f(x)]
-    Function f = declareFunction(kPreludeFilter, 2);
-    BytecodeBuilder b(f);
-    Loop loop;
-    b.setLine(0);
-    b.emit(Op::BuildArray, 0);
-    b.emit(Op::SetLocal, kAccumulator);
-    openLoop(b, loop);
-    b.emit(Op::GetLocal, kCallback);
-    b.emit(Op::GetLocal, kElement);
-    b.emit(Op::Call, 1);
-    b.emitBranch(Op::JumpIfFalse, loop.head);
-    b.emit(Op::GetLocal, kAccumulator);
-    b.emit(Op::GetLocal, kElement);
-    pushToAccumulator(b);
-    closeLoop(b, loop);
-    prelude.push_back(std::move(f));
-  }
-  {  // reduce(array, f, init): fold left
-    Function f = declareFunction(kPreludeReduce, 3);
-    BytecodeBuilder b(f);
-    Loop loop;
-    b.setLine(0);
-    openLoop(b, loop);
-    b.emit(Op::GetLocal, kCallback);
-    b.emit(Op::GetLocal, kAccumulator);
-    b.emit(Op::GetLocal, kElement);
-    b.emit(Op::Call, 2);
-    b.emit(Op::SetLocal, kAccumulator);
-    closeLoop(b, loop);
-    prelude.push_back(std::move(f));
-  }
-  return prelude;
+const std::vector<PreludeMethod>& preludeMethods() {
+  static const std::vector<PreludeMethod> methods = loadPrelude();
+  return methods;
 }
 
 }  // namespace shapevm

@@ -85,17 +85,21 @@ static std::vector<uint32_t> runLengths(const std::vector<Instr>& code) {
 std::optional<Diagnostic> VM::load(Program loaded) {
   program = std::move(loaded);
   userFunctionCount = static_cast<uint32_t>(program.functions.size());
-  for (Function& f : buildPrelude()) {
-    if (program.findFunction(f.name) >= 0) {
-      return Diagnostic::inFile(program.sourceFile,
-                                fmt::format("function name '{}' is reserved", f.name));
+  for (auto* table : {&arrayPrelude, &mapPrelude}) {
+    for (auto& byArgs : *table) byArgs.fill(kNoPrelude);
+  }
+  for (const PreludeMethod& method : preludeMethods()) {
+    if (program.findFunction(method.function.name) >= 0) {
+      return Diagnostic::inFile(
+          program.sourceFile, fmt::format("function name '{}' is reserved", method.function.name));
     }
-    program.functions.push_back(std::move(f));
+    auto index = static_cast<uint32_t>(program.functions.size());
+    PreludeTable& table = method.onMaps ? mapPrelude : arrayPrelude;
+    uint32_t argc = method.function.arity - 1;  // the receiver is the first parameter
+    table[static_cast<std::size_t>(method.method)][argc] = index;
+    program.functions.push_back(method.function);
   }
   computeHashes(program);
-  preludeMap = static_cast<uint32_t>(program.findFunction(kPreludeMap));
-  preludeFilter = static_cast<uint32_t>(program.findFunction(kPreludeFilter));
-  preludeReduce = static_cast<uint32_t>(program.findFunction(kPreludeReduce));
 
   functions.clear();
   functions.reserve(program.functions.size());
@@ -219,15 +223,46 @@ uint32_t VM::currentLine(const Frame& frame) const {
 }
 
 std::string VM::stackTrace() const {
-  std::string trace;
+  // Each frame gives one line, innermost first. A run of identical lines (deep
+  // recursion) prints kRepeatsShown times and then a count, as Python does;
+  // past kTraceHead + kTraceTail printed lines the middle is left out, so a
+  // trace stays short whatever the depth or shape of the recursion.
+  constexpr uint32_t kRepeatsShown = 3;
+  constexpr std::size_t kTraceHead = 50, kTraceTail = 50;
+  std::vector<std::string> lines;
+  std::string previous;
+  uint32_t repeats = 0;
+  auto endRun = [&] {
+    if (repeats > kRepeatsShown) {
+      lines.push_back(
+          fmt::format("  [previous line repeated {} more times]", repeats - kRepeatsShown));
+    }
+  };
   for (uint32_t i = frameCount; i-- > 0;) {
     const Frame& frame = frames[i];
     const Function& f = program.functions[frame.function];
-    if (frame.function >= userFunctionCount) {
-      trace += fmt::format("  at {} (built-in)\n", f.name);
-    } else {
-      trace += fmt::format("  at {} ({}:{})\n", f.name, program.sourceFile, currentLine(frame));
+    std::string line =
+        frame.function >= userFunctionCount
+            ? fmt::format("  at {} (built-in)", f.name)
+            : fmt::format("  at {} ({}:{})", f.name, program.sourceFile, currentLine(frame));
+    if (line == previous) {
+      if (++repeats <= kRepeatsShown) lines.push_back(line);
+      continue;
     }
+    endRun();
+    lines.push_back(line);
+    previous = std::move(line);
+    repeats = 1;
+  }
+  endRun();
+  std::string trace;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (lines.size() > kTraceHead + kTraceTail && i == kTraceHead) {
+      trace += fmt::format("  [{} more lines]\n", lines.size() - kTraceHead - kTraceTail);
+      i = lines.size() - kTraceTail;
+    }
+    trace += lines[i];
+    trace += '\n';
   }
   return trace;
 }

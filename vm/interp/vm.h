@@ -10,6 +10,7 @@
 // A frame's locals are slots base[0 .. numLocals); its operand stack follows.
 #pragma once
 
+#include <array>
 #include <bit>
 #include <csignal>
 #include <cstdint>
@@ -165,10 +166,15 @@ class VM {
   std::vector<Value> tempRoots;       // values natives must keep alive across allocations
 
   // ---- run-time bookkeeping (not part of a snapshot) ----
-  uint32_t preludeMap = 0, preludeFilter = 0, preludeReduce = 0;  // function indices
-  std::optional<SnapshotReason> requestedSnapshot;                // set by checkpoint() / suspend()
-  std::optional<int> requestedExit;                               // set by exit()
-  std::string stdinBuffer;        // read but not yet consumed by read_line()
+  // The prelude function that runs method M on an array (a map) called with
+  // N arguments, at [M][N]; kNoPrelude where a native (or nothing) runs it.
+  static constexpr uint32_t kNoPrelude = UINT32_MAX;
+  static constexpr uint32_t kPreludeArgs = 3;
+  using PreludeTable = std::array<std::array<uint32_t, kPreludeArgs>, kMethodCount>;
+  PreludeTable arrayPrelude{}, mapPrelude{};
+  std::optional<SnapshotReason> requestedSnapshot;  // set by checkpoint() / suspend()
+  std::optional<int> requestedExit;                 // set by exit()
+  std::string stdinBuffer;                          // read but not yet consumed by read_line()
   Value memoryError;              // allocated up front: raising it must not allocate
   String* charStrings[256] = {};  // interned one-byte strings (s[i], for ch in s)
 
