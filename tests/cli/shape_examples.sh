@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Command-line test of the example programs: for every examples/NAME.shape,
+# Command-line test of the example programs: for every examples/NAME.shape
+# (NAME may be in a folder, as slurm/collatz),
 #  1. `shapevm run NAME.shape ARGS...` (ARGS from examples/NAME.args, if any)
 #     in a fresh temporary directory exits 0 and prints exactly
 #     examples/NAME.shape.expected;
@@ -41,9 +42,11 @@ run_program() {
   status=$?
 }
 
-for source in "$examples"/*.shape; do
+for source in "$examples"/*.shape "$examples"/*/*.shape; do
   [ -e "$source" ] || continue
-  name=$(basename "$source" .shape)
+  name=${source#"$examples"/}
+  name=${name%.shape}
+  sbc=$work/${name//\//_}
   if [ -n "$filter" ] && [[ "$name" != *"$filter"* ]]; then continue; fi
   count=$((count + 1))
   expected=$source.expected
@@ -73,12 +76,12 @@ for source in "$examples"/*.shape; do
   source_status=$status
 
   # 2. Compiled ahead of time.
-  if ! "$shapevm" compile "$source" -o "$work/$name.sbc" 2> "$work/compile.err"; then
+  if ! "$shapevm" compile "$source" -o "$sbc.sbc" 2> "$work/compile.err"; then
     fail "$name: compile failed"
     head -n 10 "$work/compile.err" | sed 's/^/    /'
     continue
   fi
-  run_program "$work/$name.sbc" compiled
+  run_program "$sbc.sbc" compiled
   if [ "$status" -ne "$source_status" ]; then
     fail "$name: the .sbc exited with status $status, the source with $source_status"
     head -n 10 "$work/compiled.err" | sed 's/^/    /'
@@ -89,9 +92,9 @@ for source in "$examples"/*.shape; do
   fi
 
   # 3. Compilation is deterministic.
-  if ! "$shapevm" compile "$source" -o "$work/$name.2.sbc" 2> /dev/null; then
+  if ! "$shapevm" compile "$source" -o "$sbc.2.sbc" 2> /dev/null; then
     fail "$name: second compile failed"
-  elif ! cmp -s "$work/$name.sbc" "$work/$name.2.sbc"; then
+  elif ! cmp -s "$sbc.sbc" "$sbc.2.sbc"; then
     fail "$name: compiling twice gives different .sbc files"
   fi
 done
