@@ -7,6 +7,7 @@
 # refused.
 #   bash property.sh SHAPEVM SOURCE_DIR [SEED]
 set -uo pipefail
+shopt -s nullglob
 shapevm=$(realpath "$1")
 source_dir=$(realpath "$2")
 RANDOM=${3:-7}
