@@ -8,7 +8,7 @@
 
 namespace shapevm::cli {
 
-// Exit statuses of shared/spec/cli.md.
+// Exit statuses of docs/cli.md ("Exit status").
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitError = 1;
 inline constexpr int kExitUsage = 2;

@@ -1,5 +1,5 @@
-// What `run` and `resume` share: their options (shared/spec/cli.md, "Options of
-// run and resume"), running a VM to its end or suspension, reporting the
+// What `run` and `resume` share: their options (docs/cli.md, "Options of run
+// and resume"), running a VM to its end or suspension, reporting the
 // outcome on stderr and in --status-json, and mapping it to an exit status.
 #pragma once
 

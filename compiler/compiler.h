@@ -1,4 +1,4 @@
-// The Shape compiler: source text (shared/spec/language.md) to a verified,
+// The Shape compiler: source text (docs/language.md) to a verified,
 // hashed Program, the same form the assembler produces.
 // Pipeline: lexer -> parser -> AST -> resolver -> bytecode emitter.
 #pragma once

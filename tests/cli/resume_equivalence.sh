@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Resume equivalence as a property (shared/spec/cli.md, "Resume equivalence"),
+# Resume equivalence as a property (docs/suspend-resume.md: all the pieces
+# together print what one uninterrupted run prints),
 # over every examples/*.shape and every tests/scripts/**/*.shape that finishes
 # with status 0 or 1 and is deterministic (no stdin, no clock(), no
 # compile errors, no suspend() or other exit codes).

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Suspension by signal and atomic snapshots (shared/spec/cli.md, "Resume
-# equivalence" for signals, "Atomic snapshots"), on a long program that keeps
+# Suspension by signal and atomic snapshots (docs/cli.md, "Signals";
+# docs/suspend-resume.md), on a long program that keeps
 # a heap of 5 000 strings (so a snapshot takes a while to write), prints
 # progress and writes a file:
 #  1. SIGTERM, SIGINT and SIGUSR1, taking turns, delivered after seeded

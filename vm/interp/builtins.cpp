@@ -1,6 +1,6 @@
-// The built-in functions of shared/spec/language.md, in the order of
+// The built-in functions of docs/language.md, in the order of
 // bytecode/builtin_names.h. Each reads its arguments from the value stack and
-// reports errors as the spec's error objects (natives.h).
+// reports errors as the language's error objects (natives.h).
 #include <fmt/format.h>
 #include <unistd.h>
 

@@ -2,7 +2,8 @@
 // values, record types, globals) to a loaded program: the same program the
 // snapshot was taken from, or a recompiled one (`resume --program NEW`).
 //
-// Rules (shared/spec/cli.md, "Relocation"; the order follows seed/snapshot.rs):
+// Rules (docs/suspend-resume.md, "Patching a running job"; frames whose
+// function changed were moved into the new code first, by frame_remap.h):
 // - a frame's function is found by content hash; only a frame without a hash
 //   falls back to its function id (cross-checked with its name), then to its
 //   unique name. Its ip stays an offset inside the function;
