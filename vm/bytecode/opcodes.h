@@ -1,6 +1,7 @@
 // The opcode table: the single source of truth for the interpreter, assembler,
 // disassembler, verifier and content hashing. Adding an opcode is one row here,
-// one case in interp/interpreter.cpp, and tests.
+// one case in interp/interpreter.cpp, and tests (plus a case in
+// bytecode/instruction_flow.h's popsOf for a new kind of kPops* code).
 //
 // Encoding. Code is an array of 32-bit words. An instruction's first word holds
 // the opcode in its low 8 bits and operand A in its high 24 bits (unsigned, or

@@ -48,7 +48,7 @@ namespace {
 
 // One frame (locals plus operand stack) must fit in the VM stack with room for
 // the callee slot below it and the interpreter's slack above it.
-constexpr uint64_t kMaxFrameSlots = kMaxStackSlots - 16;
+constexpr uint64_t kMaxFrameSlots = kMaxStackSlots - kFrameReserve;
 constexpr int64_t kUnknownDepth = -1;
 
 // What a function's captures need from the frame that creates it as a closure.

@@ -16,6 +16,15 @@ inline constexpr bool kGcStress = false;
 // The unified value stack is allocated once and never moves, so pointers into it
 // (open upvalues, frame bases) stay valid for the life of the VM.
 inline constexpr std::size_t kMaxStackSlots = std::size_t{1} << 22;
+// Slots kept free above every frame's declared maximum: a method call into the
+// prelude shifts its arguments up by one, BuildMap parks the new map there, and
+// a fused instruction's slow path pushes its (at most two) operands. A
+// restored frame must leave them free too.
+inline constexpr std::size_t kStackSlack = 4;
+// What the verifier keeps of the stack beyond one frame's locals and operands:
+// the callee slot below the frame and the slack above it, with room to spare.
+inline constexpr std::size_t kFrameReserve = 16;
+static_assert(kFrameReserve >= 1 + kStackSlack);
 inline constexpr std::size_t kMaxFrames = 200'000;
 inline constexpr std::size_t kMaxHandlers = 1'000'000;
 

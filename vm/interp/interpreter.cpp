@@ -36,11 +36,6 @@
 
 namespace shapevm {
 
-// Slots kept free above every frame's declared maximum: a method call into the
-// prelude shifts its arguments up by one, BuildMap parks the new map there, and
-// a fused instruction's slow path pushes its (at most two) operands.
-constexpr std::size_t kStackSlack = 4;
-
 // The arithmetic fast paths, shared by the plain operators and their fused
 // forms: int op int (wrapping) and number op number. They return false for
 // everything else, which the operator's slow path handles (strings, errors,

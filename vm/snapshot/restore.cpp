@@ -18,10 +18,6 @@ namespace shapevm {
 
 namespace {
 
-// The interpreter keeps this many slots free above every frame's maximum
-// (interpreter.cpp, kStackSlack); a restored frame must leave them free too.
-constexpr std::size_t kRestoreStackSlack = 4;
-
 // How many map entries of spare capacity (beyond what the entries need) a
 // snapshot may ask for in total: 16 Mi entries, 512 MiB.
 constexpr std::size_t kMapCapacityBudget = std::size_t{1} << 24;
@@ -42,8 +38,7 @@ class Restorer {
   const CodeShape& shapeOf(uint32_t function) {
     auto it = shapes_.find(function);
     if (it == shapes_.end()) {
-      it = shapes_.emplace(function, analyzeCode(vm_.program, function))
-               .first;
+      it = shapes_.emplace(function, analyzeCode(vm_.program, function)).first;
     }
     return it->second;
   }
@@ -118,7 +113,7 @@ std::optional<Diagnostic> Restorer::checkFrames() {
                              frame.base, expectedBase));
     }
     std::size_t localsEnd = std::size_t{frame.base} + f.numLocals;
-    if (localsEnd + f.maxStack + kRestoreStackSlack > kMaxStackSlots) {
+    if (localsEnd + f.maxStack + kStackSlack > kMaxStackSlots) {
       return bad(fmt::format("{}: the frame does not fit in the value stack", where));
     }
     std::size_t operandsEnd = localsEnd + static_cast<std::size_t>(shape.depth[frame.ip]);
@@ -356,8 +351,9 @@ std::optional<Diagnostic> Restorer::reopenFiles(const std::vector<PathMapping>& 
     if (path.find('\0') != std::string::npos) return bad("a file path contains a NUL byte");
     struct stat info {};
     if (::stat(path.c_str(), &info) != 0) {
-      return bad(fmt::format("cannot reopen file \"{}\" (it was open when the snapshot was taken): {}",
-                             path, std::strerror(errno)));
+      return bad(
+          fmt::format("cannot reopen file \"{}\" (it was open when the snapshot was taken): {}",
+                      path, std::strerror(errno)));
     }
     if (!S_ISREG(info.st_mode)) {
       return bad(fmt::format("cannot reopen file \"{}\": not a regular file", path));
@@ -372,7 +368,8 @@ std::optional<Diagnostic> Restorer::reopenFiles(const std::vector<PathMapping>& 
     if (identity != nullptr && fingerprintPath(path, needed) != identity->fingerprint) {
       return bad(fmt::format(
           "file \"{}\" is not the one the job left: its first {} bytes differ from those recorded "
-          "in the snapshot, so resume leaves it untouched (if the job's files have moved, say where "
+          "in the snapshot, so resume leaves it untouched (if the job's files have moved, say "
+          "where "
           "with --map-path OLD=NEW)",
           path, needed));
     }
