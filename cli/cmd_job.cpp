@@ -22,9 +22,9 @@
 #include "commands.h"
 #include "program_loader.h"
 #include "session.h"
-#include "suspend_signals.h"
 #include "snapshot/atomic_file.h"
 #include "snapshot/snapshot.h"
+#include "suspend_signals.h"
 
 namespace shapevm::cli {
 
@@ -145,9 +145,9 @@ int runJob(const SessionOptions& options, const fs::path& state,
   if (outcome == RunStatus::Suspended) return status;
   // Finished (normally, by exit() or with an uncaught error): recorded first,
   // then the snapshot goes, so a kill in between still finds the record.
-  std::string record = fmt::format(
-      "{{\"status\": \"{}\", \"exit_code\": {}, \"total_steps\": {}}}\n", runStatusName(outcome),
-      status, vm->totalSteps);
+  std::string record =
+      fmt::format("{{\"status\": \"{}\", \"exit_code\": {}, \"total_steps\": {}}}\n",
+                  runStatusName(outcome), status, vm->totalSteps);
   if (auto problem = writeFileAtomically(finished.string(), record)) {
     return fail(options, kExitError, fmt::format("shapevm job: {}", *problem));
   }

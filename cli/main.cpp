@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   int exitStatus = kExitOk;
   constexpr void (*kCommands[])(CLI::App&, int&) = {
       addRunCommand,    addResumeCommand,  addCompileCommand, addAsmCommand,
-      addDisasmCommand, addInspectCommand, addVerifyCommand, addJobCommand,
+      addDisasmCommand, addInspectCommand, addVerifyCommand,  addJobCommand,
   };
   for (auto add : kCommands) add(app, exitStatus);
   try {

@@ -13,7 +13,7 @@
 namespace shapevm {
 
 inline constexpr char kSbcMagic[4] = {'S', 'B', 'C', '1'};
-inline constexpr uint32_t kSbcVersion = 2;   // what writeSbc writes
+inline constexpr uint32_t kSbcVersion = 2;        // what writeSbc writes
 inline constexpr uint32_t kOldestSbcVersion = 1;  // readSbc reads versions from here on
 
 // The file in the layout of `version` (1: without debug information).

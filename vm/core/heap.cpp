@@ -585,8 +585,7 @@ Upvalue* Heap::newUpvalue(Value* slot) {
   return u;
 }
 
-File* Heap::newFile(std::FILE* handle, std::string path, std::string absolutePath,
-                     FileMode mode) {
+File* Heap::newFile(std::FILE* handle, std::string path, std::string absolutePath, FileMode mode) {
   auto owned = std::make_unique<std::string>(std::move(path));
   auto ownedAbsolute = std::make_unique<std::string>(std::move(absolutePath));
   File* f = newObject<File>(ObjKind::File, 0);

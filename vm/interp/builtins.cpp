@@ -404,7 +404,8 @@ NativeStatus builtinOpen(VM& vm, Value* args, uint32_t, Value* result) {
   // resume happens to run in.
   std::error_code ignored;
   std::string absolute = std::filesystem::absolute(path, ignored).lexically_normal().string();
-  return ok(result, Value::object(vm.heap.newFile(handle, std::move(path), std::move(absolute), mode)));
+  return ok(result,
+            Value::object(vm.heap.newFile(handle, std::move(path), std::move(absolute), mode)));
 }
 
 NativeStatus builtinCheckpoint(VM& vm, Value*, uint32_t, Value* result) {

@@ -462,9 +462,8 @@ bool Scanner::file(SObject* object) {
       identity.absolutePath.empty() || identity.absolutePath.front() != '/' ||
       !literal(", \"length\": ") ||
       !unsignedInt(static_cast<uint64_t>(INT64_MAX), &identity.fingerprint.length) ||
-      !literal(", \"head\": ") || !string(&head) ||
-      !parseHex64(head, &identity.fingerprint.head) || !literal(", \"tail\": ") ||
-      !string(&tail) || !parseHex64(tail, &identity.fingerprint.tail)) {
+      !literal(", \"head\": ") || !string(&head) || !parseHex64(head, &identity.fingerprint.head) ||
+      !literal(", \"tail\": ") || !string(&tail) || !parseHex64(tail, &identity.fingerprint.tail)) {
     return false;
   }
   data_.host.files.push_back(identity);

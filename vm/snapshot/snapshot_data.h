@@ -115,8 +115,8 @@ struct SOpenFile {
 // The run's place in the host's file system (version 3).
 struct SHost {
   bool present = false;
-  std::string_view cwd;        // the working directory of the run
-  std::string_view writtenTo;  // where the snapshot was written (absolute)
+  std::string_view cwd;                       // the working directory of the run
+  std::string_view writtenTo;                 // where the snapshot was written (absolute)
   std::optional<FileFingerprint> stdoutFile;  // when stdout was a regular file
   std::vector<SOpenFile> files;
 };

@@ -329,7 +329,8 @@ bool Reader::readFingerprint(od::value v, FileFingerprint* out) {
   uint32_t seen = 0;
   bool ok = forEachField(v, [&](std::string_view key, od::value field) {
     uint32_t bit = key == "length" ? 1 : key == "head" ? 2 : key == "tail" ? 4 : 0;
-    if (bit == 0 || (seen & bit)) return fail(fmt::format("unexpected or repeated member \"{}\"", key));
+    if (bit == 0 || (seen & bit))
+      return fail(fmt::format("unexpected or repeated member \"{}\"", key));
     seen |= bit;
     PathGuard guard(*this, key);
     if (bit == 1) return readUint(field, static_cast<uint64_t>(INT64_MAX), &out->length);
@@ -343,7 +344,8 @@ bool Reader::readHost(od::value v) {
   uint32_t seen = 0;
   bool ok = forEachField(v, [&](std::string_view key, od::value field) {
     uint32_t bit = key == "cwd" ? 1 : key == "written_to" ? 2 : key == "stdout" ? 4 : 0;
-    if (bit == 0 || (seen & bit)) return fail(fmt::format("unexpected or repeated member \"{}\"", key));
+    if (bit == 0 || (seen & bit))
+      return fail(fmt::format("unexpected or repeated member \"{}\"", key));
     seen |= bit;
     PathGuard guard(*this, key);
     if (bit == 4) {
@@ -919,7 +921,7 @@ bool Reader::readObject(od::value v, SObject* object) {
       }
     }
     if (shape.kind == ObjKind::File) {
-      uint32_t needed = !object->open         ? 0
+      uint32_t needed = !object->open        ? 0
                         : data_.version >= 3 ? kKeyOffset | kFileIdentityKeys
                                              : kKeyOffset;
       if ((seen & (kKeyOffset | kFileIdentityKeys)) != needed) {
@@ -980,20 +982,11 @@ bool Reader::readState(od::value v) {
     uint32_t bit;
   };
   static constexpr KeyName kKeys[] = {
-      {"status", kStatus},
-      {"reason", kReason},
-      {"program", kProgram},
-      {"total_steps", kSteps},
-      {"rng", kRng},
-      {"args", kArgs},
-      {"stdin", kStdin},
-      {"host", kHost},
-      {"globals", kGlobals},
-      {"frames", kFrames},
-      {"handlers", kHandlers},
-      {"open_upvalues", kOpen},
-      {"stack", kStack},
-      {"objects", kObjects},
+      {"status", kStatus},     {"reason", kReason},     {"program", kProgram},
+      {"total_steps", kSteps}, {"rng", kRng},           {"args", kArgs},
+      {"stdin", kStdin},       {"host", kHost},         {"globals", kGlobals},
+      {"frames", kFrames},     {"handlers", kHandlers}, {"open_upvalues", kOpen},
+      {"stack", kStack},       {"objects", kObjects},
   };
   uint32_t seen = 0;
   bool ok = forEachField(v, [&](std::string_view key, od::value field) {

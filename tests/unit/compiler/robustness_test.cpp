@@ -123,7 +123,8 @@ TEST_CASE("robustness: a function has at most kMaxLocals local slots", "[robustn
   CompileResult fits = compileSource(functionWithLocals(kMaxLocals), "locals.shape");
   REQUIRE(fits.program);
   auto& functions = fits.program->functions;
-  auto f = std::find_if(functions.begin(), functions.end(), [](auto& fn) { return fn.name == "f"; });
+  auto f =
+      std::find_if(functions.begin(), functions.end(), [](auto& fn) { return fn.name == "f"; });
   REQUIRE(f != functions.end());
   CHECK(f->numLocals == kMaxLocals);
   CompileResult over = compileSource(functionWithLocals(kMaxLocals + 1), "locals.shape");

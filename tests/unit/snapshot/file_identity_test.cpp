@@ -2,9 +2,10 @@
 // "Files"): --map-path rewrites whole path components only, a fingerprint
 // notices a change at either end, and a snapshot whose file identity is
 // missing or malformed is rejected.
+#include "snapshot/file_identity.h"
+
 #include <fstream>
 
-#include "snapshot/file_identity.h"
 #include "snapshot/snapshot_reader.h"
 #include "snapshot_support.h"
 

@@ -37,8 +37,7 @@ struct Suspended {
 // The snapshot with its program path replaced, resumed with the real .sbc
 // loader; returns the diagnostic.
 std::string resumeWithProgramPath(Suspended& s, const std::string& path) {
-  writeFile(s.snap,
-            editSnapshot(asVersion1(s.text), "\"prog.shape\"", "\"" + path + "\""));
+  writeFile(s.snap, editSnapshot(asVersion1(s.text), "\"prog.shape\"", "\"" + path + "\""));
   ResumeRequest request;
   request.snapshotPath = s.snap;
   request.loadProgram = loadSbcFile;
