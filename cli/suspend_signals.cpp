@@ -6,15 +6,12 @@
 #include <string_view>
 
 #include "interp/vm.h"
+#include "suspend_signal_set.h"
 
 namespace shapevm::cli {
 
 void unblockSuspendSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGUSR1);
+  sigset_t signals = suspendSignalSet();
   sigprocmask(SIG_UNBLOCK, &signals, nullptr);
 }
 

@@ -14,12 +14,10 @@
 #include <cstdio>
 #include <cstring>
 
+#include "../suspend_signal_set.h"
+
 int main(int, char** argv) {
-  sigset_t suspendSignals;
-  sigemptyset(&suspendSignals);
-  sigaddset(&suspendSignals, SIGINT);
-  sigaddset(&suspendSignals, SIGTERM);
-  sigaddset(&suspendSignals, SIGUSR1);
+  sigset_t suspendSignals = suspendSignalSet();
   sigprocmask(SIG_BLOCK, &suspendSignals, nullptr);
 
   constexpr char kVm[] = "shapevm-vm";
