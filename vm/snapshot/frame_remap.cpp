@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <memory>
 #include <optional>
 #include <unordered_map>
 
@@ -225,7 +226,10 @@ struct FrameMove {
 class FrameMover {
  public:
   FrameMover(const Program& old, uint32_t oldIndex, const Program& target, uint32_t newIndex)
-      : old_(old, oldIndex), new_(target, newIndex) {}
+      : old_(old, oldIndex),
+        new_(target, newIndex),
+        oldHashes_(contentHashes(old_)),
+        newHashes_(contentHashes(new_)) {}
 
   // Where the frame at `ip` (the top frame when `top`) goes, or why it cannot.
   std::variant<FrameMove, std::string> move(uint32_t ip, bool top,
@@ -242,8 +246,7 @@ class FrameMover {
       if (call < 0) return std::string("it does not wait in a call");
       anchor = static_cast<uint32_t>(call);
     }
-    oldHashes_ = contentHashes(old_);
-    newHashes_ = contentHashes(new_);
+    parentMap_ = {{kBody, kBody}};  // this frame's statements only
 
     // The statements around the instruction, outermost first.
     std::vector<int32_t> chain;
@@ -372,7 +375,7 @@ class FrameMover {
 
   StatementView old_;
   StatementView new_;
-  std::vector<uint64_t> oldHashes_, newHashes_;
+  std::vector<uint64_t> oldHashes_, newHashes_;  // contentHashes() of each version
   std::unordered_map<int32_t, int32_t> parentMap_{{kBody, kBody}};  // old statement -> new
 };
 
@@ -399,6 +402,7 @@ std::vector<std::string> remapFrames(SnapshotData& data, const Program& old, con
     FrameMove move;
   };
   std::vector<Plan> plans(data.frames.size());
+  std::unordered_map<uint32_t, std::unique_ptr<FrameMover>> movers;  // by old function
   std::vector<std::string> problems;
   // Per frame, innermost first: what happens to it, after "frame #N ".
   std::vector<std::string> decisions;
@@ -424,8 +428,14 @@ std::vector<std::string> remapFrames(SnapshotData& data, const Program& old, con
         handlers.push_back(&data.handlers[h]);
         handlerIndexes.push_back(h);
       }
-      FrameMover mover(old, oldIt->second, target, static_cast<uint32_t>(newIndex));
-      auto moved = mover.move(frame.ip, i + 1 == data.frames.size(), handlers, handlerIndexes);
+      // One mover per function: its analysis serves every frame of it (a
+      // recursion 1000 frames deep analyses the function once).
+      std::unique_ptr<FrameMover>& mover = movers[oldIt->second];
+      if (!mover) {
+        mover = std::make_unique<FrameMover>(old, oldIt->second, target,
+                                             static_cast<uint32_t>(newIndex));
+      }
+      auto moved = mover->move(frame.ip, i + 1 == data.frames.size(), handlers, handlerIndexes);
       if (auto* reason = std::get_if<std::string>(&moved)) {
         why = *reason;
       } else {
