@@ -2,11 +2,12 @@
 // guarantees"). The interpreter indexes tables, locals, upvalues and the stack
 // by operands without checking them (interpreter.cpp rule 5), so everything it
 // relies on is proven here:
-//  1. Every word that starts an instruction holds a known opcode, a two-word
+//  1. Every word that starts an instruction holds a known opcode (not one the
+//     VM alone writes into running code), a two-word
 //     instruction is not cut off by the end of the code, and an operand that
 //     an instruction does not use is 0 (so the encoding is canonical).
 //  2. Every operand is in range for its kind: constants (and the name constant
-//     of get_field/set_field/call_method is a string), locals (for_iter uses
+//     of get_field/set_field/call_method, and raise_error's text, is a string), locals (for_iter uses
 //     slots A and A+1), upvalues, globals, functions, record types, built-ins.
 //  3. Every jump, handler and for_iter exit lands on an instruction start
 //     inside the function, and no path runs off the end of the code.
@@ -120,6 +121,11 @@ class FunctionChecker {
         return fail(static_cast<int64_t>(offset), fmt::format("invalid opcode {}", word & 0xff));
       }
       Op op = instrOp(word);
+      if (opInfo(op).flags & kVmOnly) {
+        return fail(static_cast<int64_t>(offset),
+                    fmt::format("'{}' is written only by the VM into the code it runs",
+                                opInfo(op).mnemonic));
+      }
       if (opInfo(op).operand == Operand::None && instrA(word) != 0) {
         return fail(static_cast<int64_t>(offset), fmt::format("'{}' takes no operand but has {}",
                                                               opInfo(op).mnemonic, instrA(word)));
@@ -176,7 +182,8 @@ class FunctionChecker {
       case Operand::Count:  // bounded by the stack analysis (it pops what it counts)
         return std::nullopt;
       case Operand::Const:
-        if (op == Op::GetField || op == Op::SetField || op == Op::HasField) {
+        if (op == Op::GetField || op == Op::SetField || op == Op::HasField ||
+            op == Op::RaiseError) {
           return checkNameConstant(offset, a);
         }
         return checkIndex(offset, a, function_.constants.size(), "constant");

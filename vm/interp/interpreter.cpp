@@ -1108,6 +1108,26 @@ dispatch:
       if (shown.size() > 100) shown = shown.substr(0, 100) + "...";
       THROW_ERROR("MatchError", "no match arm matches {}", shown);
     }
+    CASE(RaiseError) {
+      std::string_view text = asString(constants[A()])->view();
+      std::size_t colon = text.find(": ");
+      if (colon == std::string_view::npos) THROW_ERROR("Error", "{}", text);
+      THROW_ERROR(text.substr(0, colon), "{}", text.substr(colon + 2));
+    }
+    // Only in old code kept running after a relocation: this frame reached a
+    // statement where it can continue in the new code. When a handler of the
+    // frame cannot move, the patch is undone and the frame runs on in its
+    // old code (vm.h, CodeMove).
+    CASE(MoveFrame) {
+      frame->ip = ip - 1;
+      vm.sp = sp;
+      if (!vm.moveFrame(A())) {
+        --ip;
+        NEXT();
+      }
+      RELOAD();
+      NEXT();
+    }
 
     // get_index_ll: an array element read straight from locals; anything
     // else (maps, strings, errors) runs as get_index with both pushed.

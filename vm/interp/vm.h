@@ -107,6 +107,23 @@ struct LoadedFunction {
   mutable std::vector<FieldCache> fieldCaches;
 };
 
+// A place in old code where a frame can continue in the new code: the frame
+// of `from` (a function kept as "NAME (old code)" after a relocation,
+// docs/suspend-resume.md) that reaches offset `at` moves to offset `ip` of
+// `to`, its locals rearranged and the catch offsets of its handlers
+// translated. Built by the snapshot module (snapshot/frame_remap.h), which
+// proved the move keeps the operand stack; the VM patches a move_frame
+// instruction over `at`, so code that never ran old code pays nothing.
+struct CodeMove {
+  uint32_t from = 0;
+  uint32_t to = 0;
+  uint32_t at = 0;
+  uint32_t ip = 0;
+  std::vector<std::pair<uint32_t, uint32_t>> locals;   // new slot <- old slot
+  std::vector<std::pair<uint32_t, uint32_t>> catches;  // old catch offset -> new
+  Instr original = 0;                                  // the instruction patched over
+};
+
 class TextBudget;
 
 class VM {
@@ -141,6 +158,12 @@ class VM {
   Value makeError(std::string_view kind, std::string_view message);
   Upvalue* captureUpvalue(Value* slot);
   void closeUpvalues(Value* fromSlot);
+  // Patches `move` into its function's running code (interp/frame_move.cpp).
+  void addCodeMove(CodeMove move);
+  // Moves the top frame as codeMoves[index] says; false (and the patch is
+  // undone) when one of its handlers has no place in the new code or the new
+  // frame does not fit the stack.
+  bool moveFrame(uint32_t index);
 
   // ---- state (everything a snapshot holds) ----
   VMOptions options;
@@ -175,6 +198,7 @@ class VM {
   std::optional<SnapshotReason> requestedSnapshot;  // set by checkpoint() / suspend()
   std::optional<int> requestedExit;                 // set by exit()
   std::string stdinBuffer;                          // read but not yet consumed by read_line()
+  std::vector<CodeMove> codeMoves;                  // indexed by move_frame's operand
   Value memoryError;              // allocated up front: raising it must not allocate
   String* charStrings[256] = {};  // interned one-byte strings (s[i], for ch in s)
 

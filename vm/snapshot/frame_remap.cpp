@@ -13,7 +13,9 @@
 #include "bytecode/builtin_names.h"
 #include "bytecode/debug_info.h"
 #include "bytecode/instruction_flow.h"
+#include "interp/vm.h"
 #include "snapshot/code_shape.h"
+#include "snapshot/old_code.h"
 
 namespace shapevm {
 
@@ -37,6 +39,7 @@ class StatementView {
     for (const LocalInfo& local : f_.locals) slotLocals_[local.slot].push_back(&local);
   }
 
+  const Program& program() const { return program_; }
   const Function& function() const { return f_; }
   const CodeShape& shape() const { return shape_; }
   bool hasDebugInfo() const { return !f_.statements.empty() || !f_.locals.empty(); }
@@ -112,8 +115,8 @@ class StatementView {
         case Operand::Global:
           text += " " + program_.globals[a].name;
           break;
-        case Operand::Func:
-          text += " " + program_.functions[a].name;
+        case Operand::Func:  // old code's copy of a function stands for it
+          text += " " + std::string(baseFunctionName(program_.functions[a].name));
           break;
         case Operand::Type: {
           const TypeDecl& type = program_.types[a];
@@ -218,10 +221,15 @@ std::vector<uint64_t> contentHashes(const StatementView& view) {
 // One frame's way into the new code.
 struct FrameMove {
   uint32_t ip = 0;
-  std::vector<std::pair<uint32_t, uint32_t>> locals;       // new slot <- old slot
-  std::vector<std::string> kept, added, dropped;           // named locals, for the report
-  std::vector<std::pair<std::size_t, uint32_t>> handlers;  // handler index -> new catch offset
+  std::vector<std::pair<uint32_t, uint32_t>> locals;   // new slot <- old slot
+  std::vector<std::string> kept, added, dropped;       // named locals, for the report
+  std::vector<std::pair<uint32_t, uint32_t>> catches;  // old catch offset -> new
 };
+
+// Whether a frame's handlers must all move (a saved frame), or only those
+// that can are listed (a place in old code: the VM checks the handlers a
+// frame has when it gets there, CodeMove in interp/vm.h).
+enum class Handlers { AllMove, AsFound };
 
 class FrameMover {
  public:
@@ -233,8 +241,8 @@ class FrameMover {
 
   // Where the frame at `ip` (the top frame when `top`) goes, or why it cannot.
   std::variant<FrameMove, std::string> move(uint32_t ip, bool top,
-                                            const std::vector<const SHandler*>& handlers,
-                                            const std::vector<std::size_t>& handlerIndexes) {
+                                            const std::vector<uint32_t>& catchOffsets,
+                                            Handlers handlers = Handlers::AllMove) {
     if (!old_.hasDebugInfo() || !new_.hasDebugInfo()) {
       return std::string("its code has no debug information (compiled from .sasm?)");
     }
@@ -286,18 +294,21 @@ class FrameMover {
     }
 
     // Handlers move with their try, which is around the instruction.
-    for (std::size_t h = 0; h < handlers.size(); ++h) {
-      uint32_t catchOffset = handlers[h]->catchOffset;
+    for (uint32_t catchOffset : catchOffsets) {
       int32_t tryStatement = innermostStatement(old_.function(), catchOffset);
       auto it = parentMap_.find(tryStatement);
       std::optional<std::vector<uint32_t>> tryOld = old_.own(tryStatement);
-      if (it == parentMap_.end() || !tryOld) return std::string("a try around it cannot be found");
+      if (it == parentMap_.end() || !tryOld) {
+        if (handlers == Handlers::AsFound) continue;
+        return std::string("a try around it cannot be found");
+      }
       std::optional<std::vector<uint32_t>> tryNew = new_.own(it->second);
       std::size_t k = std::find(tryOld->begin(), tryOld->end(), catchOffset) - tryOld->begin();
       if (!tryNew || k == tryOld->size() || tryNew->size() != tryOld->size()) {
+        if (handlers == Handlers::AsFound) continue;
         return std::string("a try around it changed");
       }
-      result.handlers.emplace_back(handlerIndexes[h], (*tryNew)[k]);
+      result.catches.emplace_back(catchOffset, (*tryNew)[k]);
     }
 
     // Locals by name: of several with one name, the innermost pair up first.
@@ -320,6 +331,32 @@ class FrameMover {
     std::reverse(result.kept.begin(), result.kept.end());
     std::reverse(result.added.begin(), result.added.end());
     return result;
+  }
+
+  // The places in the old code where a frame running it can continue in the
+  // new code: the statement starts and loop heads from which move()
+  // succeeds, in code order. Handlers move as found: the VM checks the ones
+  // a frame has when it gets there.
+  std::vector<std::pair<uint32_t, FrameMove>> boundaries() {
+    const Function& f = old_.function();
+    const CodeShape& shape = old_.shape();
+    std::vector<uint32_t> candidates, catches;
+    for (const StatementInfo& statement : f.statements) candidates.push_back(statement.start);
+    for (uint32_t o = 0; o < f.code.size(); o += instrWords(instrOp(f.code[o]))) {
+      if (!shape.isReachable(o)) continue;
+      if (instrOp(f.code[o]) == Op::TryBegin) catches.push_back(instrA(f.code[o]));
+      InstructionFlow flow = instructionFlow(old_.program(), f.code, o);
+      if (flow.branches && flow.target <= o) candidates.push_back(flow.target);
+    }
+    std::sort(candidates.begin(), candidates.end());
+    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+    std::vector<std::pair<uint32_t, FrameMove>> found;
+    for (uint32_t at : candidates) {
+      if (!shape.isReachable(at)) continue;
+      auto moved = move(at, true, catches, Handlers::AsFound);
+      if (auto* m = std::get_if<FrameMove>(&moved)) found.emplace_back(at, std::move(*m));
+    }
+    return found;
   }
 
  private:
@@ -379,6 +416,33 @@ class FrameMover {
   std::unordered_map<int32_t, int32_t> parentMap_{{kBody, kBody}};  // old statement -> new
 };
 
+constexpr uint32_t kNoPlace = UINT32_MAX;  // a function with no place to move at
+
+// The places of `places` (sorted) that the code reaches first from `from`,
+// following every branch (calls return, exceptions are not followed).
+std::vector<uint32_t> firstReached(const Program& program, const Function& function,
+                                   uint32_t from, const std::vector<uint32_t>& places) {
+  std::vector<uint32_t> reached;
+  std::vector<bool> seen(function.code.size(), false);
+  std::vector<uint32_t> work = {from};
+  auto isPlace = [&](uint32_t at) { return std::binary_search(places.begin(), places.end(), at); };
+  while (!work.empty()) {
+    uint32_t at = work.back();
+    work.pop_back();
+    if (at >= function.code.size() || seen[at]) continue;
+    seen[at] = true;
+    if (isPlace(at)) {
+      reached.push_back(at);
+      continue;
+    }
+    if (at + instrWords(instrOp(function.code[at])) > function.code.size()) continue;
+    InstructionFlow flow = instructionFlow(program, function.code, at);
+    if (flow.fallsThrough) work.push_back(flow.next);
+    if (flow.branches) work.push_back(flow.target);
+  }
+  return reached;
+}
+
 std::string joined(const std::vector<std::string>& names) {
   std::string text;
   for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
@@ -387,8 +451,8 @@ std::string joined(const std::vector<std::string>& names) {
 
 }  // namespace
 
-std::vector<std::string> remapFrames(SnapshotData& data, const Program& old, const Program& target,
-                                     std::vector<std::string>& report) {
+FrameRemap remapFrames(SnapshotData& data, const Program& old, const Program& target,
+                       std::vector<std::string>& report) {
   std::unordered_map<FunctionHash, uint32_t, FunctionHash::Hasher> oldByHash, newByHash;
   for (std::size_t i = 0; i < old.functions.size(); ++i) {
     oldByHash.emplace(old.functions[i].hash, static_cast<uint32_t>(i));
@@ -403,7 +467,9 @@ std::vector<std::string> remapFrames(SnapshotData& data, const Program& old, con
   };
   std::vector<Plan> plans(data.frames.size());
   std::unordered_map<uint32_t, std::unique_ptr<FrameMover>> movers;  // by old function
-  std::vector<std::string> problems;
+  // By old function: the places where its old code moves to the new code.
+  std::unordered_map<uint32_t, std::vector<uint32_t>> boundaries;
+  FrameRemap result;
   // Per frame, innermost first: what happens to it, after "frame #N ".
   std::vector<std::string> decisions;
   for (std::size_t i = data.frames.size(); i-- > 0;) {
@@ -414,45 +480,71 @@ std::vector<std::string> remapFrames(SnapshotData& data, const Program& old, con
       continue;
     }
     auto oldIt = oldByHash.find(frame.function.hash);
-    int newIndex = target.findFunction(frame.function.name);
-    std::string why;
     if (oldIt == oldByHash.end()) {
-      why = "the snapshot does not hold its code";
-    } else if (newIndex < 0) {
-      why = fmt::format("no function named '{}' exists in the new program", frame.function.name);
-    } else {
-      std::vector<const SHandler*> handlers;
-      std::vector<std::size_t> handlerIndexes;
-      for (std::size_t h = 0; h < data.handlers.size(); ++h) {
-        if (data.handlers[h].frame != i) continue;
-        handlers.push_back(&data.handlers[h]);
-        handlerIndexes.push_back(h);
-      }
+      decisions.push_back(where + ": cannot move: the snapshot does not hold its code");
+      result.problems.push_back(
+          fmt::format("frame #{} {}: the snapshot does not hold its code", i, where));
+      continue;
+    }
+    int newIndex = target.findFunction(baseFunctionName(frame.function.name));
+    std::unique_ptr<FrameMover>* mover = nullptr;
+    if (newIndex >= 0) {
       // One mover per function: its analysis serves every frame of it (a
       // recursion 1000 frames deep analyses the function once).
-      std::unique_ptr<FrameMover>& mover = movers[oldIt->second];
-      if (!mover) {
-        mover = std::make_unique<FrameMover>(old, oldIt->second, target,
-                                             static_cast<uint32_t>(newIndex));
+      mover = &movers[oldIt->second];
+      if (!*mover) {
+        *mover = std::make_unique<FrameMover>(old, oldIt->second, target,
+                                              static_cast<uint32_t>(newIndex));
       }
-      auto moved = mover->move(frame.ip, i + 1 == data.frames.size(), handlers, handlerIndexes);
-      if (auto* reason = std::get_if<std::string>(&moved)) {
-        why = *reason;
-      } else {
+      std::vector<uint32_t> catches;
+      for (const SHandler& handler : data.handlers) {
+        if (handler.frame == i) catches.push_back(handler.catchOffset);
+      }
+      auto moved = (*mover)->move(frame.ip, i + 1 == data.frames.size(), catches);
+      if (auto* m = std::get_if<FrameMove>(&moved)) {
         plans[i] = Plan{&target.functions[static_cast<std::size_t>(newIndex)],
-                        &old.functions[oldIt->second], std::move(std::get<FrameMove>(moved))};
-        const FrameMove& m = plans[i].move;
+                        &old.functions[oldIt->second], std::move(*m)};
+        const FrameMove& move = plans[i].move;
         std::string text = fmt::format("{} (line {} -> {}): remapped", frame.function.name,
-                                       frame.line, plans[i].function->lineAt(m.ip));
-        if (!m.kept.empty()) text += "; locals " + joined(m.kept) + " kept";
-        for (const std::string& name : m.added) text += "; new local " + name + " = none";
-        if (!m.dropped.empty()) text += "; locals " + joined(m.dropped) + " dropped";
+                                       frame.line, plans[i].function->lineAt(move.ip));
+        if (!move.kept.empty()) text += "; locals " + joined(move.kept) + " kept";
+        for (const std::string& name : move.added) text += "; new local " + name + " = none";
+        if (!move.dropped.empty()) text += "; locals " + joined(move.dropped) + " dropped";
         decisions.push_back(text);
         continue;
       }
     }
-    decisions.push_back(where + ": cannot move: " + why);
-    problems.push_back(fmt::format("frame #{} {}: {}", i, where, why));
+    // The frame runs on in its old code, into the new code where it can.
+    result.oldCode.push_back(OldCodeFrame{i, oldIt->second});
+    const Function& oldFunction = old.functions[oldIt->second];
+    if (newIndex < 0) {
+      decisions.push_back(
+          fmt::format("{}: old code until it returns (the new program has no function '{}')",
+                      where, baseFunctionName(frame.function.name)));
+      continue;
+    }
+    std::vector<uint32_t>& places = boundaries[oldIt->second];
+    if (places.empty()) {
+      for (const auto& [at, move] : (*mover)->boundaries()) places.push_back(at);
+      if (places.empty()) places.push_back(kNoPlace);
+    }
+    std::vector<uint32_t> lines;
+    for (uint32_t at : firstReached(old, oldFunction, frame.ip, places)) {
+      lines.push_back(oldFunction.lineAt(at));
+    }
+    std::sort(lines.begin(), lines.end());
+    lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
+    if (lines.empty()) {
+      decisions.push_back(where + ": old code until it returns (no statement ahead of it maps "
+                                  "to the new code)");
+      continue;
+    }
+    std::string list;
+    for (std::size_t k = 0; k < lines.size(); ++k) {
+      list += fmt::format("{}{}", k == 0 ? "" : k + 1 == lines.size() ? " or " : ", ", lines[k]);
+    }
+    decisions.push_back(
+        fmt::format("{}: old code until line {}, where it moves to the new code", where, list));
   }
   // Runs of frames with one decision (deep recursion) take one line.
   for (std::size_t first = 0; first < decisions.size();) {
@@ -467,7 +559,7 @@ std::vector<std::string> remapFrames(SnapshotData& data, const Program& old, con
     }
     first = last + 1;
   }
-  if (!problems.empty()) return problems;
+  if (!result.problems.empty()) return result;
 
   // Rewrite the stack frame by frame: each frame's locals take the new
   // function's layout; operands are copied as they are.
@@ -517,8 +609,10 @@ std::vector<std::string> remapFrames(SnapshotData& data, const Program& old, con
     handler.stackSize =
         static_cast<uint32_t>(int64_t{handler.stackSize} - oldLocalsEnd[i] + newLocalsEnd[i]);
     if (plans[i].function == nullptr) continue;
-    for (auto [index, offset] : plans[i].move.handlers) {
-      if (index == h) handler.catchOffset = offset;
+    for (auto [before, after] : plans[i].move.catches) {
+      if (before != handler.catchOffset) continue;
+      handler.catchOffset = after;
+      break;
     }
     handler.hasHash = true;
     handler.hash = plans[i].function->hash;
@@ -543,7 +637,29 @@ std::vector<std::string> remapFrames(SnapshotData& data, const Program& old, con
   });
   data.openUpvalues = std::move(stillOpen);
   data.stack = std::move(stack);
-  return {};
+  return result;
+}
+
+void installCodeMoves(VM& vm) {
+  for (uint32_t i = 0; i < vm.userFunctionCount; ++i) {
+    const Function& copy = vm.program.functions[i];
+    if (!isOldCodeName(copy.name)) continue;
+    int target = vm.program.findFunction(baseFunctionName(copy.name));
+    if (target < 0) continue;
+    // A closure's frame keeps its closure: the new code must find the same
+    // variables at the same upvalue indexes.
+    const Function& next = vm.program.functions[static_cast<std::size_t>(target)];
+    bool sameCaptures = copy.captures.size() == next.captures.size();
+    for (std::size_t c = 0; sameCaptures && c < copy.captures.size(); ++c) {
+      sameCaptures = copy.captures[c].name == next.captures[c].name;
+    }
+    if (!sameCaptures) continue;
+    FrameMover mover(vm.program, i, vm.program, static_cast<uint32_t>(target));
+    for (auto& [at, move] : mover.boundaries()) {
+      vm.addCodeMove(CodeMove{i, static_cast<uint32_t>(target), at, move.ip, std::move(move.locals),
+                              std::move(move.catches)});
+    }
+  }
 }
 
 }  // namespace shapevm

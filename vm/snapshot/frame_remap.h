@@ -24,6 +24,10 @@
 //   frame move with their `try`.
 // The snapshot data is rewritten as if it had been taken in the new program;
 // the usual checks of restore.cpp then apply to the result.
+//
+// A frame that cannot move keeps running its old code (old_code.h) and moves
+// at the first statement start or loop head it reaches from which the same
+// move succeeds: installCodeMoves patches those places in the old code.
 #pragma once
 
 #include <string>
@@ -34,11 +38,31 @@
 
 namespace shapevm {
 
+class VM;
+
+// A frame that cannot move now: it keeps running the old code of its
+// function (old_code.h), and moves to the new code at the first statement
+// where it can (installCodeMoves).
+struct OldCodeFrame {
+  std::size_t frame = 0;
+  uint32_t oldFunction = 0;  // index in the snapshot's embedded program
+};
+
+struct FrameRemap {
+  std::vector<std::string> problems;  // frames that cannot resume at all
+  std::vector<OldCodeFrame> oldCode;
+};
+
 // Moves every frame of `data` whose function (by hash) is not in `target` but
-// whose old code is in `old` (the program embedded in the snapshot). Appends
-// one line per frame to `report`. Returns the reasons frames could not move
-// (then `data` is unchanged): the caller refuses the relocation with them.
-std::vector<std::string> remapFrames(SnapshotData& data, const Program& old, const Program& target,
-                                     std::vector<std::string>& report);
+// whose old code is in `old` (the program embedded in the snapshot), and lists
+// the frames that cannot move now. Appends one line per frame to `report`.
+// With problems, `data` is unchanged: the caller refuses the relocation.
+FrameRemap remapFrames(SnapshotData& data, const Program& old, const Program& target,
+                       std::vector<std::string>& report);
+
+// For each function of the loaded program that is old code ("NAME (old
+// code)") of a function NAME it also holds, patches the places where a frame
+// running it can continue in NAME (CodeMove, interp/vm.h).
+void installCodeMoves(VM& vm);
 
 }  // namespace shapevm

@@ -6,7 +6,9 @@
 #include <filesystem>
 
 #include "bytecode/sbc.h"
+#include "bytecode/verifier.h"
 #include "snapshot/frame_remap.h"
+#include "snapshot/old_code.h"
 #include "snapshot/relocation.h"
 #include "snapshot/restore.h"
 #include "snapshot/snapshot.h"
@@ -49,15 +51,33 @@ std::optional<Diagnostic> checkNotCopied(const SnapshotData& data, const std::st
   return std::nullopt;
 }
 
-// Moves the frames whose function changed into `target` (frame_remap.h),
-// using the old code embedded in the snapshot.
-std::optional<ResumeError> remapChangedFrames(SnapshotData& data, const Program& target,
+// Moves the frames whose function changed into the new program (frame_remap.h),
+// using the old code embedded in the snapshot. When a frame cannot move now,
+// `vm` is replaced by one that runs the new program plus that old code
+// (old_code.h).
+std::optional<ResumeError> remapChangedFrames(SnapshotData& data, std::unique_ptr<VM>& vm,
+                                              const VMOptions& options,
                                               const std::string& programPath,
                                               std::vector<std::string>& report) {
   if (data.programCode.empty()) return std::nullopt;  // version 1: frames must be unchanged
   Result<Program> old = readSbc(data.programCode, data.file + " (embedded program)");
   if (!old) return badInput(old.error());
-  std::vector<std::string> problems = remapFrames(data, old.value(), target, report);
+  FrameRemap remap = remapFrames(data, old.value(), vm->program, report);
+  std::vector<std::string> problems = std::move(remap.problems);
+  if (problems.empty() && !remap.oldCode.empty()) {
+    Program extended = vm->program;
+    extended.functions.resize(vm->userFunctionCount);  // load() adds the prelude again
+    problems = addOldCode(extended, old.value(), remap.oldCode, report);
+    if (problems.empty()) {
+      if (auto error = verifyProgram(extended, programPath)) problems.push_back(error->message);
+    }
+    if (problems.empty()) {
+      auto running = std::make_unique<VM>(options);
+      if (auto error = running->load(std::move(extended))) return badInput(*error);
+      pointAtOldCode(data, running->program, old.value(), remap.oldCode);
+      vm = std::move(running);
+    }
+  }
   if (problems.empty()) return std::nullopt;
   std::string message = fmt::format("cannot relocate the snapshot into {}:", programPath);
   for (const std::string& problem : problems) message += "\n  " + problem;
@@ -115,7 +135,7 @@ std::variant<ResumedVM, ResumeError> prepare(const std::string& snapshotPath,
   }
   std::vector<std::string> report;
   if (relocating && !exactRelocation) {
-    if (auto error = remapChangedFrames(*data, vm->program, programPath, report)) return *error;
+    if (auto error = remapChangedFrames(*data, vm, options, programPath, report)) return *error;
   }
   auto plan = planRelocation(*data, *vm, relocating, !exactRelocation, programPath, report);
   if (auto* error = std::get_if<ResumeError>(&plan)) {
@@ -125,6 +145,7 @@ std::variant<ResumedVM, ResumeError> prepare(const std::string& snapshotPath,
   if (auto error = restoreVm(*data, std::get<RelocationPlan>(plan), *vm, mode, mappings)) {
     return ResumeError{ResumeFailure::BadInput, std::move(*error), std::move(report)};
   }
+  installCodeMoves(*vm);
   std::error_code ignored;
   std::string absolute = std::filesystem::absolute(programPath, ignored).string();
   return ResumedVM{std::move(vm), absolute.empty() ? programPath : absolute, std::move(report)};
