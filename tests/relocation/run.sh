@@ -6,8 +6,9 @@
 #   old      the program; it suspends itself with suspend() (exit 75)
 #   new      the edited program the snapshot is resumed in
 #   report   what `resume --program new --dry-run` prints (stdout and stderr)
-#   status   the exit status of the real resume (0 when it finishes)
-#   output   stdout of the run up to the suspension, then of the resume
+#   status   the exit status of the real resume (0 when it finishes); a
+#            resume that suspends again is resumed again, without --program
+#   output   stdout of the run up to the suspension, then of the resumes
 # Lines before the first section describe the case. --update rewrites the
 # report, status and output sections from what the build does now (review
 # the difference before committing it).
@@ -38,7 +39,14 @@ for case_file in "$source_dir"/tests/relocation/cases/*.case; do
     cp job.snap dry.snap 2>/dev/null
     "$shapevm" resume --program new.shape --dry-run dry.snap >report.txt 2>&1
     "$shapevm" resume --program new.shape job.snap >>out.txt 2>>err.txt
-    echo "$?" >resume.status
+    status=$?
+    # Suspended again (in old code, say): resumed as it is, a few times.
+    for _ in 1 2 3; do
+      [ "$status" = 75 ] || break
+      "$shapevm" resume job.snap >>out.txt 2>>err.txt
+      status=$?
+    done
+    echo "$status" >resume.status
   )
   if [ "$(cat "$dir/run.status")" != 75 ]; then
     echo "FAIL $name: the old program did not suspend (status $(cat "$dir/run.status"))"

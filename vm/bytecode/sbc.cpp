@@ -264,6 +264,16 @@ void readFunction(Reader& in, Function& function, uint32_t version) {
   uint32_t words = in.count("code", kWordBytes);
   function.code.reserve(words);
   for (uint32_t i = 0; i < words && !in.failed(); ++i) function.code.push_back(in.u32("code"));
+  // Opcodes newer than the file's version (the verifier checks the rest).
+  for (std::size_t at = 0; at < function.code.size() && !in.failed();) {
+    uint32_t opcode = function.code[at] & 0xff;
+    if (opcode >= kOpCount) break;
+    if (opcode >= opcodeCountOfVersion(version)) {
+      in.fail(fmt::format("code word {}: opcode {} ({}) is not in .sbc version {}", at, opcode,
+                          opInfo(static_cast<Op>(opcode)).mnemonic, version));
+    }
+    at += instrWords(static_cast<Op>(opcode));
+  }
   uint32_t lines = in.count("line table", kLineEntryBytes);
   function.lines.reserve(lines);
   for (uint32_t i = 0; i < lines && !in.failed(); ++i) {

@@ -13,8 +13,12 @@
 namespace shapevm {
 
 inline constexpr char kSbcMagic[4] = {'S', 'B', 'C', '1'};
-inline constexpr uint32_t kSbcVersion = 2;        // what writeSbc writes
+inline constexpr uint32_t kSbcVersion = 3;        // what writeSbc writes
 inline constexpr uint32_t kOldestSbcVersion = 1;  // readSbc reads versions from here on
+
+// How many opcodes (the first rows of the opcode table) a file of `version`
+// may use: 133 before version 3, which added raise_error and move_frame.
+constexpr uint32_t opcodeCountOfVersion(uint32_t version) { return version < 3 ? 133 : kOpCount; }
 
 // The file in the layout of `version` (1: without debug information).
 std::vector<uint8_t> writeSbc(const Program& program, uint32_t version = kSbcVersion);

@@ -416,6 +416,18 @@ class FrameMover {
   std::unordered_map<int32_t, int32_t> parentMap_{{kBody, kBody}};  // old statement -> new
 };
 
+// Whether `after` captures the variables `before` did, in any order (a
+// closure's upvalues are re-ordered by name, relocation.h).
+bool sameCaptureNames(const Function& before, const Function& after) {
+  if (before.captures.size() != after.captures.size()) return false;
+  for (const Capture& capture : after.captures) {
+    bool found = false;
+    for (const Capture& was : before.captures) found = found || was.name == capture.name;
+    if (!found) return false;
+  }
+  return true;
+}
+
 constexpr uint32_t kNoPlace = UINT32_MAX;  // a function with no place to move at
 
 // The places of `places` (sorted) that the code reaches first from `from`,
@@ -515,7 +527,7 @@ FrameRemap remapFrames(SnapshotData& data, const Program& old, const Program& ta
       }
     }
     // The frame runs on in its old code, into the new code where it can.
-    result.oldCode.push_back(OldCodeFrame{i, oldIt->second});
+    result.oldCode.push_back(OldCodeUse{false, i, oldIt->second});
     const Function& oldFunction = old.functions[oldIt->second];
     if (newIndex < 0) {
       decisions.push_back(
@@ -558,6 +570,36 @@ FrameRemap remapFrames(SnapshotData& data, const Program& old, const Program& ta
           fmt::format("frames #{} to #{} {}", top, top - (last - first), decisions[first]));
     }
     first = last + 1;
+  }
+  // A closure whose function now captures other variables cannot be re-bound
+  // (relocation.h): it keeps its old code. One that a moved frame runs
+  // cannot, and relocation refuses it.
+  enum class RunBy : uint8_t { None, MovedFrame, OldCodeFrame };
+  std::vector<RunBy> runBy(data.objects.size(), RunBy::None);
+  for (std::size_t i = 0; i < data.frames.size(); ++i) {
+    if (data.frames[i].closure < 0) continue;
+    runBy[static_cast<std::size_t>(data.frames[i].closure)] =
+        plans[i].function != nullptr ? RunBy::MovedFrame : RunBy::OldCodeFrame;
+  }
+  for (std::size_t id = 0; id < data.objects.size(); ++id) {
+    const SObject& object = data.objects[id];
+    if (object.kind != ObjKind::Closure || runBy[id] == RunBy::MovedFrame) continue;
+    const FunctionRef& function = data.closures[object.closure].function;
+    if (!function.hasHash || newByHash.count(function.hash)) continue;
+    auto oldIt = oldByHash.find(function.hash);
+    if (oldIt == oldByHash.end()) continue;  // relocation reports it
+    int newIndex = target.findFunction(baseFunctionName(function.name));
+    if (newIndex >= 0 && sameCaptureNames(old.functions[oldIt->second],
+                                          target.functions[static_cast<std::size_t>(newIndex)])) {
+      continue;
+    }
+    result.oldCode.push_back(OldCodeUse{true, id, oldIt->second});
+    if (runBy[id] == RunBy::None) {  // a frame's closure goes with its frame's report
+      report.push_back(fmt::format("closure of '{}' (object {}): keeps its old code ({})",
+                                   function.name, id,
+                                   newIndex < 0 ? "the new program has no function of that name"
+                                                : "the new function captures other variables"));
+    }
   }
   if (!result.problems.empty()) return result;
 

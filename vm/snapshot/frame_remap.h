@@ -40,22 +40,25 @@ namespace shapevm {
 
 class VM;
 
-// A frame that cannot move now: it keeps running the old code of its
-// function (old_code.h), and moves to the new code at the first statement
-// where it can (installCodeMoves).
-struct OldCodeFrame {
-  std::size_t frame = 0;
+// What keeps running the old code of its function (old_code.h): a frame that
+// cannot move now, and moves to the new code at the first statement where it
+// can (installCodeMoves); or a closure whose function now captures other
+// variables.
+struct OldCodeUse {
+  bool isClosure = false;
+  std::size_t index = 0;     // the frame's index, or the closure's object id
   uint32_t oldFunction = 0;  // index in the snapshot's embedded program
 };
 
 struct FrameRemap {
   std::vector<std::string> problems;  // frames that cannot resume at all
-  std::vector<OldCodeFrame> oldCode;
+  std::vector<OldCodeUse> oldCode;
 };
 
 // Moves every frame of `data` whose function (by hash) is not in `target` but
 // whose old code is in `old` (the program embedded in the snapshot), and lists
-// the frames that cannot move now. Appends one line per frame to `report`.
+// the frames that cannot move now and the closures that cannot be re-bound.
+// Appends one line per frame and per such closure to `report`.
 // With problems, `data` is unchanged: the caller refuses the relocation.
 FrameRemap remapFrames(SnapshotData& data, const Program& old, const Program& target,
                        std::vector<std::string>& report);

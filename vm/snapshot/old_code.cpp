@@ -164,25 +164,29 @@ class OldCodeCopier {
 }  // namespace
 
 std::vector<std::string> addOldCode(Program& program, const Program& old,
-                                    const std::vector<OldCodeFrame>& frames,
+                                    const std::vector<OldCodeUse>& uses,
                                     std::vector<std::string>& report) {
   OldCodeCopier copier(program, old, report);
-  for (const OldCodeFrame& frame : frames) copier.copy(frame.oldFunction);
+  for (const OldCodeUse& use : uses) copier.copy(use.oldFunction);
   return copier.problems();
 }
 
 void pointAtOldCode(SnapshotData& data, const Program& loaded, const Program& old,
-                    const std::vector<OldCodeFrame>& frames) {
-  for (const OldCodeFrame& running : frames) {
-    std::string name = oldCodeName(old.functions[running.oldFunction].name);
+                    const std::vector<OldCodeUse>& uses) {
+  for (const OldCodeUse& use : uses) {
+    std::string name = oldCodeName(old.functions[use.oldFunction].name);
     int index = loaded.findFunction(name);
-    if (index < 0) continue;  // addOldCode made it: not reached
+    if (index < 0) continue;  // a name clash addOldCode reported
     FunctionRef copy{data.text.store(name), true,
                      loaded.functions[static_cast<std::size_t>(index)].hash, false, 0};
-    SFrame& frame = data.frames[running.frame];
+    if (use.isClosure) {
+      data.closures[data.objects[use.index].closure].function = copy;
+      continue;
+    }
+    SFrame& frame = data.frames[use.index];
     frame.function = copy;
     for (SHandler& handler : data.handlers) {
-      if (handler.frame != running.frame) continue;
+      if (handler.frame != use.index) continue;
       handler.hasHash = true;
       handler.hash = copy.hash;
     }

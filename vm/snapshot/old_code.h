@@ -29,18 +29,19 @@ bool isOldCodeName(std::string_view name);
 std::string_view baseFunctionName(std::string_view name);
 
 // Appends to `program` (the new program's own functions, before the prelude)
-// the old code that `frames` run, copied from `old`, and what that code needs
+// the old code that `uses` run, copied from `old`, and what that code needs
 // (the copies of the closures it creates whose captures changed, globals,
 // types and stand-ins for removed functions); describes each addition in
 // `report`. Returns why it cannot (old code that builds records of a type
 // whose fields changed).
 std::vector<std::string> addOldCode(Program& program, const Program& old,
-                                    const std::vector<OldCodeFrame>& frames,
+                                    const std::vector<OldCodeUse>& uses,
                                     std::vector<std::string>& report);
 
-// Points `frames` of `data`, their handlers and the closures they run at the
-// copies in `loaded` (the program addOldCode extended, loaded by a VM).
+// Points the frames and closures of `uses` in `data`, the frames' handlers
+// and the closures they run at the copies in `loaded` (the program addOldCode
+// extended, loaded by a VM).
 void pointAtOldCode(SnapshotData& data, const Program& loaded, const Program& old,
-                    const std::vector<OldCodeFrame>& frames);
+                    const std::vector<OldCodeUse>& uses);
 
 }  // namespace shapevm
