@@ -304,7 +304,10 @@ class FrameMover {
       }
       std::optional<std::vector<uint32_t>> tryNew = new_.own(it->second);
       std::size_t k = std::find(tryOld->begin(), tryOld->end(), catchOffset) - tryOld->begin();
-      if (!tryNew || k == tryOld->size() || tryNew->size() != tryOld->size()) {
+      // The catch block must expect the same operands (the try's depth plus
+      // the raised value): the handler's saved stack height moves unchanged.
+      if (!tryNew || k == tryOld->size() || tryNew->size() != tryOld->size() ||
+          oldShape.depth[catchOffset] != new_.shape().depth[(*tryNew)[k]]) {
         if (handlers == Handlers::AsFound) continue;
         return std::string("a try around it changed");
       }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -115,9 +116,10 @@ TEST_CASE("sbc: bad magic and unsupported versions are rejected", "[sbc]") {
   CHECK_THAT(errorOf(magic), Catch::Contains("not a .sbc file"));
   CHECK_THAT(errorOf({}), Catch::Contains("not a .sbc file"));
   std::vector<uint8_t> version = bytes;
-  version[4] = 3;
-  CHECK(errorOf(version) ==
-        "prog.sbc: unsupported .sbc version 3 (this build reads versions 1 to 2)");
+  version[4] = kSbcVersion + 1;
+  CHECK(errorOf(version) == fmt::format("prog.sbc: unsupported .sbc version {} (this build "
+                                        "reads versions 1 to {})",
+                                        kSbcVersion + 1, kSbcVersion));
   version[4] = 0;
   CHECK_THAT(errorOf(version), Catch::Contains("unsupported .sbc version 0"));
 }
@@ -134,6 +136,19 @@ TEST_CASE("sbc: version 1 files (without debug information) are still read", "[s
     CHECK(function.locals.empty());
   }
   CHECK(programHash(reread.value()) == programHash(program));
+}
+
+TEST_CASE("sbc: a file may use only the opcodes of its version", "[sbc]") {
+  Program program = sampleProgram();
+  Function& entry = program.functions[program.entry];
+  entry.constants = {Constant::ofString("NameError: gone")};
+  entry.code = {makeInstr(Op::RaiseError, 0)};
+  entry.lines = {LineEntry{0, 1}};
+  entry.statements.clear();
+  entry.locals.clear();
+  CHECK(readSbc(writeSbc(program), "prog.sbc").ok());
+  CHECK_THAT(errorOf(writeSbc(program, 2)),
+             Catch::Contains("code word 0: opcode 133 (raise_error) is not in .sbc version 2"));
 }
 
 TEST_CASE("sbc: debug information is part of the file but not of the program hash", "[sbc]") {

@@ -133,6 +133,8 @@ TEST_CASE("verifier: rejects bad operands", "[verifier]") {
        "'for_iter' refers to local 2, but there are 2",
        0},
       {{none, makeInstr(Op::CallMethod, 0)}, "'call_method' is cut off by the end of the code", 1},
+      {{makeInstr(Op::RaiseError, 0)}, "'raise_error' needs a string constant", 0},
+      {{makeInstr(Op::MoveFrame, 0), ret}, "'move_frame' is written only by the VM", 0},
   };
   for (const Case& c : cases) {
     INFO(c.message);

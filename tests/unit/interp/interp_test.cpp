@@ -250,6 +250,19 @@ TEST_CASE("a throw unwinds across frames to the handler and restores the stack")
   CHECK(r.out == "boom\nafter\n");
 }
 
+TEST_CASE("raise_error raises an error of the kind and message its constant names") {
+  // The stand-in for a function removed from a program that old code calls.
+  FunctionBuilder gone("gone", 1, 1);
+  gone.op(Op::RaiseError,
+          gone.constant(Constant::ofString("NameError: function 'gone' was removed")));
+  FunctionBuilder main("<main>");
+  main.op(Op::GetGlobal, 0).pushInt(7).op(Op::Call, 1).op(Op::Return);
+  Function removed = gone.f;
+  RunResult r = run(makeProgram({main.done(), removed}, {GlobalDecl{"gone", 1}}));
+  REQUIRE(r.outcome.status == RunStatus::Error);
+  CHECK(r.outcome.error.rfind("error: NameError: function 'gone' was removed\n", 0) == 0);
+}
+
 TEST_CASE("closures share captured cells, also after the frame returns") {
   // make() { var n = 0; return |..| { n = n + 1; return n } }
   FunctionBuilder counter("make.<lambda1>");

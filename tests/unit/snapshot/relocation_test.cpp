@@ -1,7 +1,8 @@
 // Relocation into an edited program (`resume --program NEW`): frames follow
 // their functions by content hash, functions not on the stack may change,
 // closures re-bind by name when their captures match, globals match by name;
-// anything else is refused with status 4 naming each frame or closure.
+// what cannot move keeps running its old code; --relocate exact refuses with
+// status 4 naming each frame.
 #include "snapshot_support.h"
 
 namespace shapevm::test {
@@ -107,12 +108,46 @@ TEST_CASE("--relocate exact refuses a changed function on the stack, naming the 
   CHECK(message.find("no function named 'main' exists") != std::string::npos);
   CHECK(message.find("frame #0 '<main>'") != std::string::npos);  // it calls main2 now
 
-  // Live relocation refuses too: main is gone, and <main> waits in the edited call.
-  message = resumeFailure(fx.programs, fx.snap, ResumeFailure::NotRelocatable, "c.shape");
-  CHECK(message.find("frame #1 main (line 12): no function named 'main' exists") !=
-        std::string::npos);
-  CHECK(message.find("frame #0 <main> (line 16): the statement at line 16 changed") !=
-        std::string::npos);
+}
+
+TEST_CASE("a frame that cannot move runs its old code, and moves where a statement maps",
+          "[snapshot][relocation]") {
+  Fixture fx;
+  // main is gone (renamed), and <main> waits in the edited call: both finish
+  // in their old code.
+  fx.programs.sources["c.shape"] =
+      fx.replace(fx.replace(kBase, "function main()", "function main2()"), "\nmain()", "\nmain2()");
+  auto resumed = resumeFrom(fx.programs, fx.snap, "c.shape");
+  REQUIRE(std::holds_alternative<ResumedVM>(resumed));
+  std::vector<std::string> report = std::get<ResumedVM>(resumed).report;
+  REQUIRE(report.size() == 3);
+  CHECK(report[0] ==
+        "frame #1 main (line 12): old code until it returns (the new program has no function "
+        "'main')");
+  CHECK(report[1] ==
+        "frame #0 <main> (line 16): old code until it returns (no statement ahead of it maps to "
+        "the new code)");
+  CHECK(report[2] == "function main removed: old code that still calls it raises NameError");
+  const VM& vm = *std::get<ResumedVM>(resumed).vm;
+  CHECK(vm.program.findFunction("main (old code)") >= 0);
+  CHECK(vm.program.findFunction("<main> (old code)") >= 0);
+  CHECK(runCaptured(*std::get<ResumedVM>(resumed).vm, fx.snap, "c.shape").output == "55\n");
+
+  // The statement main is suspended in changed: main finishes it in its old
+  // code and moves into the new code at the loop head, where from i = 5 on
+  // f's result counts twice.
+  fx.programs.sources["d.shape"] =
+      fx.replace(fx.replace(kBase, "s = s + f(i)", "s = s + 2 * f(i)"), "{ suspend() }",
+                 "{ let answer = suspend() }");
+  resumed = resumeFrom(fx.programs, fx.snap, "d.shape");
+  REQUIRE(std::holds_alternative<ResumedVM>(resumed));
+  report = std::get<ResumedVM>(resumed).report;
+  REQUIRE(report.size() == 2);
+  CHECK(report[0] == "frame #1 main (line 12): old code until line 10, where it moves to the new code");
+  VM& moving = *std::get<ResumedVM>(resumed).vm;
+  CHECK(moving.codeMoves.size() >= 1);
+  CHECK(runCaptured(moving, fx.snap, "d.shape").output ==
+        std::to_string(15 + 2 * (6 + 7 + 8 + 9 + 10)) + "\n");
 }
 
 TEST_CASE("the snapshot's own program relocates onto itself", "[snapshot][relocation]") {
@@ -159,7 +194,8 @@ suspend()
 print(next(), next())
 )";
 
-TEST_CASE("a changed closure re-binds by name when it captures the same variables",
+TEST_CASE("a changed closure re-binds by name when it captures the same variables, else keeps "
+          "its old code",
           "[snapshot][relocation]") {
   TempDir dir;
   Programs programs{{{"a.shape", kClosures}}};
@@ -176,9 +212,15 @@ TEST_CASE("a changed closure re-binds by name when it captures the same variable
   std::string otherCaptures = kClosures;
   otherCaptures.replace(otherCaptures.find("n = n + step"), 12, "n = n + 2");
   programs.sources["c.shape"] = otherCaptures;
-  std::string message = resumeFailure(programs, snap, ResumeFailure::NotRelocatable, "c.shape");
-  CHECK(message.find("closure of 'counter.<lambda1>'") != std::string::npos);
-  CHECK(message.find("now captures (n) instead of (n, step)") != std::string::npos);
+  // Captures that changed: the closure keeps its old code.
+  auto resumed = resumeFrom(programs, snap, "c.shape");
+  REQUIRE(std::holds_alternative<ResumedVM>(resumed));
+  const std::vector<std::string>& report = std::get<ResumedVM>(resumed).report;
+  REQUIRE(report.size() == 2);
+  CHECK(report[1] ==
+        "closure of 'counter.<lambda1>' (object 0): keeps its old code (the new function "
+        "captures other variables)");
+  CHECK(runCaptured(*std::get<ResumedVM>(resumed).vm, snap, "c.shape").output == "12 13\n");
 }
 
 TEST_CASE("records follow their type's fields by name when the fields are reordered",
