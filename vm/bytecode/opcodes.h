@@ -156,11 +156,11 @@ enum OpFlags : uint8_t {
   OP(IsArray, "is_array", Count, 1, 1, kFlagNone)           /* [v] -> [v is an array, length A] */ \
   OP(IsArrayMin, "is_array_min", Count, 1, 1, kFlagNone)    /* [v] -> [.. length >= A]          */ \
   OP(HasField, "has_field", Const, 1, 1, kFlagNone)         /* [v] -> [v has field/key k]       */ \
-  OP(MatchError, "match_error", None, 1, 0, kNoFallthrough) /* [v] -> raise MatchError      */ \
-  /* Relocation into a changed program (docs/suspend-resume.md, "Patching a  */                   \
-  /* running job"): a removed function that old code still calls raises, and */                  \
-  /* old code moves its frame to the new code at a statement that maps.      */                   \
-  OP(RaiseError, "raise_error", Const, 0, 0, kNoFallthrough) /* raise error "Kind: message" K */  \
+  OP(MatchError, "match_error", None, 1, 0, kNoFallthrough) /* [v] -> raise MatchError      */     \
+  /* Relocation into a changed program (docs/suspend-resume.md, "Patching a  */                    \
+  /* running job"): a removed function that old code still calls raises, and */                    \
+  /* old code moves its frame to the new code at a statement that maps.      */                    \
+  OP(RaiseError, "raise_error", Const, 0, 0, kNoFallthrough) /* raise error "Kind: message" K */   \
   OP(MoveFrame, "move_frame", Count, 0, 0, kMayBranch | kVmOnly) /* frame -> new code, move A */
 
 // The superinstruction families, each member named once: the opcode table

@@ -3,12 +3,13 @@
 // by operands without checking them (interpreter.cpp rule 5), so everything it
 // relies on is proven here:
 //  1. Every word that starts an instruction holds a known opcode (not one the
-//     VM alone writes into running code), a two-word
-//     instruction is not cut off by the end of the code, and an operand that
-//     an instruction does not use is 0 (so the encoding is canonical).
-//  2. Every operand is in range for its kind: constants (and the name constant
-//     of get_field/set_field/call_method, and raise_error's text, is a string), locals (for_iter uses
-//     slots A and A+1), upvalues, globals, functions, record types, built-ins.
+//     VM alone writes into running code), a two-word instruction is not cut
+//     off by the end of the code, and an operand that an instruction does not
+//     use is 0 (so the encoding is canonical).
+//  2. Every operand is in range for its kind: constants (the name constant of
+//     get_field/set_field/call_method and raise_error's text are strings),
+//     locals (for_iter uses slots A and A+1), upvalues, globals, functions,
+//     record types, built-ins.
 //  3. Every jump, handler and for_iter exit lands on an instruction start
 //     inside the function, and no path runs off the end of the code.
 //  4. Stack depth (above the locals) is the same on every path into an

@@ -435,8 +435,8 @@ constexpr uint32_t kNoPlace = UINT32_MAX;  // a function with no place to move a
 
 // The places of `places` (sorted) that the code reaches first from `from`,
 // following every branch (calls return, exceptions are not followed).
-std::vector<uint32_t> firstReached(const Program& program, const Function& function,
-                                   uint32_t from, const std::vector<uint32_t>& places) {
+std::vector<uint32_t> firstReached(const Program& program, const Function& function, uint32_t from,
+                                   const std::vector<uint32_t>& places) {
   std::vector<uint32_t> reached;
   std::vector<bool> seen(function.code.size(), false);
   std::vector<uint32_t> work = {from};
@@ -534,8 +534,8 @@ FrameRemap remapFrames(SnapshotData& data, const Program& old, const Program& ta
     const Function& oldFunction = old.functions[oldIt->second];
     if (newIndex < 0) {
       decisions.push_back(
-          fmt::format("{}: old code until it returns (the new program has no function '{}')",
-                      where, baseFunctionName(frame.function.name)));
+          fmt::format("{}: old code until it returns (the new program has no function '{}')", where,
+                      baseFunctionName(frame.function.name)));
       continue;
     }
     std::vector<uint32_t>& places = boundaries[oldIt->second];
@@ -550,8 +550,9 @@ FrameRemap remapFrames(SnapshotData& data, const Program& old, const Program& ta
     std::sort(lines.begin(), lines.end());
     lines.erase(std::unique(lines.begin(), lines.end()), lines.end());
     if (lines.empty()) {
-      decisions.push_back(where + ": old code until it returns (no statement ahead of it maps "
-                                  "to the new code)");
+      decisions.push_back(where +
+                          ": old code until it returns (no statement ahead of it maps "
+                          "to the new code)");
       continue;
     }
     std::string list;

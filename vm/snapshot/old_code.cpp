@@ -101,8 +101,8 @@ class OldCodeCopier {
             "function {} removed: old code that still calls it raises NameError", name));
       }
     } else {
-      report_.push_back(fmt::format("global {} removed: kept, with its value, for old code",
-                                    declared.name));
+      report_.push_back(
+          fmt::format("global {} removed: kept, with its value, for old code", declared.name));
     }
     auto index = static_cast<uint32_t>(program_.globals.size());
     globals_.emplace(added.name, index);
@@ -146,9 +146,9 @@ class OldCodeCopier {
       return index;
     }
     if (builds && program_.types[it->second].fields != declared.fields) {
-      problems_.push_back(fmt::format(
-          "the old code of {} builds records of type {}, whose fields changed",
-          baseFunctionName(old_.functions[oldFunction].name), declared.name));
+      problems_.push_back(
+          fmt::format("the old code of {} builds records of type {}, whose fields changed",
+                      baseFunctionName(old_.functions[oldFunction].name), declared.name));
     }
     return it->second;
   }

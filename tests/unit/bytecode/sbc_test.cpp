@@ -3,10 +3,10 @@
 // header with a diagnostic, and never crashes on a corrupted byte.
 #include "bytecode/sbc.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <fmt/format.h>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>

@@ -107,7 +107,6 @@ TEST_CASE("--relocate exact refuses a changed function on the stack, naming the 
   message = resumeFailure(fx.programs, fx.snap, ResumeFailure::NotRelocatable, "c.shape", true);
   CHECK(message.find("no function named 'main' exists") != std::string::npos);
   CHECK(message.find("frame #0 '<main>'") != std::string::npos);  // it calls main2 now
-
 }
 
 TEST_CASE("a frame that cannot move runs its old code, and moves where a statement maps",
@@ -136,14 +135,14 @@ TEST_CASE("a frame that cannot move runs its old code, and moves where a stateme
   // The statement main is suspended in changed: main finishes it in its old
   // code and moves into the new code at the loop head, where from i = 5 on
   // f's result counts twice.
-  fx.programs.sources["d.shape"] =
-      fx.replace(fx.replace(kBase, "s = s + f(i)", "s = s + 2 * f(i)"), "{ suspend() }",
-                 "{ let answer = suspend() }");
+  fx.programs.sources["d.shape"] = fx.replace(fx.replace(kBase, "s = s + f(i)", "s = s + 2 * f(i)"),
+                                              "{ suspend() }", "{ let answer = suspend() }");
   resumed = resumeFrom(fx.programs, fx.snap, "d.shape");
   REQUIRE(std::holds_alternative<ResumedVM>(resumed));
   report = std::get<ResumedVM>(resumed).report;
   REQUIRE(report.size() == 2);
-  CHECK(report[0] == "frame #1 main (line 12): old code until line 10, where it moves to the new code");
+  CHECK(report[0] ==
+        "frame #1 main (line 12): old code until line 10, where it moves to the new code");
   VM& moving = *std::get<ResumedVM>(resumed).vm;
   CHECK(moving.codeMoves.size() >= 1);
   CHECK(runCaptured(moving, fx.snap, "d.shape").output ==
@@ -194,9 +193,10 @@ suspend()
 print(next(), next())
 )";
 
-TEST_CASE("a changed closure re-binds by name when it captures the same variables, else keeps "
-          "its old code",
-          "[snapshot][relocation]") {
+TEST_CASE(
+    "a changed closure re-binds by name when it captures the same variables, else keeps "
+    "its old code",
+    "[snapshot][relocation]") {
   TempDir dir;
   Programs programs{{{"a.shape", kClosures}}};
   std::string snap = dir.file("c.snap.json");
