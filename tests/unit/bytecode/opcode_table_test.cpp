@@ -271,10 +271,10 @@ TEST_CASE("opcodes: every opcode keeps its number and mnemonic", "[opcodes]") {
     CHECK(static_cast<uint32_t>(pinned.op) == pinned.number);
     CHECK(std::string(opInfo(pinned.op).mnemonic) == pinned.mnemonic);
   }
-  // The pinned table is the one versions 1 and 2 read (2 added debug
-  // information, not opcodes).
+  // The pinned table is the one versions 1 to 3 read (2 added debug
+  // information and 3 field defaults, not opcodes).
   CHECK(kOldestSbcVersion == 1);
-  CHECK(kSbcVersion == 2);
+  CHECK(kSbcVersion == 3);
 }
 
 TEST_CASE("opcodes: docs/bytecode.md lists every opcode exactly as opcodes.h", "[opcodes]") {

@@ -4,11 +4,13 @@
 #include "bytecode/sbc.h"
 
 #include <unistd.h>
+#include <xxhash.h>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 #include "test_programs.h"
 
@@ -115,9 +117,9 @@ TEST_CASE("sbc: bad magic and unsupported versions are rejected", "[sbc]") {
   CHECK_THAT(errorOf(magic), Catch::Contains("not a .sbc file"));
   CHECK_THAT(errorOf({}), Catch::Contains("not a .sbc file"));
   std::vector<uint8_t> version = bytes;
-  version[4] = 3;
+  version[4] = 4;
   CHECK(errorOf(version) ==
-        "prog.sbc: unsupported .sbc version 3 (this build reads versions 1 to 2)");
+        "prog.sbc: unsupported .sbc version 4 (this build reads versions 1 to 3)");
   version[4] = 0;
   CHECK_THAT(errorOf(version), Catch::Contains("unsupported .sbc version 0"));
 }
@@ -134,6 +136,74 @@ TEST_CASE("sbc: version 1 files (without debug information) are still read", "[s
     CHECK(function.locals.empty());
   }
   CHECK(programHash(reread.value()) == programHash(program));
+}
+
+// The sample program with defaults for Point's fields: y = 0 in version 3.
+Program sampleWithDefaults() {
+  Program program = sampleProgram();
+  program.types[0].defaults = {
+      FieldDefault{0, FieldDefault::Kind::Constant, Constant::ofString("origin")},
+      FieldDefault{1, FieldDefault::Kind::Constant, Constant::ofInt(0)}};
+  return program;
+}
+
+TEST_CASE("sbc: field defaults round-trip through version 3", "[sbc]") {
+  Program program = sampleWithDefaults();
+  for (auto [field, kind, constant] :
+       {std::tuple{0u, FieldDefault::Kind::None, Constant{}},
+        std::tuple{0u, FieldDefault::Kind::False, Constant{}},
+        std::tuple{1u, FieldDefault::Kind::True, Constant{}},
+        std::tuple{1u, FieldDefault::Kind::Constant, Constant::ofFloat(-0.0)},
+        std::tuple{1u, FieldDefault::Kind::Constant, Constant::ofInt(-5)}}) {
+    program.types.resize(2);
+    program.types.push_back(TypeDecl{"Flags", {"a", "b"}, {FieldDefault{field, kind, constant}}});
+    Result<Program> reread = readSbc(writeSbc(program), "prog.sbc");
+    if (!reread.ok()) FAIL(reread.error().format());
+    checkSamePrograms(program, reread.value());
+    CHECK(writeSbc(reread.value()) == writeSbc(program));
+  }
+}
+
+TEST_CASE("sbc: field defaults are part of the program hash; without them it is unchanged",
+          "[sbc]") {
+  Program plain = sampleProgram();
+  Program withDefaults = sampleWithDefaults();
+  // A program without defaults hashes exactly as version 1 always did.
+  std::vector<uint8_t> v1 = writeSbc(plain, 1);
+  XXH128_hash_t expected = XXH3_128bits(v1.data(), v1.size());
+  CHECK(programHash(plain) == FunctionHash{expected.high64, expected.low64});
+  CHECK(programHash(withDefaults) != programHash(plain));
+  Program otherDefault = withDefaults;
+  otherDefault.types[0].defaults[1].constant = Constant::ofInt(1);
+  CHECK(programHash(otherDefault) != programHash(withDefaults));
+  Result<Program> reread = readSbc(writeSbc(withDefaults), "prog.sbc");
+  REQUIRE(reread.ok());
+  CHECK(programHash(reread.value()) == programHash(withDefaults));
+  // Versions 1 and 2 cannot hold defaults: writing one leaves them out.
+  Result<Program> v2 = readSbc(writeSbc(withDefaults, 2), "prog.sbc");
+  REQUIRE(v2.ok());
+  CHECK(v2->types[0].defaults.empty());
+  CHECK(programHash(v2.value()) == programHash(plain));
+}
+
+TEST_CASE("sbc: bad field defaults are rejected with what and where", "[sbc]") {
+  Program program = sampleProgram();
+  program.types[0].defaults = {FieldDefault{1, FieldDefault::Kind::True, {}}};
+  std::vector<uint8_t> bytes = writeSbc(program);
+  // The default is the only place the bytes 01 00 00 00 02 occur: field 1, kind True.
+  const std::vector<uint8_t> needle = {1, 0, 0, 0, 2};
+  auto found = std::search(bytes.begin(), bytes.end(), needle.begin(), needle.end());
+  REQUIRE(found != bytes.end());
+  std::vector<uint8_t> kind = bytes;
+  kind[found - bytes.begin() + 4] = 9;
+  CHECK_THAT(errorOf(kind), Catch::Contains("type 'Point': unknown field default kind 9 at byte"));
+  std::vector<uint8_t> field = bytes;
+  field[found - bytes.begin()] = 2;
+  CHECK_THAT(errorOf(field),
+             Catch::Contains("type 'Point' has a default for field 2, but it has 2 fields"));
+  std::vector<uint8_t> count = bytes;
+  std::fill_n(count.begin() + (found - bytes.begin()) - 4, 4, 0xff);
+  CHECK_THAT(errorOf(count), Catch::Contains("field default count 4294967295"));
 }
 
 TEST_CASE("sbc: debug information is part of the file but not of the program hash", "[sbc]") {
