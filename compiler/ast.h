@@ -224,7 +224,8 @@ struct MapExpr : Expr {
 
 // `P { y: 2, x: 1 }`: fields as written; the resolver fills `order` with, for
 // each field of the type in declared order, the index of its value in
-// `values` or -1 when the literal leaves it out (it starts as none).
+// `values` or -1 when the literal leaves it out (it starts as the field's
+// default, or none).
 struct RecordExpr : Expr {
   RecordExpr(SourcePos pos, uint32_t type) : Expr(ExprKind::Record, pos), type(type) {}
   uint32_t type;
@@ -493,6 +494,7 @@ struct TypeInfo {
   std::string name;  // an enum's variants are `Enum::Variant`
   SourcePos pos;
   std::vector<std::string> fields;  // a tuple variant's fields are "0", "1", ...
+  std::vector<FieldDefault> defaults = {};
 };
 
 // `enum E { A, B(T, U), C { x, y } }`: each variant is a record type `E::V`.

@@ -323,6 +323,27 @@ class FunctionEmitter {
     return constant(c);
   }
 
+  void emitFieldDefault(const FieldDefault& fieldDefault) {
+    switch (fieldDefault.kind) {
+      case FieldDefault::Kind::None:
+        emit(Op::None);
+        return;
+      case FieldDefault::Kind::False:
+        emit(Op::False);
+        return;
+      case FieldDefault::Kind::True:
+        emit(Op::True);
+        return;
+      case FieldDefault::Kind::Constant:
+        if (fieldDefault.constant.kind == ConstantKind::Int) {
+          emitInt(fieldDefault.constant.intValue);  // small ints have their own instruction
+        } else {
+          emit(Op::Const, constant(fieldDefault.constant));
+        }
+        return;
+    }
+  }
+
   void emitInt(int64_t value) {
     if (value >= kMinImmediate && value <= kMaxImmediate) {
       emit(Op::Int, static_cast<uint32_t>(value) & kMaxOperandA);
@@ -948,11 +969,18 @@ class FunctionEmitter {
       }
       case ExprKind::Record: {
         const auto& record = static_cast<const RecordExpr&>(expr);
-        for (int32_t valueIndex : record.order) {
-          if (valueIndex < 0) {
-            emit(Op::None);
-          } else {
+        // The defaults are in field order: one cursor walks them.
+        const std::vector<FieldDefault>& defaults = program_.types[record.type].defaults;
+        auto nextDefault = defaults.begin();
+        for (std::size_t field = 0; field < record.order.size(); ++field) {
+          while (nextDefault != defaults.end() && nextDefault->field < field) ++nextDefault;
+          int32_t valueIndex = record.order[field];
+          if (valueIndex >= 0) {
             emitExpr(*record.values[valueIndex]);
+          } else if (nextDefault != defaults.end() && nextDefault->field == field) {
+            emitFieldDefault(*nextDefault);
+          } else {
+            emit(Op::None);
           }
         }
         line_ = expr.pos.line;

@@ -673,16 +673,64 @@ class Parser {
     if (!parseTypeParameters()) return false;
     if (!check(TokenKind::LBrace)) return expect(TokenKind::LBrace, "'{' after the type name");
     std::vector<std::string> fields;
-    if (!parseFieldList(fields)) return false;
+    std::vector<FieldDefault> defaults;
+    if (!parseFieldList(fields, &defaults)) return false;
     if (!duplicate) {
       program_.types[index].fields = std::move(fields);
+      program_.types[index].defaults = std::move(defaults);
       typeDefined_[index] = true;
     }
     return !duplicate;
   }
 
-  // `{ a: T, b, c: U = default }`: field names in order (types are ignored).
-  bool parseFieldList(std::vector<std::string>& fields) {
+  // `= value` after a field of a type declaration: a constant (a number,
+  // possibly negated, a string, a bool or none), kept as `field`'s default.
+  bool parseFieldDefault(uint32_t field, std::vector<FieldDefault>& defaults) {
+    const Token& start = peek();
+    ExprPtr value = parseExpr();
+    if (!value) return false;
+    FieldDefault fieldDefault;
+    fieldDefault.field = field;
+    switch (value->kind) {
+      case ExprKind::None:
+        fieldDefault.kind = FieldDefault::Kind::None;
+        break;
+      case ExprKind::Bool:
+        fieldDefault.kind = static_cast<BoolExpr&>(*value).value ? FieldDefault::Kind::True
+                                                                 : FieldDefault::Kind::False;
+        break;
+      case ExprKind::Int: {
+        const auto& literal = static_cast<IntExpr&>(*value);
+        if (literal.needsNegation) {
+          errorAt(start, "integer literal 9223372036854775808 does not fit in 64 bits");
+          return false;
+        }
+        fieldDefault.kind = FieldDefault::Kind::Constant;
+        fieldDefault.constant = Constant::ofInt(literal.value);
+        break;
+      }
+      case ExprKind::Float:
+        fieldDefault.kind = FieldDefault::Kind::Constant;
+        fieldDefault.constant = Constant::ofFloat(static_cast<FloatExpr&>(*value).value);
+        break;
+      case ExprKind::String:
+        fieldDefault.kind = FieldDefault::Kind::Constant;
+        fieldDefault.constant = Constant::ofString(static_cast<StringExpr&>(*value).value);
+        break;
+      default:
+        errorAt(start,
+                "a field's default must be a constant: a number, a string, true, false "
+                "or none");
+        return false;
+    }
+    defaults.push_back(std::move(fieldDefault));
+    return true;
+  }
+
+  // `{ a: T, b, c: U = default }`: field names in order (types are ignored)
+  // and, when `defaults` is given, the fields' defaults.
+  bool parseFieldList(std::vector<std::string>& fields,
+                      std::vector<FieldDefault>* defaults = nullptr) {
     advance();  // '{'
     NewlineMode mode(*this, false);
     std::unordered_set<std::string_view> declared;  // a scan per field was quadratic
@@ -699,6 +747,10 @@ class Parser {
       }
       fields.push_back(fieldName);
       if (match(TokenKind::Colon) && !parseType()) return false;
+      if (defaults != nullptr && match(TokenKind::Assign) &&
+          !parseFieldDefault(static_cast<uint32_t>(fields.size() - 1), *defaults)) {
+        return false;
+      }
       if (!match(TokenKind::Comma) && !check(TokenKind::RBrace) && !peek().newlineBefore) {
         errorAtCurrent("expected ',' or '}' after the field, found " + describeToken(peek()));
         return false;

@@ -57,7 +57,7 @@ class Resolver {
 
   void run() {
     for (const TypeInfo& type : parsed_.types)
-      out_.types.push_back(TypeDecl{type.name, type.fields});
+      out_.types.push_back(TypeDecl{type.name, type.fields, type.defaults});
     for (std::size_t i = 0; i < parsed_.functions.size(); ++i) {
       parsed_.functions[i]->index = static_cast<uint32_t>(i + 1);  // <main> is 0
     }

@@ -54,6 +54,13 @@ uint32_t Function::lineAt(uint32_t offset) const {
   return line;
 }
 
+const FieldDefault* TypeDecl::defaultOf(std::size_t field) const {
+  for (const FieldDefault& d : defaults) {
+    if (d.field == field) return &d;
+  }
+  return nullptr;
+}
+
 int Program::findFunction(std::string_view name) const {
   for (std::size_t i = 0; i < functions.size(); ++i) {
     if (functions[i].name == name) return static_cast<int>(i);

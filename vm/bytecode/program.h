@@ -117,10 +117,25 @@ struct GlobalDecl {
   bool operator==(const GlobalDecl&) const = default;
 };
 
+// A field's declared default (`type Stat { count, big = 0 }`): the value a
+// record literal that leaves the field out gives it, and the value the field
+// starts with in live records when relocation adds it to their type.
+// A default is a constant: none, a bool, or an int, float or string constant.
+struct FieldDefault {
+  enum class Kind : uint8_t { None = 0, False = 1, True = 2, Constant = 3 };
+  uint32_t field = 0;  // index into TypeDecl::fields
+  Kind kind = Kind::None;
+  Constant constant;  // when kind is Constant
+  bool operator==(const FieldDefault&) const = default;
+};
+
 struct TypeDecl {
   std::string name;
   std::vector<std::string> fields;
+  std::vector<FieldDefault> defaults = {};  // by increasing field index, at most one per field
   bool operator==(const TypeDecl&) const = default;
+
+  const FieldDefault* defaultOf(std::size_t field) const;  // nullptr if it has none
 };
 
 struct Program {

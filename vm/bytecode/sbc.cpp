@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -30,6 +31,7 @@ namespace {
 // count before reserving memory for it.
 constexpr std::size_t kMinStringBytes = 4;                         // length
 constexpr std::size_t kMinTypeBytes = kMinStringBytes + 4;         // name, field count
+constexpr std::size_t kMinDefaultBytes = 4 + 1;                    // field, kind
 constexpr std::size_t kMinGlobalBytes = kMinStringBytes + 4;       // name, binding
 constexpr std::size_t kMinCaptureBytes = 1 + 4 + kMinStringBytes;  // kind, index, name
 constexpr std::size_t kMinConstantBytes = 1 + 4;                   // kind, shortest value
@@ -66,6 +68,31 @@ class Writer {
   std::vector<uint8_t> out_;
 };
 
+void writeConstant(Writer& out, const Constant& constant) {
+  out.u8(static_cast<uint8_t>(constant.kind));
+  switch (constant.kind) {
+    case ConstantKind::Int:
+      out.u64(static_cast<uint64_t>(constant.intValue));
+      break;
+    case ConstantKind::Float:
+      out.u64(std::bit_cast<uint64_t>(constant.floatValue));
+      break;
+    case ConstantKind::String:
+      out.text(constant.stringValue);
+      break;
+  }
+}
+
+void writeDefaults(Writer& out, const TypeDecl& type) {
+  out.count(type.defaults.size());
+  for (const FieldDefault& fieldDefault : type.defaults) {
+    out.u32(fieldDefault.field);
+    out.u8(static_cast<uint8_t>(fieldDefault.kind));
+    if (fieldDefault.kind == FieldDefault::Kind::Constant)
+      writeConstant(out, fieldDefault.constant);
+  }
+}
+
 void writeFunction(Writer& out, const Function& function, uint32_t version) {
   out.text(function.name);
   out.u32(function.arity);
@@ -78,20 +105,7 @@ void writeFunction(Writer& out, const Function& function, uint32_t version) {
     out.text(capture.name);
   }
   out.count(function.constants.size());
-  for (const Constant& constant : function.constants) {
-    out.u8(static_cast<uint8_t>(constant.kind));
-    switch (constant.kind) {
-      case ConstantKind::Int:
-        out.u64(static_cast<uint64_t>(constant.intValue));
-        break;
-      case ConstantKind::Float:
-        out.u64(std::bit_cast<uint64_t>(constant.floatValue));
-        break;
-      case ConstantKind::String:
-        out.text(constant.stringValue);
-        break;
-    }
-  }
+  for (const Constant& constant : function.constants) writeConstant(out, constant);
   out.count(function.code.size());
   for (Instr word : function.code) out.u32(word);
   out.count(function.lines.size());
@@ -212,6 +226,24 @@ Constant readConstant(Reader& in) {
   }
 }
 
+// Version 3's field defaults of one type (docs/bytecode.md, "Field defaults").
+void readDefaults(Reader& in, TypeDecl& type) {
+  uint32_t defaults = in.count("field default", kMinDefaultBytes);
+  type.defaults.reserve(defaults);
+  for (uint32_t i = 0; i < defaults && !in.failed(); ++i) {
+    FieldDefault fieldDefault;
+    fieldDefault.field = in.u32("field default");
+    std::size_t at = in.position();
+    uint8_t kind = in.u8("field default kind");
+    if (kind > static_cast<uint8_t>(FieldDefault::Kind::Constant)) {
+      in.fail(fmt::format("unknown field default kind {} at byte {}", kind, at));
+    }
+    fieldDefault.kind = static_cast<FieldDefault::Kind>(kind);
+    if (fieldDefault.kind == FieldDefault::Kind::Constant) fieldDefault.constant = readConstant(in);
+    type.defaults.push_back(std::move(fieldDefault));
+  }
+}
+
 // Version 2's debug information (docs/bytecode.md, "Debug information").
 void readDebugInfo(Reader& in, Function& function) {
   uint32_t statements = in.count("statement", kStatementBytes);
@@ -299,6 +331,7 @@ std::vector<uint8_t> writeSbc(const Program& program, uint32_t version) {
     out.text(type.name);
     out.count(type.fields.size());
     for (const std::string& field : type.fields) out.text(field);
+    if (version >= 3) writeDefaults(out, type);
   }
   out.count(program.globals.size());
   for (const GlobalDecl& global : program.globals) {
@@ -337,6 +370,7 @@ Result<Program> readSbc(std::span<const uint8_t> bytes, const std::string& fileN
     type.fields.reserve(fields);
     for (uint32_t f = 0; f < fields && !in.failed(); ++f)
       type.fields.push_back(in.text("field name"));
+    if (version >= 3) readDefaults(in, type);
     in.setContext("");
     program.types.push_back(std::move(type));
   }
@@ -375,6 +409,16 @@ Result<Program> loadSbcFile(const std::string& path) {
 
 FunctionHash programHash(const Program& program) {
   std::vector<uint8_t> bytes = writeSbc(program, 1);
+  // The version 1 encoding is self-delimiting, so appending the defaults
+  // keeps programs apart, and a program without any hashes as it always did.
+  bool hasDefaults = std::any_of(program.types.begin(), program.types.end(),
+                                 [](const TypeDecl& type) { return !type.defaults.empty(); });
+  if (hasDefaults) {
+    Writer defaults;
+    for (const TypeDecl& type : program.types) writeDefaults(defaults, type);
+    std::vector<uint8_t> tail = defaults.take();
+    bytes.insert(bytes.end(), tail.begin(), tail.end());
+  }
   XXH128_hash_t hash = XXH3_128bits(bytes.data(), bytes.size());
   return FunctionHash{hash.high64, hash.low64};
 }

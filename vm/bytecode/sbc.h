@@ -13,22 +13,24 @@
 namespace shapevm {
 
 inline constexpr char kSbcMagic[4] = {'S', 'B', 'C', '1'};
-inline constexpr uint32_t kSbcVersion = 3;        // what writeSbc writes
+inline constexpr uint32_t kSbcVersion = 4;        // what writeSbc writes
 inline constexpr uint32_t kOldestSbcVersion = 1;  // readSbc reads versions from here on
 
 // How many opcodes (the first rows of the opcode table) a file of `version`
-// may use: 133 before version 3, which added raise_error and move_frame.
-constexpr uint32_t opcodeCountOfVersion(uint32_t version) { return version < 3 ? 133 : kOpCount; }
+// may use: 133 before version 4, which added raise_error and move_frame.
+constexpr uint32_t opcodeCountOfVersion(uint32_t version) { return version < 4 ? 133 : kOpCount; }
 
-// The file in the layout of `version` (1: without debug information).
+// The file in the layout of `version` (1: without debug information; 1 and
+// 2: without field defaults, which those versions cannot hold).
 std::vector<uint8_t> writeSbc(const Program& program, uint32_t version = kSbcVersion);
 // Parses, verifies (bytecode/verifier.h) and hashes. `fileName` is used in messages.
 Result<Program> readSbc(std::span<const uint8_t> bytes, const std::string& fileName);
 // Reads the file, then readSbc. I/O errors become diagnostics too.
 Result<Program> loadSbcFile(const std::string& path);
 // XXH3-128 of the program's version 1 encoding (everything but the debug
-// information, which does not change what it does): the program's identity
-// in snapshots, the same for a program whatever version its file has.
+// information, which does not change what it does), followed by its field
+// defaults when it declares any: the program's identity in snapshots, the
+// same for a program whatever version its file has.
 FunctionHash programHash(const Program& program);
 
 }  // namespace shapevm

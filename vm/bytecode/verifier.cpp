@@ -26,7 +26,8 @@
 //     function runs without a closure, so it has arity 0 and no upvalues to
 //     use (its declared captures, if any, are never bound).
 //  6. Header: names of functions, globals and types (and a type's fields) are
-//     unique and valid UTF-8, global bindings name functions, line tables are
+//     unique and valid UTF-8, global bindings name functions, a type's field
+//     defaults name its fields in increasing order, line tables are
 //     sorted and in range, a function has at most kMaxLocals locals, and every
 //     frame fits the VM stack.
 // The analysis is a worklist over instruction starts (no recursion); every
@@ -426,6 +427,21 @@ std::optional<Diagnostic> checkHeader(const Program& program, const std::string&
         return headerError(fileName,
                            fmt::format("type '{}' has field '{}' twice", type.name, field));
       }
+    }
+    int64_t previous = -1;
+    for (const FieldDefault& fieldDefault : type.defaults) {
+      if (fieldDefault.field >= type.fields.size()) {
+        return headerError(fileName,
+                           fmt::format("type '{}' has a default for field {}, but it "
+                                       "has {} fields",
+                                       type.name, fieldDefault.field, type.fields.size()));
+      }
+      if (fieldDefault.field <= previous) {
+        return headerError(fileName, fmt::format("type '{}': the default of field '{}' is not in "
+                                                 "field order, or repeated",
+                                                 type.name, type.fields[fieldDefault.field]));
+      }
+      previous = fieldDefault.field;
     }
   }
   return std::nullopt;

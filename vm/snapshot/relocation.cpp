@@ -41,6 +41,7 @@ class Planner {
     return fmt::format("function '{}' was changed in {}", ref.name, programName_);
   }
   std::optional<uint32_t> resolve(const FunctionRef& ref, std::string* why) const;
+  std::string startingValue(const RecordType& type, std::size_t field) const;
   void planClosure(std::size_t id, const SObject& closure);
   void planRecord(std::size_t id, const SObject& record);
   void planGlobals();
@@ -104,6 +105,36 @@ std::optional<uint32_t> Planner::resolve(const FunctionRef& ref, std::string* wh
     return std::nullopt;
   }
   return static_cast<uint32_t>(byName);
+}
+
+// What field `field` of `type` starts as in a live record that lacks it, as
+// the report shows it: its declared default, or none.
+std::string Planner::startingValue(const RecordType& type, std::size_t field) const {
+  const FieldDefault* fieldDefault = nullptr;
+  if (&type != &vm_.errorType) {
+    fieldDefault = program_.types[&type - vm_.types.data()].defaultOf(field);
+  }
+  if (fieldDefault == nullptr) return "none";
+  switch (fieldDefault->kind) {
+    case FieldDefault::Kind::None:
+      return "none";
+    case FieldDefault::Kind::False:
+      return "false";
+    case FieldDefault::Kind::True:
+      return "true";
+    case FieldDefault::Kind::Constant:
+      break;
+  }
+  const Constant& constant = fieldDefault->constant;
+  switch (constant.kind) {
+    case ConstantKind::Int:
+      return std::to_string(constant.intValue);
+    case ConstantKind::Float:
+      return vm_.describeValue(Value::floating(constant.floatValue));
+    case ConstantKind::String:
+      return fmt::format("{:?}", constant.stringValue);
+  }
+  return "none";
 }
 
 void Planner::planClosure(std::size_t id, const SObject& object) {
@@ -214,8 +245,8 @@ void Planner::planRecord(std::size_t id, const SObject& record) {
       return;
     }
     if (from < 0) {
-      fieldChanges_.insert(fmt::format("type {}: new field {} = none in live objects", record.text,
-                                       type->fields[i]));
+      fieldChanges_.insert(fmt::format("type {}: field {} added (= {} in live objects)",
+                                       record.text, type->fields[i], startingValue(*type, i)));
     }
     identity = identity && from == static_cast<int32_t>(i);
     order.push_back(from);

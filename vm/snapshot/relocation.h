@@ -10,7 +10,8 @@
 // - a closure's function is found by hash; if the function changed, the new
 //   function of the same name is used when it captures the same variable
 //   names (the upvalues are re-ordered to the new capture order);
-// - a function value is matched by name; record types by name, fields by name;
+// - a function value is matched by name; record types by name, fields by name
+//   (a field the saved record lacks starts as its declared default, or none);
 // - globals are matched by name; globals only the new program has start as
 //   none, or bound to their function when the program binds them at load.
 // When resuming into the snapshot's own program, anything that does not match
@@ -37,7 +38,8 @@ struct RelocationPlan {
   // By object id, for the few objects whose slots move: for a closure,
   // upvalue i of the new closure is saved upvalue order[i]; for a record,
   // field i of the type is saved field order[i] (-1: not in the snapshot,
-  // starts none). An object not listed keeps its order. (A table with an
+  // starts as the field's declared default, or none). An object not listed
+  // keeps its order. (A table with an
   // entry for every object cost 29 MB of fresh memory at 1M objects.)
   std::unordered_map<std::size_t, std::vector<int32_t>> slotOrder;
   std::vector<uint32_t> functionValues;  // per SnapshotData::functionNames

@@ -67,6 +67,8 @@ class Restorer {
     return Value::none();
   }
   Map* newMap(const SObject& saved, std::size_t* budget);
+  void makeAddedFieldValues();
+  Value addedFieldValue(const RecordType* type, std::size_t field) const;
   std::optional<Diagnostic> fillMap(std::size_t id, Map* map);
 
   const SnapshotData& data_;
@@ -74,6 +76,10 @@ class Restorer {
   VM& vm_;
   std::unordered_map<uint32_t, CodeShape> shapes_;
   std::vector<Obj*> objects_;
+  // By program type: what each field starts as in a saved record that lacks
+  // it (relocation added it to the type): its declared default, else none.
+  // Empty for a type without defaults.
+  std::vector<std::vector<Value>> addedFieldValues_;
   // The open files, by object id, listed as they are rebuilt so that
   // reopening them needs no third pass over all objects (~2 ms at 1M).
   std::vector<std::size_t> openFiles_;
@@ -211,6 +217,41 @@ std::optional<Diagnostic> Restorer::fillMap(std::size_t id, Map* map) {
   return std::nullopt;
 }
 
+void Restorer::makeAddedFieldValues() {
+  addedFieldValues_.resize(vm_.program.types.size());
+  for (std::size_t t = 0; t < vm_.program.types.size(); ++t) {
+    const TypeDecl& type = vm_.program.types[t];
+    if (type.defaults.empty()) continue;
+    std::vector<Value>& values = addedFieldValues_[t];
+    values.assign(type.fields.size(), Value::none());
+    for (const FieldDefault& fieldDefault : type.defaults) {
+      Value& value = values[fieldDefault.field];
+      const Constant& constant = fieldDefault.constant;
+      switch (fieldDefault.kind) {
+        case FieldDefault::Kind::None:
+          break;
+        case FieldDefault::Kind::False:
+        case FieldDefault::Kind::True:
+          value = Value::boolean(fieldDefault.kind == FieldDefault::Kind::True);
+          break;
+        case FieldDefault::Kind::Constant:
+          if (constant.kind == ConstantKind::Int) value = Value::integer(constant.intValue);
+          if (constant.kind == ConstantKind::Float) value = Value::floating(constant.floatValue);
+          if (constant.kind == ConstantKind::String) {
+            value = Value::object(vm_.heap.intern(constant.stringValue));
+          }
+          break;
+      }
+    }
+  }
+}
+
+Value Restorer::addedFieldValue(const RecordType* type, std::size_t field) const {
+  if (type == &vm_.errorType) return Value::none();
+  const std::vector<Value>& values = addedFieldValues_[type - vm_.types.data()];
+  return values.empty() ? Value::none() : values[field];
+}
+
 std::optional<Diagnostic> Restorer::buildHeap() {
   // Pass 1: every object as an empty shell, then each container's storage.
   // Collection is paused (restoreVm), so nothing needs rooting until the
@@ -251,6 +292,9 @@ std::optional<Diagnostic> Restorer::buildHeap() {
     }
     objects_.push_back(object);
   }
+  // A relocated record may gain fields; their values are made (a string
+  // default allocates) before pass 2.
+  if (!plan_.slotOrder.empty()) makeAddedFieldValues();
   // Pass 2: contents. Nothing here allocates.
   for (std::size_t id = 0; id < data_.objects.size(); ++id) {
     const SObject& o = data_.objects[id];
@@ -273,7 +317,7 @@ std::optional<Diagnostic> Restorer::buildHeap() {
         auto* record = static_cast<Record*>(objects_[id]);
         for (std::size_t i = 0; i < record->type->fields.size(); ++i) {
           int32_t from = order == nullptr ? static_cast<int32_t>(i) : (*order)[i];
-          record->fields()[i] = from < 0 ? Value::none() : decode(values[from]);
+          record->fields()[i] = from < 0 ? addedFieldValue(record->type, i) : decode(values[from]);
         }
         break;
       }

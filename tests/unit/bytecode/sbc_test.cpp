@@ -5,11 +5,13 @@
 
 #include <fmt/format.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 #include "test_programs.h"
 
@@ -147,8 +149,76 @@ TEST_CASE("sbc: a file may use only the opcodes of its version", "[sbc]") {
   entry.statements.clear();
   entry.locals.clear();
   CHECK(readSbc(writeSbc(program), "prog.sbc").ok());
-  CHECK_THAT(errorOf(writeSbc(program, 2)),
-             Catch::Contains("code word 0: opcode 133 (raise_error) is not in .sbc version 2"));
+  CHECK_THAT(errorOf(writeSbc(program, 3)),
+             Catch::Contains("code word 0: opcode 133 (raise_error) is not in .sbc version 3"));
+}
+
+// The sample program with defaults for Point's fields: y = 0 in version 3.
+Program sampleWithDefaults() {
+  Program program = sampleProgram();
+  program.types[0].defaults = {
+      FieldDefault{0, FieldDefault::Kind::Constant, Constant::ofString("origin")},
+      FieldDefault{1, FieldDefault::Kind::Constant, Constant::ofInt(0)}};
+  return program;
+}
+
+TEST_CASE("sbc: field defaults round-trip through version 3", "[sbc]") {
+  Program program = sampleWithDefaults();
+  for (auto [field, kind, constant] :
+       {std::tuple{0u, FieldDefault::Kind::None, Constant{}},
+        std::tuple{0u, FieldDefault::Kind::False, Constant{}},
+        std::tuple{1u, FieldDefault::Kind::True, Constant{}},
+        std::tuple{1u, FieldDefault::Kind::Constant, Constant::ofFloat(-0.0)},
+        std::tuple{1u, FieldDefault::Kind::Constant, Constant::ofInt(-5)}}) {
+    program.types.resize(2);
+    program.types.push_back(TypeDecl{"Flags", {"a", "b"}, {FieldDefault{field, kind, constant}}});
+    Result<Program> reread = readSbc(writeSbc(program), "prog.sbc");
+    if (!reread.ok()) FAIL(reread.error().format());
+    checkSamePrograms(program, reread.value());
+    CHECK(writeSbc(reread.value()) == writeSbc(program));
+  }
+}
+
+TEST_CASE("sbc: field defaults are part of the program hash; without them it is unchanged",
+          "[sbc]") {
+  Program plain = sampleProgram();
+  Program withDefaults = sampleWithDefaults();
+  // A program without defaults hashes exactly as version 1 always did.
+  std::vector<uint8_t> v1 = writeSbc(plain, 1);
+  XXH128_hash_t expected = XXH3_128bits(v1.data(), v1.size());
+  CHECK(programHash(plain) == FunctionHash{expected.high64, expected.low64});
+  CHECK(programHash(withDefaults) != programHash(plain));
+  Program otherDefault = withDefaults;
+  otherDefault.types[0].defaults[1].constant = Constant::ofInt(1);
+  CHECK(programHash(otherDefault) != programHash(withDefaults));
+  Result<Program> reread = readSbc(writeSbc(withDefaults), "prog.sbc");
+  REQUIRE(reread.ok());
+  CHECK(programHash(reread.value()) == programHash(withDefaults));
+  // Versions 1 and 2 cannot hold defaults: writing one leaves them out.
+  Result<Program> v2 = readSbc(writeSbc(withDefaults, 2), "prog.sbc");
+  REQUIRE(v2.ok());
+  CHECK(v2->types[0].defaults.empty());
+  CHECK(programHash(v2.value()) == programHash(plain));
+}
+
+TEST_CASE("sbc: bad field defaults are rejected with what and where", "[sbc]") {
+  Program program = sampleProgram();
+  program.types[0].defaults = {FieldDefault{1, FieldDefault::Kind::True, {}}};
+  std::vector<uint8_t> bytes = writeSbc(program);
+  // The default is the only place the bytes 01 00 00 00 02 occur: field 1, kind True.
+  const std::vector<uint8_t> needle = {1, 0, 0, 0, 2};
+  auto found = std::search(bytes.begin(), bytes.end(), needle.begin(), needle.end());
+  REQUIRE(found != bytes.end());
+  std::vector<uint8_t> kind = bytes;
+  kind[found - bytes.begin() + 4] = 9;
+  CHECK_THAT(errorOf(kind), Catch::Contains("type 'Point': unknown field default kind 9 at byte"));
+  std::vector<uint8_t> field = bytes;
+  field[found - bytes.begin()] = 2;
+  CHECK_THAT(errorOf(field),
+             Catch::Contains("type 'Point' has a default for field 2, but it has 2 fields"));
+  std::vector<uint8_t> count = bytes;
+  std::fill_n(count.begin() + (found - bytes.begin()) - 4, 4, 0xff);
+  CHECK_THAT(errorOf(count), Catch::Contains("field default count 4294967295"));
 }
 
 TEST_CASE("sbc: debug information is part of the file but not of the program hash", "[sbc]") {

@@ -273,6 +273,22 @@ TEST_CASE("verifier: rejects bad program tables", "[verifier]") {
   p.types[0].fields = {"a", "a"};
   expectRejected(p, {"type 'Pair' has field 'a' twice", "", -1});
   p = base;
+  p.types[0].defaults = {FieldDefault{2, FieldDefault::Kind::True, {}}};
+  expectRejected(p, {"type 'Pair' has a default for field 2, but it has 2 fields", "", -1});
+  p = base;
+  p.types[0].defaults = {FieldDefault{1, FieldDefault::Kind::None, {}},
+                         FieldDefault{0, FieldDefault::Kind::False, {}}};
+  expectRejected(
+      p, {"type 'Pair': the default of field 'a' is not in field order, or repeated", "", -1});
+  p = base;
+  p.types[0].defaults = {FieldDefault{1, FieldDefault::Kind::None, {}},
+                         FieldDefault{1, FieldDefault::Kind::False, {}}};
+  expectRejected(p, {"the default of field 'b' is not in field order, or repeated", "", -1});
+  p = base;
+  p.types[0].defaults = {FieldDefault{0, FieldDefault::Kind::None, {}},
+                         FieldDefault{1, FieldDefault::Kind::Constant, Constant::ofString("s")}};
+  CHECK_FALSE(verifyProgram(p, "ok.sbc"));
+  p = base;
   p.functions[1].numLocals = 0;
   expectRejected(p, {"arity 1 exceeds its 0 locals", "other", -1});
   p = base;

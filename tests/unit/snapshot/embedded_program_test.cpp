@@ -4,8 +4,6 @@
 // have the recorded hash, or the snapshot is refused with status 3.
 #include <regex>
 
-#include "bytecode/sbc.h"
-#include "snapshot/base64.h"
 #include "snapshot_support.h"
 
 namespace shapevm::test {
@@ -56,20 +54,6 @@ struct Fixture {
     return message;
   }
 };
-
-std::string encoded(const Program& program) {
-  std::string text = "\"";
-  appendBase64(text, writeSbc(program));
-  return text + "\"";
-}
-
-Program decodedProgram(const std::string& base64) {
-  std::vector<uint8_t> bytes;
-  REQUIRE(decodeBase64(base64, &bytes));
-  Result<Program> program = readSbc(bytes, "embedded");
-  REQUIRE(program.ok());
-  return std::move(program.value());
-}
 
 TEST_CASE("a snapshot resumes without its program file", "[snapshot][embedded]") {
   Fixture fx;

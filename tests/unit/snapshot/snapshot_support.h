@@ -14,7 +14,9 @@
 #include <sstream>
 #include <string>
 
+#include "bytecode/sbc.h"
 #include "compiler/compiler.h"
+#include "snapshot/base64.h"
 #include "snapshot/json_text.h"
 #include "snapshot/snapshot.h"
 #include "snapshot/snapshot_data.h"
@@ -81,6 +83,22 @@ inline std::string editSnapshot(const std::string& text, const std::string& from
   std::string edited = text;
   edited.replace(at, from.size(), to);
   return fixChecksum(edited);
+}
+
+// A program as a snapshot embeds it: base64 of its .sbc, as a JSON string.
+inline std::string encoded(const Program& program) {
+  std::string text = "\"";
+  appendBase64(text, writeSbc(program));
+  return text + "\"";
+}
+
+// The program a snapshot's base64 "code" holds (read and verified).
+inline Program decodedProgram(const std::string& base64) {
+  std::vector<uint8_t> bytes;
+  REQUIRE(decodeBase64(base64, &bytes));
+  Result<Program> program = readSbc(bytes, "embedded");
+  REQUIRE(program.ok());
+  return std::move(program.value());
 }
 
 // `text` as version 1 wrote it: without the embedded program, the host and
