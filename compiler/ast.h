@@ -195,6 +195,12 @@ struct MethodCallExpr : Expr {
   ExprPtr receiver;
   std::string method;
   std::vector<ExprPtr> args;
+  // The value's own method even when `impl`/`extend` blocks define one of
+  // this name (a method dispatcher's last resort).
+  bool ownMethodOnly = false;
+  // Set by the resolver when methods of this name are defined in `impl` or
+  // `extend` blocks: the global holding the dispatcher for this argument count.
+  Resolution dispatcher;
 };
 
 struct FieldExpr : Expr {
@@ -472,6 +478,10 @@ struct Param {
   std::string name;
   SourcePos pos;
   Binding binding;
+  // `b = 2`: a direct call may leave it out. The parser turns the value into
+  // the body's first statements (`if b == none { b = 2 }`); only the flag stays.
+  bool hasDefault = false;
+  ExprPtr defaultValue;  // until the body is parsed
 };
 
 struct FunctionNode {
@@ -510,6 +520,7 @@ struct ParsedProgram {
   std::vector<TypeInfo> types;                           // declaration order
   std::vector<EnumInfo> enums;                           // declaration order
   SourcePos end;                                         // end of the source
+  bool hasMethodDispatchers = false;                     // some `impl`/`extend` method is called
   // Filled by the resolver.
   uint32_t mainLocals = 0;
 };

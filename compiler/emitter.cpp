@@ -906,6 +906,14 @@ class FunctionEmitter {
       }
       case ExprKind::MethodCall: {
         const auto& call = static_cast<const MethodCallExpr&>(expr);
+        if (call.dispatcher.kind == Resolution::Kind::Global) {  // `impl`/`extend` methods
+          emit(Op::GetGlobal, call.dispatcher.index);
+          emitExpr(*call.receiver);
+          emitExprs(call.args);
+          line_ = expr.pos.line;
+          emit(Op::Call, static_cast<uint32_t>(call.args.size() + 1));
+          return;
+        }
         uint32_t name = stringConstant(call.method);
         emitExpr(*call.receiver);
         emitExprs(call.args);
