@@ -188,6 +188,19 @@ class Parser {
     Parser& p_;
   };
 
+  // Marks the parse of a lambda's parameters, restoring the old mark on exit.
+  class BetweenLambdaBars {
+   public:
+    explicit BetweenLambdaBars(Parser& p) : p_(p), saved_(p.betweenLambdaBars_) {
+      p_.betweenLambdaBars_ = true;
+    }
+    ~BetweenLambdaBars() { p_.betweenLambdaBars_ = saved_; }
+
+   private:
+    Parser& p_;
+    bool saved_;
+  };
+
   // Sets whether newlines end expressions, restoring the old value on exit.
   class NewlineMode {
    public:
@@ -221,6 +234,14 @@ class Parser {
   static SourcePos posOf(const Token& t) { return {t.line, t.column}; }
   // A newline before the current token ends the expression here.
   bool newlineStops() const { return newlinesEnd_ && peek().newlineBefore; }
+  // A binary operator at the start of a line continues the expression of the
+  // line before, except `-`, `|` and `||`, which can also start a statement
+  // (a negative number, a lambda).
+  bool newlineStopsOperator() const {
+    TokenKind kind = peek().kind;
+    return newlineStops() &&
+           (kind == TokenKind::Minus || kind == TokenKind::Pipe || kind == TokenKind::PipePipe);
+  }
 
   void errorAt(const Token& t, const std::string& message) {
     sink_.error(t.line, t.column, message);
@@ -770,9 +791,12 @@ class Parser {
         advance();
         advance();
       } else if (!match(TokenKind::Question)) {
-        return true;
+        break;
       }
     }
+    // `int | string`, except between a lambda's bars, where `|` ends them.
+    if (!betweenLambdaBars_ && match(TokenKind::Pipe)) return parseType();
+    return true;
   }
 
   bool parseTypeDecl(bool topLevel) {
@@ -1098,6 +1122,7 @@ class Parser {
     FunctionNode* fn = newFunction(pos, "", false);
     if (open.kind == TokenKind::Pipe) {
       NewlineMode mode(*this, false);
+      BetweenLambdaBars bars(*this);
       while (!check(TokenKind::Pipe)) {
         if (!parseParam(fn, true)) return nullptr;
         if (!match(TokenKind::Comma)) break;
@@ -1107,8 +1132,8 @@ class Parser {
     if (match(TokenKind::Arrow) && !parseType()) return nullptr;
     functionStack_.push_back(FunctionContext{fn->qualifiedName, 0});
     bool ok;
-    if (check(TokenKind::LBrace)) {
-      ok = parseBlock(fn->body);
+    if (check(TokenKind::LBrace) && (!startsMapLiteral() || peek(1).kind == TokenKind::RBrace)) {
+      ok = parseBlock(fn->body);  // `|x| { key: x }` returns a map; `|x| {}` does nothing
     } else {
       fn->expressionBody = parseExpr();
       ok = fn->expressionBody != nullptr;
@@ -1416,7 +1441,7 @@ class Parser {
     while (true) {
       const Token& op = peek();
       int prec = binaryPrecedence(op.kind);
-      if (prec == 0 || prec < minPrec || newlineStops()) break;
+      if (prec == 0 || prec < minPrec || newlineStopsOperator()) break;
       advance();
       ExprPtr rhs = parseBinary(prec + 1);
       if (!rhs) return nullptr;
@@ -1468,7 +1493,7 @@ class Parser {
   // right-associative (`2 ** 3 ** 2` is 2 ** 9).
   ExprPtr parsePower() {
     ExprPtr base = parsePostfix();
-    if (!base || !check(TokenKind::StarStar) || newlineStops()) return base;
+    if (!base || !check(TokenKind::StarStar)) return base;
     DepthGuard guard(*this);
     if (guard.tooDeep()) return nullptr;
     SourcePos pos = posOf(advance());
@@ -1546,6 +1571,9 @@ class Parser {
         }
         uint32_t h = std::max(expr->height, index->height);
         expr = checkHeight(std::make_unique<IndexExpr>(pos, std::move(expr), std::move(index)), h);
+      } else if (t.kind == TokenKind::Identifier && t.text == "as" && !t.newlineBefore) {
+        advance();  // `x as T`: a type assertion, nothing at run time
+        if (!parseType()) return nullptr;
       } else if (t.kind == TokenKind::Question && !t.newlineBefore) {
         advance();
         for (const char* prelude : {"Some", "Ok", "Err"}) variantType(prelude);
@@ -2062,6 +2090,7 @@ class Parser {
   std::size_t pos_ = 0;
   uint32_t depth_ = 0;
   bool newlinesEnd_ = true;
+  bool betweenLambdaBars_ = false;  // a `|` ends the parameters, not a union type
   ParsedProgram program_;
   std::unordered_map<std::string, uint32_t> typeIndex_;
   std::vector<bool> typeDefined_;
