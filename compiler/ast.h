@@ -161,7 +161,8 @@ struct LogicalExpr : Expr {
   ExprPtr lhs, rhs;
 };
 
-// `a..b`: only meaningful as the iterable of a `for` (the resolver rejects it elsewhere).
+// `a..b`: the iterable of a `for` becomes a ForRangeStmt; anywhere else it is
+// the array of its ints, built by the generated function `<range>`.
 struct RangeExpr : Expr {
   RangeExpr(SourcePos pos, ExprPtr low, ExprPtr high, bool inclusive)
       : Expr(ExprKind::Range, pos),
@@ -169,7 +170,8 @@ struct RangeExpr : Expr {
         high(std::move(high)),
         inclusive(inclusive) {}
   ExprPtr low, high;
-  bool inclusive;  // `a..=b`
+  bool inclusive;         // `a..=b`
+  Resolution rangeMaker;  // the global `<range>` (resolver)
 };
 
 // `a ?? b`: a unless it is none, else b (evaluated only then).

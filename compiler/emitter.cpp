@@ -894,8 +894,16 @@ class FunctionEmitter {
         emit(Op::Not);
         return;
       }
-      case ExprKind::Range:
-        return;  // rejected by the resolver outside `for`
+      case ExprKind::Range: {  // outside `for`: the array of its ints
+        const auto& range = static_cast<const RangeExpr&>(expr);
+        emit(Op::GetGlobal, range.rangeMaker.index);
+        emitExpr(*range.low);
+        emitExpr(*range.high);
+        line_ = expr.pos.line;
+        if (range.inclusive) emit(Op::AddInt, 1);
+        emit(Op::Call, 2);
+        return;
+      }
       case ExprKind::Call: {
         const auto& call = static_cast<const CallExpr&>(expr);
         emitExpr(*call.callee);

@@ -113,4 +113,41 @@ void addMethodDispatcher(ParsedProgram& program, const std::string& method,
   program.hasMethodDispatchers = true;
 }
 
+void addRangeMaker(ParsedProgram& program, SourcePos pos) {
+  auto node = std::make_unique<FunctionNode>();
+  node->name = kRangeMakerName;
+  node->qualifiedName = node->name;
+  node->pos = pos;
+  node->topLevel = true;
+  node->params.push_back(Param{"low", pos, {}, false, nullptr});
+  node->params.push_back(Param{"high", pos, {}, false, nullptr});
+  auto name = [&](const char* n) { return std::make_unique<NameExpr>(pos, n); };
+  StmtList& body = node->body.statements;
+  // let items = []; var i = low
+  body.push_back(std::make_unique<VarDeclStmt>(
+      pos, VarKind::Let, "items", std::make_unique<ArrayExpr>(pos, std::vector<ExprPtr>{})));
+  body.push_back(std::make_unique<VarDeclStmt>(pos, VarKind::Var, "i", name("low")));
+  // while i < high { items.push(i); i += 1 }
+  auto test = std::make_unique<BinaryExpr>(pos, BinaryOp::Lt, name("i"), name("high"));
+  test->height = 2;
+  auto loop = std::make_unique<WhileStmt>(pos, std::move(test));
+  std::vector<ExprPtr> pushed;
+  pushed.push_back(name("i"));
+  auto push = std::make_unique<MethodCallExpr>(pos, name("items"), "push", std::move(pushed));
+  push->ownMethodOnly = true;
+  push->height = 2;
+  auto pushStmt = std::make_unique<ExprStmt>(pos, std::move(push));
+  pushStmt->terminated = true;
+  loop->body.statements.push_back(std::move(pushStmt));
+  loop->body.statements.push_back(std::make_unique<AssignStmt>(pos, name("i"), true, BinaryOp::Add,
+                                                               std::make_unique<IntExpr>(pos, 1)));
+  loop->body.end = pos;
+  body.push_back(std::move(loop));
+  body.push_back(std::make_unique<ExprStmt>(pos, name("items")));  // the result
+  node->body.end = pos;
+  FunctionNode* function = node.get();
+  program.functions.push_back(std::move(node));
+  program.statements.push_back(std::make_unique<FunctionStmt>(pos, function));
+}
+
 }  // namespace shapevm

@@ -164,6 +164,7 @@ class Parser {
     }
     program_.end = posOf(peek());
     finishMethods();
+    if (rangeValues_ > 0) addRangeMaker(program_, program_.end);
     return std::move(program_);
   }
 
@@ -717,7 +718,10 @@ class Parser {
     return false;
   }
 
-  std::string hiddenName() { return "<destructured" + std::to_string(++hiddenNames_) + ">"; }
+  // A variable the program cannot name: `<destructured1>`, `<context2>`, ...
+  std::string hiddenName(const char* role) {
+    return "<" + std::string(role) + std::to_string(++hiddenNames_) + ">";
+  }
 
   // Declares the variables of `pattern` from `value`.
   void declareDestructured(Pattern& pattern, VarKind kind, ExprPtr value, StmtList& out) {
@@ -727,7 +731,7 @@ class Parser {
       return;
     }
     if (pattern.kind == PatternKind::Wildcard) return;
-    std::string holder = hiddenName();
+    std::string holder = hiddenName("destructured");
     out.push_back(std::make_unique<VarDeclStmt>(pos, VarKind::Let, holder, std::move(value)));
     auto held = [&]() { return std::make_unique<NameExpr>(pos, holder); };
     for (std::size_t i = 0; i < pattern.elements.size(); ++i) {
@@ -937,7 +941,7 @@ class Parser {
     if (startsDestructuring()) {
       destructured = parseDestructuring();
       if (!destructured) return false;
-      variable = hiddenName();
+      variable = hiddenName("destructured");
     } else if (check(TokenKind::Identifier)) {
       variable = std::string(advance().text);
     } else {
@@ -948,6 +952,7 @@ class Parser {
     ExprPtr iterable = parseExpr();  // may be a map literal: `for k in {a: 1} { }`
     if (!iterable) return false;
     if (iterable->kind == ExprKind::Range && !destructured) {
+      --rangeValues_;
       auto stmt = std::make_unique<ForRangeStmt>(pos);
       auto* range = static_cast<RangeExpr*>(iterable.get());
       stmt->name = variable;
@@ -1450,6 +1455,7 @@ class Parser {
       if (prec == kPrecOr || prec == kPrecAnd) {
         lhs = std::make_unique<LogicalExpr>(pos, prec == kPrecAnd, std::move(lhs), std::move(rhs));
       } else if (prec == kPrecRange) {
+        ++rangeValues_;  // until parseFor takes it as its iterable
         lhs = std::make_unique<RangeExpr>(pos, std::move(lhs), std::move(rhs),
                                           op.kind == TokenKind::DotDotEq);
       } else if (prec == kPrecCoalesce) {
@@ -1476,6 +1482,75 @@ class Parser {
     std::vector<ExprPtr> args;
     args.push_back(std::move(value));
     return std::make_unique<CallExpr>(pos, std::move(target), std::move(args));
+  }
+
+  // `value !! context`: an Err or none becomes Err(context + ": " + cause),
+  // Ok(v) stays, Some(v) and any other value v become Ok(v). Built as
+  //   { let <v> = value; let <c> = context; match <v> { Err(e) => .., Ok(_) => <v>,
+  //     Some(x) => Ok(x), None => .., _ => Ok(<v>) } }
+  ExprPtr withErrorContext(SourcePos pos, ExprPtr value, ExprPtr context) {
+    uint32_t h = std::max(value->height, context->height);
+    for (const char* prelude : {"Some", "Ok", "Err"}) variantType(prelude);
+    std::string valueName = hiddenName("context"), contextName = hiddenName("context"),
+                causeName = hiddenName("context");
+    auto name = [&](const std::string& n) { return std::make_unique<NameExpr>(pos, n); };
+    auto variant = [&](const char* which, ExprPtr payload) {
+      auto made = std::make_unique<VariantExpr>(pos, which);
+      made->type = variantType(which);
+      made->called = true;
+      made->height = payload->height + 1;
+      made->args.push_back(std::move(payload));
+      return made;
+    };
+    auto failure = [&](ExprPtr cause) {  // Err(<c> + ": " + str(cause))
+      std::vector<ExprPtr> args;
+      args.push_back(std::move(cause));
+      auto text = std::make_unique<CallExpr>(pos, name("str"), std::move(args));
+      text->height = 2;
+      auto prefix = std::make_unique<BinaryExpr>(pos, BinaryOp::Add, name(contextName),
+                                                 std::make_unique<StringExpr>(pos, ": "));
+      prefix->height = 2;
+      auto message =
+          std::make_unique<BinaryExpr>(pos, BinaryOp::Add, std::move(prefix), std::move(text));
+      message->height = 3;
+      return variant("Err", std::move(message));
+    };
+    auto pattern = [&](PatternKind kind, const char* type) {
+      auto made = std::make_unique<Pattern>(kind, pos);
+      if (type != nullptr) {
+        made->name = type;
+        made->type = variantType(type);
+      }
+      return made;
+    };
+    auto binding = [&](const std::string& n) {
+      auto made = std::make_unique<Pattern>(PatternKind::Binding, pos);
+      made->name = n;
+      return made;
+    };
+    auto match = std::make_unique<MatchExpr>(pos, name(valueName));
+    MatchArm err{pattern(PatternKind::Variant, "Err"), nullptr, failure(name(causeName))};
+    err.pattern->elements.push_back(binding(causeName));
+    match->arms.push_back(std::move(err));
+    match->arms.push_back(MatchArm{pattern(PatternKind::Variant, "Ok"), nullptr, name(valueName)});
+    MatchArm some{pattern(PatternKind::Variant, "Some"), nullptr, variant("Ok", name(causeName))};
+    some.pattern->elements.push_back(binding(causeName));
+    match->arms.push_back(std::move(some));
+    MatchArm missing{pattern(PatternKind::Literal, nullptr), nullptr,
+                     failure(std::make_unique<NoneExpr>(pos))};
+    missing.pattern->literal = std::make_unique<NoneExpr>(pos);
+    match->arms.push_back(std::move(missing));
+    match->arms.push_back(
+        MatchArm{pattern(PatternKind::Wildcard, nullptr), nullptr, variant("Ok", name(valueName))});
+    match->height = 6;
+    auto block = std::make_unique<BlockExpr>(pos);
+    block->block.statements.push_back(
+        std::make_unique<VarDeclStmt>(pos, VarKind::Let, valueName, std::move(value)));
+    block->block.statements.push_back(
+        std::make_unique<VarDeclStmt>(pos, VarKind::Let, contextName, std::move(context)));
+    block->block.statements.push_back(std::make_unique<ExprStmt>(pos, std::move(match)));
+    block->block.end = pos;
+    return checkHeight(std::move(block), h + 6);
   }
 
   // `not x` / `!x`: looser than comparisons, so `not a == b` is `not (a == b)`.
@@ -1551,11 +1626,14 @@ class Parser {
     return expect(TokenKind::RParen, "')' or ',' in the argument list");
   }
 
-  ExprPtr parsePostfix() {
+  // `allowContext` is false for the right side of `!!`, which ends before a
+  // `?` or another `!!`: `a !! "c"?` is `(a !! "c")?`.
+  ExprPtr parsePostfix(bool allowContext = true) {
     ExprPtr expr = parsePrimary();
     while (expr) {
       const Token& t = peek();
       SourcePos pos = posOf(t);
+      if (!allowContext && (t.kind == TokenKind::Question || t.kind == TokenKind::Bang)) break;
       if (t.kind == TokenKind::LParen && !newlineStops()) {
         std::vector<ExprPtr> args;
         if (!parseArgs(args)) return nullptr;
@@ -1574,6 +1652,12 @@ class Parser {
       } else if (t.kind == TokenKind::Identifier && t.text == "as" && !t.newlineBefore) {
         advance();  // `x as T`: a type assertion, nothing at run time
         if (!parseType()) return nullptr;
+      } else if (t.kind == TokenKind::Bang && peek(1).kind == TokenKind::Bang && !t.newlineBefore) {
+        advance();
+        advance();
+        ExprPtr context = parsePostfix(false);
+        if (!context) return nullptr;
+        expr = withErrorContext(pos, std::move(expr), std::move(context));
       } else if (t.kind == TokenKind::Question && !t.newlineBefore) {
         advance();
         for (const char* prelude : {"Some", "Ok", "Err"}) variantType(prelude);
@@ -2100,7 +2184,8 @@ class Parser {
   std::unordered_map<std::string, TraitInfo> traits_;
   std::vector<TraitUse> traitUses_;
   FunctionNode requiredMethod_;  // what parseMethod returns for a method without a body
-  uint32_t hiddenNames_ = 0;     // variables that hold a destructured value
+  uint32_t hiddenNames_ = 0;     // variables made for destructuring and `!!`
+  uint32_t rangeValues_ = 0;     // ranges used as values (not a `for`'s iterable)
   // Method name -> its implementations (ordered, so dispatchers come out the same every time).
   std::map<std::string, std::vector<MethodImplementation>> methodImplementations_;
   std::unordered_map<std::string, std::set<std::size_t>> methodCallArities_;

@@ -474,9 +474,13 @@ class Resolver {
         if (scope_->isMain) error(expr.pos, "'?' outside a function");
         resolveExpr(*static_cast<TryExpr&>(expr).value);
         return;
-      case ExprKind::Range:
-        error(expr.pos, "a range 'a..b' can only be the iterable of a 'for' loop");
+      case ExprKind::Range: {
+        auto& range = static_cast<RangeExpr&>(expr);
+        range.rangeMaker = {Resolution::Kind::Global, globals_.at(kRangeMakerName).index};
+        resolveExpr(*range.low);
+        resolveExpr(*range.high);
         return;
+      }
       case ExprKind::Call: {
         auto& call = static_cast<CallExpr&>(expr);
         resolveExpr(*call.callee);
