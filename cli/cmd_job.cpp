@@ -60,6 +60,7 @@ const char* runStatusName(RunStatus status) {
     case RunStatus::Error:
       return "error";
     case RunStatus::Suspended:
+    case RunStatus::CheckpointDue:  // not returned by runSavingSnapshots
       return "suspended";
   }
   return "?";

@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "snapshot/json_text.h"
 #include "snapshot/snapshot.h"
+#include "suspend_signals.h"
 
 namespace shapevm::cli {
 
@@ -90,7 +91,7 @@ void reportFailure(const SessionOptions& options, int exitCode, const std::strin
 int runSession(VM& vm, const SessionOptions& options, const std::string& snapshotPath,
                const std::string& programPath, RunStatus* outcomeStatus) {
   std::optional<std::string> lastSnapshot;
-  vm.snapshotWriter = [&](VM& machine, SnapshotReason reason) -> std::optional<std::string> {
+  auto save = [&](VM& machine, SnapshotReason reason) -> std::optional<std::string> {
     auto error = writeSnapshot(machine, snapshotPath, programPath, reason);
     if (!error) {
       lastSnapshot = snapshotPath;
@@ -98,7 +99,11 @@ int runSession(VM& vm, const SessionOptions& options, const std::string& snapsho
     }
     return error;
   };
-  RunOutcome outcome = vm.run();
+  // The signal handlers ask this VM to suspend; it stops at its next safe
+  // point and the snapshot is written here, outside the interpreter.
+  routeSuspendSignals(&vm);
+  RunOutcome outcome = runSavingSnapshots(vm, save);
+  routeSuspendSignals(nullptr);
   // The process exits after the session, so the heap is left to the
   // operating system rather than freed object by object; this closes the
   // files the program left open.
@@ -111,6 +116,7 @@ int runSession(VM& vm, const SessionOptions& options, const std::string& snapsho
                   std::nullopt);
       return outcome.exitCode;
     case RunStatus::Suspended:
+    case RunStatus::CheckpointDue:  // not returned by runSavingSnapshots
       spdlog::info("suspended after {} steps ({} in total)", vm.runSteps, vm.totalSteps);
       writeStatus(options, "suspended", options.suspendExitCode, vm.runSteps, vm.totalSteps,
                   lastSnapshot, std::nullopt);

@@ -68,12 +68,12 @@ inline RunOutcome runBounded(VM& vm, const std::string& programPath, const Progr
   std::string output;
   vm.outputSink = &output;
   int checked = 0;
-  vm.snapshotWriter = [&](VM& machine, SnapshotReason reason) -> std::optional<std::string> {
-    if (checked++ == 0) checkSnapshotReadsBack(machine, programPath, loader, reason);
-    output.clear();
-    return std::nullopt;
-  };
-  RunOutcome outcome = vm.run();
+  RunOutcome outcome =
+      runSavingSnapshots(vm, [&](VM& machine, SnapshotReason reason) -> std::optional<std::string> {
+        if (checked++ == 0) checkSnapshotReadsBack(machine, programPath, loader, reason);
+        output.clear();
+        return std::nullopt;
+      });
   vm.outputSink = nullptr;
   return outcome;
 }

@@ -58,13 +58,12 @@ std::optional<std::string> snapshotAfter(const std::string& name, const fuzz::Ex
   std::string output;
   vm.outputSink = &output;
   std::optional<std::string> snapshot;
-  vm.snapshotWriter = [&](VM& machine, SnapshotReason reason) -> std::optional<std::string> {
+  runSavingSnapshots(vm, [&](VM& machine, SnapshotReason reason) -> std::optional<std::string> {
     std::optional<std::string> error;
     if (!snapshot) snapshot = encodeSnapshot(machine, name + ".snap.json", name, reason, &error);
     if (error) snapshot.reset();
     return std::nullopt;
-  };
-  vm.run();
+  });
   vm.outputSink = nullptr;
   return snapshot;
 }

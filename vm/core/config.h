@@ -42,7 +42,8 @@ inline constexpr bool kFreeHeapAtExit = false;
 inline constexpr std::size_t kDefaultMaxMemory = std::size_t{4} << 30;
 inline constexpr std::size_t kFirstCollectionAt = std::size_t{8} << 20;
 
-// The interpreter polls signals at least this often (in instructions).
+// The interpreter polls for a suspend request (VM::requestSuspend) at least
+// this often (in instructions).
 inline constexpr int64_t kPollInterval = 1 << 14;
 
 }  // namespace shapevm

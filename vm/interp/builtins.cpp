@@ -60,7 +60,7 @@ std::string_view trimSpace(std::string_view s) {
 
 NativeStatus print(VM& vm, Value* args, uint32_t argc, Value*) {
   // All or nothing: a MemoryError or a suspension leaves no partial line.
-  TextBudget budget(vm.heap);
+  TextBudget budget(vm);
   std::size_t before = vm.output.size();
   try {
     for (uint32_t i = 0; i < argc; ++i) {
@@ -105,7 +105,7 @@ NativeStatus builtinLen(VM& vm, Value* args, uint32_t, Value* result) {
 
 NativeStatus builtinStr(VM& vm, Value* args, uint32_t, Value* result) {
   if (isObjKind(args[0], ObjKind::String)) return ok(result, args[0]);
-  TextBudget budget(vm.heap);
+  TextBudget budget(vm);
   std::string text;
   if (!vm.appendValueText(text, args[0], budget)) return NativeStatus::Interrupted;
   return newString(vm, result, text);
@@ -356,7 +356,7 @@ NativeStatus builtinReadLine(VM& vm, Value*, uint32_t, Value* result) {
     ssize_t n = ::read(STDIN_FILENO, chunk, sizeof chunk);
     if (n < 0) {
       if (errno == EINTR) {
-        if (gSuspendSignal) return NativeStatus::Interrupted;
+        if (vm.suspendRequested()) return NativeStatus::Interrupted;
         continue;
       }
       return raise(vm, result, "IOError", fmt::format("read_line(): {}", std::strerror(errno)));

@@ -21,6 +21,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 #include "bytecode/builtin_names.h"
 #include "interp/natives.h"
@@ -134,7 +135,6 @@ struct Interpreter {
   int64_t budget = 0;
   int64_t sliceLength = 0;
   uint64_t stepsAtStart = 0;  // vm.totalSteps when this run began
-  uint64_t nextCheckpoint = 0;
 
   explicit Interpreter(VM& machine) : vm(machine) {}
 
@@ -150,39 +150,34 @@ struct Interpreter {
     if (vm.options.maxSteps && *vm.options.maxSteps - vm.runSteps < length) {
       length = *vm.options.maxSteps - vm.runSteps;
     }
-    if (vm.options.checkpointEvery && nextCheckpoint - vm.runSteps < length) {
-      length = nextCheckpoint - vm.runSteps;
+    if (vm.options.checkpointEvery && vm.nextCheckpoint - vm.runSteps < length) {
+      length = vm.nextCheckpoint - vm.runSteps;
     }
     return static_cast<int64_t>(length);
   }
 
-  std::optional<RunOutcome> writeSnapshot(SnapshotReason reason) {
-    vm.flushOutput();
-    if (!vm.snapshotWriter) {
-      return RunOutcome{RunStatus::Error, 1, "cannot suspend: no snapshot destination"};
-    }
-    if (auto error = vm.snapshotWriter(vm, reason)) {
-      return RunOutcome{RunStatus::Error, 1, "snapshot failed: " + *error};
-    }
-    return std::nullopt;
+  // Stops the run at a snapshot point: the host takes the snapshot and, for
+  // a checkpoint, calls run() again to go on.
+  RunOutcome stopFor(SnapshotReason reason) {
+    if (!continuesAfter(reason)) return RunOutcome{RunStatus::Suspended, 0, {}, reason};
+    vm.stoppedAtCheckpoint = reason;
+    return RunOutcome{RunStatus::CheckpointDue, 0, {}, reason};
   }
 
   // The slow path of the step check, at an instruction boundary with the VM
   // synced. Returns an outcome when the run must stop here.
   std::optional<RunOutcome> onSliceEnd() {
     syncSteps();
-    if (gSuspendSignal) {
-      gSuspendSignal = 0;
-      if (auto failed = writeSnapshot(SnapshotReason::Signal)) return failed;
-      return RunOutcome{RunStatus::Suspended, 0, {}};
+    if (vm.suspendRequested()) {
+      vm.suspendRequest_.store(false, std::memory_order_relaxed);
+      return stopFor(SnapshotReason::Signal);
     }
     if (vm.options.maxSteps && vm.runSteps >= *vm.options.maxSteps) {
-      if (auto failed = writeSnapshot(SnapshotReason::StepBudget)) return failed;
-      return RunOutcome{RunStatus::Suspended, 0, {}};
+      return stopFor(SnapshotReason::StepBudget);
     }
-    if (vm.options.checkpointEvery && vm.runSteps >= nextCheckpoint) {
-      if (auto failed = writeSnapshot(SnapshotReason::PeriodicCheckpoint)) return failed;
-      nextCheckpoint += *vm.options.checkpointEvery;
+    if (vm.options.checkpointEvery && vm.runSteps >= vm.nextCheckpoint) {
+      vm.nextCheckpoint += *vm.options.checkpointEvery;
+      return stopFor(SnapshotReason::PeriodicCheckpoint);
     }
     budget = sliceLength = nextSliceLength();
     return std::nullopt;
@@ -229,9 +224,16 @@ RunOutcome VM::run() {
 }
 
 RunOutcome Interpreter::run() {
-  stepsAtStart = vm.totalSteps;
-  vm.runSteps = 0;
-  if (vm.options.checkpointEvery) nextCheckpoint = *vm.options.checkpointEvery;
+  if (std::optional<SnapshotReason> checkpoint = std::exchange(vm.stoppedAtCheckpoint, {})) {
+    // The host has taken the checkpoint's snapshot; the run goes on.
+    if (*checkpoint == SnapshotReason::Checkpoint) {
+      vm.sp[-1] = Value::boolean(false);  // checkpoint() returns false in the run that wrote it
+    }
+  } else {
+    vm.runSteps = 0;
+    vm.nextCheckpoint = vm.options.checkpointEvery.value_or(0);
+  }
+  stepsAtStart = vm.totalSteps - vm.runSteps;
   budget = sliceLength = nextSliceLength();
   bool countEach = false;
   for (;;) {
@@ -1378,11 +1380,8 @@ after_request:
   {
     SnapshotReason reason = *vm.requestedSnapshot;
     vm.requestedSnapshot.reset();
-    if (auto failed = writeSnapshot(reason)) return *failed;
-    if (reason == SnapshotReason::SuspendCall) return RunOutcome{RunStatus::Suspended, 0, {}};
-    sp[-1] = Value::boolean(false);  // checkpoint() returns false in the run that wrote it
+    return stopFor(reason);
   }
-  NEXT_RUN();
 
 #undef RELOAD
 #undef UNRUN

@@ -40,7 +40,7 @@ NativeStatus ok(Value* result, Value value) {
   return NativeStatus::Ok;
 }
 
-// Sorting checks for a suspend signal this often (in comparisons), so sorting
+// Sorting checks for a suspend request this often (in comparisons), so sorting
 // a huge array does not delay a suspension.
 constexpr std::size_t kSortPollInterval = 1 << 16;
 
@@ -402,7 +402,7 @@ NativeStatus MethodCall::sort(Array* array) {
       comparisons += right - left;
       if (comparisons >= kSortPollInterval) {
         comparisons = 0;
-        if (gSuspendSignal) return NativeStatus::Interrupted;
+        if (vm.suspendRequested()) return NativeStatus::Interrupted;
       }
     }
     std::swap(from, to);
@@ -598,7 +598,7 @@ NativeStatus MethodCall::onArray() {
         TRY(needString(0));
         sep = asString(arg(0))->view();
       }
-      TextBudget budget(vm.heap);
+      TextBudget budget(vm);
       std::string out;
       for (std::size_t i = 0; i < array->count; ++i) {
         prefetchAhead(array->items, i, array->count);
@@ -786,13 +786,13 @@ NativeStatus MethodCall::onFile() {
         return raise(vm, result, "IOError",
                      fmt::format("read_line(): \"{}\" is not open for reading", *file->path));
       }
-      TextBudget budget(vm.heap);
+      TextBudget budget(vm);
       std::string line;
       int c;
       while ((c = std::fgetc(file->handle)) != EOF && c != '\n') {
         line += static_cast<char>(c);
         // Charged only: what was read cannot be put back for a re-run, so a
-        // suspend signal waits for the end of the line.
+        // suspend request waits for the end of the line.
         (void)budget.allows(line);
       }
       if (std::ferror(file->handle)) {
@@ -808,7 +808,7 @@ NativeStatus MethodCall::onFile() {
         return raise(vm, result, "IOError",
                      fmt::format("write(): \"{}\" is not open for writing", *file->path));
       }
-      TextBudget budget(vm.heap);
+      TextBudget budget(vm);
       std::string text;
       if (isObjKind(arg(0), ObjKind::String)) {
         text = asString(arg(0))->view();

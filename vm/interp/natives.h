@@ -23,7 +23,7 @@ struct String;
 enum class NativeStatus : uint8_t {
   Ok,           // *result holds the return value
   Error,        // *result holds the value to throw (usually VM::makeError)
-  Interrupted,  // a suspend signal arrived before the call took effect: re-run it after resume
+  Interrupted,  // a suspend was requested before the call took effect: re-run it after resume
 };
 
 using NativeFn = NativeStatus (*)(VM& vm, Value* args, uint32_t argc, Value* result);

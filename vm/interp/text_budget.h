@@ -1,6 +1,6 @@
 // Text that natives build outside the heap (print, str, join, write,
 // read_line) counts against the heap's limit while it grows, and a suspend
-// signal stops it. The text of a value can be far larger than the value:
+// request (VM::requestSuspend) stops it. The text of a value can be far larger than the value:
 // `x = [x, x]` 64 times is a few objects whose text has 2^64 parts.
 #pragma once
 
@@ -13,22 +13,22 @@ namespace shapevm {
 
 class TextBudget {
  public:
-  explicit TextBudget(Heap& heap) : heap_(heap) {}
+  explicit TextBudget(VM& vm) : vm_(vm) {}
 
   // Called as `text` grows. Throws OutOfMemory (the guest's MemoryError) once
-  // the text would pass the heap's limit; false when a suspend signal has
-  // arrived, so the native returns Interrupted and runs again after resume.
+  // the text would pass the heap's limit; false when a suspend has been
+  // requested, so the native returns Interrupted and runs again after resume.
   bool allows(const std::string& text) {
     if (text.capacity() < nextCheck_) return true;
-    heap_.checkRoom(text.capacity());
-    if (gSuspendSignal) return false;
+    vm_.heap.checkRoom(text.capacity());
+    if (vm_.suspendRequested()) return false;
     nextCheck_ = text.capacity() + kCheckEvery;
     return true;
   }
 
  private:
   static constexpr std::size_t kCheckEvery = std::size_t{1} << 20;
-  Heap& heap_;
+  VM& vm_;
   std::size_t nextCheck_ = kCheckEvery;
 };
 

@@ -15,26 +15,6 @@
 
 namespace shapevm {
 
-volatile std::sig_atomic_t gSuspendSignal = 0;
-
-namespace {
-
-void onSuspendSignal(int) { gSuspendSignal = 1; }
-
-}  // namespace
-
-void installSuspendSignalHandlers() {
-  struct sigaction action {};
-  action.sa_handler = onSuspendSignal;
-  sigemptyset(&action.sa_mask);
-  // No SA_RESTART: a read() blocked in read_line() returns EINTR so the VM can
-  // suspend instead of waiting for input.
-  action.sa_flags = 0;
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-  sigaction(SIGUSR1, &action, nullptr);
-}
-
 VM::VM(VMOptions opts) : options(opts), heap(opts.maxMemory) {
   stack = static_cast<Value*>(std::calloc(kMaxStackSlots, sizeof(Value)));
   frames = static_cast<Frame*>(std::calloc(kMaxFrames, sizeof(Frame)));

@@ -11,13 +11,13 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <bit>
-#include <csignal>
 #include <cstdint>
 #include <cstring>
-#include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bytecode/diagnostic.h"
@@ -59,15 +59,31 @@ struct Handler {
   uint32_t catchOffset = 0;  // word offset of the catch block in that frame's function
 };
 
-// Why a run stopped at an instruction boundary to write a snapshot.
+// Why a run stopped at an instruction boundary for a snapshot.
 enum class SnapshotReason { StepBudget, Signal, Checkpoint, PeriodicCheckpoint, SuspendCall };
 
-enum class RunStatus { Finished, Error, Suspended, Exited };
+// Whether the run goes on after a snapshot taken for `reason` (a checkpoint)
+// or ends there (a suspension).
+inline constexpr bool continuesAfter(SnapshotReason reason) {
+  return reason == SnapshotReason::Checkpoint || reason == SnapshotReason::PeriodicCheckpoint;
+}
+
+// How VM::run() returned. At Suspended and CheckpointDue the VM is stopped at
+// an instruction boundary with its state synced and its output flushed: the
+// host writes the snapshot. After Suspended the run is over; after
+// CheckpointDue the host calls run() again and the run goes on.
+enum class RunStatus { Finished, Error, Suspended, Exited, CheckpointDue };
 
 struct RunOutcome {
+  RunOutcome() = default;
+  RunOutcome(RunStatus status, int exitCode, std::string error,
+             std::optional<SnapshotReason> snapshotPoint = std::nullopt)
+      : status(status), exitCode(exitCode), error(std::move(error)), snapshotPoint(snapshotPoint) {}
+
   RunStatus status = RunStatus::Finished;
   int exitCode = 0;
-  std::string error;  // for Error: the message and stack trace
+  std::string error;                            // for Error: the message and stack trace
+  std::optional<SnapshotReason> snapshotPoint;  // for Suspended and CheckpointDue: why
 };
 
 struct VMOptions {
@@ -76,10 +92,6 @@ struct VMOptions {
   std::optional<uint64_t> checkpointEvery;  // write a snapshot every N instructions
   uint64_t seed = 0;
 };
-
-// Set by the signal handler (async-signal-safe); polled by the interpreter.
-extern volatile std::sig_atomic_t gSuspendSignal;
-void installSuspendSignalHandlers();
 
 // An inline cache for record fields: the last two record types seen with one
 // field name in one function, and the field's slot in each (two, so a
@@ -121,19 +133,25 @@ class VM {
   std::optional<Diagnostic> load(Program program);
   // Pushes the entry frame; `args` is what args() returns.
   void start(std::vector<std::string> args);
-  // Runs until the program finishes, fails, exits or suspends.
+  // Runs until the program finishes, fails or exits, or stops at a snapshot
+  // point (see RunStatus). After CheckpointDue, run() continues the same run:
+  // the step limit and the periodic checkpoints count on from where it
+  // stopped. Otherwise it begins a new one (this process's steps from 0).
   RunOutcome run();
 
-  // Called at every snapshot point with the VM stopped at an instruction
-  // boundary (state fully synced). Returns an error message on failure.
-  std::function<std::optional<std::string>(VM&, SnapshotReason)> snapshotWriter;
+  // Asks the run to stop at its next safe point with status Suspended (reason
+  // Signal), and the built-ins that wait or build long text to give up
+  // (they run again after resume). A request made before run() is kept.
+  // Async-signal-safe: the host's signal handler calls it.
+  void requestSuspend() noexcept { suspendRequest_.store(true, std::memory_order_relaxed); }
+  bool suspendRequested() const noexcept { return suspendRequest_.load(std::memory_order_relaxed); }
 
   // Helpers shared by the interpreter, built-ins and the snapshot module.
   void flushOutput();
   // As print() renders it, cut short with "..." past 64 KiB: for messages.
   std::string describeValue(Value value) const;
   // Appends what print() shows of `value`, charged to `budget`; false when a
-  // suspend signal stopped it (the caller's native returns Interrupted).
+  // suspend request stopped it (the caller's native returns Interrupted).
   bool appendValueText(std::string& out, Value value, TextBudget& budget) const;
   std::string functionName(Value callable) const;
   std::string stackTrace() const;
@@ -172,15 +190,20 @@ class VM {
   static constexpr uint32_t kPreludeArgs = 3;
   using PreludeTable = std::array<std::array<uint32_t, kPreludeArgs>, kMethodCount>;
   PreludeTable arrayPrelude{}, mapPrelude{};
-  std::optional<SnapshotReason> requestedSnapshot;  // set by checkpoint() / suspend()
-  std::optional<int> requestedExit;                 // set by exit()
-  std::string stdinBuffer;                          // read but not yet consumed by read_line()
+  std::optional<SnapshotReason> requestedSnapshot;    // set by checkpoint() / suspend()
+  std::optional<SnapshotReason> stoppedAtCheckpoint;  // run() returned CheckpointDue for it
+  uint64_t nextCheckpoint = 0;                        // runSteps of the next periodic checkpoint
+  std::optional<int> requestedExit;                   // set by exit()
+  std::string stdinBuffer;                            // read but not yet consumed by read_line()
   Value memoryError;              // allocated up front: raising it must not allocate
   String* charStrings[256] = {};  // interned one-byte strings (s[i], for ch in s)
 
  private:
   friend struct Interpreter;
   void markRoots(Heap& heap);
+
+  static_assert(std::atomic<bool>::is_always_lock_free, "requestSuspend must be signal-safe");
+  std::atomic<bool> suspendRequest_{false};
 };
 
 }  // namespace shapevm

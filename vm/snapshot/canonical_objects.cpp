@@ -18,8 +18,11 @@
 #include "core/huge_pages.h"
 #include "snapshot/json_text.h"
 #include "snapshot/repeated_names.h"
+#include "snapshot/snapshot_keys.h"
 
 namespace shapevm {
+
+namespace key = snapshot_key;
 
 namespace {
 
@@ -206,7 +209,7 @@ bool Scanner::string(std::string_view* out) {
 // Text (json_text.h): a string or {"bytes": HEX}, stored in the arena.
 bool Scanner::text(std::string_view* out) {
   std::string_view bytes;
-  if (literal("{\"bytes\": ")) {
+  if (literal(key::kBytes.opening())) {
     std::string_view hex;
     if (!string(&hex) || !next('}')) return false;
     std::string decoded;
@@ -277,12 +280,12 @@ bool Scanner::value(SValue* out) {
 }
 
 bool Scanner::tagged(SValue* out) {
-  if (literal("{\"ref\": ")) {
+  if (literal(key::kRef.opening())) {
     uint64_t id;
     if (!unsignedInt(UINT32_MAX, &id)) return false;
     out->kind = SValueKind::Ref;
     out->as.index = static_cast<uint32_t>(id);
-  } else if (literal("{\"fn\": ")) {
+  } else if (literal(key::kFn.opening())) {
     std::string_view name;
     if (!string(&name)) return false;
     auto it = functionNameIds_.find(name);
@@ -294,14 +297,14 @@ bool Scanner::tagged(SValue* out) {
     }
     out->kind = SValueKind::Function;
     out->as.index = it->second;
-  } else if (literal("{\"native\": ")) {
+  } else if (literal(key::kNative.opening())) {
     std::string_view name;
     if (!string(&name)) return false;
     int builtin = findBuiltin(name);
     if (builtin < 0) return false;
     out->kind = SValueKind::Native;
     out->as.index = static_cast<uint32_t>(builtin);
-  } else if (literal("{\"float\": ")) {
+  } else if (literal(key::kFloat.opening())) {
     std::string_view hex;
     uint64_t bits;
     if (!string(&hex) || !parseHex64(hex, &bits)) return false;
@@ -331,7 +334,9 @@ bool Scanner::array(SObject* object) {
 bool Scanner::map(SObject* object) {
   object->kind = ObjKind::Map;
   // The largest entry array the heap ever allocates (heap.cpp's mapSet).
-  if (!unsignedInt(uint64_t{1} << 30, &object->number) || !literal(", \"map\": [")) return false;
+  if (!unsignedInt(uint64_t{1} << 30, &object->number) || !literal(key::kMap.following()) ||
+      !next('['))
+    return false;
   if (!next(']')) {
     bool ok = true;
     do {
@@ -362,7 +367,7 @@ bool Scanner::record(SObject* object) {
   object->builtinType = name == "$Error";
   recordType_ = sharedName(object->builtinType ? "Error" : name, recordType_);
   object->text = recordType_;
-  if (!literal(", \"fields\": {")) return false;
+  if (!literal(key::kFields.following()) || !next('{')) return false;
   std::size_t first = data_.names.size();
   if (!next('}')) {
     bool ok = true;
@@ -390,8 +395,8 @@ bool Scanner::closure(SObject* object) {
   std::string_view name, hash;
   uint64_t id;
   std::size_t first = data_.names.size();
-  if (!string(&name) || !literal(", \"id\": ") || !unsignedInt(UINT32_MAX, &id) ||
-      !literal(", \"hash\": ") || !string(&hash)) {
+  if (!string(&name) || !literal(key::kId.following()) || !unsignedInt(UINT32_MAX, &id) ||
+      !literal(key::kHash.following()) || !string(&hash)) {
     return false;
   }
   if (hash == closureHashText_) {
@@ -401,7 +406,7 @@ bool Scanner::closure(SObject* object) {
     closureHashText_ = hash;
     closureHash_ = c.function.hash;
   }
-  if (!literal(", \"captures\": [")) return false;
+  if (!literal(key::kCaptures.following()) || !next('[')) return false;
   closureName_ = sharedName(name, closureName_);
   c.function.name = closureName_;
   c.function.hasId = true;
@@ -416,7 +421,7 @@ bool Scanner::closure(SObject* object) {
     } while (more(']', &ok));
     if (!ok || !next(']')) return false;
   }
-  if (!literal(", \"upvalues\": [")) return false;
+  if (!literal(key::kUpvalues.following()) || !next('[')) return false;
   c.firstUpvalue = data_.upvalueIds.size();
   if (!next(']')) {
     bool ok = true;
@@ -435,22 +440,26 @@ bool Scanner::closure(SObject* object) {
 
 bool Scanner::upvalue(SObject* object) {
   object->kind = ObjKind::Upvalue;
-  if (literal("\"open\", \"slot\": ")) {
+  if (literal("\"open\"")) {
     object->open = true;
-    return unsignedInt(kMaxStackSlots, &object->number) && next('}');
+    return literal(key::kSlot.following()) && unsignedInt(kMaxStackSlots, &object->number) &&
+           next('}');
   }
-  return literal("\"closed\", \"value\": ") && value(&data_.values.emplace_back()) && next('}');
+  return literal("\"closed\"") && literal(key::kValue.following()) &&
+         value(&data_.values.emplace_back()) && next('}');
 }
 
 bool Scanner::file(SObject* object) {
   object->kind = ObjKind::File;
-  if (!text(&object->text) || !literal(", \"mode\": \"") || p_ == end_) return false;
+  if (!text(&object->text) || !literal(key::kMode.following()) || !next('"') || p_ == end_)
+    return false;
   char mode = *p_++;
   object->mode = mode == 'r' ? FileMode::Read : mode == 'w' ? FileMode::Write : FileMode::Append;
   if ((mode != 'r' && mode != 'w' && mode != 'a') || !next('"')) return false;
-  if (literal(", \"open\": false}")) return true;
+  if (!literal(key::kOpen.following())) return false;
+  if (literal("false}")) return true;
   object->open = true;
-  if (!literal(", \"open\": true, \"offset\": ") ||
+  if (!literal("true") || !literal(key::kOffset.following()) ||
       !unsignedInt(static_cast<uint64_t>(INT64_MAX), &object->number)) {
     return false;
   }
@@ -458,12 +467,13 @@ bool Scanner::file(SObject* object) {
   SOpenFile identity;
   identity.object = static_cast<uint32_t>(data_.objects.size() - 1);
   std::string_view head, tail;
-  if (!literal(", \"absolute\": ") || !text(&identity.absolutePath) ||
+  if (!literal(key::kAbsolute.following()) || !text(&identity.absolutePath) ||
       identity.absolutePath.empty() || identity.absolutePath.front() != '/' ||
-      !literal(", \"length\": ") ||
+      !literal(key::kLength.following()) ||
       !unsignedInt(static_cast<uint64_t>(INT64_MAX), &identity.fingerprint.length) ||
-      !literal(", \"head\": ") || !string(&head) || !parseHex64(head, &identity.fingerprint.head) ||
-      !literal(", \"tail\": ") || !string(&tail) || !parseHex64(tail, &identity.fingerprint.tail)) {
+      !literal(key::kHead.following()) || !string(&head) ||
+      !parseHex64(head, &identity.fingerprint.head) || !literal(key::kTail.following()) ||
+      !string(&tail) || !parseHex64(tail, &identity.fingerprint.tail)) {
     return false;
   }
   data_.host.files.push_back(identity);
@@ -474,20 +484,20 @@ bool Scanner::object(SObject* object) {
   object->firstValue = data_.values.size();
   object->firstName = data_.names.size();  // record() and closure() may share a range
   bool ok = false;
-  if (literal("{\"string\": ")) {
+  if (literal(key::kString.opening())) {
     object->kind = ObjKind::String;
     ok = text(&object->text) && next('}');
-  } else if (literal("{\"array\": ")) {
+  } else if (literal(key::kArray.opening())) {
     ok = array(object);
-  } else if (literal("{\"capacity\": ")) {
+  } else if (literal(key::kCapacity.opening())) {
     ok = map(object);
-  } else if (literal("{\"record\": ")) {
+  } else if (literal(key::kRecord.opening())) {
     ok = record(object);
-  } else if (literal("{\"closure\": ")) {
+  } else if (literal(key::kClosure.opening())) {
     ok = closure(object);
-  } else if (literal("{\"upvalue\": ")) {
+  } else if (literal(key::kUpvalue.opening())) {
     ok = upvalue(object);
-  } else if (literal("{\"file\": ")) {
+  } else if (literal(key::kFile.opening())) {
     ok = file(object);
   }
   object->valueCount = data_.values.size() - object->firstValue;
@@ -616,10 +626,15 @@ const char* decodeObjects(const char* begin, const char* end, SnapshotData& data
 }  // namespace
 
 std::optional<HeapText> locateCanonicalObjects(std::string_view body) {
-  constexpr std::string_view kKey = "\n\"objects\": ";
-  std::size_t key = body.find(kKey);
-  if (key == std::string_view::npos) return std::nullopt;
-  std::size_t begin = key + kKey.size();
+  // The member at the start of a line.
+  constexpr std::string_view kMember = key::kObjects.member();
+  std::size_t at = 0;
+  while ((at = body.find(kMember, at)) != std::string_view::npos && at > 0 &&
+         body[at - 1] != '\n') {
+    ++at;
+  }
+  if (at == 0 || at == std::string_view::npos) return std::nullopt;
+  std::size_t begin = at + kMember.size();
   std::size_t end = body.size();
   auto closing = [](char c) { return c == '}' || c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
   while (end > begin && closing(body[end - 1])) --end;

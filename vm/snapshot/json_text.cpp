@@ -3,6 +3,8 @@
 
 #include <simdjson.h>
 
+#include "snapshot/snapshot_keys.h"
+
 namespace shapevm {
 
 namespace {
@@ -60,7 +62,8 @@ void appendText(std::string& out, std::string_view bytes) {
     appendJsonString(out, bytes);
     return;
   }
-  out += "{\"bytes\": \"";
+  out += snapshot_key::kBytes.opening();
+  out += '"';
   for (char ch : bytes) {
     auto c = static_cast<unsigned char>(ch);
     out += kHexDigits[c >> 4];

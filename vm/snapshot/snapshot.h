@@ -2,7 +2,9 @@
 // atomically (temp file, fsync, rename) and read back with full validation.
 //
 // The module's parts, one concern per file:
-//   snapshot_writer.cpp  VM -> JSON text (object ids: object_ids.h),
+//   snapshot_keys.h      the JSON member names, for the writer, reader and scanner,
+//   snapshot_writer.cpp  VM -> JSON text (object ids: object_ids.h), and the
+//                        host's run loop that saves a snapshot at each stop,
 //   atomic_file.cpp      durable replacement,
 //   snapshot_reader.cpp  JSON text -> SnapshotData (structure, checksum, refs),
 //   canonical_objects.cpp  the reader's fast path for the heap as written
@@ -37,6 +39,16 @@ std::optional<std::string> writeSnapshot(const VM& vm, const std::string& path,
 std::string encodeSnapshot(const VM& vm, const std::string& snapshotPath,
                            const std::string& programPath, SnapshotReason reason,
                            std::optional<std::string>* error);
+
+// Takes the snapshot of a VM stopped at a snapshot point (writes it, as a rule);
+// an error message on failure.
+using SnapshotSaver = std::function<std::optional<std::string>(VM&, SnapshotReason)>;
+
+// Runs `vm` (started or resumed) the way a host does: at each snapshot point
+// run() stops at, `save` takes the snapshot, and after a checkpoint the run
+// goes on. Returns how the run ended: Suspended once a suspension's snapshot
+// is saved, Error ("snapshot failed: ...") as soon as `save` fails.
+RunOutcome runSavingSnapshots(VM& vm, const SnapshotSaver& save);
 
 enum class ResumeFailure { BadInput = 3, NotRelocatable = 4 };
 

@@ -34,6 +34,7 @@
 #include "snapshot/canonical_objects.h"
 #include "snapshot/json_text.h"
 #include "snapshot/repeated_names.h"
+#include "snapshot/snapshot_keys.h"
 
 namespace shapevm {
 
@@ -299,7 +300,8 @@ bool Reader::readText(od::value v, std::string_view* out) {
   if (type != od::json_type::object) return fail("expected a string or {\"bytes\": HEX}");
   bool seen = false;
   bool ok = forEachField(v, [&](std::string_view key, od::value field) {
-    if (key != "bytes" || seen) return fail("expected a string or {\"bytes\": HEX}");
+    if (key != snapshot_key::kBytes.name() || seen)
+      return fail("expected a string or {\"bytes\": HEX}");
     seen = true;
     std::string_view hex;
     if (!readString(field, &hex)) return false;
@@ -328,7 +330,10 @@ bool Reader::readHex64(od::value v, uint64_t* out) {
 bool Reader::readFingerprint(od::value v, FileFingerprint* out) {
   uint32_t seen = 0;
   bool ok = forEachField(v, [&](std::string_view key, od::value field) {
-    uint32_t bit = key == "length" ? 1 : key == "head" ? 2 : key == "tail" ? 4 : 0;
+    uint32_t bit = key == snapshot_key::kLength.name() ? 1
+                   : key == snapshot_key::kHead.name() ? 2
+                   : key == snapshot_key::kTail.name() ? 4
+                                                       : 0;
     if (bit == 0 || (seen & bit))
       return fail(fmt::format("unexpected or repeated member \"{}\"", key));
     seen |= bit;
@@ -343,7 +348,10 @@ bool Reader::readFingerprint(od::value v, FileFingerprint* out) {
 bool Reader::readHost(od::value v) {
   uint32_t seen = 0;
   bool ok = forEachField(v, [&](std::string_view key, od::value field) {
-    uint32_t bit = key == "cwd" ? 1 : key == "written_to" ? 2 : key == "stdout" ? 4 : 0;
+    uint32_t bit = key == snapshot_key::kCwd.name()         ? 1
+                   : key == snapshot_key::kWrittenTo.name() ? 2
+                   : key == snapshot_key::kStdout.name()    ? 4
+                                                            : 0;
     if (bit == 0 || (seen & bit))
       return fail(fmt::format("unexpected or repeated member \"{}\"", key));
     seen |= bit;
@@ -467,10 +475,10 @@ bool Reader::readTaggedValue(od::object object, SValue* out) {
     if (seen) return fail("a tagged value has exactly one member");
     seen = true;
     od::value v = field.value();
-    if (key == "ref") {
+    if (key == snapshot_key::kRef.name()) {
       out->kind = SValueKind::Ref;
       if (!readUint32(v, UINT32_MAX, &out->as.index)) return false;
-    } else if (key == "fn") {
+    } else if (key == snapshot_key::kFn.name()) {
       std::string_view name;
       if (!readString(v, &name)) return false;
       auto it = functionNameIds_.find(name);
@@ -482,14 +490,14 @@ bool Reader::readTaggedValue(od::object object, SValue* out) {
       }
       out->kind = SValueKind::Function;
       out->as.index = it->second;
-    } else if (key == "native") {
+    } else if (key == snapshot_key::kNative.name()) {
       std::string_view name;
       if (!readString(v, &name)) return false;
       int builtin = findBuiltin(name);
       if (builtin < 0) return fail(fmt::format("unknown built-in function \"{}\"", name));
       out->kind = SValueKind::Native;
       out->as.index = static_cast<uint32_t>(builtin);
-    } else if (key == "float") {
+    } else if (key == snapshot_key::kFloat.name()) {
       std::string_view hex;
       uint64_t bits;
       if (!readString(v, &hex)) return false;
@@ -523,7 +531,8 @@ bool Reader::readNames(od::value v) {
 }
 
 bool Reader::header(std::string_view text, std::size_t* bodyAt) {
-  std::string prefix = fmt::format("{{\"format\": \"{}\", \"version\": ", kSnapshotFormatName);
+  std::string prefix = fmt::format("{}\"{}\"{}", snapshot_key::kFormat.opening(),
+                                   kSnapshotFormatName, snapshot_key::kVersion.following());
   if (text.substr(0, prefix.size()) != prefix) {
     return fail("not a shapevm snapshot (the first line must start with " + prefix + ")");
   }
@@ -545,12 +554,13 @@ bool Reader::header(std::string_view text, std::size_t* bodyAt) {
                     version, kOldestSnapshotVersion, kSnapshotVersion));
   }
   line.remove_prefix(digits);
-  constexpr std::string_view kChecksumKey = ", \"checksum\": \"";
+  // `, "checksum": "`, 16 hex digits, `",`
+  constexpr std::string_view kChecksumMember = snapshot_key::kChecksum.following();
+  constexpr std::size_t kDigitsAt = kChecksumMember.size() + 1;
   uint64_t expected;
-  if (line.substr(0, kChecksumKey.size()) != kChecksumKey ||
-      line.size() != kChecksumKey.size() + 18 ||
-      !parseHex64(line.substr(kChecksumKey.size(), 16), &expected) ||
-      line.substr(kChecksumKey.size() + 16) != "\",") {
+  if (line.size() != kDigitsAt + 18 || !line.starts_with(kChecksumMember) ||
+      line[kChecksumMember.size()] != '"' || !parseHex64(line.substr(kDigitsAt, 16), &expected) ||
+      line.substr(kDigitsAt + 16) != "\",") {
     return fail("not a shapevm snapshot (malformed header line)");
   }
   *bodyAt = newline + 1;
@@ -568,21 +578,21 @@ bool Reader::header(std::string_view text, std::size_t* bodyAt) {
 bool Reader::readProgram(od::value v) {
   bool hasHash = false, hasPath = false, hasCode = false;
   bool ok = forEachField(v, [&](std::string_view key, od::value field) {
-    if (key == "hash" && !hasHash) {
-      PathGuard guard(*this, "hash");
+    if (key == snapshot_key::kHash.name() && !hasHash) {
+      PathGuard guard(*this, snapshot_key::kHash.name());
       hasHash = true;
       return readHash(field, &data_.programHash);
     }
-    if (key == "path" && !hasPath) {
-      PathGuard guard(*this, "path");
+    if (key == snapshot_key::kPath.name() && !hasPath) {
+      PathGuard guard(*this, snapshot_key::kPath.name());
       hasPath = true;
       std::string_view path;
       if (!readText(field, &path)) return false;
       data_.programPath = path;
       return true;
     }
-    if (key == "code" && !hasCode && data_.version >= 2) {
-      PathGuard guard(*this, "code");
+    if (key == snapshot_key::kCode.name() && !hasCode && data_.version >= 2) {
+      PathGuard guard(*this, snapshot_key::kCode.name());
       hasCode = true;
       std::string_view code;
       if (!readString(field, &code)) return false;
@@ -620,17 +630,17 @@ bool Reader::readGlobal(od::value v) {
   SGlobal global;
   bool hasName = false, hasValue = false;
   bool ok = forEachField(v, [&](std::string_view key, od::value field) {
-    if (key == "name" && !hasName) {
+    if (key == snapshot_key::kName.name() && !hasName) {
       hasName = true;
-      PathGuard guard(*this, "name");
+      PathGuard guard(*this, snapshot_key::kName.name());
       std::string_view name;
       if (!readString(field, &name)) return false;
       global.name = data_.text.store(name);
       return true;
     }
-    if (key == "value" && !hasValue) {
+    if (key == snapshot_key::kValue.name() && !hasValue) {
       hasValue = true;
-      PathGuard guard(*this, "value");
+      PathGuard guard(*this, snapshot_key::kValue.name());
       return readValue(field, &global.value);
     }
     return fail(fmt::format("unexpected or repeated member \"{}\"", key));
@@ -649,24 +659,24 @@ bool Reader::readFrame(od::value v, SFrame* frame) {
   constexpr uint32_t kFunction = 1, kId = 2, kHash = 4, kIp = 8, kBase = 16, kClosure = 32,
                      kLine = 64;
   bool ok = forEachField(v, [&](std::string_view key, od::value field) {
-    uint32_t bit = key == "function"  ? kFunction
-                   : key == "id"      ? kId
-                   : key == "hash"    ? kHash
-                   : key == "ip"      ? kIp
-                   : key == "base"    ? kBase
-                   : key == "closure" ? kClosure
-                   : key == "line"    ? kLine
-                                      : 0;
+    uint32_t bit = key == snapshot_key::kFunction.name()  ? kFunction
+                   : key == snapshot_key::kId.name()      ? kId
+                   : key == snapshot_key::kHash.name()    ? kHash
+                   : key == snapshot_key::kIp.name()      ? kIp
+                   : key == snapshot_key::kBase.name()    ? kBase
+                   : key == snapshot_key::kClosure.name() ? kClosure
+                   : key == snapshot_key::kLine.name()    ? kLine
+                                                          : 0;
     if (bit == 0 || (seen & bit))
       return fail(fmt::format("unexpected or repeated member \"{}\"", key));
     seen |= bit;
-    PathGuard guard(*this, bit == kFunction  ? "function"
-                           : bit == kId      ? "id"
-                           : bit == kHash    ? "hash"
-                           : bit == kIp      ? "ip"
-                           : bit == kBase    ? "base"
-                           : bit == kClosure ? "closure"
-                                             : "line");
+    PathGuard guard(*this, bit == kFunction  ? snapshot_key::kFunction.name()
+                           : bit == kId      ? snapshot_key::kId.name()
+                           : bit == kHash    ? snapshot_key::kHash.name()
+                           : bit == kIp      ? snapshot_key::kIp.name()
+                           : bit == kBase    ? snapshot_key::kBase.name()
+                           : bit == kClosure ? snapshot_key::kClosure.name()
+                                             : snapshot_key::kLine.name());
     switch (bit) {
       case kFunction: {
         std::string_view name;
@@ -706,30 +716,30 @@ bool Reader::readHandler(od::value v, SHandler* handler) {
   uint32_t seen = 0;
   constexpr uint32_t kFrame = 1, kStackSize = 2, kHash = 4, kCatch = 8;
   bool ok = forEachField(v, [&](std::string_view key, od::value field) {
-    uint32_t bit = key == "frame"        ? kFrame
-                   : key == "stack_size" ? kStackSize
-                   : key == "hash"       ? kHash
-                   : key == "catch"      ? kCatch
-                                         : 0;
+    uint32_t bit = key == snapshot_key::kFrame.name()       ? kFrame
+                   : key == snapshot_key::kStackSize.name() ? kStackSize
+                   : key == snapshot_key::kHash.name()      ? kHash
+                   : key == snapshot_key::kCatch.name()     ? kCatch
+                                                            : 0;
     if (bit == 0 || (seen & bit))
       return fail(fmt::format("unexpected or repeated member \"{}\"", key));
     seen |= bit;
     switch (bit) {
       case kFrame: {
-        PathGuard guard(*this, "frame");
+        PathGuard guard(*this, snapshot_key::kFrame.name());
         return readUint32(field, kMaxFrames, &handler->frame);
       }
       case kStackSize: {
-        PathGuard guard(*this, "stack_size");
+        PathGuard guard(*this, snapshot_key::kStackSize.name());
         return readUint32(field, kMaxStackSlots, &handler->stackSize);
       }
       case kHash: {
-        PathGuard guard(*this, "hash");
+        PathGuard guard(*this, snapshot_key::kHash.name());
         handler->hasHash = true;
         return readHash(field, &handler->hash);
       }
       default: {
-        PathGuard guard(*this, "catch");
+        PathGuard guard(*this, snapshot_key::kCatch.name());
         return readUint32(field, kMaxOperandA, &handler->catchOffset);
       }
     }
@@ -796,17 +806,28 @@ bool Reader::readObject(od::value v, SObject* object) {
       uint32_t bit;
     };
     static constexpr KeyName kKeys[] = {
-        {"string", kKeyString},     {"array", kKeyArray},
-        {"map", kKeyMap},           {"capacity", kKeyCapacity},
-        {"record", kKeyRecord},     {"fields", kKeyFields},
-        {"closure", kKeyClosure},   {"id", kKeyId},
-        {"hash", kKeyHash},         {"captures", kKeyCaptures},
-        {"upvalues", kKeyUpvalues}, {"upvalue", kKeyUpvalue},
-        {"slot", kKeySlot},         {"value", kKeyValue},
-        {"file", kKeyFile},         {"mode", kKeyMode},
-        {"open", kKeyOpen},         {"offset", kKeyOffset},
-        {"absolute", kKeyAbsolute}, {"length", kKeyLength},
-        {"head", kKeyHead},         {"tail", kKeyTail},
+        {snapshot_key::kString.name(), kKeyString},
+        {snapshot_key::kArray.name(), kKeyArray},
+        {snapshot_key::kMap.name(), kKeyMap},
+        {snapshot_key::kCapacity.name(), kKeyCapacity},
+        {snapshot_key::kRecord.name(), kKeyRecord},
+        {snapshot_key::kFields.name(), kKeyFields},
+        {snapshot_key::kClosure.name(), kKeyClosure},
+        {snapshot_key::kId.name(), kKeyId},
+        {snapshot_key::kHash.name(), kKeyHash},
+        {snapshot_key::kCaptures.name(), kKeyCaptures},
+        {snapshot_key::kUpvalues.name(), kKeyUpvalues},
+        {snapshot_key::kUpvalue.name(), kKeyUpvalue},
+        {snapshot_key::kSlot.name(), kKeySlot},
+        {snapshot_key::kValue.name(), kKeyValue},
+        {snapshot_key::kFile.name(), kKeyFile},
+        {snapshot_key::kMode.name(), kKeyMode},
+        {snapshot_key::kOpen.name(), kKeyOpen},
+        {snapshot_key::kOffset.name(), kKeyOffset},
+        {snapshot_key::kAbsolute.name(), kKeyAbsolute},
+        {snapshot_key::kLength.name(), kKeyLength},
+        {snapshot_key::kHead.name(), kKeyHead},
+        {snapshot_key::kTail.name(), kKeyTail},
     };
     const KeyName* found = nullptr;
     for (const KeyName& k : kKeys) {
@@ -978,15 +999,17 @@ bool Reader::readState(od::value v) {
     kAll = (1 << 14) - 1,
   };
   struct KeyName {
-    const char* name;
+    std::string_view name;
     uint32_t bit;
   };
   static constexpr KeyName kKeys[] = {
-      {"status", kStatus},     {"reason", kReason},     {"program", kProgram},
-      {"total_steps", kSteps}, {"rng", kRng},           {"args", kArgs},
-      {"stdin", kStdin},       {"host", kHost},         {"globals", kGlobals},
-      {"frames", kFrames},     {"handlers", kHandlers}, {"open_upvalues", kOpen},
-      {"stack", kStack},       {"objects", kObjects},
+      {snapshot_key::kStatus.name(), kStatus},     {snapshot_key::kReason.name(), kReason},
+      {snapshot_key::kProgram.name(), kProgram},   {snapshot_key::kTotalSteps.name(), kSteps},
+      {snapshot_key::kRng.name(), kRng},           {snapshot_key::kArgs.name(), kArgs},
+      {snapshot_key::kStdin.name(), kStdin},       {snapshot_key::kHost.name(), kHost},
+      {snapshot_key::kGlobals.name(), kGlobals},   {snapshot_key::kFrames.name(), kFrames},
+      {snapshot_key::kHandlers.name(), kHandlers}, {snapshot_key::kOpenUpvalues.name(), kOpen},
+      {snapshot_key::kStack.name(), kStack},       {snapshot_key::kObjects.name(), kObjects},
   };
   uint32_t seen = 0;
   bool ok = forEachField(v, [&](std::string_view key, od::value field) {
@@ -1113,23 +1136,23 @@ bool Reader::checkValue(const SValue& v, const char* where) {
 }
 
 bool Reader::checkReferences() {
-  PathGuard state(*this, "state");
+  PathGuard state(*this, snapshot_key::kState.name());
   if (data_.frames.empty()) {
-    PathGuard guard(*this, "frames");
+    PathGuard guard(*this, snapshot_key::kFrames.name());
     return fail("a snapshot needs at least one frame");
   }
   for (std::size_t i = 0; i < data_.stack.size(); ++i) {
-    PathGuard guard(*this, "stack");
+    PathGuard guard(*this, snapshot_key::kStack.name());
     PathGuard index(*this, i);
     if (!checkValue(data_.stack[i], "the slot")) return false;
   }
   for (std::size_t i = 0; i < data_.globals.size(); ++i) {
-    PathGuard guard(*this, "globals");
+    PathGuard guard(*this, snapshot_key::kGlobals.name());
     PathGuard index(*this, i);
     if (!checkValue(data_.globals[i].value, "the global")) return false;
   }
   for (std::size_t i = 0; i < data_.frames.size(); ++i) {
-    PathGuard guard(*this, "frames");
+    PathGuard guard(*this, snapshot_key::kFrames.name());
     PathGuard index(*this, i);
     if (data_.frames[i].closure >= 0 &&
         !checkRef(static_cast<uint64_t>(data_.frames[i].closure), ObjKind::Closure, "the frame")) {
@@ -1138,7 +1161,7 @@ bool Reader::checkReferences() {
   }
   uint32_t lastFrame = 0;
   for (std::size_t i = 0; i < data_.handlers.size(); ++i) {
-    PathGuard guard(*this, "handlers");
+    PathGuard guard(*this, snapshot_key::kHandlers.name());
     PathGuard index(*this, i);
     const SHandler& h = data_.handlers[i];
     if (h.frame >= data_.frames.size()) {
@@ -1150,7 +1173,7 @@ bool Reader::checkReferences() {
   }
   std::size_t openCount = 0;
   {
-    PathGuard objects(*this, "objects");
+    PathGuard objects(*this, snapshot_key::kObjects.name());
     PathGuard objectIndex(*this, std::size_t{0});
     for (std::size_t id = 0; id < data_.objects.size(); ++id) {
       // One guard for all objects, its index moved along: a guard each cost
@@ -1199,7 +1222,7 @@ bool Reader::checkReferences() {
   }
   // The open upvalues must be exactly the list the VM keeps, highest slot
   // first: an open upvalue missing from it would never be closed.
-  PathGuard guard(*this, "open_upvalues");
+  PathGuard guard(*this, snapshot_key::kOpenUpvalues.name());
   if (data_.openUpvalues.size() != openCount) {
     return fail(fmt::format("lists {} upvalues, but {} objects are open upvalues",
                             data_.openUpvalues.size(), openCount));
@@ -1270,17 +1293,17 @@ bool Reader::readDocument(simdjson::padded_string_view text) {
     if (auto code = std::move(entry).get(field)) return failJson(code, "an object member");
     if (auto code = field.unescaped_key().get(key)) return failJson(code, "a key");
     // format, version and checksum were checked byte for byte in the header.
-    uint32_t bit = key == "format"     ? 1
-                   : key == "version"  ? 2
-                   : key == "checksum" ? 4
-                   : key == "state"    ? 8
-                                       : 0;
+    uint32_t bit = key == snapshot_key::kFormat.name()     ? 1
+                   : key == snapshot_key::kVersion.name()  ? 2
+                   : key == snapshot_key::kChecksum.name() ? 4
+                   : key == snapshot_key::kState.name()    ? 8
+                                                           : 0;
     if (bit == 0 || (seen & bit)) {
       return fail(fmt::format("unexpected or repeated member \"{}\"", key));
     }
     seen |= bit;
     if (bit == 8) {
-      PathGuard guard(*this, "state");
+      PathGuard guard(*this, snapshot_key::kState.name());
       if (!readState(field.value())) return false;
     }
   }

@@ -42,8 +42,11 @@
 #include "snapshot/object_ids.h"
 #include "snapshot/snapshot.h"
 #include "snapshot/snapshot_data.h"
+#include "snapshot/snapshot_keys.h"
 
 namespace shapevm {
+
+namespace key = snapshot_key;
 
 namespace {
 
@@ -61,10 +64,6 @@ const char* reasonName(SnapshotReason reason) {
       return "suspend_call";
   }
   return "?";
-}
-
-bool keepsRunning(SnapshotReason reason) {
-  return reason == SnapshotReason::Checkpoint || reason == SnapshotReason::PeriodicCheckpoint;
 }
 
 // How much text the writer buffers before handing it to the file.
@@ -124,9 +123,14 @@ class Encoder {
   void value(Value v);
   void object(const Obj* object, std::optional<std::string>* error);
   void fingerprintMembers(const FileFingerprint& print) {
-    format("\"length\": {}, \"head\": \"", print.length);
+    raw(key::kLength.member());
+    integer(print.length);
+    raw(key::kHead.following());
+    raw("\"");
     appendHex64(out_, print.head);
-    raw("\", \"tail\": \"");
+    raw("\"");
+    raw(key::kTail.following());
+    raw("\"");
     appendHex64(out_, print.tail);
     raw("\"");
   }
@@ -150,14 +154,17 @@ const std::string& Encoder::closureHead(uint32_t function) {
   std::string& head = closureHeads_[function];
   if (!head.empty()) return head;
   const Function& f = vm_.program.functions[function];
-  head = "{\"closure\": ";
+  head = key::kClosure.opening();
   appendJsonString(head, f.name);
-  head += fmt::format(", \"id\": {}, \"hash\": \"{}\", \"captures\": [", function, f.hash.hex());
+  head += fmt::format("{}{}{}\"{}\"{}[", key::kId.following(), function, key::kHash.following(),
+                      f.hash.hex(), key::kCaptures.following());
   for (std::size_t i = 0; i < f.captures.size(); ++i) {
     if (i > 0) head += ", ";
     appendJsonString(head, f.captures[i].name);
   }
-  head += "], \"upvalues\": [";
+  head += "]";
+  head += key::kUpvalues.following();
+  head += "[";
   return head;
 }
 
@@ -167,11 +174,12 @@ const std::vector<std::string>& Encoder::recordKeys(const RecordType* type) {
   auto [it, added] = recordKeys_.try_emplace(type);
   std::vector<std::string>& keys = it->second;
   if (!added) return keys;
-  keys.emplace_back("{\"record\": ");
+  keys.emplace_back(key::kRecord.opening());
   // The VM's own Error type is written as "$Error": no program type can
   // have that name, so it never clashes with a type the program declares.
   appendJsonString(keys[0], type == &vm_.errorType ? "$Error" : type->name);
-  keys[0] += ", \"fields\": {";
+  keys[0] += key::kFields.following();
+  keys[0] += "{";
   for (std::size_t i = 0; i < type->fields.size(); ++i) {
     std::string key = i > 0 ? ", " : "";
     appendJsonString(key, type->fields[i]);
@@ -195,7 +203,8 @@ void Encoder::value(Value v) {
       return;
     case ValueType::Float: {
       if (!std::isfinite(v.as.f)) {
-        raw("{\"float\": \"");
+        raw(key::kFloat.opening());
+        raw("\"");
         appendHex64(out_, std::bit_cast<uint64_t>(v.as.f));
         raw("\"}");
         return;
@@ -210,17 +219,17 @@ void Encoder::value(Value v) {
       return;
     }
     case ValueType::Function:
-      raw("{\"fn\": ");
+      raw(key::kFn.opening());
       appendJsonString(out_, vm_.program.functions[v.as.index].name);
       raw("}");
       return;
     case ValueType::Native:
-      raw("{\"native\": ");
+      raw(key::kNative.opening());
       appendJsonString(out_, kBuiltinInfo[v.as.index].name);
       raw("}");
       return;
     case ValueType::Object:
-      raw("{\"ref\": ");
+      raw(key::kRef.opening());
       integer(idOf(v.as.obj));
       raw("}");
       return;
@@ -229,11 +238,12 @@ void Encoder::value(Value v) {
 
 void Encoder::functionIdentity(uint32_t index) {
   const Function& f = vm_.program.functions[index];
-  raw("\"function\": ");
+  raw(key::kFunction.member());
   appendJsonString(out_, f.name);
-  raw(", \"id\": ");
+  raw(key::kId.following());
   integer(index);
-  raw(", \"hash\": \"");
+  raw(key::kHash.following());
+  raw("\"");
   hash(f.hash);
   raw("\"");
 }
@@ -241,13 +251,14 @@ void Encoder::functionIdentity(uint32_t index) {
 void Encoder::object(const Obj* object, std::optional<std::string>* error) {
   switch (object->kind) {
     case ObjKind::String:
-      raw("{\"string\": ");
+      raw(key::kString.opening());
       appendText(out_, static_cast<const String*>(object)->view());
       raw("}");
       return;
     case ObjKind::Array: {
       const auto* array = static_cast<const Array*>(object);
-      raw("{\"array\": [");
+      raw(key::kArray.opening());
+      raw("[");
       for (std::size_t i = 0; i < array->count; ++i) {
         if (i > 0) raw(", ");
         value(array->items[i]);
@@ -260,9 +271,10 @@ void Encoder::object(const Obj* object, std::optional<std::string>* error) {
       const auto* map = static_cast<const Map*>(object);
       // Every entry position is kept, deleted ones as [], so a for-loop's
       // position inside the map means the same entry after resume.
-      raw("{\"capacity\": ");
+      raw(key::kCapacity.opening());
       integer(map->entryCapacity);
-      raw(", \"map\": [");
+      raw(key::kMap.following());
+      raw("[");
       for (std::size_t i = 0; i < map->entryCount; ++i) {
         if (i > 0) raw(", ");
         Value key = mapKeyAt(map, i);
@@ -304,12 +316,16 @@ void Encoder::object(const Obj* object, std::optional<std::string>* error) {
     case ObjKind::Upvalue: {
       const auto* upvalue = static_cast<const Upvalue*>(object);
       if (upvalue->location != &upvalue->closed) {
-        raw("{\"upvalue\": \"open\", \"slot\": ");
+        raw(key::kUpvalue.opening());
+        raw("\"open\"");
+        raw(key::kSlot.following());
         integer(upvalue->location - vm_.stack);
         raw("}");
         return;
       }
-      raw("{\"upvalue\": \"closed\", \"value\": ");
+      raw(key::kUpvalue.opening());
+      raw("\"closed\"");
+      raw(key::kValue.following());
       value(upvalue->closed);
       raw("}");
       return;
@@ -319,11 +335,13 @@ void Encoder::object(const Obj* object, std::optional<std::string>* error) {
       const char* mode = file->mode == FileMode::Read    ? "r"
                          : file->mode == FileMode::Write ? "w"
                                                          : "a";
-      raw("{\"file\": ");
+      raw(key::kFile.opening());
       appendText(out_, *file->path);
-      format(", \"mode\": \"{}\"", mode);
+      raw(key::kMode.following());
+      format("\"{}\"", mode);
       if (file->handle == nullptr) {
-        raw(", \"open\": false}");
+        raw(key::kOpen.following());
+        raw("false}");
         return;
       }
       // Written data must reach the file before its length is recorded: resume
@@ -334,7 +352,11 @@ void Encoder::object(const Obj* object, std::optional<std::string>* error) {
         *error = fmt::format("cannot find the position in file \"{}\": {}", *file->path,
                              std::strerror(errno));
       }
-      format(", \"open\": true, \"offset\": {}, \"absolute\": ", offset < 0 ? 0 : offset);
+      raw(key::kOpen.following());
+      raw("true");
+      raw(key::kOffset.following());
+      integer(offset < 0 ? 0 : offset);
+      raw(key::kAbsolute.following());
       appendText(out_, *file->absolutePath);
       std::optional<FileFingerprint> print = fingerprintOpenFile(fileno(file->handle));
       if (!print && !*error) {
@@ -354,11 +376,13 @@ void Encoder::object(const Obj* object, std::optional<std::string>* error) {
 // back, as it does files from open()).
 void Encoder::host(const std::string& snapshotPath) {
   std::error_code ignored;
-  raw(",\n\"host\": {\"cwd\": ");
+  raw(",\n");
+  raw(key::kHost.member());
+  raw(key::kCwd.opening());
   appendText(out_, std::filesystem::current_path(ignored).string());
-  raw(", \"written_to\": ");
+  raw(key::kWrittenTo.following());
   appendText(out_, std::filesystem::absolute(snapshotPath, ignored).lexically_normal().string());
-  raw(", \"stdout\": ");
+  raw(key::kStdout.following());
   struct stat info {};
   std::optional<FileFingerprint> print;
   if (vm_.outputSink == nullptr && ::fstat(STDOUT_FILENO, &info) == 0 && S_ISREG(info.st_mode)) {
@@ -375,62 +399,100 @@ void Encoder::host(const std::string& snapshotPath) {
 
 void Encoder::encodeState(const std::string& snapshotPath, const std::string& programPath,
                           SnapshotReason reason, std::optional<std::string>* error) {
-  format("{{\"status\": \"{}\", \"reason\": \"{}\",\n",
-         keepsRunning(reason) ? "checkpoint" : "suspended", reasonName(reason));
-  raw("\"program\": {\"hash\": \"");
+  raw(key::kStatus.opening());
+  format("\"{}\"", continuesAfter(reason) ? "checkpoint" : "suspended");
+  raw(key::kReason.following());
+  format("\"{}\",\n", reasonName(reason));
+  raw(key::kProgram.member());
+  raw(key::kHash.opening());
+  raw("\"");
   raw(programIdentity(vm_.program).hex());
-  raw("\", \"path\": ");
+  raw("\"");
+  raw(key::kPath.following());
   appendText(out_, programPath);
-  raw(", \"code\": \"");
+  raw(key::kCode.following());
+  raw("\"");
   appendBase64(out_, embeddedProgram(vm_.program, vm_.userFunctionCount));
-  format("\"}},\n\"total_steps\": {},\n\"rng\": [", vm_.totalSteps);
+  raw("\"},\n");
+  raw(key::kTotalSteps.member());
+  integer(vm_.totalSteps);
+  raw(",\n");
+  raw(key::kRng.member());
+  raw("[");
   for (int i = 0; i < 4; ++i) {
     raw(i > 0 ? ", \"" : "\"");
     appendHex64(out_, vm_.rng.state[i]);
     raw("\"");
   }
-  raw("],\n\"args\": [");
+  raw("],\n");
+  raw(key::kArgs.member());
+  raw("[");
   for (std::size_t i = 0; i < vm_.args.size(); ++i) {
     if (i > 0) raw(", ");
     appendText(out_, vm_.args[i]);
   }
-  raw("],\n\"stdin\": ");
+  raw("],\n");
+  raw(key::kStdin.member());
   appendText(out_, vm_.stdinBuffer);
   host(snapshotPath);
 
-  raw(",\n\"globals\": [");
+  raw(",\n");
+  raw(key::kGlobals.member());
+  raw("[");
   for (std::size_t i = 0; i < vm_.globals.size(); ++i) {
-    raw(i > 0 ? ",\n  {\"name\": " : "\n  {\"name\": ");
+    raw(i > 0 ? ",\n  " : "\n  ");
+    raw(key::kName.opening());
     appendJsonString(out_, vm_.program.globals[i].name);
-    raw(", \"value\": ");
+    raw(key::kValue.following());
     value(vm_.globals[i]);
     raw("}");
   }
 
-  raw("],\n\"frames\": [");
+  raw("],\n");
+  raw(key::kFrames.member());
+  raw("[");
   for (uint32_t i = 0; i < vm_.frameCount; ++i) {
     const Frame& frame = vm_.frames[i];
     raw(i > 0 ? ",\n  {" : "\n  {");
     functionIdentity(frame.function);
-    format(", \"ip\": {}, \"base\": {}, \"closure\": ",
-           frame.ip - vm_.functions[frame.function].exec.data(), frame.base - vm_.stack);
+    raw(key::kIp.following());
+    integer(frame.ip - vm_.functions[frame.function].exec.data());
+    raw(key::kBase.following());
+    integer(frame.base - vm_.stack);
+    raw(key::kClosure.following());
     if (frame.closure != nullptr) {
       integer(idOf(frame.closure));
     } else {
       raw("null");
     }
-    format(", \"line\": {}}}", frame.function < vm_.userFunctionCount ? vm_.currentLine(frame) : 0);
+    raw(key::kLine.following());
+    integer(frame.function < vm_.userFunctionCount ? vm_.currentLine(frame) : 0);
+    raw("}");
   }
 
-  raw("],\n\"handlers\": [");
+  raw("],\n");
+  raw(key::kHandlers.member());
+  raw("[");
   for (std::size_t i = 0; i < vm_.handlers.size(); ++i) {
     const Handler& h = vm_.handlers[i];
     const Function& f = vm_.program.functions[vm_.frames[h.frameDepth].function];
-    format("{}{{\"frame\": {}, \"stack_size\": {}, \"hash\": \"{}\", \"catch\": {}}}",
-           i > 0 ? ",\n  " : "\n  ", h.frameDepth, h.stackSize, f.hash.hex(), h.catchOffset);
+    raw(i > 0 ? ",\n  " : "\n  ");
+    raw(key::kFrame.opening());
+    integer(h.frameDepth);
+    raw(key::kStackSize.following());
+    integer(h.stackSize);
+    raw(key::kHash.following());
+    raw("\"");
+    raw(f.hash.hex());
+    raw("\"");
+    raw(key::kCatch.following());
+    integer(h.catchOffset);
+    raw("}");
   }
 
-  raw("],\n\"open_upvalues\": [");
+  raw("],\n");
+  raw(key::kOpenUpvalues.member());
+  raw("[");
   bool first = true;
   for (const Upvalue* u = vm_.openUpvalues; u != nullptr; u = u->nextOpen) {
     if (!first) raw(", ");
@@ -438,14 +500,18 @@ void Encoder::encodeState(const std::string& snapshotPath, const std::string& pr
     integer(idOf(u));
   }
 
-  raw("],\n\"stack\": [");
+  raw("],\n");
+  raw(key::kStack.member());
+  raw("[");
   for (const Value* slot = vm_.stack; slot < vm_.sp; ++slot) {
     raw(slot > vm_.stack ? ",\n  " : "\n  ");
     value(*slot);
     spillIfFull();
   }
 
-  raw("],\n\"objects\": [");
+  raw("],\n");
+  raw(key::kObjects.member());
+  raw("[");
   // order_ grows while objects are written: a breadth-first walk of the heap.
   for (std::size_t i = 0; i < order_.size(); ++i) {
     raw(i > 0 ? ",\n  " : "\n  ");
@@ -477,8 +543,8 @@ namespace {
 
 // The first line up to the checksum's 16 digits, which follow at its end.
 std::string headerPrefix() {
-  return fmt::format("{{\"format\": \"{}\", \"version\": {}, \"checksum\": \"", kSnapshotFormatName,
-                     kSnapshotVersion);
+  return fmt::format("{}\"{}\"{}{}{}\"", key::kFormat.opening(), kSnapshotFormatName,
+                     key::kVersion.following(), kSnapshotVersion, key::kChecksum.following());
 }
 constexpr std::string_view kHeaderEnd = "0000000000000000\",\n";
 
@@ -486,7 +552,7 @@ constexpr std::string_view kHeaderEnd = "0000000000000000\",\n";
 void encodeBody(const VM& vm, const std::string& snapshotPath, const std::string& programPath,
                 SnapshotReason reason, std::string& out, std::function<void()> spill,
                 std::optional<std::string>* error) {
-  out += "\"state\": ";
+  out += key::kState.member();
   Encoder(vm, out, std::move(spill)).encodeState(snapshotPath, programPath, reason, error);
   out += "}\n";
 }
@@ -543,6 +609,17 @@ std::optional<std::string> writeSnapshot(const VM& vm, const std::string& path,
     return std::nullopt;
   };
   return writeFileAtomically(path, produce);
+}
+
+RunOutcome runSavingSnapshots(VM& vm, const SnapshotSaver& save) {
+  for (;;) {
+    RunOutcome outcome = vm.run();
+    if (!outcome.snapshotPoint) return outcome;
+    if (std::optional<std::string> error = save(vm, *outcome.snapshotPoint)) {
+      return RunOutcome{RunStatus::Error, 1, "snapshot failed: " + *error, {}};
+    }
+    if (outcome.status != RunStatus::CheckpointDue) return outcome;
+  }
 }
 
 }  // namespace shapevm

@@ -106,8 +106,9 @@ RunResult run(Program program, VMOptions options = {}) {
   vm.outputSink = &result.out;
   REQUIRE_FALSE(vm.load(std::move(program)));
   vm.start({});
-  vm.snapshotWriter = [](VM&, SnapshotReason) { return std::optional<std::string>(); };
+  // No snapshot is taken: a checkpoint goes straight on.
   result.outcome = vm.run();
+  while (result.outcome.status == RunStatus::CheckpointDue) result.outcome = vm.run();
   result.steps = vm.runSteps;
   return result;
 }
@@ -280,16 +281,11 @@ TEST_CASE("the step budget suspends after exactly N instructions") {
     VM vm(options);
     REQUIRE_FALSE(vm.load(p));
     vm.start({});
-    uint64_t offsetAtSnapshot = ~0ull;
-    vm.snapshotWriter = [&](VM& m, SnapshotReason reason) {
-      CHECK(reason == SnapshotReason::StepBudget);
-      offsetAtSnapshot = static_cast<uint64_t>(m.frames[0].ip - m.functions[0].exec.data());
-      return std::optional<std::string>();
-    };
     RunOutcome outcome = vm.run();
     CHECK(outcome.status == RunStatus::Suspended);
+    CHECK(outcome.snapshotPoint == SnapshotReason::StepBudget);
     CHECK(vm.runSteps == n);
-    CHECK(offsetAtSnapshot == n % 3);
+    CHECK(static_cast<uint64_t>(vm.frames[0].ip - vm.functions[0].exec.data()) == n % 3);
   }
 }
 
@@ -331,15 +327,24 @@ TEST_CASE("steps count exactly the instructions that ran, across throws and call
   }
 }
 
-TEST_CASE("periodic checkpoints fire every N steps and the run continues") {
-  FunctionBuilder main("<main>", 0, 1);
+namespace {
+
+// Counts local 0 of `main` from 0 up to `limit`.
+void countTo(FunctionBuilder& main, int64_t limit) {
   main.pushInt(0).op(Op::SetLocal, 0);
   FunctionBuilder::Label head, exit;
   main.bind(head);
-  main.op(Op::GetLocal, 0).pushInt(1000).op(Op::Lt);
+  main.op(Op::GetLocal, 0).pushInt(limit).op(Op::Lt);
   main.jump(Op::JumpIfFalse, exit);
   main.op(Op::GetLocal, 0).op(Op::Int, 1).op(Op::Add).op(Op::SetLocal, 0).jump(Op::Jump, head);
   main.bind(exit);
+}
+
+}  // namespace
+
+TEST_CASE("periodic checkpoints fire every N steps and the run continues") {
+  FunctionBuilder main("<main>", 0, 1);
+  countTo(main, 1000);
   VMOptions options;
   options.checkpointEvery = 500;
   VM vm(options);
@@ -348,14 +353,43 @@ TEST_CASE("periodic checkpoints fire every N steps and the run continues") {
   REQUIRE_FALSE(vm.load(makeProgram({main.done()})));
   vm.start({});
   std::vector<uint64_t> at;
-  vm.snapshotWriter = [&](VM& m, SnapshotReason) {
-    at.push_back(m.runSteps);
-    return std::optional<std::string>();
-  };
-  RunOutcome outcome = vm.run();
+  RunOutcome outcome;
+  while ((outcome = vm.run()).status == RunStatus::CheckpointDue) {
+    CHECK(outcome.snapshotPoint == SnapshotReason::PeriodicCheckpoint);
+    at.push_back(vm.runSteps);
+  }
   CHECK(outcome.status == RunStatus::Finished);
   REQUIRE(at.size() == vm.runSteps / 500);
   for (std::size_t i = 0; i < at.size(); ++i) CHECK(at[i] == 500 * (i + 1));
+}
+
+TEST_CASE("a suspend request stops the run at its next safe point, and run() goes on after it") {
+  FunctionBuilder main("<main>", 0, 1);
+  countTo(main, 100000);
+  main.print([](FunctionBuilder& b) { b.op(Op::GetLocal, 0); });
+  Program p = makeProgram({main.done()});
+  RunResult whole = run(p);
+  REQUIRE(whole.outcome.status == RunStatus::Finished);
+
+  VM vm;
+  std::string out;
+  vm.outputSink = &out;
+  REQUIRE_FALSE(vm.load(p));
+  vm.start({});
+  vm.requestSuspend();  // made before the run, as a signal during loading is
+  RunOutcome first = vm.run();
+  CHECK(first.status == RunStatus::Suspended);
+  CHECK(first.snapshotPoint == SnapshotReason::Signal);
+  CHECK(vm.runSteps > 0);
+  CHECK(vm.runSteps <= static_cast<uint64_t>(kPollInterval));
+  CHECK_FALSE(vm.suspendRequested());  // taken by the stop
+  uint64_t before = vm.totalSteps;
+  RunOutcome rest = vm.run();
+  CHECK(rest.status == RunStatus::Finished);
+  CHECK_FALSE(rest.snapshotPoint);
+  CHECK(out == whole.out);
+  CHECK(vm.totalSteps == whole.steps);
+  CHECK(vm.runSteps == whole.steps - before);
 }
 
 TEST_CASE("deep recursion raises StackOverflowError instead of crashing") {

@@ -47,14 +47,12 @@ TEST_CASE("resuming from any --checkpoint-every snapshot gives the uninterrupted
   std::string output;
   std::vector<std::pair<std::string, std::size_t>> checkpoints;  // file, output before it
   vm.outputSink = &output;
-  vm.snapshotWriter = [&](VM& machine, SnapshotReason reason) {
+  RunOutcome outcome = runSavingSnapshots(vm, [&](VM& machine, SnapshotReason reason) {
     CHECK(reason == SnapshotReason::PeriodicCheckpoint);
-    machine.flushOutput();
     std::string path = dir.file(fmt::format("cp{}.snap.json", checkpoints.size()));
-    checkpoints.emplace_back(path, output.size());
+    checkpoints.emplace_back(path, output.size());  // the run flushed its output as it stopped
     return writeSnapshot(machine, path, "cp.shape", reason);
-  };
-  RunOutcome outcome = vm.run();
+  });
   vm.flushOutput();
   vm.outputSink = nullptr;
   REQUIRE(outcome.status == RunStatus::Finished);  // checkpoints keep running

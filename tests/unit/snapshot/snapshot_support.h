@@ -131,10 +131,9 @@ inline RunResult runCaptured(VM& vm, const std::string& snapshotPath,
                              const std::string& programPath) {
   RunResult result;
   vm.outputSink = &result.output;
-  vm.snapshotWriter = [&](VM& machine, SnapshotReason reason) {
+  result.outcome = runSavingSnapshots(vm, [&](VM& machine, SnapshotReason reason) {
     return writeSnapshot(machine, snapshotPath, programPath, reason);
-  };
-  result.outcome = vm.run();
+  });
   vm.flushOutput();
   vm.outputSink = nullptr;
   return result;
