@@ -161,7 +161,8 @@ struct LogicalExpr : Expr {
   ExprPtr lhs, rhs;
 };
 
-// `a..b`: only meaningful as the iterable of a `for` (the resolver rejects it elsewhere).
+// `a..b`: the iterable of a `for` becomes a ForRangeStmt; anywhere else it is
+// the array of its ints, built by the generated function `<range>`.
 struct RangeExpr : Expr {
   RangeExpr(SourcePos pos, ExprPtr low, ExprPtr high, bool inclusive)
       : Expr(ExprKind::Range, pos),
@@ -169,7 +170,8 @@ struct RangeExpr : Expr {
         high(std::move(high)),
         inclusive(inclusive) {}
   ExprPtr low, high;
-  bool inclusive;  // `a..=b`
+  bool inclusive;         // `a..=b`
+  Resolution rangeMaker;  // the global `<range>` (resolver)
 };
 
 // `a ?? b`: a unless it is none, else b (evaluated only then).
@@ -195,6 +197,12 @@ struct MethodCallExpr : Expr {
   ExprPtr receiver;
   std::string method;
   std::vector<ExprPtr> args;
+  // The value's own method even when `impl`/`extend` blocks define one of
+  // this name (a method dispatcher's last resort).
+  bool ownMethodOnly = false;
+  // Set by the resolver when methods of this name are defined in `impl` or
+  // `extend` blocks: the global holding the dispatcher for this argument count.
+  Resolution dispatcher;
 };
 
 struct FieldExpr : Expr {
@@ -473,6 +481,10 @@ struct Param {
   std::string name;
   SourcePos pos;
   Binding binding;
+  // `b = 2`: a direct call may leave it out. The parser turns the value into
+  // the body's first statements (`if b == none { b = 2 }`); only the flag stays.
+  bool hasDefault = false;
+  ExprPtr defaultValue;  // until the body is parsed
 };
 
 struct FunctionNode {
@@ -512,6 +524,7 @@ struct ParsedProgram {
   std::vector<TypeInfo> types;                           // declaration order
   std::vector<EnumInfo> enums;                           // declaration order
   SourcePos end;                                         // end of the source
+  bool hasMethodDispatchers = false;                     // some `impl`/`extend` method is called
   // Filled by the resolver.
   uint32_t mainLocals = 0;
 };

@@ -915,8 +915,16 @@ class FunctionEmitter {
         emit(Op::Not);
         return;
       }
-      case ExprKind::Range:
-        return;  // rejected by the resolver outside `for`
+      case ExprKind::Range: {  // outside `for`: the array of its ints
+        const auto& range = static_cast<const RangeExpr&>(expr);
+        emit(Op::GetGlobal, range.rangeMaker.index);
+        emitExpr(*range.low);
+        emitExpr(*range.high);
+        line_ = expr.pos.line;
+        if (range.inclusive) emit(Op::AddInt, 1);
+        emit(Op::Call, 2);
+        return;
+      }
       case ExprKind::Call: {
         const auto& call = static_cast<const CallExpr&>(expr);
         emitExpr(*call.callee);
@@ -927,6 +935,14 @@ class FunctionEmitter {
       }
       case ExprKind::MethodCall: {
         const auto& call = static_cast<const MethodCallExpr&>(expr);
+        if (call.dispatcher.kind == Resolution::Kind::Global) {  // `impl`/`extend` methods
+          emit(Op::GetGlobal, call.dispatcher.index);
+          emitExpr(*call.receiver);
+          emitExprs(call.args);
+          line_ = expr.pos.line;
+          emit(Op::Call, static_cast<uint32_t>(call.args.size() + 1));
+          return;
+        }
         uint32_t name = stringConstant(call.method);
         emitExpr(*call.receiver);
         emitExprs(call.args);

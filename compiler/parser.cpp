@@ -10,12 +10,16 @@
 // before parsing (`type NAME` cannot mean anything else).
 #include "compiler/parser.h"
 
+#include <algorithm>
 #include <limits>
+#include <map>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
 #include "compiler/lexer.h"
+#include "compiler/method_dispatch.h"
 
 namespace shapevm {
 
@@ -159,6 +163,8 @@ class Parser {
       if (!parseStatement(program_.statements, true)) synchronize();
     }
     program_.end = posOf(peek());
+    finishMethods();
+    if (rangeValues_ > 0) addRangeMaker(program_, program_.end);
     return std::move(program_);
   }
 
@@ -181,6 +187,19 @@ class Parser {
 
    private:
     Parser& p_;
+  };
+
+  // Marks the parse of a lambda's parameters, restoring the old mark on exit.
+  class BetweenLambdaBars {
+   public:
+    explicit BetweenLambdaBars(Parser& p) : p_(p), saved_(p.betweenLambdaBars_) {
+      p_.betweenLambdaBars_ = true;
+    }
+    ~BetweenLambdaBars() { p_.betweenLambdaBars_ = saved_; }
+
+   private:
+    Parser& p_;
+    bool saved_;
   };
 
   // Sets whether newlines end expressions, restoring the old value on exit.
@@ -216,6 +235,14 @@ class Parser {
   static SourcePos posOf(const Token& t) { return {t.line, t.column}; }
   // A newline before the current token ends the expression here.
   bool newlineStops() const { return newlinesEnd_ && peek().newlineBefore; }
+  // A binary operator at the start of a line continues the expression of the
+  // line before, except `-`, `|` and `||`, which can also start a statement
+  // (a negative number, a lambda).
+  bool newlineStopsOperator() const {
+    TokenKind kind = peek().kind;
+    return newlineStops() &&
+           (kind == TokenKind::Minus || kind == TokenKind::Pipe || kind == TokenKind::PipePipe);
+  }
 
   void errorAt(const Token& t, const std::string& message) {
     sink_.error(t.line, t.column, message);
@@ -424,6 +451,16 @@ class Parser {
           return parseTypeDecl(topLevel);
         }
         break;
+      case TokenKind::Identifier:
+        if (startsMethodBlock()) {
+          if (!topLevel) {
+            errorAtCurrent("'" + std::string(t.text) +
+                           "' declarations are only allowed at the top level");
+            return false;
+          }
+          return t.text == "trait" ? parseTrait() : parseImpl();
+        }
+        break;
       case TokenKind::KwIf:
         return parseIf(out);
       case TokenKind::KwWhile:
@@ -486,6 +523,9 @@ class Parser {
           return false;
         }
         return parseStatement(out, topLevel);
+      case TokenKind::Identifier:
+        if (startsMethodBlock()) return parseStatement(out, topLevel);
+        [[fallthrough]];
       default:
         errorAtCurrent("expected a declaration after 'pub', found " + describeToken(peek()));
         return false;
@@ -596,6 +636,14 @@ class Parser {
     VarKind kind = keyword.kind == TokenKind::KwLet   ? VarKind::Let
                    : keyword.kind == TokenKind::KwVar ? VarKind::Var
                                                       : VarKind::Const;
+    if (startsDestructuring()) {
+      PatternPtr pattern = parseDestructuring();
+      if (!pattern || !expect(TokenKind::Assign, "'=' and a value to destructure")) return false;
+      ExprPtr init = parseExpr();
+      if (!init) return false;
+      declareDestructured(*pattern, kind, std::move(init), out);
+      return true;
+    }
     if (!check(TokenKind::Identifier)) {
       errorAtCurrent("expected a variable name after " + describeToken(keyword) + ", found " +
                      describeToken(peek()));
@@ -614,6 +662,98 @@ class Parser {
     out.push_back(
         std::make_unique<VarDeclStmt>(posOf(name), kind, std::string(name.text), std::move(init)));
     return true;
+  }
+
+  // ---------------------------------------------------------- destructuring
+  //
+  // `let [a, b, ..rest] = e`, `let {x, y: alias} = e`, `let (a, b) = e` and
+  // `for {x, y} in points`: the value goes to a hidden variable and each name
+  // is declared from its element (`hidden[0]`, `hidden.x`, `hidden.skip(2)`),
+  // nested patterns likewise.
+
+  bool startsDestructuring() const {
+    return check(TokenKind::LBracket) || check(TokenKind::LBrace) || check(TokenKind::LParen);
+  }
+
+  PatternPtr parseDestructuring() {
+    PatternPtr pattern;
+    if (check(TokenKind::LParen)) {  // `(a, b)`: Shape's tuples are arrays here
+      NewlineMode mode(*this, false);
+      pattern = std::make_unique<Pattern>(PatternKind::Array, posOf(advance()));
+      while (!check(TokenKind::RParen)) {
+        PatternPtr element = parsePattern();
+        if (!element) return nullptr;
+        pattern->elements.push_back(std::move(element));
+        if (!match(TokenKind::Comma)) break;
+      }
+      if (!expect(TokenKind::RParen, "')' or ',' in the pattern")) return nullptr;
+    } else {
+      pattern = parseSinglePattern();
+    }
+    if (pattern && !isDestructuringPattern(*pattern)) return nullptr;
+    return pattern;
+  }
+
+  // Names, `_`, and array and object patterns of them; reports anything else.
+  bool isDestructuringPattern(const Pattern& pattern) {
+    switch (pattern.kind) {
+      case PatternKind::Wildcard:
+      case PatternKind::Binding:
+        return true;
+      case PatternKind::Array:
+      case PatternKind::Object:
+        if (pattern.type < 0) {
+          for (const PatternPtr& element : pattern.elements) {
+            if (!isDestructuringPattern(*element)) return false;
+          }
+          return true;
+        }
+        break;
+      default:
+        break;
+    }
+    sink_.error(pattern.pos.line, pattern.pos.column,
+                "only names, '_', [..] and {..} can be destructured here (use match to test "
+                "values)");
+    return false;
+  }
+
+  // A variable the program cannot name: `<destructured1>`, `<context2>`, ...
+  std::string hiddenName(const char* role) {
+    return "<" + std::string(role) + std::to_string(++hiddenNames_) + ">";
+  }
+
+  // Declares the variables of `pattern` from `value`.
+  void declareDestructured(Pattern& pattern, VarKind kind, ExprPtr value, StmtList& out) {
+    SourcePos pos = pattern.pos;
+    if (pattern.kind == PatternKind::Binding) {
+      out.push_back(std::make_unique<VarDeclStmt>(pos, kind, pattern.name, std::move(value)));
+      return;
+    }
+    if (pattern.kind == PatternKind::Wildcard) return;
+    std::string holder = hiddenName("destructured");
+    out.push_back(std::make_unique<VarDeclStmt>(pos, VarKind::Let, holder, std::move(value)));
+    auto held = [&]() { return std::make_unique<NameExpr>(pos, holder); };
+    for (std::size_t i = 0; i < pattern.elements.size(); ++i) {
+      Pattern& element = *pattern.elements[i];
+      ExprPtr part;
+      if (pattern.kind == PatternKind::Array) {
+        part = std::make_unique<IndexExpr>(element.pos, held(),
+                                           std::make_unique<IntExpr>(element.pos, int64_t(i)));
+      } else {
+        part = std::make_unique<FieldExpr>(element.pos, held(), pattern.fields[i]);
+      }
+      part->height = 2;
+      declareDestructured(element, kind, std::move(part), out);
+    }
+    if (pattern.restBinds) {
+      std::vector<ExprPtr> args;
+      args.push_back(std::make_unique<IntExpr>(pos, int64_t(pattern.elements.size())));
+      auto rest = std::make_unique<MethodCallExpr>(pos, held(), "skip", std::move(args));
+      rest->ownMethodOnly = true;
+      rest->height = 2;
+      out.push_back(std::make_unique<VarDeclStmt>(pos, kind, pattern.name, std::move(rest)));
+    }
   }
 
   // A type annotation: parsed and ignored. Accepts names (with dots and
@@ -655,9 +795,12 @@ class Parser {
         advance();
         advance();
       } else if (!match(TokenKind::Question)) {
-        return true;
+        break;
       }
     }
+    // `int | string`, except between a lambda's bars, where `|` ends them.
+    if (!betweenLambdaBars_ && match(TokenKind::Pipe)) return parseType();
+    return true;
   }
 
   bool parseTypeDecl(bool topLevel) {
@@ -844,19 +987,28 @@ class Parser {
 
   bool parseFor(StmtList& out) {
     SourcePos pos = posOf(advance());
-    if (!check(TokenKind::Identifier)) {
+    PatternPtr destructured;
+    std::string variable;
+    SourcePos variablePos = posOf(peek());
+    if (startsDestructuring()) {
+      destructured = parseDestructuring();
+      if (!destructured) return false;
+      variable = hiddenName("destructured");
+    } else if (check(TokenKind::Identifier)) {
+      variable = std::string(advance().text);
+    } else {
       errorAtCurrent("expected a loop variable after 'for', found " + describeToken(peek()));
       return false;
     }
-    const Token& name = advance();
     if (!expect(TokenKind::KwIn, "'in' after the loop variable")) return false;
     ExprPtr iterable = parseExpr();  // may be a map literal: `for k in {a: 1} { }`
     if (!iterable) return false;
-    if (iterable->kind == ExprKind::Range) {
+    if (iterable->kind == ExprKind::Range && !destructured) {
+      --rangeValues_;
       auto stmt = std::make_unique<ForRangeStmt>(pos);
       auto* range = static_cast<RangeExpr*>(iterable.get());
-      stmt->name = std::string(name.text);
-      stmt->namePos = posOf(name);
+      stmt->name = variable;
+      stmt->namePos = variablePos;
       stmt->low = std::move(range->low);
       stmt->high = std::move(range->high);
       stmt->inclusive = range->inclusive;
@@ -865,10 +1017,18 @@ class Parser {
       return true;
     }
     auto stmt = std::make_unique<ForEachStmt>(pos);
-    stmt->name = std::string(name.text);
-    stmt->namePos = posOf(name);
+    stmt->name = variable;
+    stmt->namePos = variablePos;
     stmt->iterable = std::move(iterable);
     if (!parseBlock(stmt->body)) return false;
+    if (destructured) {  // each iteration declares the pattern's names first
+      StmtList names;
+      declareDestructured(*destructured, VarKind::Let,
+                          std::make_unique<NameExpr>(variablePos, variable), names);
+      stmt->body.statements.insert(stmt->body.statements.begin(),
+                                   std::make_move_iterator(names.begin()),
+                                   std::make_move_iterator(names.end()));
+    }
     out.push_back(std::move(stmt));
     return true;
   }
@@ -923,7 +1083,10 @@ class Parser {
   }
 
   // Parses parameters and the body of `fn` (after its name, if any).
-  bool parseFunctionRest(FunctionNode* fn) {
+  bool parseFunctionRest(FunctionNode* fn) { return parseSignature(fn) && parseFunctionBody(fn); }
+
+  // Type parameters, parameters and the return type of `fn`.
+  bool parseSignature(FunctionNode* fn) {
     if (!parseTypeParameters()) return false;
     if (!expect(TokenKind::LParen, "'(' to start the parameter list")) return false;
     {
@@ -934,22 +1097,70 @@ class Parser {
       }
       if (!expect(TokenKind::RParen, "')' after the parameters")) return false;
     }
-    if (match(TokenKind::Arrow) && !parseType()) return false;
+    return !match(TokenKind::Arrow) || parseType();
+  }
+
+  bool parseFunctionBody(FunctionNode* fn) {
     functionStack_.push_back(FunctionContext{fn->qualifiedName, 0});
     bool ok = parseBlock(fn->body);
     functionStack_.pop_back();
+    if (ok) addDefaultValues(fn);
     return ok;
   }
 
-  bool parseParam(FunctionNode* fn) {
+  // Starts the body with `if p == none { p = default }` for each parameter
+  // with a default value; a lambda's expression body becomes the block's value.
+  void addDefaultValues(FunctionNode* fn) {
+    StmtList prologue;
+    for (Param& param : fn->params) {
+      if (!param.defaultValue) continue;
+      SourcePos pos = param.defaultValue->pos;
+      auto test = std::make_unique<IfStmt>(pos);
+      IfBranch branch;
+      branch.condition = std::make_unique<BinaryExpr>(
+          pos, BinaryOp::Eq, std::make_unique<NameExpr>(param.pos, param.name),
+          std::make_unique<NoneExpr>(pos));
+      branch.condition->height = 2;
+      branch.body.statements.push_back(
+          std::make_unique<AssignStmt>(pos, std::make_unique<NameExpr>(param.pos, param.name),
+                                       false, BinaryOp::Add, std::move(param.defaultValue)));
+      branch.body.end = pos;
+      test->branches.push_back(std::move(branch));
+      prologue.push_back(std::move(test));
+    }
+    if (prologue.empty()) return;
+    if (fn->expressionBody) {
+      SourcePos pos = fn->expressionBody->pos;
+      fn->body.statements.push_back(std::make_unique<ExprStmt>(pos, std::move(fn->expressionBody)));
+      fn->body.end = pos;
+    }
+    fn->body.statements.insert(fn->body.statements.begin(),
+                               std::make_move_iterator(prologue.begin()),
+                               std::make_move_iterator(prologue.end()));
+  }
+
+  // Between a lambda's `| |` a default value is one operand (`|x, k = 2| ..`):
+  // a `|` in it would end the parameters.
+  bool parseParam(FunctionNode* fn, bool betweenBars = false) {
     match(TokenKind::Amp);
     if (!check(TokenKind::Identifier)) {
       errorAtCurrent("expected a parameter name, found " + describeToken(peek()));
       return false;
     }
     const Token& name = advance();
-    fn->params.push_back(Param{std::string(name.text), posOf(name), {}});
-    return !match(TokenKind::Colon) || parseType();
+    fn->params.push_back(Param{std::string(name.text), posOf(name), {}, false, nullptr});
+    if (match(TokenKind::Colon) && !parseType()) return false;
+    Param& param = fn->params.back();
+    if (match(TokenKind::Assign)) {
+      param.defaultValue = betweenBars ? parseUnary() : parseExpr();
+      if (!param.defaultValue) return false;
+      param.hasDefault = true;
+    } else if (fn->params.size() > 1 && fn->params[fn->params.size() - 2].hasDefault) {
+      errorAt(name, "parameter '" + param.name +
+                        "' needs a default value: it follows one that has a default");
+      return false;
+    }
+    return true;
   }
 
   bool parseFunctionDecl(StmtList& out, bool topLevel) {
@@ -968,8 +1179,9 @@ class Parser {
     FunctionNode* fn = newFunction(pos, "", false);
     if (open.kind == TokenKind::Pipe) {
       NewlineMode mode(*this, false);
+      BetweenLambdaBars bars(*this);
       while (!check(TokenKind::Pipe)) {
-        if (!parseParam(fn)) return nullptr;
+        if (!parseParam(fn, true)) return nullptr;
         if (!match(TokenKind::Comma)) break;
       }
       if (!expect(TokenKind::Pipe, "'|' after the lambda's parameters")) return nullptr;
@@ -977,15 +1189,282 @@ class Parser {
     if (match(TokenKind::Arrow) && !parseType()) return nullptr;
     functionStack_.push_back(FunctionContext{fn->qualifiedName, 0});
     bool ok;
-    if (check(TokenKind::LBrace)) {
-      ok = parseBlock(fn->body);
+    if (check(TokenKind::LBrace) && (!startsMapLiteral() || peek(1).kind == TokenKind::RBrace)) {
+      ok = parseBlock(fn->body);  // `|x| { key: x }` returns a map; `|x| {}` does nothing
     } else {
       fn->expressionBody = parseExpr();
       ok = fn->expressionBody != nullptr;
     }
     functionStack_.pop_back();
     if (!ok) return nullptr;
+    addDefaultValues(fn);
     return std::make_unique<FunctionExpr>(pos, fn);
+  }
+
+  // ------------------------------------------------- traits, impl and extend
+  //
+  // `impl Trait for T { method m(a) { .. } }` and `extend T { .. }` define
+  // top-level functions `T::m(self, a)`; `trait Trait { .. }` declares method
+  // signatures and default methods (`Trait::m`). At the end of the parse every
+  // method name defined so gets a dispatcher per argument count it is called
+  // with (compiler/method_dispatch.h).
+
+  struct TraitInfo {
+    bool declared = false;
+    std::vector<std::string> required;
+    std::vector<std::pair<std::string, std::string>> defaults;  // method, function
+  };
+
+  // An `impl Trait for T`: T receives the trait's default methods it lacks.
+  struct TraitUse {
+    std::string trait;
+    MethodImplementation target;
+    std::string targetName;
+    std::unordered_set<std::string> defined;
+    SourcePos pos;
+  };
+
+  bool startsMethodBlock() const {
+    std::string_view word = peek().text;
+    if (word != "impl" && word != "extend" && word != "trait") return false;
+    TokenKind next = peek(1).kind;
+    return next == TokenKind::Identifier || (word == "impl" && next == TokenKind::Less);
+  }
+
+  static bool isMethodKeyword(const Token& t) {
+    return t.kind == TokenKind::KwFn || t.kind == TokenKind::KwFunction ||
+           (t.kind == TokenKind::Identifier && t.text == "method");
+  }
+
+  // The receivers `name` stands for: a declared type, every variant of an
+  // enum, or a built-in type (by the names `type()` gives its values).
+  bool resolveMethodTarget(const Token& name, MethodImplementation& target) {
+    static const std::unordered_map<std::string_view, std::vector<std::string>> builtins = {
+        {"number", {"int", "float"}},
+        {"Number", {"int", "float"}},
+        {"int", {"int"}},
+        {"Int", {"int"}},
+        {"integer", {"int"}},
+        {"float", {"float"}},
+        {"Float", {"float"}},
+        {"string", {"string"}},
+        {"String", {"string"}},
+        {"bool", {"bool"}},
+        {"Bool", {"bool"}},
+        {"boolean", {"bool"}},
+        {"array", {"array"}},
+        {"Array", {"array"}},
+        {"Vec", {"array"}},
+        {"map", {"map"}},
+        {"Map", {"map"}},
+        {"HashMap", {"map"}},
+    };
+    std::string typeName(name.text);
+    if (auto builtin = builtins.find(name.text); builtin != builtins.end()) {
+      target.valueTypes = builtin->second;
+      return true;
+    }
+    if (auto type = typeIndex_.find(typeName); type != typeIndex_.end()) {
+      target.types.push_back(type->second);
+      return true;
+    }
+    for (const EnumInfo& info : program_.enums) {
+      if (info.name == typeName) {
+        target.types = info.types;
+        return true;
+      }
+    }
+    errorAt(name, "unknown type '" + typeName +
+                      "' (methods can be added to declared types, enums and built-in types)");
+    return false;
+  }
+
+  // `impl [<T>] Trait for Target [as Name] { .. }`, `impl Target { .. }` or
+  // `extend Target { .. }`.
+  bool parseImpl() {
+    const Token& keyword = advance();
+    bool isExtend = keyword.text == "extend";
+    if (!isExtend && !parseTypeParameters()) return false;
+    if (!check(TokenKind::Identifier)) {
+      errorAtCurrent("expected a type name, found " + describeToken(peek()));
+      return false;
+    }
+    const Token* targetName = &peek();
+    if (!parseType()) return false;
+    std::string trait;
+    if (!isExtend && check(TokenKind::KwFor)) {
+      trait = std::string(targetName->text);
+      advance();
+      if (!check(TokenKind::Identifier)) {
+        errorAtCurrent("expected a type name after 'for', found " + describeToken(peek()));
+        return false;
+      }
+      targetName = &peek();
+      if (!parseType()) return false;
+    }
+    if (check(TokenKind::Identifier) && peek().text == "as") {  // a named impl: the name is ignored
+      advance();
+      if (!expect(TokenKind::Identifier, "the impl's name after 'as'")) return false;
+    }
+    MethodImplementation target;
+    target.pos = posOf(*targetName);
+    if (!resolveMethodTarget(*targetName, target)) return false;
+    TraitUse use{trait, target, std::string(targetName->text), {}, posOf(keyword)};
+    if (!expect(TokenKind::LBrace, "'{' to start the methods")) return false;
+    NewlineMode mode(*this, true);
+    bool ok = true;
+    while (!check(TokenKind::RBrace) && !check(TokenKind::EndOfFile)) {
+      if (match(TokenKind::Semicolon) || match(TokenKind::Comma)) continue;
+      if (check(TokenKind::KwType)) {  // `type Item = int`: an associated type, ignored
+        if (!skipAssociatedType()) return skipRestOfBlock();
+        continue;
+      }
+      if (!isMethodKeyword(peek())) {
+        errorAtCurrent("expected 'method' or 'fn' in the " + std::string(keyword.text) +
+                       " block, found " + describeToken(peek()));
+        return skipRestOfBlock();
+      }
+      advance();
+      std::string method;
+      FunctionNode* fn = parseMethod(use.targetName, method);
+      if (fn == &requiredMethod_) {
+        errorAtCurrent("expected '{' to start the method's body, found " + describeToken(peek()));
+        fn = nullptr;
+      }
+      if (fn == nullptr) {
+        ok = false;
+        continue;  // parseMethod stepped over the method
+      }
+      use.defined.insert(method);
+      methodImplementations_[method].push_back(
+          MethodImplementation{fn->qualifiedName, target.types, target.valueTypes, fn->pos});
+    }
+    if (!expect(TokenKind::RBrace, "'}' to close the block")) return false;
+    if (!trait.empty() && ok) traitUses_.push_back(std::move(use));
+    return true;  // errors inside were reported; the next statement follows the '}'
+  }
+
+  // After an error inside a trait or impl block (already reported): skips
+  // past its closing '}', where the next statement starts.
+  bool skipRestOfBlock() {
+    int nesting = 0;
+    while (!check(TokenKind::EndOfFile)) {
+      TokenKind kind = advance().kind;
+      if (kind == TokenKind::LBrace) ++nesting;
+      if (kind == TokenKind::RBrace && nesting-- == 0) return true;
+    }
+    return false;
+  }
+
+  // After `method`/`fn`: the name, the signature and the body of a method of
+  // `owner`, declared as the top-level function `owner::name(self, ..)`.
+  // Without a body (a trait's required method) it declares nothing and
+  // returns &requiredMethod_; nullptr after an error.
+  FunctionNode* parseMethod(const std::string& owner, std::string& method) {
+    if (!isWordToken(peek())) {
+      errorAtCurrent("expected a method name, found " + describeToken(peek()));
+      return nullptr;
+    }
+    const Token& name = advance();
+    method = std::string(name.text);
+    std::string functionName = owner + "::" + method;
+    bool duplicate = usedNames_.count(functionName) != 0;
+    if (duplicate) {
+      errorAt(name, "method '" + method + "' is already defined for '" + owner + "'");
+      functionName += "#" + std::to_string(program_.functions.size());  // parsed, then dropped
+    }
+    FunctionNode* fn = newFunction(posOf(name), functionName, true);
+    fn->params.push_back(Param{"self", posOf(name), {}, false, nullptr});
+    if (!parseSignature(fn)) return nullptr;
+    if (match(TokenKind::Colon) && !parseType()) return nullptr;  // `m(self): T`
+    if (fn->params.size() > 1 && fn->params[1].name == "self") {
+      fn->params.erase(fn->params.begin());
+    }
+    if (!check(TokenKind::LBrace)) {  // dropped, with any lambda in its default values
+      auto own =
+          std::find_if(program_.functions.begin(), program_.functions.end(),
+                       [&](const std::unique_ptr<FunctionNode>& f) { return f.get() == fn; });
+      program_.functions.erase(own, program_.functions.end());
+      usedNames_.erase(functionName);
+      return &requiredMethod_;
+    }
+    if (!parseFunctionBody(fn) || duplicate) return nullptr;
+    program_.statements.push_back(std::make_unique<FunctionStmt>(fn->pos, fn));
+    return fn;
+  }
+
+  // `type Item`, `type Item: Bound` or `type Item = T` in a trait or impl.
+  bool skipAssociatedType() {
+    advance();
+    if (!expect(TokenKind::Identifier, "the associated type's name")) return false;
+    if (match(TokenKind::Colon) && !parseType()) return false;
+    return !match(TokenKind::Assign) || parseType();
+  }
+
+  // `trait Name [<T>] [: Super] { m(self, a): T; method d() { .. } }`.
+  bool parseTrait() {
+    advance();  // trait
+    const Token& name = advance();
+    std::string traitName(name.text);
+    TraitInfo& info = traits_[traitName];
+    if (info.declared) {
+      errorAt(name, "trait '" + traitName + "' is already declared");
+      return false;
+    }
+    info.declared = true;
+    if (!parseTypeParameters()) return false;
+    if (match(TokenKind::Colon)) {
+      do {
+        if (!parseType()) return false;
+      } while (match(TokenKind::Plus));
+    }
+    if (!expect(TokenKind::LBrace, "'{' to start the trait's methods")) return false;
+    NewlineMode mode(*this, true);
+    while (!check(TokenKind::RBrace) && !check(TokenKind::EndOfFile)) {
+      if (match(TokenKind::Semicolon) || match(TokenKind::Comma)) continue;
+      if (check(TokenKind::KwType)) {
+        if (!skipAssociatedType()) return skipRestOfBlock();
+        continue;
+      }
+      if (isMethodKeyword(peek()) && isWordToken(peek(1))) advance();
+      std::string method;
+      FunctionNode* fn = parseMethod(traitName, method);
+      if (fn == nullptr) return skipRestOfBlock();
+      if (fn == &requiredMethod_) {
+        info.required.push_back(method);
+      } else {
+        info.defaults.emplace_back(method, fn->qualifiedName);
+      }
+    }
+    return expect(TokenKind::RBrace, "'}' to close the trait");
+  }
+
+  // Gives each `impl Trait for T` the trait's default methods T does not
+  // define, checks it defines the required ones, and adds the dispatchers.
+  void finishMethods() {
+    for (const TraitUse& use : traitUses_) {
+      auto trait = traits_.find(use.trait);
+      if (trait == traits_.end()) continue;  // a trait of Shape's library: nothing to add
+      for (const std::string& method : trait->second.required) {
+        if (!use.defined.count(method)) {
+          sink_.error(use.pos.line, use.pos.column,
+                      "impl of '" + use.trait + "' for '" + use.targetName + "' lacks method '" +
+                          method + "'");
+        }
+      }
+      for (const auto& [method, function] : trait->second.defaults) {
+        if (use.defined.count(method)) continue;
+        methodImplementations_[method].push_back(MethodImplementation{
+            function, use.target.types, use.target.valueTypes, use.target.pos});
+      }
+    }
+    for (const auto& [method, implementations] : methodImplementations_) {
+      auto arities = methodCallArities_.find(method);
+      if (arities == methodCallArities_.end()) continue;
+      for (std::size_t count : arities->second) {
+        addMethodDispatcher(program_, method, count, implementations);
+      }
+    }
   }
 
   // ------------------------------------------------------------ expressions
@@ -1019,7 +1498,7 @@ class Parser {
     while (true) {
       const Token& op = peek();
       int prec = binaryPrecedence(op.kind);
-      if (prec == 0 || prec < minPrec || newlineStops()) break;
+      if (prec == 0 || prec < minPrec || newlineStopsOperator()) break;
       advance();
       ExprPtr rhs = parseBinary(prec + 1);
       if (!rhs) return nullptr;
@@ -1028,6 +1507,7 @@ class Parser {
       if (prec == kPrecOr || prec == kPrecAnd) {
         lhs = std::make_unique<LogicalExpr>(pos, prec == kPrecAnd, std::move(lhs), std::move(rhs));
       } else if (prec == kPrecRange) {
+        ++rangeValues_;  // until parseFor takes it as its iterable
         lhs = std::make_unique<RangeExpr>(pos, std::move(lhs), std::move(rhs),
                                           op.kind == TokenKind::DotDotEq);
       } else if (prec == kPrecCoalesce) {
@@ -1056,6 +1536,75 @@ class Parser {
     return std::make_unique<CallExpr>(pos, std::move(target), std::move(args));
   }
 
+  // `value !! context`: an Err or none becomes Err(context + ": " + cause),
+  // Ok(v) stays, Some(v) and any other value v become Ok(v). Built as
+  //   { let <v> = value; let <c> = context; match <v> { Err(e) => .., Ok(_) => <v>,
+  //     Some(x) => Ok(x), None => .., _ => Ok(<v>) } }
+  ExprPtr withErrorContext(SourcePos pos, ExprPtr value, ExprPtr context) {
+    uint32_t h = std::max(value->height, context->height);
+    for (const char* prelude : {"Some", "Ok", "Err"}) variantType(prelude);
+    std::string valueName = hiddenName("context"), contextName = hiddenName("context"),
+                causeName = hiddenName("context");
+    auto name = [&](const std::string& n) { return std::make_unique<NameExpr>(pos, n); };
+    auto variant = [&](const char* which, ExprPtr payload) {
+      auto made = std::make_unique<VariantExpr>(pos, which);
+      made->type = variantType(which);
+      made->called = true;
+      made->height = payload->height + 1;
+      made->args.push_back(std::move(payload));
+      return made;
+    };
+    auto failure = [&](ExprPtr cause) {  // Err(<c> + ": " + str(cause))
+      std::vector<ExprPtr> args;
+      args.push_back(std::move(cause));
+      auto text = std::make_unique<CallExpr>(pos, name("str"), std::move(args));
+      text->height = 2;
+      auto prefix = std::make_unique<BinaryExpr>(pos, BinaryOp::Add, name(contextName),
+                                                 std::make_unique<StringExpr>(pos, ": "));
+      prefix->height = 2;
+      auto message =
+          std::make_unique<BinaryExpr>(pos, BinaryOp::Add, std::move(prefix), std::move(text));
+      message->height = 3;
+      return variant("Err", std::move(message));
+    };
+    auto pattern = [&](PatternKind kind, const char* type) {
+      auto made = std::make_unique<Pattern>(kind, pos);
+      if (type != nullptr) {
+        made->name = type;
+        made->type = variantType(type);
+      }
+      return made;
+    };
+    auto binding = [&](const std::string& n) {
+      auto made = std::make_unique<Pattern>(PatternKind::Binding, pos);
+      made->name = n;
+      return made;
+    };
+    auto match = std::make_unique<MatchExpr>(pos, name(valueName));
+    MatchArm err{pattern(PatternKind::Variant, "Err"), nullptr, failure(name(causeName))};
+    err.pattern->elements.push_back(binding(causeName));
+    match->arms.push_back(std::move(err));
+    match->arms.push_back(MatchArm{pattern(PatternKind::Variant, "Ok"), nullptr, name(valueName)});
+    MatchArm some{pattern(PatternKind::Variant, "Some"), nullptr, variant("Ok", name(causeName))};
+    some.pattern->elements.push_back(binding(causeName));
+    match->arms.push_back(std::move(some));
+    MatchArm missing{pattern(PatternKind::Literal, nullptr), nullptr,
+                     failure(std::make_unique<NoneExpr>(pos))};
+    missing.pattern->literal = std::make_unique<NoneExpr>(pos);
+    match->arms.push_back(std::move(missing));
+    match->arms.push_back(
+        MatchArm{pattern(PatternKind::Wildcard, nullptr), nullptr, variant("Ok", name(valueName))});
+    match->height = 6;
+    auto block = std::make_unique<BlockExpr>(pos);
+    block->block.statements.push_back(
+        std::make_unique<VarDeclStmt>(pos, VarKind::Let, valueName, std::move(value)));
+    block->block.statements.push_back(
+        std::make_unique<VarDeclStmt>(pos, VarKind::Let, contextName, std::move(context)));
+    block->block.statements.push_back(std::make_unique<ExprStmt>(pos, std::move(match)));
+    block->block.end = pos;
+    return checkHeight(std::move(block), h + 6);
+  }
+
   // `not x` / `!x`: looser than comparisons, so `not a == b` is `not (a == b)`.
   ExprPtr parseNot() {
     DepthGuard guard(*this);
@@ -1071,7 +1620,7 @@ class Parser {
   // right-associative (`2 ** 3 ** 2` is 2 ** 9).
   ExprPtr parsePower() {
     ExprPtr base = parsePostfix();
-    if (!base || !check(TokenKind::StarStar) || newlineStops()) return base;
+    if (!base || !check(TokenKind::StarStar)) return base;
     DepthGuard guard(*this);
     if (guard.tooDeep()) return nullptr;
     SourcePos pos = posOf(advance());
@@ -1129,11 +1678,14 @@ class Parser {
     return expect(TokenKind::RParen, "')' or ',' in the argument list");
   }
 
-  ExprPtr parsePostfix() {
+  // `allowContext` is false for the right side of `!!`, which ends before a
+  // `?` or another `!!`: `a !! "c"?` is `(a !! "c")?`.
+  ExprPtr parsePostfix(bool allowContext = true) {
     ExprPtr expr = parsePrimary();
     while (expr) {
       const Token& t = peek();
       SourcePos pos = posOf(t);
+      if (!allowContext && (t.kind == TokenKind::Question || t.kind == TokenKind::Bang)) break;
       if (t.kind == TokenKind::LParen && !newlineStops()) {
         std::vector<ExprPtr> args;
         if (!parseArgs(args)) return nullptr;
@@ -1149,6 +1701,15 @@ class Parser {
         }
         uint32_t h = std::max(expr->height, index->height);
         expr = checkHeight(std::make_unique<IndexExpr>(pos, std::move(expr), std::move(index)), h);
+      } else if (t.kind == TokenKind::Identifier && t.text == "as" && !t.newlineBefore) {
+        advance();  // `x as T`: a type assertion, nothing at run time
+        if (!parseType()) return nullptr;
+      } else if (t.kind == TokenKind::Bang && peek(1).kind == TokenKind::Bang && !t.newlineBefore) {
+        advance();
+        advance();
+        ExprPtr context = parsePostfix(false);
+        if (!context) return nullptr;
+        expr = withErrorContext(pos, std::move(expr), std::move(context));
       } else if (t.kind == TokenKind::Question && !t.newlineBefore) {
         advance();
         for (const char* prelude : {"Some", "Ok", "Err"}) variantType(prelude);
@@ -1166,6 +1727,7 @@ class Parser {
         if (check(TokenKind::LParen)) {
           std::vector<ExprPtr> args;
           if (!parseArgs(args)) return nullptr;
+          methodCallArities_[std::string(name.text)].insert(args.size());
           uint32_t h = std::max(expr->height, heightOf(args));
           expr = checkHeight(std::make_unique<MethodCallExpr>(
                                  namePos, std::move(expr), std::string(name.text), std::move(args)),
@@ -1664,12 +2226,21 @@ class Parser {
   std::size_t pos_ = 0;
   uint32_t depth_ = 0;
   bool newlinesEnd_ = true;
+  bool betweenLambdaBars_ = false;  // a `|` ends the parameters, not a union type
   ParsedProgram program_;
   std::unordered_map<std::string, uint32_t> typeIndex_;
   std::vector<bool> typeDefined_;
   std::vector<FunctionContext> functionStack_;
   std::unordered_set<std::string> usedNames_;
   std::unordered_map<std::size_t, std::size_t> enumEnds_;  // `enum` token -> token after the decl
+  std::unordered_map<std::string, TraitInfo> traits_;
+  std::vector<TraitUse> traitUses_;
+  FunctionNode requiredMethod_;  // what parseMethod returns for a method without a body
+  uint32_t hiddenNames_ = 0;     // variables made for destructuring and `!!`
+  uint32_t rangeValues_ = 0;     // ranges used as values (not a `for`'s iterable)
+  // Method name -> its implementations (ordered, so dispatchers come out the same every time).
+  std::map<std::string, std::vector<MethodImplementation>> methodImplementations_;
+  std::unordered_map<std::string, std::set<std::size_t>> methodCallArities_;
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "bytecode/builtin_names.h"
+#include "compiler/method_dispatch.h"
 
 namespace shapevm {
 
@@ -473,17 +474,28 @@ class Resolver {
         if (scope_->isMain) error(expr.pos, "'?' outside a function");
         resolveExpr(*static_cast<TryExpr&>(expr).value);
         return;
-      case ExprKind::Range:
-        error(expr.pos, "a range 'a..b' can only be the iterable of a 'for' loop");
+      case ExprKind::Range: {
+        auto& range = static_cast<RangeExpr&>(expr);
+        range.rangeMaker = {Resolution::Kind::Global, globals_.at(kRangeMakerName).index};
+        resolveExpr(*range.low);
+        resolveExpr(*range.high);
         return;
+      }
       case ExprKind::Call: {
         auto& call = static_cast<CallExpr&>(expr);
         resolveExpr(*call.callee);
         resolveExprs(call.args);
+        fillDefaultArguments(call);
         return;
       }
       case ExprKind::MethodCall: {
         auto& call = static_cast<MethodCallExpr&>(expr);
+        if (parsed_.hasMethodDispatchers && !call.ownMethodOnly) {
+          auto dispatcher = globals_.find(methodDispatcherName(call.method, call.args.size()));
+          if (dispatcher != globals_.end()) {
+            call.dispatcher = {Resolution::Kind::Global, dispatcher->second.index};
+          }
+        }
         resolveExpr(*call.receiver);
         resolveExprs(call.args);
         return;
@@ -512,6 +524,22 @@ class Resolver {
       case ExprKind::Function:
         resolveFunction(*static_cast<FunctionExpr&>(expr).function, scope_);
         return;
+    }
+  }
+
+  // A direct call of a top-level function that leaves out parameters with
+  // default values passes none for them (the callee's first statements put
+  // the defaults in).
+  void fillDefaultArguments(CallExpr& call) {
+    if (call.callee->kind != ExprKind::Name) return;
+    const Resolution& callee = static_cast<NameExpr&>(*call.callee).resolution;
+    if (callee.kind != Resolution::Kind::Global) return;
+    int32_t function = out_.globals[callee.index].function;
+    if (function <= 0) return;
+    const std::vector<Param>& params = parsed_.functions[function - 1]->params;
+    if (call.args.size() >= params.size() || !params[call.args.size()].hasDefault) return;
+    while (call.args.size() < params.size()) {
+      call.args.push_back(std::make_unique<NoneExpr>(call.pos));
     }
   }
 

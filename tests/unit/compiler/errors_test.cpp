@@ -109,7 +109,9 @@ TEST_CASE("errors: each kind of static error", "[errors]") {
   checkError("continue", 1, 1, "'continue' outside a loop");
   checkError("while true { let f = || { break } }", 1, 27, "'break' outside a loop");
   checkError("return 1", 1, 1, "'return' outside a function");
-  checkError("let r = 1..3", 1, 10, "only be the iterable of a 'for' loop");
+  checkError("fn f(a = 1, b) {}", 1, 13, "'b' needs a default value");
+  checkError("extend Nowhere { }", 1, 8, "unknown type 'Nowhere'");
+  checkError("fn g() { trait T {} }", 1, 10, "only allowed at the top level");
   checkError("type P { x }\nlet p = P { x: 1, y: 2 }", 2, 19, "type 'P' has no field 'y'");
   checkError("type P { x }\nlet p = P { x: 1, x: 2 }", 2, 19, "field 'x' is given twice");
   checkError("type P { x, x }", 1, 13, "field 'x' is declared twice");
