@@ -38,7 +38,8 @@
 namespace shapevm {
 
 // The arithmetic fast paths, shared by the plain operators and their fused
-// forms: int op int (wrapping) and number op number. They return false for
+// forms: int op int (wrapping), float op float, and a mix of the two (rarer,
+// so tested last). They return false for
 // everything else, which the operator's slow path handles (strings, errors,
 // and the int divisions by 0 and -1).
 #define SHAPEVM_FAST_ARITHMETIC(name, intOk, intExpr, floatExpr)                \
@@ -47,6 +48,12 @@ namespace shapevm {
       if (!(intOk)) return false;                                               \
       out->as.i = intExpr;                                                      \
       out->type = ValueType::Int;                                               \
+      return true;                                                              \
+    }                                                                           \
+    if (SHAPEVM_LIKELY(a.isFloat() && b.isFloat())) {                           \
+      double x = a.as.f, y = b.as.f;                                            \
+      out->as.f = floatExpr;                                                    \
+      out->type = ValueType::Float;                                             \
       return true;                                                              \
     }                                                                           \
     if (a.isNumber() && b.isNumber()) {                                         \
@@ -1221,18 +1228,30 @@ dispatch:
       sp -= 3;
       NEXT();
     }
-    // get_field_l: pushes the local and runs get_field, one dispatch fewer.
+    // get_field_l: get_field on a local, one dispatch fewer. A record whose
+    // type the cache holds is read in place; anything else is pushed and
+    // takes get_field's path.
     CASE(GetFieldL) {
-      COPY_SLOT(sp, base + firstField(A()));
-      ++sp;
+      const Value* object = base + firstField(A());
       fieldName = secondField(A());
+      if (SHAPEVM_LIKELY(isObjKind(*object, ObjKind::Record))) {
+        const Record* record = asRecord(*object);
+        const FieldCache& cache = fn->fieldCaches[fieldName];
+        if (SHAPEVM_LIKELY(cache.recent.type == record->type)) {
+          COPY_SLOT(sp, &record->fields()[cache.recent.slot]);
+          ++sp;
+          NEXT();
+        }
+      }
+      COPY_SLOT(sp, object);
+      ++sp;
       goto GetField_general;
     }
     CASE(GetField) {
       fieldName = A();
     GetField_general:
       Value container = sp[-1];
-      Value name = constants[fieldName];
+      const Value& name = constants[fieldName];
       if (isObjKind(container, ObjKind::Record)) {
         const Record* record = asRecord(container);
         int field = cachedFieldIndex(fn->fieldCaches[fieldName], record->type, asString(name));
@@ -1271,7 +1290,7 @@ dispatch:
     CASE(SetField) {
       Value value = sp[-1];
       Value container = sp[-2];
-      Value name = constants[A()];
+      const Value& name = constants[A()];
       if (isObjKind(container, ObjKind::Record)) {
         Record* record = asRecord(container);
         int field = cachedFieldIndex(fn->fieldCaches[A()], record->type, asString(name));
