@@ -42,6 +42,7 @@ struct Resolution {
   enum class Kind : uint8_t { Unresolved, Local, Upvalue, Global, Builtin };
   Kind kind = Kind::Unresolved;
   uint32_t index = 0;
+  const Binding* binding = nullptr;  // a local's declaration (complete once resolved)
 };
 
 struct FunctionNode;

@@ -168,6 +168,8 @@ class FunctionEmitter {
   //   get_local a; add_l b        -> add_ll a b
   //   get_local a; add_k k        -> add_lk a k          (add_int/sub_int too)
   //   add_ll a b; set_local c     -> add_ll_set a b c    (and add_lk)
+  //   add; set_local c            -> add_set c
+  //   add_l b; set_local c        -> add_l_set c b       (and add_k)
   //   get_local2 a b; get_index   -> get_index_ll a b
   //   get_local a; get_field k    -> get_field_l a k
   //   get_local2 a b; jump_if_not_lt L       -> jump_if_not_lt_ll a b L (and jump_if_lt)
@@ -241,6 +243,13 @@ class FunctionEmitter {
       }
       if (op == Op::SetLocal && prev.op == forms.localConstant) {
         return Fused{forms.localConstantSet, prev.a, last.a};
+      }
+      if (op == Op::SetLocal && prev.op == forms.plain) return Fused{forms.plainSet, last.a};
+      if (op == Op::SetLocal && packableLast && prev.op == forms.local && packablePrev) {
+        return Fused{forms.localSet, packFields(last.a, prev.a)};
+      }
+      if (op == Op::SetLocal && packableLast && prev.op == forms.constant && packablePrev) {
+        return Fused{forms.constantSet, packFields(last.a, prev.a)};
       }
       if (prev.op == Op::GetLocal && packablePrev && packableLast && op == forms.local) {
         return Fused{forms.localLocal, packFields(prev.a, last.a)};
@@ -635,6 +644,19 @@ class FunctionEmitter {
     } else {
       const auto& field = static_cast<const FieldExpr&>(target);
       uint32_t name = stringConstant(field.field);
+      if (std::optional<uint32_t> slot = unchangingLocal(*field.object);
+          slot && name <= kMaxPackedField) {
+        if (assign.compound) {
+          line_ = field.pos.line;
+          emit(Op::GetLocal, *slot);
+          emit(Op::GetField, name);
+        }
+        emitExpr(*assign.value);
+        line_ = assign.pos.line;
+        if (assign.compound) emit(opFor(assign.op));
+        emit(Op::SetFieldL, packFields(*slot, name));
+        return;
+      }
       emitExpr(*field.object);
       if (assign.compound) {
         line_ = field.pos.line;
@@ -646,6 +668,19 @@ class FunctionEmitter {
       if (assign.compound) emit(opFor(assign.op));
       emit(Op::SetField, name);
     }
+  }
+
+  // The slot of `expr` if it is a local (below 4096) that nothing assigns
+  // after its declaration: set_field_l may then read it after the value is
+  // computed instead of before.
+  static std::optional<uint32_t> unchangingLocal(const Expr& expr) {
+    if (expr.kind != ExprKind::Name) return std::nullopt;
+    const Resolution& r = static_cast<const NameExpr&>(expr).resolution;
+    if (r.kind != Resolution::Kind::Local || r.binding == nullptr || r.binding->assigned ||
+        r.index > kMaxPackedField) {
+      return std::nullopt;
+    }
+    return r.index;
   }
 
   void emitIf(const IfStmt& stmt) {

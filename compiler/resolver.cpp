@@ -198,7 +198,7 @@ class Resolver {
 
   bool lookup(const std::string& name, Lookup& found) {
     if (const LocalVar* local = findLocal(scope_, name)) {
-      found = {{Resolution::Kind::Local, local->slot}, local->flags};
+      found = {{Resolution::Kind::Local, local->slot, local->binding}, local->flags};
       return true;
     }
     int32_t upvalue = resolveUpvalue(scope_, name);

@@ -160,7 +160,7 @@ class FunctionPrinter {
         return fmt::format("{} {}", firstField(a), secondField(a));
       case Operand::LocalConst:
         return fmt::format("{} {}", firstField(a),
-                           constantRef(secondField(a), op == Op::GetFieldL));
+                           constantRef(secondField(a), op == Op::GetFieldL || op == Op::SetFieldL));
       case Operand::LocalPairJump:
         return fmt::format("{} {} L{}", firstField(a), secondField(a), second);
       case Operand::LocalConstJump:

@@ -161,7 +161,11 @@ enum OpFlags : uint8_t {
   /* running job"): a removed function that old code still calls raises, and */                    \
   /* old code moves its frame to the new code at a statement that maps.      */                    \
   OP(RaiseError, "raise_error", Const, 0, 0, kNoFallthrough) /* raise error "Kind: message" K */   \
-  OP(MoveFrame, "move_frame", Count, 0, 0, kMayBranch | kVmOnly) /* frame -> new code, move A */
+  OP(MoveFrame, "move_frame", Count, 0, 0, kMayBranch | kVmOnly) /* frame -> new code, move A */ \
+  /* Stores into a field of a record held in a local, without pushing it.    */                    \
+  OP(SetFieldL, "set_field_l", LocalConst, 1, 0, kFlagNone) /* [v] -> [], local x.constant y = v */ \
+  /* Arithmetic whose result goes straight to a local (`x = a * b + c`).    */                     \
+  SHAPEVM_ARITHMETIC_OPERATORS(SHAPEVM_ARITHMETIC_STORE_FORMS, OP)
 
 // The superinstruction families, each member named once: the opcode table
 // above, the interpreter's cases and the compiler's fusion rules all expand
@@ -187,6 +191,16 @@ enum OpFlags : uint8_t {
   OP(name##LLSet, mnemonic "_ll_set", LocalPairStore, 0, 0, kFlagNone) \
   OP(name##LKSet, mnemonic "_lk_set", LocalConstStore, 0, 0, kFlagNone)
 
+// The forms of `op` that store their result in a local instead of pushing it
+// (added after the table's first rows, so they have a macro of their own):
+//   op_set A       [a b] -> [], local A = a op b
+//   op_l_set A     [a] -> [], local x = a op local y
+//   op_k_set A     [a] -> [], local x = a op constant y
+#define SHAPEVM_ARITHMETIC_STORE_FORMS(OP, name, mnemonic)      \
+  OP(name##Set, mnemonic "_set", Local, 2, 0, kFlagNone)        \
+  OP(name##LSet, mnemonic "_l_set", LocalPair, 1, 0, kFlagNone) \
+  OP(name##KSet, mnemonic "_k_set", LocalConst, 1, 0, kFlagNone)
+
 // The register forms of a fused compare-and-branch, and its jump-when-true
 // forms (the bottom test of a loop):
 //   jump_if_not_op_ll A B   jump to B unless local x op local y
@@ -211,11 +225,12 @@ enum class Op : uint8_t {
 // SHAPEVM_ARITHMETIC_FORMS).
 struct ArithmeticFamily {
   Op plain, local, constant, localLocal, localConstant, localLocalSet, localConstantSet;
+  Op plainSet, localSet, constantSet;
 };
 inline constexpr ArithmeticFamily kArithmeticFamilies[] = {
-#define SHAPEVM_ARITHMETIC_FAMILY(unused, name, mnemonic)       \
-  {Op::name,     Op::name##L,     Op::name##K,    Op::name##LL, \
-   Op::name##LK, Op::name##LLSet, Op::name##LKSet},
+#define SHAPEVM_ARITHMETIC_FAMILY(unused, name, mnemonic)                                   \
+  {Op::name,      Op::name##L,    Op::name##K,      Op::name##LL,  Op::name##LK, Op::name##LLSet, \
+   Op::name##LKSet, Op::name##Set, Op::name##LSet, Op::name##KSet},
     SHAPEVM_ARITHMETIC_OPERATORS(SHAPEVM_ARITHMETIC_FAMILY, unused)
 #undef SHAPEVM_ARITHMETIC_FAMILY
 };

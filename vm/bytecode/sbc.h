@@ -13,12 +13,15 @@
 namespace shapevm {
 
 inline constexpr char kSbcMagic[4] = {'S', 'B', 'C', '1'};
-inline constexpr uint32_t kSbcVersion = 4;        // what writeSbc writes
+inline constexpr uint32_t kSbcVersion = 5;        // what writeSbc writes
 inline constexpr uint32_t kOldestSbcVersion = 1;  // readSbc reads versions from here on
 
 // How many opcodes (the first rows of the opcode table) a file of `version`
-// may use: 133 before version 4, which added raise_error and move_frame.
-constexpr uint32_t opcodeCountOfVersion(uint32_t version) { return version < 4 ? 133 : kOpCount; }
+// may use: 133 before version 4, which added raise_error and move_frame; 135
+// in version 4; version 5 added set_field_l and the arithmetic _set forms.
+constexpr uint32_t opcodeCountOfVersion(uint32_t version) {
+  return version < 4 ? 133 : version < 5 ? 135 : kOpCount;
+}
 
 // The file in the layout of `version` (1: without debug information; 1 and
 // 2: without field defaults, which those versions cannot hold).

@@ -221,7 +221,9 @@ class FunctionChecker {
       case Operand::LocalConstJump:
       case Operand::LocalConstStore:
         if (auto problem = checkPackedOperands(offset, opInfo(op).operand, a)) return problem;
-        if (op == Op::GetFieldL) return checkNameConstant(offset, secondField(a));
+        if (op == Op::GetFieldL || op == Op::SetFieldL) {
+          return checkNameConstant(offset, secondField(a));
+        }
         return std::nullopt;
     }
     return std::nullopt;

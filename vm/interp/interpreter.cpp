@@ -279,7 +279,7 @@ std::optional<RunOutcome> Interpreter::loop() {
   const Value* constants;
   // Operands a handler sets before it continues in another handler's body:
   uint32_t callWords;  // the size of the call instruction that is running
-  uint32_t fieldName;  // get_field's constant index, also set by get_field_l
+  uint32_t fieldName;  // the field name constant of get_field / set_field and their _l forms
   // Shared by the call paths (Call, CallMethod and the calls they forward);
   // `target` is also a fused compare-and-branch's target.
   uint32_t argc;
@@ -535,13 +535,42 @@ dispatch:
     pendingStore = result;                                         \
     goto name##_slow;                                              \
   }
-#define ARITHMETIC_FORMS(name)                  \
-  ARITHMETIC_STACK_FORM(L, name, base)          \
-  ARITHMETIC_STACK_FORM(K, name, constants)     \
-  ARITHMETIC_REGISTER_FORM(LL, name, base)      \
-  ARITHMETIC_REGISTER_FORM(LK, name, constants) \
-  ARITHMETIC_STORE_FORM(LL, name, base)         \
-  ARITHMETIC_STORE_FORM(LK, name, constants)
+// op_set: both operands on the stack, the result goes to local A.
+#define ARITHMETIC_SET_FORM(name)                             \
+  CASE(name##Set) {                                           \
+    Value* result = base + A();                               \
+    if (SHAPEVM_LIKELY(fast##name(sp[-2], sp[-1], result))) { \
+      sp -= 2;                                                \
+      NEXT();                                                 \
+    }                                                         \
+    pendingStore = result;                                    \
+    goto name##_slow;                                         \
+  }
+// op_l_set / op_k_set: the left operand on the stack, the right one in slot
+// y; the result goes to local x.
+#define ARITHMETIC_STACK_STORE_FORM(form, name, rightSlots)    \
+  CASE(name##form##Set) {                                      \
+    Value* result = base + firstField(A());                    \
+    const Value* right = rightSlots + secondField(A());        \
+    if (SHAPEVM_LIKELY(fast##name(sp[-1], *right, result))) {  \
+      --sp;                                                    \
+      NEXT();                                                  \
+    }                                                          \
+    COPY_SLOT(sp, right);                                      \
+    ++sp;                                                      \
+    pendingStore = result;                                     \
+    goto name##_slow;                                          \
+  }
+#define ARITHMETIC_FORMS(name)                     \
+  ARITHMETIC_STACK_FORM(L, name, base)             \
+  ARITHMETIC_STACK_FORM(K, name, constants)        \
+  ARITHMETIC_REGISTER_FORM(LL, name, base)         \
+  ARITHMETIC_REGISTER_FORM(LK, name, constants)    \
+  ARITHMETIC_STORE_FORM(LL, name, base)            \
+  ARITHMETIC_STORE_FORM(LK, name, constants)       \
+  ARITHMETIC_SET_FORM(name)                        \
+  ARITHMETIC_STACK_STORE_FORM(L, name, base)       \
+  ARITHMETIC_STACK_STORE_FORM(K, name, constants)
 #define ARITHMETIC_PLAIN(unused, name, mnemonic) ARITHMETIC(name)
 #define ARITHMETIC_FUSED(unused, name, mnemonic) ARITHMETIC_FORMS(name)
     SHAPEVM_ARITHMETIC_OPERATORS(ARITHMETIC_PLAIN, unused)
@@ -550,6 +579,8 @@ dispatch:
 #undef ARITHMETIC_PLAIN
 #undef ARITHMETIC_FORMS
 #undef ARITHMETIC_STORE_FORM
+#undef ARITHMETIC_SET_FORM
+#undef ARITHMETIC_STACK_STORE_FORM
 #undef ARITHMETIC_REGISTER_FORM
 #undef ARITHMETIC_STACK_FORM
 #undef ARITHMETIC
@@ -1287,13 +1318,35 @@ dispatch:
       }
       THROW_ERROR("TypeError", "{} has no field '{}'", typeName(container), asString(name)->view());
     }
+    // set_field_l: set_field on a local that was not pushed. A record whose
+    // type the cache holds is written in place; anything else is pushed
+    // under the value and takes set_field's path.
+    CASE(SetFieldL) {
+      const Value* object = base + firstField(A());
+      fieldName = secondField(A());
+      if (SHAPEVM_LIKELY(isObjKind(*object, ObjKind::Record))) {
+        Record* record = asRecord(*object);
+        const FieldCache& cache = fn->fieldCaches[fieldName];
+        if (SHAPEVM_LIKELY(cache.recent.type == record->type)) {
+          --sp;
+          COPY_SLOT(&record->fields()[cache.recent.slot], sp);
+          NEXT();
+        }
+      }
+      COPY_SLOT(sp, sp - 1);
+      COPY_SLOT(sp - 1, object);
+      ++sp;
+      goto SetField_general;
+    }
     CASE(SetField) {
+      fieldName = A();
+    SetField_general:
       Value value = sp[-1];
       Value container = sp[-2];
-      const Value& name = constants[A()];
+      const Value& name = constants[fieldName];
       if (isObjKind(container, ObjKind::Record)) {
         Record* record = asRecord(container);
-        int field = cachedFieldIndex(fn->fieldCaches[A()], record->type, asString(name));
+        int field = cachedFieldIndex(fn->fieldCaches[fieldName], record->type, asString(name));
         if (field < 0) {
           THROW_ERROR("KeyError", "{} has no field '{}'", record->type->name,
                       asString(name)->view());

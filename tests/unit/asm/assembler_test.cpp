@@ -320,7 +320,9 @@ TEST_CASE("every opcode in the table assembles and disassembles", "[asm][opcodes
         operand = "1 0";
         break;
       case Operand::LocalConst:
-        operand = static_cast<Op>(i) == Op::GetFieldL ? "1 a" : "1 2.5";  // a field name
+        operand = static_cast<Op>(i) == Op::GetFieldL || static_cast<Op>(i) == Op::SetFieldL
+                      ? "1 a"  // a field name
+                      : "1 2.5";
         break;
       case Operand::LocalPairJump:
         operand = "1 0 target";
