@@ -79,15 +79,15 @@ inline uint64_t fromEnd(int64_t index, std::size_t count) {
 
 // Equality with ints compared inline: the call to valuesEqual made the
 // compiler save and restore live registers around every `==` (collatz's
-// `n % 2 == 0`: collatz 0.45 -> 0.42 s).
+// `n % 2 == 0`; docs/design.md has the numbers).
 [[gnu::always_inline]] inline bool fastEqual(const Value& a, const Value& b) {
   if (SHAPEVM_LIKELY(a.isInt() && b.isInt())) return a.as.i == b.as.i;
   return valuesEqual(a, b);
 }
 
-// Step accounting. A per-instruction check (decrement, branch) cost 6% over
-// the suite and 19% in nbody once fused instructions made each dispatch
-// cheap. So the loop runs in one of two modes:
+// Step accounting. A per-instruction check (decrement, branch) cost too much
+// once fused instructions made each dispatch cheap (docs/design.md, "Step
+// accounting"). So the loop runs in one of two modes:
 //  - charging runs (the normal mode): an instruction that may branch, call or
 //    return ends a straight-line run (endsRun in bytecode/opcodes.h). Each
 //    transfer of control charges the whole run it lands in (its length is
@@ -124,9 +124,9 @@ static_assert(kPollInterval <= INT32_MAX / 2,
 
 // Left to itself, GCC keeps the step budget on the stack, so every charge is a
 // load, a subtract and a store. Given a callee-saved register of its own, a
-// charge is one subtract from memory and a branch: the suite then runs 1.8%
-// more instructions than a build without the check, instead of 4.5%
-// (callgrind). GCC honours a local register variable; other compilers choose.
+// charge is one subtract from memory and a branch, which more than halves
+// the check's cost (docs/design.md, "Step accounting"). GCC honours a local
+// register variable; other compilers choose.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define SHAPEVM_BUDGET_REGISTER register
 #define SHAPEVM_BUDGET_REGISTER_NAME asm("r12")
@@ -317,15 +317,15 @@ std::optional<RunOutcome> Interpreter::loop() {
   } while (0)
 // Operand A, read back from the instruction's first word (ip[-1], just
 // fetched, so in L1) instead of keeping the fetched word in a variable: a
-// variable live across every dispatch holds a register for the whole loop,
-// and freeing it cut the suite's instruction count by 5.4%.
+// variable live across every dispatch holds a register for the whole loop
+// (docs/design.md, "No fetched word kept across dispatches").
 #define A() instrA(execInstr(ip[-1]))
 #define SIGNED_A() instrSignedA(execInstr(ip[-1]))
 #define PUSH(v) (*sp++ = (v))
 // Copies a stack or local slot as two 8-byte moves. A plain struct copy is one
 // 16-byte load, which stalls when the slot was just written by the 8-byte
 // stores the arithmetic paths make (the CPU cannot forward two stores into one
-// load): sum_loop ran 1.4x slower that way.
+// load; docs/design.md, "Store forwarding").
 #define COPY_SLOT(dst, src)     \
   do {                          \
     const Value* from_ = (src); \
@@ -954,7 +954,8 @@ dispatch:
         switch (receiver.as.obj->kind) {
           case ObjKind::Array:
             // Inline fast paths for the commonest calls skip the native call
-            // (hashmap_build_query: 0.17 s -> 0.11 s); methods.cpp defines them.
+            // (docs/design.md, "Dense maps and inline method fast paths");
+            // methods.cpp defines them.
             if (method == MethodId::Push && argc == 1) {
               SYNC();
               vm.heap.arrayPush(asArray(receiver), sp[-1]);
