@@ -161,9 +161,10 @@ enum OpFlags : uint8_t {
   /* running job"): a removed function that old code still calls raises, and */                    \
   /* old code moves its frame to the new code at a statement that maps.      */                    \
   OP(RaiseError, "raise_error", Const, 0, 0, kNoFallthrough) /* raise error "Kind: message" K */   \
-  OP(MoveFrame, "move_frame", Count, 0, 0, kMayBranch | kVmOnly) /* frame -> new code, move A */ \
+  OP(MoveFrame, "move_frame", Count, 0, 0, kMayBranch | kVmOnly) /* frame -> new code, move A */   \
   /* Stores into a field of a record held in a local, without pushing it.    */                    \
-  OP(SetFieldL, "set_field_l", LocalConst, 1, 0, kFlagNone) /* [v] -> [], local x.constant y = v */ \
+  OP(SetFieldL, "set_field_l", LocalConst, 1, 0,                                                   \
+     kFlagNone) /* [v] -> [], local x.constant y = v */                                            \
   /* Arithmetic whose result goes straight to a local (`x = a * b + c`).    */                     \
   SHAPEVM_ARITHMETIC_OPERATORS(SHAPEVM_ARITHMETIC_STORE_FORMS, OP)
 
@@ -228,9 +229,9 @@ struct ArithmeticFamily {
   Op plainSet, localSet, constantSet;
 };
 inline constexpr ArithmeticFamily kArithmeticFamilies[] = {
-#define SHAPEVM_ARITHMETIC_FAMILY(unused, name, mnemonic)                                   \
-  {Op::name,      Op::name##L,    Op::name##K,      Op::name##LL,  Op::name##LK, Op::name##LLSet, \
-   Op::name##LKSet, Op::name##Set, Op::name##LSet, Op::name##KSet},
+#define SHAPEVM_ARITHMETIC_FAMILY(unused, name, mnemonic)                         \
+  {Op::name,        Op::name##L,     Op::name##K,   Op::name##LL,   Op::name##LK, \
+   Op::name##LLSet, Op::name##LKSet, Op::name##Set, Op::name##LSet, Op::name##KSet},
     SHAPEVM_ARITHMETIC_OPERATORS(SHAPEVM_ARITHMETIC_FAMILY, unused)
 #undef SHAPEVM_ARITHMETIC_FAMILY
 };

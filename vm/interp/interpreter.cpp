@@ -548,28 +548,28 @@ dispatch:
   }
 // op_l_set / op_k_set: the left operand on the stack, the right one in slot
 // y; the result goes to local x.
-#define ARITHMETIC_STACK_STORE_FORM(form, name, rightSlots)    \
-  CASE(name##form##Set) {                                      \
-    Value* result = base + firstField(A());                    \
-    const Value* right = rightSlots + secondField(A());        \
-    if (SHAPEVM_LIKELY(fast##name(sp[-1], *right, result))) {  \
-      --sp;                                                    \
-      NEXT();                                                  \
-    }                                                          \
-    COPY_SLOT(sp, right);                                      \
-    ++sp;                                                      \
-    pendingStore = result;                                     \
-    goto name##_slow;                                          \
+#define ARITHMETIC_STACK_STORE_FORM(form, name, rightSlots)   \
+  CASE(name##form##Set) {                                     \
+    Value* result = base + firstField(A());                   \
+    const Value* right = rightSlots + secondField(A());       \
+    if (SHAPEVM_LIKELY(fast##name(sp[-1], *right, result))) { \
+      --sp;                                                   \
+      NEXT();                                                 \
+    }                                                         \
+    COPY_SLOT(sp, right);                                     \
+    ++sp;                                                     \
+    pendingStore = result;                                    \
+    goto name##_slow;                                         \
   }
-#define ARITHMETIC_FORMS(name)                     \
-  ARITHMETIC_STACK_FORM(L, name, base)             \
-  ARITHMETIC_STACK_FORM(K, name, constants)        \
-  ARITHMETIC_REGISTER_FORM(LL, name, base)         \
-  ARITHMETIC_REGISTER_FORM(LK, name, constants)    \
-  ARITHMETIC_STORE_FORM(LL, name, base)            \
-  ARITHMETIC_STORE_FORM(LK, name, constants)       \
-  ARITHMETIC_SET_FORM(name)                        \
-  ARITHMETIC_STACK_STORE_FORM(L, name, base)       \
+#define ARITHMETIC_FORMS(name)                  \
+  ARITHMETIC_STACK_FORM(L, name, base)          \
+  ARITHMETIC_STACK_FORM(K, name, constants)     \
+  ARITHMETIC_REGISTER_FORM(LL, name, base)      \
+  ARITHMETIC_REGISTER_FORM(LK, name, constants) \
+  ARITHMETIC_STORE_FORM(LL, name, base)         \
+  ARITHMETIC_STORE_FORM(LK, name, constants)    \
+  ARITHMETIC_SET_FORM(name)                     \
+  ARITHMETIC_STACK_STORE_FORM(L, name, base)    \
   ARITHMETIC_STACK_STORE_FORM(K, name, constants)
 #define ARITHMETIC_PLAIN(unused, name, mnemonic) ARITHMETIC(name)
 #define ARITHMETIC_FUSED(unused, name, mnemonic) ARITHMETIC_FORMS(name)

@@ -461,6 +461,43 @@ k2:
   is_array_min 1
   has_field a
   pop
+  none
+  set_field_l 0 a
+  int 1
+  int 2
+  add_set 0
+  int 1
+  add_l_set 0 1
+  int 1
+  add_k_set 0 2.5
+  int 1
+  int 2
+  sub_set 0
+  int 1
+  sub_l_set 0 1
+  int 1
+  sub_k_set 0 2.5
+  int 1
+  int 2
+  mul_set 0
+  int 1
+  mul_l_set 0 1
+  int 1
+  mul_k_set 0 2.5
+  int 1
+  int 2
+  div_set 0
+  int 1
+  div_l_set 0 1
+  int 1
+  div_k_set 0 2.5
+  int 1
+  int 2
+  mod_set 0
+  int 1
+  mod_l_set 0 1
+  int 1
+  mod_k_set 0 2.5
   get_local2 0 1
   pop
   pop

@@ -335,9 +335,8 @@ TEST_CASE("codegen: loops over locals use the register-style forms", "[codegen]"
   // a=0 n=1 o=2 s=3 i=4; constants: 2.5, 1, "x"
   CHECK(listing(f) == Lines{"int 0", "set_local 3", "int 0", "set_local 4",
                             "jump_if_not_lt_ll 4 1 15", "get_local 3", "get_index_ll 0 4",
-                            "mul_k 0", "add_set 3", "add_lk_set 4 1 4",
-                            "jump_if_lt_ll 4 1 6", "get_local 3", "get_field_l 2 2", "add",
-                            "return"});
+                            "mul_k 0", "add_set 3", "add_lk_set 4 1 4", "jump_if_lt_ll 4 1 6",
+                            "get_local 3", "get_field_l 2 2", "add", "return"});
   CHECK(f.constants ==
         std::vector<Constant>{Constant::ofFloat(2.5), Constant::ofInt(1), Constant::ofString("x")});
 }
@@ -353,9 +352,9 @@ TEST_CASE("codegen: arithmetic stores its result straight into a local", "[codeg
       "}\n");
   // a=0 b=1 o=2 x=3 y=4 z=5; constants: "p", "q", 1.5
   CHECK(listing(functionNamed(p, "f")) ==
-        Lines{"get_field_l 2 0", "get_field_l 2 1", "sub_set 3", "get_field_l 2 0",
-              "mul_l_set 4 1", "get_field_l 2 0", "add_k_set 5 2", "add_ll_set 0 1 3",
-              "get_local2 3 4", "get_local 5", "array 3", "return"});
+        Lines{"get_field_l 2 0", "get_field_l 2 1", "sub_set 3", "get_field_l 2 0", "mul_l_set 4 1",
+              "get_field_l 2 0", "add_k_set 5 2", "add_ll_set 0 1 3", "get_local 3",
+              "get_local2 4 5", "array 3", "return"});
 }
 
 TEST_CASE("codegen: a field of a local that is never reassigned is set in place", "[codegen]") {
@@ -369,10 +368,10 @@ TEST_CASE("codegen: a field of a local that is never reassigned is set in place"
       "}\n");
   // o=0 v=1 w=2; constants: "x", 1. `w` is reassigned, so its store pushes it
   // first (the value could reassign it before the store).
-  CHECK(listing(functionNamed(p, "f")) ==
-        Lines{"get_local 1", "set_field_l 0 0", "get_field_l 0 0", "add_int 1", "set_field_l 0 0",
-              "get_local 0", "set_local 2", "get_local2 2 1", "set_field 0", "get_local 0",
-              "set_local 2", "none", "return"});
+  CHECK(listing(functionNamed(p, "f")) == Lines{"get_local 1", "set_field_l 0 0", "get_field_l 0 0",
+                                                "add_int 1", "set_field_l 0 0", "get_local 0",
+                                                "set_local 2", "get_local2 2 1", "set_field 0",
+                                                "get_local 0", "set_local 2", "none", "return"});
 }
 
 TEST_CASE("codegen: a comparison is not fused with a jump that is a branch target", "[codegen]") {
