@@ -20,7 +20,6 @@ fail() {
 copy() {
   mkdir "$work/$1"
   cp -r "$source_dir/CMakeLists.txt" "$source_dir/vm" "$source_dir/compiler" "$source_dir/cli" \
-    "$source_dir/third_party" \
     "$work/$1/"
 }
 
