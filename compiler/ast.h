@@ -518,7 +518,44 @@ struct EnumInfo {
   std::vector<bool> positional;  // parallel: `B(..)` (constructed by a call) rather than `C {..}`
 };
 
+// `use a::b [as m]` or `from a::b use { f, g as h }` at the top level of a file.
+struct ImportName {
+  std::string name;   // as the module declares it
+  std::string alias;  // the name it gets in the importing file
+  SourcePos pos;
+};
+
+struct ImportDecl {
+  SourcePos pos;                  // of `use` / `from`
+  SourcePos pathPos;              // of the module path
+  std::vector<std::string> path;  // its segments: `a::b` is {"a", "b"}
+  bool named = false;             // `from .. use { .. }`
+  std::string alias;              // `use`: the name the module gets (its last segment or `as`)
+  std::vector<ImportName> names;  // `from .. use`
+  uint32_t file = 0;              // the imported file: index in ParsedProgram::files
+};
+
+// One source file of the program. The files share one range of line numbers
+// (each file's lines follow the previous file's), so a SourcePos alone tells
+// which file it is in; diagnostics and line tables translate it back.
+struct SourceFileInfo {
+  std::string path;        // as opened, relative to the main file's directory or as given
+  std::string module;      // `lib::stats` for lib/stats.shape; empty for the main file
+  uint32_t firstLine = 1;  // the shared line number of the file's line 1
+  uint32_t lineCount = 1;
+  std::vector<ImportDecl> imports;
+  std::vector<std::string> publicNames;  // names declared with `pub`
+  std::vector<std::string> typeNames;    // types, enums and traits it declares
+
+  // Prefix of the names of the file's top-level functions and variables.
+  std::string prefix() const { return module.empty() ? std::string() : module + "::"; }
+  bool contains(uint32_t line) const { return line >= firstLine && line - firstLine < lineCount; }
+};
+
 struct ParsedProgram {
+  // The files in the order their top-level code runs: each module before the
+  // files importing it, the main file last. A program of one file has one.
+  std::vector<SourceFileInfo> files;
   StmtList statements;                                   // the top level, in order
   std::vector<std::unique_ptr<FunctionNode>> functions;  // source order
   std::vector<TypeInfo> types;                           // declaration order

@@ -15,6 +15,7 @@
 #include <exception>
 
 #include "bytecode/function_hash.h"
+#include "bytecode/input_file.h"
 #include "bytecode/verifier.h"
 #include "compiler/diagnostic_sink.h"
 #include "compiler/emitter.h"
@@ -27,15 +28,35 @@ namespace {
 
 constexpr std::size_t kCompilerStackBytes = std::size_t{64} << 20;
 
-CompileResult compileHere(std::string_view source, const std::string& fileName) {
+// The stages number the lines of all files in one range (SourceFileInfo);
+// the line tables give each line's number in its own file.
+void useFileLineNumbers(Program& program, const std::vector<SourceFileInfo>& files) {
+  if (files.size() == 1) return;
+  auto lineInFile = [&](uint32_t line) {
+    for (const SourceFileInfo& file : files) {
+      if (file.contains(line)) return line - file.firstLine + 1;
+    }
+    return line;
+  };
+  for (Function& function : program.functions) {
+    for (LineEntry& entry : function.lines) entry.line = lineInFile(entry.line);
+    for (StatementInfo& statement : function.statements)
+      statement.line = lineInFile(statement.line);
+  }
+}
+
+CompileResult compileHere(std::string_view source, const std::string& fileName,
+                          const ModuleReader& readModule) {
   DiagnosticSink sink(source, fileName);
-  ParsedProgram parsed = parseSource(source, sink);
+  ProgramSources sources = loadProgramSources(source, fileName, readModule, sink);
+  ParsedProgram parsed = parseProgram(sources, sink);
   Program program;
   program.sourceFile = fileName;
   // Later stages run only on a complete tree: resolving a tree with holes
   // would report names as undeclared because their declaration failed to parse.
   if (!sink.hasErrors()) resolveProgram(parsed, program, sink);
   if (!sink.hasErrors()) emitProgram(parsed, program, sink);
+  if (!sink.hasErrors()) useFileLineNumbers(program, parsed.files);
   if (!sink.hasErrors()) {
     if (std::optional<Diagnostic> problem = verifyProgram(program, fileName)) {
       sink.internalError(problem->format());
@@ -54,6 +75,7 @@ CompileResult compileHere(std::string_view source, const std::string& fileName) 
 struct CompileJob {
   std::string_view source;
   const std::string* fileName;
+  const ModuleReader* readModule;
   CompileResult result;
   std::exception_ptr failure;  // out of memory, carried back to the caller's thread
 };
@@ -61,7 +83,7 @@ struct CompileJob {
 void* runCompileJob(void* argument) {
   auto* job = static_cast<CompileJob*>(argument);
   try {
-    job->result = compileHere(job->source, *job->fileName);
+    job->result = compileHere(job->source, *job->fileName, *job->readModule);
   } catch (...) {
     job->failure = std::current_exception();
   }
@@ -70,8 +92,11 @@ void* runCompileJob(void* argument) {
 
 }  // namespace
 
-CompileResult compileSource(std::string_view source, const std::string& fileName) {
-  CompileJob job{source, &fileName, {}, nullptr};
+Result<std::string> readModuleFile(const std::string& path) { return readInputFile(path); }
+
+CompileResult compileSource(std::string_view source, const std::string& fileName,
+                            const ModuleReader& readModule) {
+  CompileJob job{source, &fileName, &readModule, {}, nullptr};
   pthread_attr_t attributes;
   pthread_t thread;
   bool started = pthread_attr_init(&attributes) == 0;
@@ -80,7 +105,8 @@ CompileResult compileSource(std::string_view source, const std::string& fileName
               pthread_create(&thread, &attributes, runCompileJob, &job) == 0;
     pthread_attr_destroy(&attributes);
   }
-  if (!started) return compileHere(source, fileName);  // no thread available: best effort
+  if (!started)
+    return compileHere(source, fileName, readModule);  // no thread available: best effort
   pthread_join(thread, nullptr);
   if (job.failure) std::rethrow_exception(job.failure);
   return std::move(job.result);

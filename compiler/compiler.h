@@ -1,8 +1,10 @@
 // The Shape compiler: source text (docs/language.md) to a verified,
 // hashed Program, the same form the assembler produces.
-// Pipeline: lexer -> parser -> AST -> resolver -> bytecode emitter.
+// Pipeline: module loader (with the lexer) -> parser -> AST -> resolver ->
+// bytecode emitter.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +20,15 @@ struct CompileResult {
   std::vector<Diagnostic> errors;  // file:line:col, message, excerpt with caret
 };
 
-CompileResult compileSource(std::string_view source, const std::string& fileName);
+// How the compiler reads the source of a module the program imports.
+using ModuleReader = std::function<Result<std::string>(const std::string& path)>;
+
+// Reads a module's file from the file system.
+Result<std::string> readModuleFile(const std::string& path);
+
+// Compiles the program whose main file is `source`, named `fileName`; the
+// modules it imports are found beside it (docs/language.md, "Modules").
+CompileResult compileSource(std::string_view source, const std::string& fileName,
+                            const ModuleReader& readModule = readModuleFile);
 
 }  // namespace shapevm

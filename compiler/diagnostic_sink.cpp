@@ -31,54 +31,80 @@ std::size_t alignToCodePoint(std::string_view text, std::size_t offset) {
 
 }  // namespace
 
-DiagnosticSink::DiagnosticSink(std::string_view source, std::string fileName)
-    : source_(source), fileName_(std::move(fileName)) {
-  lineStarts_.push_back(source.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0);  // skip a byte-order mark
+DiagnosticSink::DiagnosticSink(std::string_view source, std::string fileName) {
+  addFile(source, std::move(fileName), 1);
+}
+
+void DiagnosticSink::addFile(std::string_view source, std::string fileName, uint32_t firstLine) {
+  File file{source, std::move(fileName), firstLine, {}};
+  file.lineStarts.push_back(source.substr(0, 3) == "\xEF\xBB\xBF" ? 3
+                                                                  : 0);  // skip a byte-order mark
   for (std::size_t i = 0; i < source.size(); ++i) {
-    if (source[i] == '\n') lineStarts_.push_back(i + 1);
+    if (source[i] == '\n') file.lineStarts.push_back(i + 1);
   }
+  files_.push_back(std::move(file));
+}
+
+// The file holding shared line number `line` (the main file for line 0).
+const DiagnosticSink::File& DiagnosticSink::fileOfLine(uint32_t line) const {
+  for (const File& file : files_) {
+    if (line >= file.firstLine && line - file.firstLine < file.lineStarts.size()) return file;
+  }
+  return files_.front();
 }
 
 void DiagnosticSink::error(uint32_t line, uint32_t column, std::string message) {
   if (truncated_) return;
   if (line > 0 && !linesWithErrors_.insert(line).second) return;
+  const File& file = fileOfLine(line);
   Diagnostic diagnostic;
-  diagnostic.file = fileName_;
+  diagnostic.file = file.name;
   if (errors_.size() == kMaxErrors) {
     truncated_ = true;
     diagnostic.message = "too many errors; stopping";
     errors_.push_back(std::move(diagnostic));
+    errorLines_.push_back(0);
     return;
   }
   diagnostic.message = std::move(message);
-  diagnostic.line = line;
+  diagnostic.line = line == 0 ? 0 : line - file.firstLine + 1;
   diagnostic.column = column;
-  diagnostic.sourceExcerpt = excerpt(line, column);
+  diagnostic.sourceExcerpt = excerpt(file, diagnostic.line, column);
   errors_.push_back(std::move(diagnostic));
+  errorLines_.push_back(line);
 }
 
 void DiagnosticSink::internalError(std::string message) {
   Diagnostic diagnostic;
-  diagnostic.file = fileName_;
+  diagnostic.file = files_.front().name;
   diagnostic.message = "internal compiler error: " + std::move(message);
   errors_.push_back(std::move(diagnostic));
+  errorLines_.push_back(0);
 }
 
 std::vector<Diagnostic> DiagnosticSink::takeErrors() {
   // Diagnostics without a position ("too many errors") go last.
-  auto key = [](const Diagnostic& d) {
-    return std::make_pair(d.line == 0 ? UINT32_MAX : d.line, d.column);
+  std::vector<std::size_t> order(errors_.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  auto key = [&](std::size_t i) {
+    return std::make_pair(errorLines_[i] == 0 ? UINT32_MAX : errorLines_[i], errors_[i].column);
   };
-  std::stable_sort(errors_.begin(), errors_.end(),
-                   [&](const Diagnostic& a, const Diagnostic& b) { return key(a) < key(b); });
-  return std::move(errors_);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return key(a) < key(b); });
+  std::vector<Diagnostic> sorted;
+  sorted.reserve(order.size());
+  for (std::size_t i : order) sorted.push_back(std::move(errors_[i]));
+  errors_.clear();
+  errorLines_.clear();
+  return sorted;
 }
 
-std::string DiagnosticSink::excerpt(uint32_t line, uint32_t column) const {
-  if (line == 0 || line > lineStarts_.size()) return {};
-  std::size_t start = lineStarts_[line - 1];
-  std::size_t end = line < lineStarts_.size() ? lineStarts_[line] - 1 : source_.size();
-  std::string_view text = source_.substr(start, end - start);
+std::string DiagnosticSink::excerpt(const File& file, uint32_t line, uint32_t column) {
+  const std::vector<std::size_t>& lineStarts = file.lineStarts;
+  if (line == 0 || line > lineStarts.size()) return {};
+  std::size_t start = lineStarts[line - 1];
+  std::size_t end = line < lineStarts.size() ? lineStarts[line] - 1 : file.source.size();
+  std::string_view text = file.source.substr(start, end - start);
   if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
 
   std::size_t caret = byteOffsetOfColumn(text, column == 0 ? 1 : column);

@@ -22,7 +22,12 @@ inline constexpr std::size_t kMaxErrors = 50;
 
 class DiagnosticSink {
  public:
+  // A sink for one file; addFile() adds the other files of a program.
   DiagnosticSink(std::string_view source, std::string fileName);
+
+  // A file whose line 1 has the line number `firstLine` in the positions the
+  // stages report (see SourceFileInfo in ast.h). `source` must outlive the sink.
+  void addFile(std::string_view source, std::string fileName, uint32_t firstLine);
 
   void error(uint32_t line, uint32_t column, std::string message);
   // A problem with no source position (a compiler bug caught by the verifier).
@@ -33,12 +38,18 @@ class DiagnosticSink {
   std::vector<Diagnostic> takeErrors();
 
  private:
-  std::string excerpt(uint32_t line, uint32_t column) const;
+  struct File {
+    std::string_view source;
+    std::string name;
+    uint32_t firstLine = 1;
+    std::vector<std::size_t> lineStarts;  // byte offset of each line's first byte
+  };
+  const File& fileOfLine(uint32_t line) const;
+  static std::string excerpt(const File& file, uint32_t line, uint32_t column);
 
-  std::string_view source_;
-  std::string fileName_;
-  std::vector<std::size_t> lineStarts_;  // byte offset of each line's first byte
+  std::vector<File> files_;  // the first is the main file
   std::vector<Diagnostic> errors_;
+  std::vector<uint32_t> errorLines_;  // parallel to errors_: the shared line number, for sorting
   std::unordered_set<uint32_t> linesWithErrors_;
   bool truncated_ = false;
 };

@@ -92,7 +92,8 @@ std::size_t utf8SequenceLength(std::string_view text) {
 
 class Lexer {
  public:
-  Lexer(std::string_view source, DiagnosticSink& sink) : src_(source), sink_(sink) {}
+  Lexer(std::string_view source, DiagnosticSink& sink, uint32_t firstLine)
+      : src_(source), sink_(sink), line_(firstLine) {}
 
   std::vector<Token> run() {
     std::vector<Token> tokens;
@@ -568,8 +569,8 @@ class Lexer {
 
 }  // namespace
 
-std::vector<Token> lexSource(std::string_view source, DiagnosticSink& sink) {
-  return Lexer(source, sink).run();
+std::vector<Token> lexSource(std::string_view source, DiagnosticSink& sink, uint32_t firstLine) {
+  return Lexer(source, sink, firstLine).run();
 }
 
 std::string describeToken(const Token& token) {

@@ -125,7 +125,8 @@ struct Token {
   std::vector<FStringPart> parts;  // FString
 };
 
-std::vector<Token> lexSource(std::string_view source, DiagnosticSink& sink);
+// `firstLine` is the line number of the source's first line (see SourceFileInfo).
+std::vector<Token> lexSource(std::string_view source, DiagnosticSink& sink, uint32_t firstLine = 1);
 
 // How a found token is named in a message: "'foo'", "end of file", ...
 std::string describeToken(const Token& token);

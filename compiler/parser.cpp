@@ -8,6 +8,12 @@
 // Record literals `P { ... }` are recognised only when P names a declared
 // type; types are hoisted, so their names are collected from the token list
 // before parsing (`type NAME` cannot mean anything else).
+//
+// A program of several files (module_loader.h) is parsed as one token list,
+// the files' tokens one after the other in run order, each file ending with
+// its EndOfFile token; the parser never advances past an EndOfFile, so no
+// statement runs into the next file. Types, enums and traits are shared by
+// all files; a module's top-level functions are named `module::name`.
 #include "compiler/parser.h"
 
 #include <algorithm>
@@ -20,6 +26,7 @@
 
 #include "compiler/lexer.h"
 #include "compiler/method_dispatch.h"
+#include "compiler/module_loader.h"
 
 namespace shapevm {
 
@@ -147,20 +154,30 @@ uint32_t heightOf(const std::vector<ExprPtr>& list) {
 
 class Parser {
  public:
-  Parser(std::vector<Token> tokens, DiagnosticSink& sink, std::string_view source)
-      : tokens_(std::move(tokens)), sink_(sink), source_(source) {}
+  Parser(ProgramSources& sources, DiagnosticSink& sink) : sink_(sink), texts_(sources.texts) {
+    for (std::vector<Token>& tokens : sources.tokens) {
+      fileStarts_.push_back(tokens_.size());
+      tokens_.insert(tokens_.end(), std::make_move_iterator(tokens.begin()),
+                     std::make_move_iterator(tokens.end()));
+    }
+    program_.files = std::move(sources.files);
+  }
 
   ParsedProgram run() {
     collectTypeNames();
     collectEnums();
-    functionStack_.push_back(FunctionContext{"<main>", 0});
-    while (!check(TokenKind::EndOfFile)) {
-      if (check(TokenKind::RBrace)) {
-        errorAtCurrent("unexpected '}' (no block is open)");
-        advance();
-        continue;
+    for (std::size_t file = 0; file < program_.files.size(); ++file) {
+      enterFile(file);
+      pos_ = fileStarts_[file];
+      functionStack_.assign(1, FunctionContext{program_.files[file].prefix() + "<main>", 0});
+      while (!check(TokenKind::EndOfFile)) {
+        if (check(TokenKind::RBrace)) {
+          errorAtCurrent("unexpected '}' (no block is open)");
+          advance();
+          continue;
+        }
+        if (!parseStatement(program_.statements, true)) synchronize();
       }
-      if (!parseStatement(program_.statements, true)) synchronize();
     }
     program_.end = posOf(peek());
     finishMethods();
@@ -173,6 +190,23 @@ class Parser {
     std::string qualifiedName;
     uint32_t lambdaCount;
   };
+
+  // Makes `file` the one being parsed: its text (for f-strings), its
+  // functions' prefix and the modules its `use` imports name.
+  void enterFile(std::size_t file) {
+    currentFile_ = file;
+    source_ = texts_[file];
+    moduleAliases_.clear();
+    for (const ImportDecl& import : program_.files[file].imports) {
+      if (!import.named) moduleAliases_[import.alias] = program_.files[import.file].module;
+    }
+  }
+
+  // The file holding token `index`.
+  std::size_t fileOfToken(std::size_t index) const {
+    return static_cast<std::size_t>(
+        std::upper_bound(fileStarts_.begin(), fileStarts_.end(), index) - fileStarts_.begin() - 1);
+  }
 
   // Counts recursion; past kMaxNesting the parse fails with one error.
   class DepthGuard {
@@ -224,7 +258,7 @@ class Parser {
   bool check(TokenKind kind) const { return peek().kind == kind; }
   const Token& advance() {
     const Token& t = tokens_[pos_];
-    if (pos_ + 1 < tokens_.size()) ++pos_;
+    if (t.kind != TokenKind::EndOfFile) ++pos_;
     return t;
   }
   bool match(TokenKind kind) {
@@ -310,6 +344,7 @@ class Parser {
       if (tokens_[i].kind != TokenKind::KwEnum || tokens_[i + 1].kind != TokenKind::Identifier) {
         continue;
       }
+      enterFile(fileOfToken(i));
       pos_ = i;
       if (!parseEnumDecl()) synchronize();
       enumEnds_[i] = pos_;
@@ -381,6 +416,7 @@ class Parser {
       }
     }
     advance();
+    program_.files[currentFile_].typeNames.push_back(enumName);
     program_.enums.push_back(std::move(info));
     return true;
   }
@@ -452,6 +488,14 @@ class Parser {
         }
         break;
       case TokenKind::Identifier:
+        if (startsImport(tokens_, pos_)) {
+          if (!topLevel) {
+            errorAtCurrent("imports are only allowed at the top level of a file");
+            return false;
+          }
+          ImportDecl skipped;  // the module loader has read it already
+          return parseImport(tokens_, pos_, sink_, skipped);
+        }
         if (startsMethodBlock()) {
           if (!topLevel) {
             errorAtCurrent("'" + std::string(t.text) +
@@ -507,9 +551,13 @@ class Parser {
     return parseExpressionStatement(out);
   }
 
-  // `pub` before a declaration: accepted and ignored (a program is one module).
+  // `pub` before a declaration: the declaration's name is public, so other
+  // files may import it (types, enums and traits are visible everywhere).
   bool parsePublic(StmtList& out, bool topLevel) {
     const Token& keyword = advance();
+    if (topLevel && peek(1).kind == TokenKind::Identifier) {
+      program_.files[currentFile_].publicNames.emplace_back(peek(1).text);
+    }
     switch (peek().kind) {
       case TokenKind::KwFunction:
       case TokenKind::KwFn:
@@ -822,6 +870,7 @@ class Parser {
       program_.types[index].fields = std::move(fields);
       program_.types[index].defaults = std::move(defaults);
       typeDefined_[index] = true;
+      program_.files[currentFile_].typeNames.emplace_back(name.text);
     }
     return !duplicate;
   }
@@ -1057,15 +1106,17 @@ class Parser {
 
   // --------------------------------------------------------------- functions
 
-  FunctionNode* newFunction(SourcePos pos, const std::string& name, bool topLevel) {
+  // A module's top-level function `f` is `module::f` (`moduleMember`).
+  FunctionNode* newFunction(SourcePos pos, const std::string& name, bool topLevel,
+                            bool moduleMember = false) {
     auto node = std::make_unique<FunctionNode>();
-    node->name = name;
+    node->name = moduleMember ? program_.files[currentFile_].prefix() + name : name;
     node->pos = pos;
     node->topLevel = topLevel;
     FunctionContext& outer = functionStack_.back();
     std::string qualified;
     if (topLevel) {
-      qualified = name;
+      qualified = node->name;
     } else if (name.empty()) {
       qualified = outer.qualifiedName + ".<lambda" + std::to_string(++outer.lambdaCount) + ">";
     } else {
@@ -1166,7 +1217,7 @@ class Parser {
   bool parseFunctionDecl(StmtList& out, bool topLevel) {
     SourcePos pos = posOf(advance());
     const Token& name = advance();
-    FunctionNode* fn = newFunction(posOf(name), std::string(name.text), topLevel);
+    FunctionNode* fn = newFunction(posOf(name), std::string(name.text), topLevel, topLevel);
     if (!parseFunctionRest(fn)) return false;
     out.push_back(std::make_unique<FunctionStmt>(pos, fn));
     return true;
@@ -1412,6 +1463,7 @@ class Parser {
       return false;
     }
     info.declared = true;
+    program_.files[currentFile_].typeNames.push_back(traitName);
     if (!parseTypeParameters()) return false;
     if (match(TokenKind::Colon)) {
       do {
@@ -1781,6 +1833,13 @@ class Parser {
         advance();
         std::string name(t.text);
         if (name == "None") return std::make_unique<NoneExpr>(pos);
+        auto module = moduleAliases_.find(name);
+        if (module != moduleAliases_.end() &&
+            (check(TokenKind::ColonColon) || check(TokenKind::Dot)) && isWordToken(peek(1))) {
+          advance();  // `m.f` or `m::f`: the module's top-level function or variable
+          return std::make_unique<NameExpr>(pos,
+                                            module->second + "::" + std::string(advance().text));
+        }
         if (check(TokenKind::ColonColon)) return parseQualifiedVariant(pos, name);
         if ((name == "Some" || name == "Ok" || name == "Err") && check(TokenKind::LParen)) {
           return parseVariantValue(pos, name, variantType(name));
@@ -2105,10 +2164,9 @@ class Parser {
   }
 
   ExprPtr parseInterpolation(uint32_t line, const FStringPart& part) {
-    auto text = std::make_unique<std::string>(line - 1, '\n');
-    text->append(part.column - 1, ' ');
+    auto text = std::make_unique<std::string>(part.column - 1, ' ');
     text->append(source_.substr(part.offset, part.length));
-    std::vector<Token> tokens = lexSource(*text, sink_);
+    std::vector<Token> tokens = lexSource(*text, sink_, line);
     // Offsets of f-strings nested in this one are into `text`.
     std::string_view savedSource = std::exchange(source_, *text);
     interpolationSources_.push_back(std::move(text));
@@ -2218,8 +2276,12 @@ class Parser {
     return record;
   }
 
-  std::vector<Token> tokens_;
+  std::vector<Token> tokens_;  // every file's, in run order
   DiagnosticSink& sink_;
+  std::vector<std::string_view> texts_;  // of each file
+  std::vector<std::size_t> fileStarts_;  // index in tokens_ of each file's first token
+  std::size_t currentFile_ = 0;
+  std::unordered_map<std::string, std::string> moduleAliases_;  // of the current file
   std::string_view source_;  // the text token offsets refer to (an f-string's, inside one)
   std::vector<std::unique_ptr<std::string>>
       interpolationSources_;  // tokens of f-strings point here
@@ -2245,8 +2307,8 @@ class Parser {
 
 }  // namespace
 
-ParsedProgram parseSource(std::string_view source, DiagnosticSink& sink) {
-  return Parser(lexSource(source, sink), sink, source).run();
+ParsedProgram parseProgram(ProgramSources& sources, DiagnosticSink& sink) {
+  return Parser(sources, sink).run();
 }
 
 }  // namespace shapevm

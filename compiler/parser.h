@@ -16,10 +16,12 @@
 
 #include "compiler/ast.h"
 #include "compiler/diagnostic_sink.h"
+#include "compiler/module_loader.h"
 
 namespace shapevm {
 
-// Lexes and parses `source`; errors go to `sink` (the tree is then incomplete).
-ParsedProgram parseSource(std::string_view source, DiagnosticSink& sink);
+// Parses the lexed files of a program (their tokens are moved into the
+// parser); errors go to `sink` (the tree is then incomplete).
+ParsedProgram parseProgram(ProgramSources& sources, DiagnosticSink& sink);
 
 }  // namespace shapevm

@@ -1,6 +1,12 @@
 // Name resolution and static checks (see resolver.h). One walk over the tree in
 // source order; a depth counter bounds the walk (lambdas nest the walk into
 // their bodies) so no input can exhaust the C++ stack.
+//
+// Files: a module's top-level functions and variables are globals named
+// `module::name` (the main file's have no prefix). A name in a file is looked
+// up among its locals, then its own top-level names, then the names it
+// imports with `from .. use`; `m.f` in the source is already the qualified
+// name `module::f` (parser), which must be public unless it is the file's own.
 #include "compiler/resolver.h"
 
 #include <algorithm>
@@ -62,11 +68,19 @@ class Resolver {
     for (std::size_t i = 0; i < parsed_.functions.size(); ++i) {
       parsed_.functions[i]->index = static_cast<uint32_t>(i + 1);  // <main> is 0
     }
+    for (std::size_t i = 0; i < parsed_.files.size(); ++i) {
+      moduleFiles_[parsed_.files[i].module] = static_cast<uint32_t>(i);
+    }
     declareGlobals();
+    importNames_.resize(parsed_.files.size());
+    for (std::size_t i = 0; i < parsed_.files.size(); ++i) bindImports(static_cast<uint32_t>(i));
     FunctionScope main;
     main.isMain = true;
     scope_ = &main;
-    for (StmtPtr& stmt : parsed_.statements) resolveStmt(*stmt);
+    for (StmtPtr& stmt : parsed_.statements) {
+      currentFile_ = fileOfLine(stmt->pos.line);
+      resolveStmt(*stmt);
+    }
     parsed_.mainLocals = main.maxSlots;
     scope_ = nullptr;
   }
@@ -92,13 +106,23 @@ class Resolver {
     sink_.error(pos.line, pos.column, message);
   }
 
+  // The file holding shared line number `line` (see SourceFileInfo).
+  uint32_t fileOfLine(uint32_t line) const {
+    for (std::size_t i = 0; i < parsed_.files.size(); ++i) {
+      if (parsed_.files[i].contains(line)) return static_cast<uint32_t>(i);
+    }
+    return static_cast<uint32_t>(parsed_.files.size() - 1);  // generated code: the main file
+  }
+
   void declareGlobals() {
     for (StmtPtr& stmt : parsed_.statements) {
       if (stmt->kind == StmtKind::VarDecl) {
         auto& decl = static_cast<VarDeclStmt&>(*stmt);
         VarFlags flags{decl.varKind == VarKind::Const, false};
-        if (addGlobal(decl.name, decl.pos, flags, -1)) {
-          decl.binding = {Binding::Kind::Global, globals_.at(decl.name).index, false};
+        std::string name = decl.name;  // hidden variables (`<destructured1>`) are unique already
+        if (name[0] != '<') name = parsed_.files[fileOfLine(decl.pos.line)].prefix() + name;
+        if (addGlobal(name, decl.pos, flags, -1)) {
+          decl.binding = {Binding::Kind::Global, globals_.at(name).index, false};
         }
       } else if (stmt->kind == StmtKind::Function) {
         FunctionNode* fn = static_cast<FunctionStmt&>(*stmt).function;
@@ -111,11 +135,82 @@ class Resolver {
 
   bool addGlobal(const std::string& name, SourcePos pos, VarFlags flags, int32_t function) {
     if (globals_.count(name)) {
-      error(pos, "'" + name + "' is already declared at the top level");
+      std::size_t separator = name.rfind("::");
+      bool inModule =
+          separator != std::string::npos && moduleFiles_.count(name.substr(0, separator));
+      error(pos, "'" + (inModule ? name.substr(separator + 2) : name) +
+                     "' is already declared at the top level");
       return false;
     }
     globals_[name] = GlobalInfo{static_cast<uint32_t>(out_.globals.size()), flags};
     out_.globals.push_back(GlobalDecl{name, function});
+    return true;
+  }
+
+  // ---------------------------------------------------------------- imports
+
+  // Binds the names file `fileIndex` imports with `from .. use` and checks
+  // them and its `use` imports against its own top-level names.
+  void bindImports(uint32_t fileIndex) {
+    const SourceFileInfo& file = parsed_.files[fileIndex];
+    std::unordered_map<std::string, uint32_t> moduleAliases;
+    auto declaredHere = [&](const std::string& name) {
+      return globals_.count(file.prefix() + name) != 0;
+    };
+    for (const ImportDecl& import : file.imports) {
+      const SourceFileInfo& module = parsed_.files[import.file];
+      if (!import.named) {
+        auto [known, added] = moduleAliases.emplace(import.alias, import.file);
+        if (!added && known->second != import.file) {
+          error(import.pathPos, "'" + import.alias + "' already names another module");
+        } else if (declaredHere(import.alias)) {
+          error(import.pathPos,
+                "'" + import.alias + "' names a module and is also declared in this file");
+        }
+        continue;
+      }
+      for (const ImportName& name : import.names) {
+        std::string qualified = module.prefix() + name.name;
+        bool isValue = globals_.count(qualified) != 0;
+        bool isType = contains(module.typeNames, name.name);
+        if (!isValue && !isType) {
+          error(name.pos, "module '" + module.module + "' has no '" + name.name + "'");
+        } else if (isValue && !contains(module.publicNames, name.name)) {
+          error(name.pos, "'" + name.name + "' is not public in module '" + module.module +
+                              "' (declare it with pub)");
+        } else if (importNames_[fileIndex].count(name.alias)) {
+          error(name.pos, "'" + name.alias + "' is imported twice");
+        } else if (declaredHere(name.alias)) {
+          error(name.pos, "'" + name.alias + "' is imported and also declared in this file");
+        } else if (isValue) {
+          importNames_[fileIndex][name.alias] = qualified;
+        }
+      }
+    }
+  }
+
+  static bool contains(const std::vector<std::string>& names, const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  }
+
+  // Reports a use of `module::name` from another file when the module does
+  // not declare `name` public.
+  bool checkModuleMember(SourcePos pos, const std::string& qualified) {
+    std::size_t separator = qualified.rfind("::");
+    if (separator == std::string::npos) return true;
+    auto module = moduleFiles_.find(qualified.substr(0, separator));
+    if (module == moduleFiles_.end() || module->second == currentFile_) return true;
+    const SourceFileInfo& file = parsed_.files[module->second];
+    std::string name = qualified.substr(separator + 2);
+    if (!globals_.count(qualified)) {
+      error(pos, "module '" + file.module + "' has no '" + name + "'");
+      return false;
+    }
+    if (!contains(file.publicNames, name)) {
+      error(pos,
+            "'" + name + "' is not public in module '" + file.module + "' (declare it with pub)");
+      return false;
+    }
     return true;
   }
 
@@ -207,9 +302,8 @@ class Resolver {
                scope_->captureFlags[upvalue]};
       return true;
     }
-    auto global = globals_.find(name);
-    if (global != globals_.end()) {
-      found = {{Resolution::Kind::Global, global->second.index}, global->second.flags};
+    if (const GlobalInfo* global = findGlobal(name)) {
+      found = {{Resolution::Kind::Global, global->index}, global->flags};
       return true;
     }
     int builtin = findBuiltin(name);
@@ -220,10 +314,36 @@ class Resolver {
     return false;
   }
 
+  // The global `name` names in the current file: its own top-level name,
+  // an imported one, or a qualified or generated name (`m::f`, `<range>`).
+  const GlobalInfo* findGlobal(const std::string& name) const {
+    const SourceFileInfo& file = parsed_.files[currentFile_];
+    auto global = globals_.find(file.prefix() + name);
+    if (global == globals_.end()) {
+      auto imported = importNames_[currentFile_].find(name);
+      if (imported != importNames_[currentFile_].end()) global = globals_.find(imported->second);
+    }
+    if (global == globals_.end() && (name[0] == '<' || name.find("::") != std::string::npos)) {
+      global = globals_.find(name);
+    }
+    return global == globals_.end() ? nullptr : &global->second;
+  }
+
+  bool isModuleAlias(const std::string& name) const {
+    for (const ImportDecl& import : parsed_.files[currentFile_].imports) {
+      if (!import.named && import.alias == name) return true;
+    }
+    return false;
+  }
+
   void resolveRead(NameExpr& expr) {
+    if (!checkModuleMember(expr.pos, expr.name)) return;
     Lookup found;
     if (!lookup(expr.name, found)) {
-      error(expr.pos, "'" + expr.name + "' is not declared");
+      error(expr.pos,
+            isModuleAlias(expr.name)
+                ? "'" + expr.name + "' is a module: name its members as " + expr.name + ".NAME"
+                : "'" + expr.name + "' is not declared");
       return;
     }
     expr.resolution = found.resolution;
@@ -241,6 +361,7 @@ class Resolver {
   }
 
   void resolveAssignTarget(NameExpr& expr) {
+    if (!checkModuleMember(expr.pos, expr.name)) return;
     markAssigned(expr.name);
     Lookup found;
     if (!lookup(expr.name, found)) {
@@ -655,6 +776,10 @@ class Resolver {
   DiagnosticSink& sink_;
   FunctionScope* scope_ = nullptr;
   std::unordered_map<std::string, GlobalInfo> globals_;
+  std::unordered_map<std::string, uint32_t> moduleFiles_;  // module name -> file index
+  // Per file: the names `from .. use` binds -> the qualified global names.
+  std::vector<std::unordered_map<std::string, std::string>> importNames_;
+  uint32_t currentFile_ = 0;
   uint32_t depth_ = 0;
   bool reportedDepth_ = false;
   std::vector<FieldSlots> fieldSlots_;  // by type index

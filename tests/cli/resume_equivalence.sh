@@ -3,7 +3,8 @@
 # together print what one uninterrupted run prints),
 # over every examples/*.shape and every tests/scripts/**/*.shape that finishes
 # with status 0 or 1 and is deterministic (no stdin, no clock(), no
-# compile errors, no suspend() or other exit codes).
+# compile errors, no suspend() or other exit codes); files under a `lib`
+# directory are the modules those scripts import, not programs.
 #
 # For each program, in a fresh working directory (with copies of the input
 # files its arguments name), it runs the program uninterrupted and records
@@ -410,7 +411,8 @@ while IFS= read -r script; do
     tests/scripts/resume/map_iteration.shape)
       long_chain "$long_chain_pieces" ;;
   esac
-done < <(find "$source_dir/tests/scripts" -name '*.shape' -type f | LC_ALL=C sort)
+done < <(find "$source_dir/tests/scripts" -name '*.shape' -type f -not -path '*/lib/*' |
+         LC_ALL=C sort)
 
 echo "resume_equivalence: $programs programs, $chains chains, $invocations shapevm runs, $checks checks, $failures failures (seed $seed${filter:+, filter '$filter'})"
 if [ ${#skipped[@]} -gt 0 ]; then

@@ -7,6 +7,8 @@
 #   // args: A B C          arguments passed after the script (split on spaces)
 #   // stdin: TEXT          a line fed to the program's stdin (may repeat; empty allowed)
 # Each script runs in a fresh temporary directory (files it opens land there).
+# Files under a directory named `lib` are modules the scripts import
+# (`use lib::name`), not scripts: they are not run on their own.
 #
 # Usage: bash tests/cli/scripts.sh SHAPEVM SOURCE_DIR [NAME_FILTER]
 # Pure bash plus coreutils (no python): CI machines may not have it.
@@ -98,7 +100,7 @@ run_one() {
 while IFS= read -r script; do
   if [ -n "$filter" ] && [[ "$script" != *"$filter"* ]]; then continue; fi
   run_one "$script"
-done < <(find "$scripts_dir" -name '*.shape' -type f | LC_ALL=C sort)
+done < <(find "$scripts_dir" -name '*.shape' -type f -not -path '*/lib/*' | LC_ALL=C sort)
 
 echo "scripts: $passed passed, $failed failed"
 if [ "$failed" -ne 0 ]; then

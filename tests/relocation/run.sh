@@ -9,6 +9,10 @@
 #   status   the exit status of the real resume (0 when it finishes); a
 #            resume that suspends again is resumed again, without --program
 #   output   stdout of the run up to the suspension, then of the resumes
+# and, for a program of several files, any number of
+#   old-module NAME   the module file NAME.shape beside the old program
+#   new-module NAME   what NAME.shape holds when the snapshot is resumed (the
+#                     module edited after the suspension; new imports it)
 # Lines before the first section describe the case. --update rewrites the
 # report, status and output sections from what the build does now (review
 # the difference before committing it).
@@ -25,6 +29,14 @@ section() {  # section NAME FILE: the lines of section NAME
   awk -v name="$1" '/^--- /{on = ($2 == name); next} on' "$2"
 }
 
+write_modules() {  # write_modules KIND FILE DIR: each KIND-module section to DIR/NAME.shape
+  local module
+  for module in $(awk -v kind="$1-module" '$1 == "---" && $2 == kind {print $3}' "$2"); do
+    awk -v kind="$1-module" -v name="$module" '/^--- /{on = ($2 == kind && $3 == name); next} on' \
+      "$2" >"$3/$module.shape"
+  done
+}
+
 for case_file in "$source_dir"/tests/relocation/cases/*.case; do
   name=$(basename "$case_file" .case)
   count=$((count + 1))
@@ -32,10 +44,12 @@ for case_file in "$source_dir"/tests/relocation/cases/*.case; do
   mkdir -p "$dir"
   section old "$case_file" >"$dir/job.shape"
   section new "$case_file" >"$dir/new.shape"
+  write_modules old "$case_file" "$dir"
   (
     cd "$dir" || exit 1
     "$shapevm" run --snapshot job.snap job.shape >out.txt 2>err.txt
     echo "$?" >run.status
+    write_modules new "$case_file" .
     cp job.snap dry.snap 2>/dev/null
     "$shapevm" resume --program new.shape --dry-run dry.snap >report.txt 2>&1
     "$shapevm" resume --program new.shape job.snap >>out.txt 2>>err.txt
