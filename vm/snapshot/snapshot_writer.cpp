@@ -453,7 +453,9 @@ void Encoder::encodeState(const std::string& snapshotPath, const std::string& pr
   text(programPath);
   raw(key::kCode.following());
   raw("\"");
-  through([&](std::string& s) { appendBase64(s, embeddedProgram(vm_.program, vm_.userFunctionCount)); });
+  through([&](std::string& s) {
+    appendBase64(s, embeddedProgram(vm_.program, vm_.userFunctionCount));
+  });
   raw("\"},\n");
   raw(key::kTotalSteps.member());
   integer(vm_.totalSteps);
