@@ -35,6 +35,22 @@ bool parseModulePath(const std::vector<Token>& tokens, std::size_t& at, Diagnost
   }
 }
 
+// `as NAME`, if it comes next (on the same line when `sameLine`), sets
+// `alias`. False after reporting a missing name.
+bool parseAlias(const std::vector<Token>& tokens, std::size_t& at, DiagnosticSink& sink,
+                bool sameLine, std::string& alias) {
+  if (!isWord(tokens[at], "as") || (sameLine && tokens[at].newlineBefore)) return true;
+  ++at;
+  if (tokens[at].kind != TokenKind::Identifier) {
+    sink.error(tokens[at].line, tokens[at].column,
+               "expected a name after 'as', found " + describeToken(tokens[at]));
+    return false;
+  }
+  alias = std::string(tokens[at].text);
+  ++at;
+  return true;
+}
+
 // `{ a, b as c }` after `from PATH use`.
 bool parseImportNames(const std::vector<Token>& tokens, std::size_t& at, DiagnosticSink& sink,
                       ImportDecl& out) {
@@ -52,16 +68,7 @@ bool parseImportNames(const std::vector<Token>& tokens, std::size_t& at, Diagnos
     }
     ImportName imported{std::string(name.text), std::string(name.text), posOf(name)};
     ++at;
-    if (isWord(tokens[at], "as")) {
-      ++at;
-      if (tokens[at].kind != TokenKind::Identifier) {
-        sink.error(tokens[at].line, tokens[at].column,
-                   "expected a name after 'as', found " + describeToken(tokens[at]));
-        return false;
-      }
-      imported.alias = std::string(tokens[at].text);
-      ++at;
-    }
+    if (!parseAlias(tokens, at, sink, false, imported.alias)) return false;
     out.names.push_back(std::move(imported));
     if (tokens[at].kind != TokenKind::Comma) break;
     ++at;
@@ -236,16 +243,7 @@ bool parseImport(const std::vector<Token>& tokens, std::size_t& at, DiagnosticSi
     if (!parseImportNames(tokens, at, sink, out)) return false;
   } else {
     out.alias = out.path.back();
-    if (isWord(tokens[at], "as") && !tokens[at].newlineBefore) {
-      ++at;
-      if (tokens[at].kind != TokenKind::Identifier) {
-        sink.error(tokens[at].line, tokens[at].column,
-                   "expected a name after 'as', found " + describeToken(tokens[at]));
-        return false;
-      }
-      out.alias = std::string(tokens[at].text);
-      ++at;
-    }
+    if (!parseAlias(tokens, at, sink, true, out.alias)) return false;
   }
   const Token& end = tokens[at];
   if (end.kind == TokenKind::Semicolon) {

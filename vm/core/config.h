@@ -40,7 +40,9 @@ inline constexpr bool kFreeHeapAtExit = false;
 // Default ceiling on live heap bytes; past it (after a full collection) the
 // guest gets a MemoryError instead of the host getting killed.
 inline constexpr std::size_t kDefaultMaxMemory = std::size_t{4} << 30;
-inline constexpr std::size_t kFirstCollectionAt = std::size_t{8} << 20;
+// No collection runs before the heap holds this many bytes (docs/design.md,
+// "Memory").
+inline constexpr std::size_t kFirstCollectionAt = std::size_t{1} << 20;
 
 // The interpreter polls for a suspend request (VM::requestSuspend) at least
 // this often (in instructions).

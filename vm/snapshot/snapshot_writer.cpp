@@ -12,8 +12,10 @@
 // dominate):
 // - object ids live in per-page blocks (object_ids.h), not a map keyed by
 //   address: lookups follow allocation order instead of missing the cache;
-// - numbers are formatted with std::to_chars / fmt into a stack buffer, hashes
-//   with appendHex64, never through a temporary std::string;
+// - text is written straight into the buffer's spare room (Encoder::room), a
+//   bounds check and a memcpy per piece; numbers are formatted with
+//   std::to_chars in place, and only text that needs escaping or checking
+//   (guest strings, names) goes through a scratch string first;
 // - the constant text of a closure (its function's name, id, hash, captures)
 //   and of a record (type name, field keys) is built once per function / type;
 // - writeSnapshot streams: the buffer is hashed (XXH3 streaming) and written
@@ -24,6 +26,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <charconv>
@@ -84,10 +87,17 @@ std::optional<FileFingerprint> fingerprintOpenFile(int fd) {
 
 class Encoder {
  public:
-  // `spill`, if set, is called whenever `out` holds kSpillBytes or more, to
-  // take the text away (and clear `out`).
-  Encoder(const VM& vm, std::string& out, std::function<void()> spill)
-      : vm_(vm), out_(out), spill_(std::move(spill)) {}
+  // Appends to `out`. `spill`, if set, is given the text whenever
+  // kSpillBytes or more are buffered, and the buffer starts over.
+  Encoder(const VM& vm, std::string& out, std::function<void(std::string_view)> spill)
+      : vm_(vm), out_(out), used_(out.size()), spill_(std::move(spill)) {}
+  // Leaves `out` holding exactly the text not yet spilled.
+  void finish() { out_.resize(used_); }
+  // Inlined: most pieces are constants, whose copy then compiles to a few moves.
+  [[gnu::always_inline]] void raw(std::string_view text) {
+    std::memcpy(room(text.size()), text.data(), text.size());
+    used_ += text.size();
+  }
 
   // Appends the "state" object; `error` is set if an open file's position is unknown.
   void encodeState(const std::string& snapshotPath, const std::string& programPath,
@@ -101,23 +111,52 @@ class Encoder {
     return id;
   }
 
-  void raw(std::string_view text) { out_ += text; }
+  // out_ is kept longer than the text in it (used_ bytes): the rest is room
+  // to write into. Returns where `bytes` bytes can be written.
+  [[gnu::always_inline]] char* room(std::size_t bytes) {
+    if (__builtin_expect(out_.size() - used_ < bytes, 0)) grow(bytes);
+    return out_.data() + used_;
+  }
+  [[gnu::noinline]] void grow(std::size_t bytes) {
+    out_.resize(std::max(used_ + bytes, 2 * out_.size() + 4096));
+  }
+  // Appends what `append` adds to a string (the json_text.h functions).
+  template <typename Append>
+  void through(Append&& append) {
+    scratch_.clear();
+    append(scratch_);
+    raw(scratch_);
+  }
+  void jsonString(std::string_view bytes) {
+    through([&](std::string& s) { appendJsonString(s, bytes); });
+  }
+  void text(std::string_view bytes) {
+    through([&](std::string& s) { appendText(s, bytes); });
+  }
+  void hex64(uint64_t value) {
+    through([&](std::string& s) { appendHex64(s, value); });
+  }
   template <typename... Args>
   void format(fmt::format_string<Args...> pattern, Args&&... args) {
-    fmt::format_to(std::back_inserter(out_), pattern, std::forward<Args>(args)...);
+    through([&](std::string& s) {
+      fmt::format_to(std::back_inserter(s), pattern, std::forward<Args>(args)...);
+    });
   }
   template <typename Int>
   void integer(Int n) {
-    char digits[24];
-    auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
-    out_.append(digits, static_cast<std::size_t>(end - digits));
+    constexpr std::size_t kDigits = 24;
+    char* at = room(kDigits);
+    used_ = static_cast<std::size_t>(std::to_chars(at, at + kDigits, n).ptr - out_.data());
   }
   void hash(const FunctionHash& h) {
-    appendHex64(out_, h.high);
-    appendHex64(out_, h.low);
+    hex64(h.high);
+    hex64(h.low);
   }
   void spillIfFull() {
-    if (spill_ && out_.size() >= kSpillBytes) spill_();
+    if (spill_ && used_ >= kSpillBytes) {
+      spill_(std::string_view(out_.data(), used_));
+      used_ = 0;
+    }
   }
 
   void value(Value v);
@@ -127,11 +166,11 @@ class Encoder {
     integer(print.length);
     raw(key::kHead.following());
     raw("\"");
-    appendHex64(out_, print.head);
+    hex64(print.head);
     raw("\"");
     raw(key::kTail.following());
     raw("\"");
-    appendHex64(out_, print.tail);
+    hex64(print.tail);
     raw("\"");
   }
   void host(const std::string& snapshotPath);
@@ -141,7 +180,9 @@ class Encoder {
 
   const VM& vm_;
   std::string& out_;
-  std::function<void()> spill_;
+  std::size_t used_;
+  std::function<void(std::string_view)> spill_;
+  std::string scratch_;
   ObjectIds ids_;
   std::vector<const Obj*> order_;
   std::vector<std::string> closureHeads_;  // per function; empty until first used
@@ -205,7 +246,7 @@ void Encoder::value(Value v) {
       if (!std::isfinite(v.as.f)) {
         raw(key::kFloat.opening());
         raw("\"");
-        appendHex64(out_, std::bit_cast<uint64_t>(v.as.f));
+        hex64(std::bit_cast<uint64_t>(v.as.f));
         raw("\"}");
         return;
       }
@@ -220,12 +261,12 @@ void Encoder::value(Value v) {
     }
     case ValueType::Function:
       raw(key::kFn.opening());
-      appendJsonString(out_, vm_.program.functions[v.as.index].name);
+      jsonString(vm_.program.functions[v.as.index].name);
       raw("}");
       return;
     case ValueType::Native:
       raw(key::kNative.opening());
-      appendJsonString(out_, kBuiltinInfo[v.as.index].name);
+      jsonString(kBuiltinInfo[v.as.index].name);
       raw("}");
       return;
     case ValueType::Object:
@@ -239,7 +280,7 @@ void Encoder::value(Value v) {
 void Encoder::functionIdentity(uint32_t index) {
   const Function& f = vm_.program.functions[index];
   raw(key::kFunction.member());
-  appendJsonString(out_, f.name);
+  jsonString(f.name);
   raw(key::kId.following());
   integer(index);
   raw(key::kHash.following());
@@ -252,7 +293,7 @@ void Encoder::object(const Obj* object, std::optional<std::string>* error) {
   switch (object->kind) {
     case ObjKind::String:
       raw(key::kString.opening());
-      appendText(out_, static_cast<const String*>(object)->view());
+      text(static_cast<const String*>(object)->view());
       raw("}");
       return;
     case ObjKind::Array: {
@@ -336,7 +377,7 @@ void Encoder::object(const Obj* object, std::optional<std::string>* error) {
                          : file->mode == FileMode::Write ? "w"
                                                          : "a";
       raw(key::kFile.opening());
-      appendText(out_, *file->path);
+      text(*file->path);
       raw(key::kMode.following());
       format("\"{}\"", mode);
       if (file->handle == nullptr) {
@@ -357,7 +398,7 @@ void Encoder::object(const Obj* object, std::optional<std::string>* error) {
       raw(key::kOffset.following());
       integer(offset < 0 ? 0 : offset);
       raw(key::kAbsolute.following());
-      appendText(out_, *file->absolutePath);
+      text(*file->absolutePath);
       std::optional<FileFingerprint> print = fingerprintOpenFile(fileno(file->handle));
       if (!print && !*error) {
         *error = fmt::format("cannot read file \"{}\" back to fingerprint it: {}", *file->path,
@@ -379,9 +420,9 @@ void Encoder::host(const std::string& snapshotPath) {
   raw(",\n");
   raw(key::kHost.member());
   raw(key::kCwd.opening());
-  appendText(out_, std::filesystem::current_path(ignored).string());
+  text(std::filesystem::current_path(ignored).string());
   raw(key::kWrittenTo.following());
-  appendText(out_, std::filesystem::absolute(snapshotPath, ignored).lexically_normal().string());
+  text(std::filesystem::absolute(snapshotPath, ignored).lexically_normal().string());
   raw(key::kStdout.following());
   struct stat info {};
   std::optional<FileFingerprint> print;
@@ -409,10 +450,12 @@ void Encoder::encodeState(const std::string& snapshotPath, const std::string& pr
   raw(programIdentity(vm_.program).hex());
   raw("\"");
   raw(key::kPath.following());
-  appendText(out_, programPath);
+  text(programPath);
   raw(key::kCode.following());
   raw("\"");
-  appendBase64(out_, embeddedProgram(vm_.program, vm_.userFunctionCount));
+  through([&](std::string& s) {
+    appendBase64(s, embeddedProgram(vm_.program, vm_.userFunctionCount));
+  });
   raw("\"},\n");
   raw(key::kTotalSteps.member());
   integer(vm_.totalSteps);
@@ -421,7 +464,7 @@ void Encoder::encodeState(const std::string& snapshotPath, const std::string& pr
   raw("[");
   for (int i = 0; i < 4; ++i) {
     raw(i > 0 ? ", \"" : "\"");
-    appendHex64(out_, vm_.rng.state[i]);
+    hex64(vm_.rng.state[i]);
     raw("\"");
   }
   raw("],\n");
@@ -429,11 +472,11 @@ void Encoder::encodeState(const std::string& snapshotPath, const std::string& pr
   raw("[");
   for (std::size_t i = 0; i < vm_.args.size(); ++i) {
     if (i > 0) raw(", ");
-    appendText(out_, vm_.args[i]);
+    text(vm_.args[i]);
   }
   raw("],\n");
   raw(key::kStdin.member());
-  appendText(out_, vm_.stdinBuffer);
+  text(vm_.stdinBuffer);
   host(snapshotPath);
 
   raw(",\n");
@@ -442,7 +485,7 @@ void Encoder::encodeState(const std::string& snapshotPath, const std::string& pr
   for (std::size_t i = 0; i < vm_.globals.size(); ++i) {
     raw(i > 0 ? ",\n  " : "\n  ");
     raw(key::kName.opening());
-    appendJsonString(out_, vm_.program.globals[i].name);
+    jsonString(vm_.program.globals[i].name);
     raw(key::kValue.following());
     value(vm_.globals[i]);
     raw("}");
@@ -550,11 +593,13 @@ constexpr std::string_view kHeaderEnd = "0000000000000000\",\n";
 
 // Everything after the first line.
 void encodeBody(const VM& vm, const std::string& snapshotPath, const std::string& programPath,
-                SnapshotReason reason, std::string& out, std::function<void()> spill,
-                std::optional<std::string>* error) {
-  out += key::kState.member();
-  Encoder(vm, out, std::move(spill)).encodeState(snapshotPath, programPath, reason, error);
-  out += "}\n";
+                SnapshotReason reason, std::string& out,
+                std::function<void(std::string_view)> spill, std::optional<std::string>* error) {
+  Encoder encoder(vm, out, std::move(spill));
+  encoder.raw(key::kState.member());
+  encoder.encodeState(snapshotPath, programPath, reason, error);
+  encoder.raw("}\n");
+  encoder.finish();
 }
 
 }  // namespace
@@ -588,16 +633,15 @@ std::optional<std::string> writeSnapshot(const VM& vm, const std::string& path,
     if (state == nullptr) throw std::bad_alloc();
     XXH3_64bits_reset(state);
     std::optional<std::string> writeError;
-    auto spill = [&] {
-      XXH3_64bits_update(state, text.data() + hashFrom, text.size() - hashFrom);
+    auto spill = [&](std::string_view chunk) {
+      XXH3_64bits_update(state, chunk.data() + hashFrom, chunk.size() - hashFrom);
       hashFrom = 0;
-      if (!writeError && !writeAll(fd, text)) {
+      if (!writeError && !writeAll(fd, chunk)) {
         writeError = fmt::format("cannot write {}: {}", temp, std::strerror(errno));
       }
-      text.clear();
     };
     encodeBody(vm, path, programPath, reason, text, spill, &error);
-    spill();
+    spill(text);
     std::string checksum;
     appendHex64(checksum, XXH3_64bits_digest(state));
     XXH3_freeState(state);
