@@ -13,7 +13,7 @@
 namespace shapevm {
 
 inline constexpr char kSbcMagic[4] = {'S', 'B', 'C', '1'};
-inline constexpr uint32_t kSbcVersion = 4;        // what writeSbc writes
+inline constexpr uint32_t kSbcVersion = 5;        // what writeSbc writes
 inline constexpr uint32_t kOldestSbcVersion = 1;  // readSbc reads versions from here on
 
 // How many opcodes (the first rows of the opcode table) a file of `version`
@@ -21,7 +21,8 @@ inline constexpr uint32_t kOldestSbcVersion = 1;  // readSbc reads versions from
 constexpr uint32_t opcodeCountOfVersion(uint32_t version) { return version < 4 ? 133 : kOpCount; }
 
 // The file in the layout of `version` (1: without debug information; 1 and
-// 2: without field defaults, which those versions cannot hold).
+// 2: without field defaults, which those versions cannot hold; before 5:
+// without the functions' source files).
 std::vector<uint8_t> writeSbc(const Program& program, uint32_t version = kSbcVersion);
 // Parses, verifies (bytecode/verifier.h) and hashes. `fileName` is used in messages.
 Result<Program> readSbc(std::span<const uint8_t> bytes, const std::string& fileName);

@@ -274,14 +274,15 @@ TEST_CASE("opcodes: every opcode keeps its number and mnemonic", "[opcodes]") {
     CHECK(static_cast<uint32_t>(pinned.op) == pinned.number);
     CHECK(std::string(opInfo(pinned.op).mnemonic) == pinned.mnemonic);
   }
-  // The pinned table is the one version 4 reads; versions 1 to 3 have its
-  // first 133 rows (2 added debug information and 3 field defaults, not
-  // opcodes).
+  // The pinned table is the one versions 4 and 5 read; versions 1 to 3 have
+  // its first 133 rows (2 added debug information, 3 field defaults and 5
+  // the functions' source files, not opcodes).
   CHECK(kOldestSbcVersion == 1);
-  CHECK(kSbcVersion == 4);
+  CHECK(kSbcVersion == 5);
   CHECK(opcodeCountOfVersion(1) == 133);
   CHECK(opcodeCountOfVersion(3) == 133);
   CHECK(opcodeCountOfVersion(4) == kOpCount);
+  CHECK(opcodeCountOfVersion(5) == kOpCount);
 }
 
 TEST_CASE("opcodes: docs/bytecode.md lists every opcode exactly as opcodes.h", "[opcodes]") {
