@@ -437,6 +437,9 @@ struct Pattern {
       elements;  // Variant payload, Array elements, Object fields, Or alternatives
   std::vector<std::string> fields;  // Object: field names, parallel to elements
   bool hasRest = false;             // Array: `..` or `..rest`
+  // Binding `n: int` at the top of an arm: the `type()` the value must have
+  // (the parser turns it into a guard); empty when any value matches.
+  std::string valueType;
   bool restBinds = false;           // Array: `..rest` names the rest
   // Filled by the resolver.
   int32_t type = -1;  // Variant, typed Object: record type index; -1 for `None` / untyped

@@ -29,9 +29,18 @@ namespace {
 constexpr std::size_t kCompilerStackBytes = std::size_t{64} << 20;
 
 // The stages number the lines of all files in one range (SourceFileInfo);
-// the line tables give each line's number in its own file.
-void useFileLineNumbers(Program& program, const std::vector<SourceFileInfo>& files) {
+// the line tables give each line's number in its own file, and a module's
+// functions name their file.
+void useFileLineNumbers(Program& program, const ParsedProgram& parsed) {
+  const std::vector<SourceFileInfo>& files = parsed.files;
   if (files.size() == 1) return;
+  for (const std::unique_ptr<FunctionNode>& node : parsed.functions) {
+    for (const SourceFileInfo& file : files) {
+      if (file.contains(node->pos.line) && !file.module.empty()) {
+        program.functions[node->index].sourceFile = file.path;
+      }
+    }
+  }
   auto lineInFile = [&](uint32_t line) {
     for (const SourceFileInfo& file : files) {
       if (file.contains(line)) return line - file.firstLine + 1;
@@ -56,7 +65,7 @@ CompileResult compileHere(std::string_view source, const std::string& fileName,
   // would report names as undeclared because their declaration failed to parse.
   if (!sink.hasErrors()) resolveProgram(parsed, program, sink);
   if (!sink.hasErrors()) emitProgram(parsed, program, sink);
-  if (!sink.hasErrors()) useFileLineNumbers(program, parsed.files);
+  if (!sink.hasErrors()) useFileLineNumbers(program, parsed);
   if (!sink.hasErrors()) {
     if (std::optional<Diagnostic> problem = verifyProgram(program, fileName)) {
       sink.internalError(problem->format());

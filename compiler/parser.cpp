@@ -1934,6 +1934,37 @@ class Parser {
 
   // ------------------------------------------------------------------ match
 
+  // The `type()` of the values of the built-in type an annotation names
+  // (`int`, `String`, `Vec`, ...), or empty: `number`, records and type
+  // parameters match any value.
+  static std::string valueTypeOf(const Token& annotation) {
+    if (annotation.kind != TokenKind::Identifier) return {};
+    static const std::unordered_map<std::string_view, const char*> kTypes = {
+        {"int", "int"},   {"i64", "int"},       {"integer", "int"},   {"float", "float"},
+        {"f64", "float"}, {"string", "string"}, {"String", "string"}, {"str", "string"},
+        {"bool", "bool"}, {"boolean", "bool"},  {"array", "array"},   {"Array", "array"},
+        {"Vec", "array"}, {"map", "map"},       {"HashMap", "map"}};
+    auto found = kTypes.find(annotation.text);
+    return found == kTypes.end() ? std::string() : found->second;
+  }
+
+  // `n: int => ..` (with any guard): only values whose type() is "int".
+  ExprPtr typeGuard(const Pattern& pattern, ExprPtr guard) {
+    SourcePos pos = pattern.pos;
+    std::vector<ExprPtr> args;
+    args.push_back(std::make_unique<NameExpr>(pos, pattern.name));
+    auto typeOf =
+        std::make_unique<CallExpr>(pos, std::make_unique<NameExpr>(pos, "type"), std::move(args));
+    typeOf->height = 2;
+    ExprPtr test = std::make_unique<BinaryExpr>(
+        pos, BinaryOp::Eq, std::move(typeOf), std::make_unique<StringExpr>(pos, pattern.valueType));
+    test->height = 3;
+    if (!guard) return test;
+    uint32_t h = std::max(test->height, guard->height);
+    return checkHeight(std::make_unique<LogicalExpr>(pos, true, std::move(test), std::move(guard)),
+                       h);
+  }
+
   ExprPtr parseMatch() {
     SourcePos pos = posOf(advance());
     ExprPtr subject;
@@ -1953,6 +1984,10 @@ class Parser {
         advance();
         NewlineMode guardMode(*this, false);
         arm.guard = parseExpr();
+        if (!arm.guard) return nullptr;
+      }
+      if (!arm.pattern->valueType.empty()) {
+        arm.guard = typeGuard(*arm.pattern, std::move(arm.guard));
         if (!arm.guard) return nullptr;
       }
       if (!expect(TokenKind::FatArrow, "'=>' after the pattern")) return nullptr;
@@ -2043,7 +2078,16 @@ class Parser {
       }
       auto pattern = std::make_unique<Pattern>(PatternKind::Binding, pos);
       pattern->name = name;
-      if (match(TokenKind::Colon) && !parseType()) return nullptr;
+      if (match(TokenKind::Colon)) {
+        std::size_t start = pos_;
+        std::string valueType = valueTypeOf(peek());
+        if (!parseType()) return nullptr;
+        bool oneType = pos_ == start + 1 || tokens_[start + 1].kind == TokenKind::Less;
+        if (oneType && (check(TokenKind::FatArrow) || check(TokenKind::KwIf) ||
+                        (check(TokenKind::Identifier) && peek().text == "where"))) {
+          pattern->valueType = valueType;
+        }
+      }
       return pattern;
     }
     int32_t type = variantType(qualified);

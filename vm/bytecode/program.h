@@ -107,6 +107,10 @@ struct Function {
   std::vector<StatementInfo> statements;
   std::vector<LocalInfo> locals;
   FunctionHash hash;  // computed by computeHashes(), never read from a file
+  // The source file the function was compiled from when it is not the
+  // program's (a module's, docs/language.md "Modules"); empty otherwise.
+  // Debug information: stack traces name it.
+  std::string sourceFile;
 
   uint32_t lineAt(uint32_t offset) const;
 };

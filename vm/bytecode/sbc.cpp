@@ -128,6 +128,7 @@ void writeFunction(Writer& out, const Function& function, uint32_t version) {
     out.u32(local.start);
     out.u32(local.end);
   }
+  if (version >= 5) out.text(function.sourceFile);
 }
 
 // Reads little-endian fields, failing (once) with a message that says what was
@@ -315,6 +316,7 @@ void readFunction(Reader& in, Function& function, uint32_t version) {
     function.lines.push_back(entry);
   }
   if (version >= 2) readDebugInfo(in, function);
+  if (version >= 5) function.sourceFile = in.text("function source file");
   in.setContext("");
 }
 

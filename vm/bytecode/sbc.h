@@ -24,7 +24,8 @@ constexpr uint32_t opcodeCountOfVersion(uint32_t version) {
 }
 
 // The file in the layout of `version` (1: without debug information; 1 and
-// 2: without field defaults, which those versions cannot hold).
+// 2: without field defaults, which those versions cannot hold; before 5:
+// without the functions' source files).
 std::vector<uint8_t> writeSbc(const Program& program, uint32_t version = kSbcVersion);
 // Parses, verifies (bytecode/verifier.h) and hashes. `fileName` is used in messages.
 Result<Program> readSbc(std::span<const uint8_t> bytes, const std::string& fileName);

@@ -221,10 +221,11 @@ std::string VM::stackTrace() const {
   for (uint32_t i = frameCount; i-- > 0;) {
     const Frame& frame = frames[i];
     const Function& f = program.functions[frame.function];
-    std::string line =
-        frame.function >= userFunctionCount
-            ? fmt::format("  at {} (built-in)", f.name)
-            : fmt::format("  at {} ({}:{})", f.name, program.sourceFile, currentLine(frame));
+    std::string line = frame.function >= userFunctionCount
+                           ? fmt::format("  at {} (built-in)", f.name)
+                           : fmt::format("  at {} ({}:{})", f.name,
+                                         f.sourceFile.empty() ? program.sourceFile : f.sourceFile,
+                                         currentLine(frame));
     if (line == previous) {
       if (++repeats <= kRepeatsShown) lines.push_back(line);
       continue;

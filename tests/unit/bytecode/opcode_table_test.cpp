@@ -292,7 +292,8 @@ TEST_CASE("opcodes: every opcode keeps its number and mnemonic", "[opcodes]") {
   }
   // The pinned table is the one version 5 reads; versions 1 to 3 have its
   // first 133 rows (2 added debug information and 3 field defaults, not
-  // opcodes), version 4 its first 135.
+  // opcodes), version 4 its first 135 (5 also added the functions' source
+  // files, debug information).
   CHECK(kOldestSbcVersion == 1);
   CHECK(kSbcVersion == 5);
   CHECK(opcodeCountOfVersion(1) == 133);

@@ -40,6 +40,7 @@ void checkSamePrograms(const Program& a, const Program& b) {
     CHECK(x.lines == y.lines);
     CHECK(x.statements == y.statements);
     CHECK(x.locals == y.locals);
+    CHECK(x.sourceFile == y.sourceFile);
     CHECK(x.hash == y.hash);
   }
 }
@@ -70,6 +71,7 @@ std::string errorOf(const std::vector<uint8_t>& bytes) {
 
 TEST_CASE("sbc: a program survives write and read exactly", "[sbc]") {
   Program program = sampleProgram();
+  program.functions[1].sourceFile = "lib/geometry.shape";
   std::vector<uint8_t> bytes = writeSbc(program);
   Result<Program> read = readSbc(bytes, "prog.sbc");
   INFO((read ? std::string() : read.error().format()));
@@ -124,6 +126,17 @@ TEST_CASE("sbc: bad magic and unsupported versions are rejected", "[sbc]") {
                                         kSbcVersion + 1, kSbcVersion));
   version[4] = 0;
   CHECK_THAT(errorOf(version), Catch::Contains("unsupported .sbc version 0"));
+}
+
+TEST_CASE("sbc: a function's source file is debug information of version 5", "[sbc]") {
+  Program program = sampleProgram();
+  Program inModule = program;
+  inModule.functions[1].sourceFile = "lib/geometry.shape";
+  CHECK(programHash(inModule) == programHash(program));
+  CHECK(writeSbc(inModule) != writeSbc(program));
+  Result<Program> version4 = readSbc(writeSbc(inModule, 4), "prog.sbc");
+  REQUIRE(version4.ok());
+  CHECK(version4->functions[1].sourceFile.empty());
 }
 
 TEST_CASE("sbc: version 1 files (without debug information) are still read", "[sbc]") {
