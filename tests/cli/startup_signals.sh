@@ -12,18 +12,21 @@ cli_start "$@"
 cd "$work" || exit 2
 rng=4242
 
-printf 'print("started")\nlet total = 0\nfor n in 1..=200000 { total = total + n }\nprint(total)\n' \
+# Long enough (tens of milliseconds in a Release build) that every delay
+# below reaches the run before it ends.
+printf 'print("started")\nlet total = 0\nfor n in 1..=4000000 { total = total + n }\nprint(total)\n' \
   > prog.shape
 "$shapevm" run prog.shape > reference.out
 
-# Waits until process $1 runs the VM: the launcher has blocked the signals
-# by then (its own start, before that, takes microseconds), and the VM is
-# about to load its libraries. A signal sent before exec would reach the
-# shell's child instead.
+# Waits until process $1 runs the VM (shapevm-run for `run` and `compile`,
+# shapevm-vm for `job`; docs/cli.md, "Signals"): the launcher has blocked the signals by
+# then (its own start, before that, takes microseconds), and the VM is about
+# to load its libraries. A signal sent before exec would reach the shell's
+# child instead.
 wait_for_exec() {
   local comm
   while read -r comm < "/proc/$1/comm" 2> /dev/null; do
-    [ "$comm" = shapevm-vm ] && return 0
+    [ "$comm" = shapevm-run ] || [ "$comm" = shapevm-vm ] && return 0
   done
   return 1
 }

@@ -1,8 +1,7 @@
 // Lossless text encoding for snapshot JSON (see json_text.h).
 #include "snapshot/json_text.h"
 
-#include <simdjson.h>
-
+#include "core/utf8.h"
 #include "snapshot/snapshot_keys.h"
 
 namespace shapevm {
@@ -20,8 +19,6 @@ int hexValue(char c) {
 }
 
 }  // namespace
-
-bool isValidUtf8(std::string_view bytes) { return simdjson::validate_utf8(bytes); }
 
 void appendJsonString(std::string& out, std::string_view bytes) {
   out += '"';

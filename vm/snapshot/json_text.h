@@ -23,7 +23,6 @@ void appendText(std::string& out, std::string_view bytes);
 // Appends 16 lowercase hex digits.
 void appendHex64(std::string& out, uint64_t value);
 
-bool isValidUtf8(std::string_view bytes);
 // Decodes lowercase hex; false on odd length or any other character.
 bool decodeHex(std::string_view hex, std::string* out);
 // Exactly 16 lowercase hex digits.

@@ -1,7 +1,9 @@
-// The shapevm command: a table of subcommands over the libraries. Command-line
-// mistakes exit with status 2 (docs/cli.md); everything else is decided by the
+// The shapevm command line over a table of subcommands. Command-line mistakes
+// exit with status 2 (docs/cli.md); everything else is decided by the
 // subcommand. A C++ exception nothing else caught (the host out of memory, a
 // bug) ends the process with a message and status 1, never an abort.
+#include "command_line.h"
+
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -37,8 +39,9 @@ void reportFatal(const char* what) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  using namespace shapevm::cli;
+namespace shapevm::cli {
+
+int runCommandLine(int argc, char** argv, std::span<const AddCommand> commands) {
   // Commands that suspend take the signals once their handlers are in place.
   if (!suspendsOnSignal(argc, argv)) unblockSuspendSignals();
   std::set_terminate(onTerminate);
@@ -50,11 +53,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", SHAPEVM_VERSION);
   app.require_subcommand(1);
   int exitStatus = kExitOk;
-  constexpr void (*kCommands[])(CLI::App&, int&) = {
-      addRunCommand,    addResumeCommand,  addCompileCommand, addAsmCommand,
-      addDisasmCommand, addInspectCommand, addVerifyCommand,  addJobCommand,
-  };
-  for (auto add : kCommands) add(app, exitStatus);
+  for (AddCommand add : commands) add(app, exitStatus);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -71,3 +70,5 @@ int main(int argc, char** argv) {
   }
   return exitStatus;
 }
+
+}  // namespace shapevm::cli
