@@ -440,7 +440,7 @@ struct Pattern {
   // Binding `n: int` at the top of an arm: the `type()` the value must have
   // (the parser turns it into a guard); empty when any value matches.
   std::string valueType;
-  bool restBinds = false;           // Array: `..rest` names the rest
+  bool restBinds = false;  // Array: `..rest` names the rest
   // Filled by the resolver.
   int32_t type = -1;  // Variant, typed Object: record type index; -1 for `None` / untyped
   uint32_t slot = 0;  // Variant/Array/Object below the top: hidden local holding the value
@@ -489,6 +489,10 @@ struct Param {
   // the body's first statements (`if b == none { b = 2 }`); only the flag stays.
   bool hasDefault = false;
   ExprPtr defaultValue;  // until the body is parsed
+  // `&name`: a reference parameter. Shape writes assignments to it back to
+  // the caller's variable; shapevm does not, so assigning to one is a
+  // compile error (docs/language.md, "Differences from Shape").
+  bool reference = false;
 };
 
 struct FunctionNode {

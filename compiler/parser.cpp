@@ -1193,13 +1193,13 @@ class Parser {
   // Between a lambda's `| |` a default value is one operand (`|x, k = 2| ..`):
   // a `|` in it would end the parameters.
   bool parseParam(FunctionNode* fn, bool betweenBars = false) {
-    match(TokenKind::Amp);
+    bool reference = match(TokenKind::Amp);
     if (!check(TokenKind::Identifier)) {
       errorAtCurrent("expected a parameter name, found " + describeToken(peek()));
       return false;
     }
     const Token& name = advance();
-    fn->params.push_back(Param{std::string(name.text), posOf(name), {}, false, nullptr});
+    fn->params.push_back(Param{std::string(name.text), posOf(name), {}, false, nullptr, reference});
     if (match(TokenKind::Colon) && !parseType()) return false;
     Param& param = fn->params.back();
     if (match(TokenKind::Assign)) {

@@ -26,6 +26,7 @@ constexpr uint32_t kMaxWalkDepth = 2 * kMaxNesting + 100;
 struct VarFlags {
   bool isConst = false;
   bool isFunction = false;
+  bool isReferenceParam = false;  // `&name` without a default (see Param::reference)
 };
 
 struct LocalVar {
@@ -376,6 +377,9 @@ class Resolver {
       error(expr.pos, "cannot assign to function '" + expr.name + "'");
     } else if (found.flags.isConst) {
       error(expr.pos, "cannot assign to const '" + expr.name + "'");
+    } else if (found.flags.isReferenceParam) {
+      error(expr.pos, "cannot assign to reference parameter '" + expr.name +
+                          "': the caller's variable would not change (return the new value)");
     }
   }
 
@@ -517,7 +521,12 @@ class Resolver {
     scope.blockDepth = 1;
     FunctionScope* saved = scope_;
     scope_ = &scope;
-    for (Param& param : fn.params) declareLocal(param.name, param.pos, {}, param.binding);
+    for (Param& param : fn.params) {
+      // A default is filled in by assigning the parameter in the body's first
+      // statements, which the check below must not see.
+      VarFlags flags{.isReferenceParam = param.reference && !param.hasDefault};
+      declareLocal(param.name, param.pos, flags, param.binding);
+    }
     if (fn.expressionBody) {
       resolveExpr(*fn.expressionBody);
     } else {
