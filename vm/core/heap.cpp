@@ -18,8 +18,9 @@ namespace shapevm {
 namespace {
 
 // Keys every hash of a map key or a name set, so that keys chosen to collide in
-// one process do not collide in another (a map of 131 072 such int keys took
-// 27 s to restore with an unkeyed hash). Maps iterate in insertion order, so
+// one process do not collide in another: with an unkeyed hash, a snapshot
+// holding such keys made its restore quadratic (docs/design.md, "Heap and
+// collector"). Maps iterate in insertion order, so
 // nothing a program or a snapshot sees depends on it.
 uint64_t randomSeed() {
   std::random_device device;
@@ -67,7 +68,7 @@ uint64_t mix(uint64_t h) {
 // Int keys: runs of 16 consecutive ints land in 16 consecutive index slots (one
 // 64-byte cache line of the int32 index) at a block position chosen by mixing
 // the rest of the bits. Maps keyed by counters, ids or row numbers then touch
-// one index line per 16 keys instead of one per key (hashmap_build_query: 2x),
+// one index line per 16 keys instead of one per key (docs/design.md, "Maps"),
 // while strided or clustered keys still spread over the whole index. The
 // block is mixed with the seed: fmix64 alone is invertible, so keys whose
 // blocks all share one slot were easy to compute.
@@ -717,8 +718,8 @@ void Heap::scheduleCollection() {
 
 // Small objects are swept by scanning the pool's chunks in address order
 // (from the top: small_pool.h says why), which the hardware prefetches; a
-// linked list through them made every object a cache miss (string_building
-// spent a third of its time here).
+// linked list through them made every object a cache miss (docs/design.md,
+// "Small-object pools").
 void Heap::sweep() {
   // Frees an unmarked object; unmarks a marked one for the next collection.
   auto survives = [this](Obj* o) {

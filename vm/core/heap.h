@@ -88,8 +88,8 @@ class Heap {
 
   // Marks reachable objects. Strings and files hold no references, so they
   // are marked where they are found and never pass through the gray stack,
-  // and most objects in a typical heap are strings (string_building: 0.177
-  // -> 0.154 s user).
+  // and most objects in a typical heap are strings (docs/design.md, "A
+  // collector that touches less cold memory").
   void markValue(Value value) {
     if (value.isObject()) markObject(value.as.obj);
   }
@@ -110,8 +110,9 @@ class Heap {
   // no rooting meanwhile. The memory limit still holds: past maxMemory,
   // allocation throws OutOfMemory (without collecting first). When the last
   // pause ends, the next collection is due once the heap has doubled from
-  // what it holds then, as after a collection. Restoring 1M objects collected
-  // 5 times, a third of the heap's rebuild (docs/snapshot-format.md).
+  // what it holds then, as after a collection. Without the pause a large
+  // restore collected several times, each collection marking all it had
+  // rebuilt so far (docs/design.md, "What each snapshot optimisation bought").
   class CollectionPause {
    public:
     // A paused heap is being built in bulk, so its pools take huge pages
@@ -134,8 +135,9 @@ class Heap {
 
   // For a process about to exit: closes the files the guest left open (so
   // what it wrote reaches them) and lets go of every object without freeing
-  // it, leaving the memory to the operating system. Freeing 1.2M objects one
-  // by one took ~50 ms at the end of a 1M-object resume. In builds checked
+  // it, leaving the memory to the operating system: freeing a large heap
+  // object by object is a walk over all of it just before exit (measured in
+  // docs/design.md, "What each snapshot optimisation bought"). In builds checked
   // for leaks (kFreeHeapAtExit) the objects are freed. Either way the heap is
   // empty afterwards.
   void abandonAtExit();

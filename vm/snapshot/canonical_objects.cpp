@@ -510,7 +510,8 @@ const char* Scanner::objectLines(const char* stop) {
   // The shortest object line, `{"array": []}` and the `,\n  ` after it, is
   // 17 bytes, so the bytes left bound the objects to come: room for that many
   // costs only address space until written, and spares the pool its growth by
-  // copying (70 ms at 1M objects). Counting the lines instead took 10 ms. Both
+  // copying; counting the lines instead delayed both parts by a pass over the
+  // text (docs/design.md, "What each snapshot optimisation bought"). Both
   // parts of a split array reserve for all the text left, the first because
   // the second is appended to it. Hints: if the address space is refused, the
   // pools grow as usual.

@@ -1177,7 +1177,7 @@ bool Reader::checkReferences() {
     PathGuard objectIndex(*this, std::size_t{0});
     for (std::size_t id = 0; id < data_.objects.size(); ++id) {
       // One guard for all objects, its index moved along: a guard each cost
-      // two path changes per object (15 ms at 1M objects).
+      // two path changes per object.
       path_.back().index = id;
       const SObject& o = data_.objects[id];
       std::span<const SValue> values = data_.valuesOf(o);
@@ -1243,8 +1243,9 @@ bool Reader::checkReferences() {
 // Reading the heap, nearly all of a large file, takes the fast path
 // (canonical_objects.h) when the file is as the writer made it, and then
 // simdjson has no use for the heap's text: so it is cut out, and simdjson
-// parses the rest with "[]" in its place. Indexing the whole file (stage 1)
-// and faulting in simdjson's index for it cost ~70 ms at 1M objects. Any
+// parses the rest with "[]" in its place: indexing the whole file (stage 1)
+// and faulting in simdjson's index for it was a large part of a resume
+// (docs/design.md, "What each snapshot optimisation bought"). Any
 // failure on the way, the fast path's refusal or a real error, starts over
 // with the whole file, which gives the file its verdict and message.
 Result<SnapshotData> Reader::read(simdjson::padded_string_view text) {
@@ -1325,9 +1326,9 @@ Result<SnapshotData> parseSnapshot(std::string_view text, const std::string& fil
 namespace {
 
 // Memory for a whole snapshot file, mapped for the purpose rather than taken
-// from malloc, so that it can ask for transparent huge pages: a 100 MB file
-// then costs about 50 page faults instead of 25 000 (40 ms of a 1M-object
-// resume).
+// from malloc, so that it can ask for transparent huge pages: a page fault
+// per 2 MiB of the file instead of per 4 KiB (docs/design.md, "What each
+// snapshot optimisation bought").
 class TextBuffer {
  public:
   explicit TextBuffer(std::size_t bytes) : bytes_(bytes) {
