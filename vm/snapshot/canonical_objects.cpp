@@ -1,7 +1,8 @@
 // The canonical-text fast path for the snapshot heap (see canonical_objects.h).
 // Every function returns false as soon as the text is not exactly what the
 // writer (snapshot_writer.cpp) would have produced, or breaks a rule that
-// snapshot_reader.cpp checks; the caller then falls back to the general reader.
+// the general reader (snapshot_reader_values.cpp) checks; the caller then falls back to the general
+// reader.
 #include "snapshot/canonical_objects.h"
 
 #include <algorithm>
@@ -364,7 +365,7 @@ bool Scanner::record(SObject* object) {
   object->kind = ObjKind::Record;
   std::string_view name;
   if (!string(&name)) return false;
-  object->builtinType = name == "$Error";
+  object->builtinType = name == key::kErrorTypeName.text();
   recordType_ = sharedName(object->builtinType ? "Error" : name, recordType_);
   object->text = recordType_;
   if (!literal(key::kFields.following()) || !next('{')) return false;
@@ -440,12 +441,12 @@ bool Scanner::closure(SObject* object) {
 
 bool Scanner::upvalue(SObject* object) {
   object->kind = ObjKind::Upvalue;
-  if (literal("\"open\"")) {
+  if (literal(key::kOpenUpvalue.quoted())) {
     object->open = true;
     return literal(key::kSlot.following()) && unsignedInt(kMaxStackSlots, &object->number) &&
            next('}');
   }
-  return literal("\"closed\"") && literal(key::kValue.following()) &&
+  return literal(key::kClosedUpvalue.quoted()) && literal(key::kValue.following()) &&
          value(&data_.values.emplace_back()) && next('}');
 }
 

@@ -6,7 +6,7 @@
 // It is an accelerator, never a validator of its own: it accepts only
 // canonical text whose meaning is beyond doubt and gives up on anything else
 // (another member order or spacing, an unusual escape or number, a value out
-// of range, a rule of snapshot_reader.cpp broken). Giving up removes whatever
+// of range, a rule of the general reader broken). Giving up removes whatever
 // it had added, and the reader then walks the same array with its general,
 // fully checked code, which names the exact problem. So a file is accepted or
 // rejected, with the same message, whether the fast path ran or not.
