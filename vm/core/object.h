@@ -165,7 +165,7 @@ inline Record* asRecord(Value v) { return static_cast<Record*>(v.as.obj); }
 inline Closure* asClosure(Value v) { return static_cast<Closure*>(v.as.obj); }
 inline File* asFile(Value v) { return static_cast<File*>(v.as.obj); }
 
-// XXH3 keyed with a per-process seed (heap.cpp): equal only within a process,
+// XXH3 keyed with a per-process seed (map.cpp): equal only within a process,
 // so never stored or compared across runs.
 uint64_t hashBytes(std::string_view bytes);
 

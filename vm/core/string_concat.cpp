@@ -4,7 +4,7 @@
 // n times) copied n²/2 bytes, quadratic in the final length (measured in
 // docs/design.md, "Heap and collector").
 //
-// Heap::concat (heap.cpp) makes ordinary strings of short results. A result
+// Heap::concat (strings.cpp) makes ordinary strings of short results. A result
 // of Heap::kMinSharedStringLength bytes or more whose left operand was itself
 // made by `+` comes here and moves into a StringBuffer with as much room
 // again (object.h). The next `+` on the buffer's longest string writes only

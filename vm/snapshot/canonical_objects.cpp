@@ -334,7 +334,7 @@ bool Scanner::array(SObject* object) {
 
 bool Scanner::map(SObject* object) {
   object->kind = ObjKind::Map;
-  // The largest entry array the heap ever allocates (heap.cpp's mapSet).
+  // The largest entry array the heap ever allocates (map.cpp's mapAppend).
   if (!unsignedInt(uint64_t{1} << 30, &object->number) || !literal(key::kMap.following()) ||
       !next('['))
     return false;

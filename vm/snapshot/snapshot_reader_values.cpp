@@ -345,7 +345,7 @@ bool SnapshotReader::readObject(od::value v, SObject* object) {
       case kKeyMap:
         return readMapEntries(field);
       case kKeyCapacity:
-        // The largest entry array the heap ever allocates (heap.cpp's mapSet).
+        // The largest entry array the heap ever allocates (map.cpp's mapAppend).
         return readUint(field, uint64_t{1} << 30, &object->number);
       case kKeyRecord: {
         std::string_view name;
