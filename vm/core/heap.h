@@ -3,7 +3,7 @@
 // accounting, and each concern is a file of its own, as in Lua (lmem, lstring,
 // ltable, lgc): heap.cpp allocates and builds objects, strings.cpp makes
 // strings and interns names (string_table.h), string_concat.cpp grows
-// strings by `+`, map.cpp hashes keys and runs the maps (map.h), and
+// strings by `+`, map.cpp hashes keys (map.h) and runs the maps, and
 // collector.cpp marks, sweeps and frees.
 //
 // Invariants:
@@ -27,7 +27,6 @@
 #include <vector>
 
 #include "core/config.h"
-#include "core/map.h"
 #include "core/object.h"
 #include "core/small_pool.h"
 #include "core/string_table.h"
