@@ -37,8 +37,8 @@ void addResumeCommand(CLI::App& app, int& exitStatus) {
       ->add_option("--map-path", *mappings,
                    "OLD=NEW: the job's files under directory OLD are now under NEW (repeatable)")
       ->check([](const std::string& text) {
-        std::string error;
-        return parsePathMapping(text, &error) ? std::string() : error;
+        Result<PathMapping> mapping = parsePathMapping(text);
+        return mapping ? std::string() : mapping.error().message;
       });
   command->add_option("snapshot", *snapshot, "The snapshot to resume")->required();
   command->callback([options, snapshot, newProgram, mappings, relocate, dryRun, &exitStatus] {
@@ -52,8 +52,7 @@ void addResumeCommand(CLI::App& app, int& exitStatus) {
     request.options = options->vmOptions();
     request.loadProgram = loadProgramFile;
     for (const std::string& text : *mappings) {
-      std::string unused;
-      request.pathMappings.push_back(*parsePathMapping(text, &unused));
+      request.pathMappings.push_back(*parsePathMapping(text));  // checked above
     }
     request.exactRelocation = *relocate == "exact";
     request.dryRun = *dryRun;

@@ -1,5 +1,10 @@
 // The garbage-collected heap: allocation, the containers' growth operations,
-// and a tracing mark-sweep collector.
+// and a tracing mark-sweep collector. Heap owns the memory and its
+// accounting, and each concern is a file of its own, as in Lua (lmem, lstring,
+// ltable, lgc): heap.cpp allocates and builds objects, strings.cpp makes
+// strings and interns names (string_table.h), string_concat.cpp grows
+// strings by `+`, map.cpp hashes keys (map.h) and runs the maps, and
+// collector.cpp marks, sweeps and frees.
 //
 // Invariants:
 // - A collection may run at any allocation (every new* function and every
@@ -14,16 +19,17 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdlib>
 #include <functional>
 #include <new>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/config.h"
 #include "core/object.h"
 #include "core/small_pool.h"
+#include "core/string_table.h"
 
 namespace shapevm {
 
@@ -54,7 +60,7 @@ class Heap {
   // being grown by `+` (string_concat.cpp).
   String* concat(const String* left, const String* right);
   // Interned strings are never collected; they hold the program's names.
-  String* intern(std::string_view bytes);
+  String* intern(std::string_view bytes) { return interned_.intern(bytes); }
   Array* newArray(std::size_t capacity = 0);
   Map* newMap(std::size_t capacity = 0);
   // An empty map whose storage already has `entryCapacity` entries (0, or a
@@ -88,8 +94,8 @@ class Heap {
 
   // Marks reachable objects. Strings and files hold no references, so they
   // are marked where they are found and never pass through the gray stack,
-  // and most objects in a typical heap are strings (string_building: 0.177
-  // -> 0.154 s user).
+  // and most objects in a typical heap are strings (docs/design.md, "A
+  // collector that touches less cold memory").
   void markValue(Value value) {
     if (value.isObject()) markObject(value.as.obj);
   }
@@ -110,8 +116,9 @@ class Heap {
   // no rooting meanwhile. The memory limit still holds: past maxMemory,
   // allocation throws OutOfMemory (without collecting first). When the last
   // pause ends, the next collection is due once the heap has doubled from
-  // what it holds then, as after a collection. Restoring 1M objects collected
-  // 5 times, a third of the heap's rebuild (docs/snapshot-format.md).
+  // what it holds then, as after a collection. Without the pause a large
+  // restore collected several times, each collection marking all it had
+  // rebuilt so far (docs/design.md, "What each snapshot optimisation bought").
   class CollectionPause {
    public:
     // A paused heap is being built in bulk, so its pools take huge pages
@@ -134,8 +141,9 @@ class Heap {
 
   // For a process about to exit: closes the files the guest left open (so
   // what it wrote reaches them) and lets go of every object without freeing
-  // it, leaving the memory to the operating system. Freeing 1.2M objects one
-  // by one took ~50 ms at the end of a 1M-object resume. In builds checked
+  // it, leaving the memory to the operating system: freeing a large heap
+  // object by object is a walk over all of it just before exit (measured in
+  // docs/design.md, "What each snapshot optimisation bought"). In builds checked
   // for leaks (kFreeHeapAtExit) the objects are freed. Either way the heap is
   // empty afterwards.
   void abandonAtExit();
@@ -153,7 +161,12 @@ class Heap {
  private:
   void* allocate(std::size_t bytes);
   void* reallocate(void* old, std::size_t oldBytes, std::size_t newBytes);
-  void release(void* memory, std::size_t bytes);
+  // Releasing is inline: the sweep (collector.cpp) frees objects by the
+  // million.
+  void release(void* memory, std::size_t bytes) {
+    rawRelease(bufferPool_, memory, bytes);
+    bytesAllocated_ -= bytes;
+  }
   // Collects if this allocation crosses the threshold; throws OutOfMemory
   // past the limit. Does not allocate.
   void reserve(std::size_t bytes);
@@ -162,11 +175,26 @@ class Heap {
     bufferPool_.adviseHugePages(on);
   }
   static void* rawAllocate(SmallPool& pool, std::size_t bytes);
-  static void rawRelease(SmallPool& pool, void* memory, std::size_t bytes);
+  static void rawRelease(SmallPool& pool, void* memory, std::size_t bytes) {
+    if (memory == nullptr) return;
+    if (bytes <= SmallPool::kMaxBytes) {
+      pool.release(memory, bytes);
+    } else {
+      std::free(memory);
+    }
+  }
   void* allocateObject(std::size_t bytes);
-  void releaseObject(Obj* object, std::size_t bytes);
+  void releaseObject(Obj* object, std::size_t bytes) {
+    rawRelease(objectPool_, object, bytes);
+    bytesAllocated_ -= bytes;
+  }
   template <typename T>
-  T* newObject(ObjKind kind, std::size_t extraBytes);
+  T* newObject(ObjKind kind, std::size_t extraBytes) {
+    auto* object = static_cast<T*>(allocateObject(sizeof(T) + extraBytes));
+    object->kind = kind;
+    object->marked = false;
+    return object;
+  }
   void freeObject(Obj* object);
   String* newStringHeader(std::size_t length, std::size_t extraBytes);
   // Strings sharing a growable buffer (string_concat.cpp). Below
@@ -183,7 +211,9 @@ class Heap {
   void scheduleCollection();
   void mapRebuildIndex(Map* map, std::size_t indexCapacity);
   void mapLeaveDense(Map* map);
-  static std::size_t mapStorageBytes(const Map* map);
+  static std::size_t mapStorageBytes(const Map* map) {
+    return map->entryCapacity * (map->dense ? sizeof(Value) : sizeof(MapEntry));
+  }
   // An indexed map's index slots for `entryCapacity` entries: twice as many,
   // at least 16, a power of two.
   static std::size_t mapIndexCapacityFor(std::size_t entryCapacity);
@@ -201,12 +231,8 @@ class Heap {
   int pauses_ = 0;               // live CollectionPause scopes
   std::size_t fileObjects_ = 0;  // live File objects
   std::vector<Obj*> gray_;
-  std::unordered_map<std::string_view, String*> interned_;
+  StringTable interned_;
   std::function<void(Heap&)> rootMarker_;
 };
-
-bool keysEqual(Value a, Value b);
-uint64_t hashKey(Value key);
-bool isHashableKey(Value key);
 
 }  // namespace shapevm

@@ -73,8 +73,8 @@ struct Array : Obj {
 // index at all while entry k holds the int key k and nothing was deleted: a
 // lookup is a bounds check, an insert an append. This is Lua's array part
 // without a second structure, and insertion order comes for free. The first
-// other key, or a deletion, builds the index (hashmap_build_query, user time:
-// 0.28 s -> 0.17 s). A dense map does not store its keys either: its storage
+// other key, or a deletion, builds the index (docs/design.md, "Dense maps and
+// inline method fast paths"). A dense map does not store its keys either: its storage
 // is the values alone, half the memory of key-value entries.
 struct MapEntry {
   Value key;
@@ -148,8 +148,8 @@ struct File : Obj {
 // Loops that read the object behind each element of a large array (marking,
 // join) take a cache miss per element, the objects being scattered over the
 // heap. Fetching the object kPrefetchAhead elements ahead overlaps those
-// misses instead of taking them one at a time (string_building: join's share
-// of the run 7% -> 2%, marking's 11.5% -> 10%).
+// misses instead of taking them one at a time (docs/design.md, "A collector
+// that touches less cold memory").
 inline constexpr std::size_t kPrefetchAhead = 32;
 inline void prefetchAhead(const Value* items, std::size_t i, std::size_t count) {
   if (i + kPrefetchAhead < count && items[i + kPrefetchAhead].isObject()) {
@@ -165,7 +165,7 @@ inline Record* asRecord(Value v) { return static_cast<Record*>(v.as.obj); }
 inline Closure* asClosure(Value v) { return static_cast<Closure*>(v.as.obj); }
 inline File* asFile(Value v) { return static_cast<File*>(v.as.obj); }
 
-// XXH3 keyed with a per-process seed (heap.cpp): equal only within a process,
+// XXH3 keyed with a per-process seed (map.cpp): equal only within a process,
 // so never stored or compared across runs.
 uint64_t hashBytes(std::string_view bytes);
 

@@ -16,10 +16,10 @@
 // A pool that has grown large takes its chunks from 32 MiB regions instead
 // of malloc. While the heap is built in bulk (adviseHugePages, during a
 // snapshot restore) the regions are transparent huge pages: one page fault
-// per 2 MiB instead of per 4 KiB (rebuilding a 1M-object heap: ~200 -> ~85
-// ms). A running program does not ask for them: the kernel's compaction to
-// find free huge pages stalled it now and then (string_building 0.26 s wall
-// usually, 0.40 s at times; 0.28-0.31 s on ordinary pages). Small programs
+// per 2 MiB instead of per 4 KiB. A running program does not ask for them:
+// the kernel's compaction to find free huge pages stalled it now and then,
+// making it slower at times than on ordinary pages (both measured in
+// docs/design.md, "What each snapshot optimisation bought"). Small programs
 // never reach the regions at all.
 //
 // Memory stays with the pool until it is destroyed. Under AddressSanitizer a
@@ -68,7 +68,7 @@ class SmallPool {
   // goes to the front of its free list, so blocks released in this order
   // leave each list in ascending address order, and the allocations that
   // follow walk memory forwards, which the hardware prefetches
-  // (string_building: 0.189 -> 0.160 s user).
+  // (docs/design.md, "A collector that touches less cold memory").
   template <typename F>
   void forEachLiveBlockDescending(F&& visit) const {
     for (auto chunk = chunks_.rbegin(); chunk != chunks_.rend(); ++chunk) {

@@ -24,6 +24,7 @@
 #include <utility>
 
 #include "bytecode/builtin_names.h"
+#include "core/map.h"
 #include "interp/natives.h"
 #include "interp/vm.h"
 

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <vector>
 
+#include "core/map.h"
 #include "interp/natives.h"
 #include "interp/text_budget.h"
 #include "interp/vm.h"

@@ -1,7 +1,8 @@
 // The canonical-text fast path for the snapshot heap (see canonical_objects.h).
 // Every function returns false as soon as the text is not exactly what the
 // writer (snapshot_writer.cpp) would have produced, or breaks a rule that
-// snapshot_reader.cpp checks; the caller then falls back to the general reader.
+// the general reader (snapshot_reader_values.cpp) checks; the caller then falls back to the general
+// reader.
 #include "snapshot/canonical_objects.h"
 
 #include <algorithm>
@@ -333,7 +334,7 @@ bool Scanner::array(SObject* object) {
 
 bool Scanner::map(SObject* object) {
   object->kind = ObjKind::Map;
-  // The largest entry array the heap ever allocates (heap.cpp's mapSet).
+  // The largest entry array the heap ever allocates (map.cpp's mapAppend).
   if (!unsignedInt(uint64_t{1} << 30, &object->number) || !literal(key::kMap.following()) ||
       !next('['))
     return false;
@@ -364,7 +365,7 @@ bool Scanner::record(SObject* object) {
   object->kind = ObjKind::Record;
   std::string_view name;
   if (!string(&name)) return false;
-  object->builtinType = name == "$Error";
+  object->builtinType = name == key::kErrorTypeName.text();
   recordType_ = sharedName(object->builtinType ? "Error" : name, recordType_);
   object->text = recordType_;
   if (!literal(key::kFields.following()) || !next('{')) return false;
@@ -440,12 +441,12 @@ bool Scanner::closure(SObject* object) {
 
 bool Scanner::upvalue(SObject* object) {
   object->kind = ObjKind::Upvalue;
-  if (literal("\"open\"")) {
+  if (literal(key::kOpenUpvalue.quoted())) {
     object->open = true;
     return literal(key::kSlot.following()) && unsignedInt(kMaxStackSlots, &object->number) &&
            next('}');
   }
-  return literal("\"closed\"") && literal(key::kValue.following()) &&
+  return literal(key::kClosedUpvalue.quoted()) && literal(key::kValue.following()) &&
          value(&data_.values.emplace_back()) && next('}');
 }
 
@@ -510,7 +511,8 @@ const char* Scanner::objectLines(const char* stop) {
   // The shortest object line, `{"array": []}` and the `,\n  ` after it, is
   // 17 bytes, so the bytes left bound the objects to come: room for that many
   // costs only address space until written, and spares the pool its growth by
-  // copying (70 ms at 1M objects). Counting the lines instead took 10 ms. Both
+  // copying; counting the lines instead delayed both parts by a pass over the
+  // text (docs/design.md, "What each snapshot optimisation bought"). Both
   // parts of a split array reserve for all the text left, the first because
   // the second is appended to it. Hints: if the address space is refused, the
   // pools grow as usual.

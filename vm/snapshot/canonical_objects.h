@@ -6,13 +6,14 @@
 // It is an accelerator, never a validator of its own: it accepts only
 // canonical text whose meaning is beyond doubt and gives up on anything else
 // (another member order or spacing, an unusual escape or number, a value out
-// of range, a rule of snapshot_reader.cpp broken). Giving up removes whatever
+// of range, a rule of the general reader broken). Giving up removes whatever
 // it had added, and the reader then walks the same array with its general,
 // fully checked code, which names the exact problem. So a file is accepted or
 // rejected, with the same message, whether the fast path ran or not.
 //
-// What it bought: resuming the 1M-object benchmark snapshot took ~850 ms
-// instead of ~1000 ms (docs/snapshot-format.md, "Reading speed").
+// It spares a large resume most of its reading time: simdjson never indexes
+// the heap's text (measured in docs/design.md, "What each snapshot
+// optimisation bought").
 #pragma once
 
 #include <cstddef>
@@ -40,9 +41,10 @@ std::optional<HeapText> locateCanonicalObjects(std::string_view body);
 // from `split` (the start of one of its lines) on, and the parts joined; the
 // result is the same as in one part. chooseHeapSplit picks the line after the
 // middle of the text from `begin` (the array's '[') to `end`, or nullptr (one
-// part) below kMinSplitBytes, where a thread would save too little.
-// (Resuming the 1M-object benchmark snapshot: ~230 ms instead of ~260 ms
-// wall, for ~30 ms more CPU time: the second part is copied onto the first.)
+// part) below kMinSplitBytes, where a thread would save too little. It
+// shortens a large resume's wall time for a little more CPU time, since the
+// second part is copied onto the first (docs/design.md, "What each snapshot
+// optimisation bought").
 inline constexpr std::ptrdiff_t kMinSplitBytes = std::ptrdiff_t{4} << 20;
 const char* chooseHeapSplit(const char* begin, const char* end);
 

@@ -65,12 +65,9 @@ std::string mapPath(const std::string& path, const std::vector<PathMapping>& map
   return path;
 }
 
-std::optional<PathMapping> parsePathMapping(const std::string& text, std::string* error) {
+Result<PathMapping> parsePathMapping(const std::string& text) {
   std::size_t equals = text.find('=');
-  if (equals == std::string::npos) {
-    *error = "expected OLD=NEW";
-    return std::nullopt;
-  }
+  if (equals == std::string::npos) return Diagnostic::inFile("--map-path", "expected OLD=NEW");
   auto normal = [](std::string part) -> std::optional<std::string> {
     std::filesystem::path p(part);
     if (!p.is_absolute()) return std::nullopt;
@@ -80,10 +77,7 @@ std::optional<PathMapping> parsePathMapping(const std::string& text, std::string
   };
   auto from = normal(text.substr(0, equals));
   auto to = normal(text.substr(equals + 1));
-  if (!from || !to) {
-    *error = "OLD and NEW must be absolute paths";
-    return std::nullopt;
-  }
+  if (!from || !to) return Diagnostic::inFile("--map-path", "OLD and NEW must be absolute paths");
   return PathMapping{*from, *to};
 }
 

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "bytecode/diagnostic.h"
+
 namespace shapevm {
 
 // The first `length` bytes of a file, summarized: their count and the XXH3
@@ -41,6 +43,7 @@ struct PathMapping {
 std::string mapPath(const std::string& path, const std::vector<PathMapping>& mappings);
 
 // Parses "OLD=NEW" (both absolute, normalized; a trailing slash is dropped).
-std::optional<PathMapping> parsePathMapping(const std::string& text, std::string* error);
+// The diagnostic's file is the option, "--map-path".
+Result<PathMapping> parsePathMapping(const std::string& text);
 
 }  // namespace shapevm

@@ -2,8 +2,9 @@
 // id of every heap object it has met, looked up once per reference.
 //
 // Why not a hash table keyed by address: with a million objects such a table
-// is tens of MB probed at random, one cache and TLB miss per reference; it was
-// 60% of the writer's time. Here ids sit in per-page blocks indexed by the
+// is tens of MB probed at random, one cache and TLB miss per reference, and
+// it was most of the writer's time (docs/design.md, "What each snapshot
+// optimisation bought"). Here ids sit in per-page blocks indexed by the
 // object's 16-byte granule inside its 4 KiB page. Two objects never share a
 // granule (every object is at least 16 bytes), so the index is exact, and the
 // writer's breadth-first order meets objects roughly in allocation order, so

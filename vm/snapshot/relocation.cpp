@@ -341,8 +341,8 @@ std::variant<RelocationPlan, ResumeError> Planner::plan() {
     plan_.frameFunctions.push_back(*found);
   }
   // Two entries an object, in memory filled at once: on huge pages it costs
-  // a page fault per 2 MiB instead of per 4 KiB (10% of a large resume's
-  // page faults).
+  // a page fault per 2 MiB instead of per 4 KiB (docs/design.md, "What each
+  // snapshot optimisation bought").
   std::size_t objects = data_.objects.size();
   plan_.closureFunctions.reserve(objects);
   plan_.recordTypes.reserve(objects);

@@ -39,8 +39,9 @@ struct RelocationPlan {
   // upvalue i of the new closure is saved upvalue order[i]; for a record,
   // field i of the type is saved field order[i] (-1: not in the snapshot,
   // starts as the field's declared default, or none). An object not listed
-  // keeps its order. (A table with an
-  // entry for every object cost 29 MB of fresh memory at 1M objects.)
+  // keeps its order. (A table with an entry for every object cost fresh
+  // memory in proportion to the heap: docs/design.md, "What each snapshot
+  // optimisation bought".)
   std::unordered_map<std::size_t, std::vector<int32_t>> slotOrder;
   std::vector<uint32_t> functionValues;  // per SnapshotData::functionNames
   // Per program global: the index of the saved global it takes its value

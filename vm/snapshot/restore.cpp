@@ -81,7 +81,7 @@ class Restorer {
   // Empty for a type without defaults.
   std::vector<std::vector<Value>> addedFieldValues_;
   // The open files, by object id, listed as they are rebuilt so that
-  // reopening them needs no third pass over all objects (~2 ms at 1M).
+  // reopening them needs no third pass over all objects.
   std::vector<std::size_t> openFiles_;
 };
 

@@ -6,7 +6,11 @@
 //   snapshot_writer.cpp  VM -> JSON text (object ids: object_ids.h), and the
 //                        host's run loop that saves a snapshot at each stop,
 //   atomic_file.cpp      durable replacement,
-//   snapshot_reader.cpp  JSON text -> SnapshotData (structure, checksum, refs),
+//   snapshot_reader.cpp  JSON text -> SnapshotData: the file, header, checksum and
+//                        "state"; its parts in snapshot_reader_values.cpp (values
+//                        and objects), _frames.cpp, _globals.cpp (program, rng,
+//                        globals, host) and _references.cpp (cross-references),
+//                        sharing the class of snapshot_reader_internal.h,
 //   canonical_objects.cpp  the reader's fast path for the heap as written
 //                        (core/huge_pages.h: huge pages under its large pools),
 //   relocation.cpp       SnapshotData names -> functions/types/globals of a program,

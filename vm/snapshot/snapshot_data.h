@@ -2,7 +2,7 @@
 // reader produces after checking the file's structure, and what validation,
 // relocation, restore and `inspect` consume.
 //
-// Invariants established by the reader (snapshot_reader.cpp), so later stages
+// Invariants established by the reader (snapshot_reader.cpp and its parts), so later stages
 // may rely on them without re-checking:
 // - every SValue of kind Ref indexes `objects`; every closure upvalue, frame
 //   closure and open-upvalue entry names an object of the right kind;

@@ -1,6 +1,6 @@
 // The member names of the snapshot JSON (docs/snapshot-format.md), one named
 // constant each, shared by the writer (snapshot_writer.cpp, json_text.cpp),
-// the reader (snapshot_reader.cpp) and the scanner of the objects array
+// the reader (snapshot_reader*.cpp) and the scanner of the objects array
 // (canonical_objects.cpp), so that a name is spelled once. The writer and
 // the scanner meet a member as text in the writer's own layout: the forms
 // below are built at compile time.
@@ -103,7 +103,37 @@ inline constexpr Key kLength{"length"};
 inline constexpr Key kHead{"head"};
 inline constexpr Key kTail{"tail"};
 
+// Member values the format spells as fixed words, shared likewise: the
+// reader compares `text()`, the writer and the scanner meet `quoted()`.
+template <std::size_t Size>  // the word's length + 1, as of a string literal
+class Word {
+ public:
+  consteval Word(const char (&text)[Size]) {
+    quoted_[0] = '"';
+    for (std::size_t i = 0; i + 1 < Size; ++i) quoted_[i + 1] = text[i];
+    quoted_[Size] = '"';
+  }
+  // `word`
+  constexpr std::string_view text() const { return {quoted_ + 1, Size - 1}; }
+  // `"word"`, as a JSON string without escapes.
+  constexpr std::string_view quoted() const { return {quoted_, Size + 1}; }
+
+ private:
+  char quoted_[Size + 1] = {};
+};
+
+// "status": a run that goes on after its snapshot, or one that stopped.
+inline constexpr Word kCheckpointStatus{"checkpoint"};
+inline constexpr Word kSuspendedStatus{"suspended"};
+// "upvalue": the state of an upvalue.
+inline constexpr Word kOpenUpvalue{"open"};
+inline constexpr Word kClosedUpvalue{"closed"};
+// "record": the VM's own Error type. No program type can have this name, so
+// it never clashes with a type the program declares.
+inline constexpr Word kErrorTypeName{"$Error"};
+
 static_assert(kArray.name() == "array" && kArray.member() == "\"array\": " &&
               kArray.opening() == "{\"array\": " && kArray.following() == ", \"array\": ");
+static_assert(kOpenUpvalue.text() == "open" && kOpenUpvalue.quoted() == "\"open\"");
 
 }  // namespace shapevm::snapshot_key

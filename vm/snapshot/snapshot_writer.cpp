@@ -216,9 +216,7 @@ const std::vector<std::string>& Encoder::recordKeys(const RecordType* type) {
   std::vector<std::string>& keys = it->second;
   if (!added) return keys;
   keys.emplace_back(key::kRecord.opening());
-  // The VM's own Error type is written as "$Error": no program type can
-  // have that name, so it never clashes with a type the program declares.
-  appendJsonString(keys[0], type == &vm_.errorType ? "$Error" : type->name);
+  appendJsonString(keys[0], type == &vm_.errorType ? key::kErrorTypeName.text() : type->name);
   keys[0] += key::kFields.following();
   keys[0] += "{";
   for (std::size_t i = 0; i < type->fields.size(); ++i) {
@@ -358,14 +356,14 @@ void Encoder::object(const Obj* object, std::optional<std::string>* error) {
       const auto* upvalue = static_cast<const Upvalue*>(object);
       if (upvalue->location != &upvalue->closed) {
         raw(key::kUpvalue.opening());
-        raw("\"open\"");
+        raw(key::kOpenUpvalue.quoted());
         raw(key::kSlot.following());
         integer(upvalue->location - vm_.stack);
         raw("}");
         return;
       }
       raw(key::kUpvalue.opening());
-      raw("\"closed\"");
+      raw(key::kClosedUpvalue.quoted());
       raw(key::kValue.following());
       value(upvalue->closed);
       raw("}");
@@ -441,7 +439,7 @@ void Encoder::host(const std::string& snapshotPath) {
 void Encoder::encodeState(const std::string& snapshotPath, const std::string& programPath,
                           SnapshotReason reason, std::optional<std::string>* error) {
   raw(key::kStatus.opening());
-  format("\"{}\"", continuesAfter(reason) ? "checkpoint" : "suspended");
+  raw(continuesAfter(reason) ? key::kCheckpointStatus.quoted() : key::kSuspendedStatus.quoted());
   raw(key::kReason.following());
   format("\"{}\",\n", reasonName(reason));
   raw(key::kProgram.member());

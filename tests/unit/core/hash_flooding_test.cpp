@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/heap.h"
+#include "core/map.h"
 #include "rooted_heap.h"
 
 using namespace shapevm;

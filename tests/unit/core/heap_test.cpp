@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/map.h"
 #include "rooted_heap.h"
 
 using namespace shapevm;

@@ -23,15 +23,17 @@ TEST_CASE("--map-path replaces whole leading path components", "[snapshot][files
 }
 
 TEST_CASE("--map-path takes two absolute paths", "[snapshot][files]") {
-  std::string error;
-  auto mapping = parsePathMapping("/jobs/a/=/scratch//b", &error);
+  auto mapping = parsePathMapping("/jobs/a/=/scratch//b");
   REQUIRE(mapping);
   CHECK(mapping->from == "/jobs/a");
   CHECK(mapping->to == "/scratch/b");
-  CHECK_FALSE(parsePathMapping("jobs/a=/b", &error));
-  CHECK(error == "OLD and NEW must be absolute paths");
-  CHECK_FALSE(parsePathMapping("/a", &error));
-  CHECK(error == "expected OLD=NEW");
+  auto relative = parsePathMapping("jobs/a=/b");
+  REQUIRE_FALSE(relative);
+  CHECK(relative.error().message == "OLD and NEW must be absolute paths");
+  CHECK(relative.error().format() == "--map-path: OLD and NEW must be absolute paths");
+  auto noEquals = parsePathMapping("/a");
+  REQUIRE_FALSE(noEquals);
+  CHECK(noEquals.error().message == "expected OLD=NEW");
 }
 
 TEST_CASE("a fingerprint notices a change at either end", "[snapshot][files]") {

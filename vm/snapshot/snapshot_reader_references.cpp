@@ -1,0 +1,138 @@
+// The cross-reference checks of a snapshot, made once the whole file is read
+// (by either decoder of the heap): every reference names an object of the
+// right kind, map keys are hashable, handlers name existing frames in order,
+// and the open upvalues are exactly the list the VM keeps. These are the
+// invariants snapshot_data.h promises to relocation and restore.
+#include "snapshot/snapshot_keys.h"
+#include "snapshot/snapshot_reader_internal.h"
+
+namespace shapevm {
+
+bool SnapshotReader::checkRef(uint64_t id, ObjKind kind, const char* where) {
+  if (id >= data_.objects.size()) {
+    return fail(fmt::format("{} refers to object {}, but there are only {} objects", where, id,
+                            data_.objects.size()));
+  }
+  if (data_.objects[id].kind != kind) {
+    return fail(fmt::format("{} refers to object {}, a {}, where a {} is required", where, id,
+                            objKindName(data_.objects[id].kind), objKindName(kind)));
+  }
+  return true;
+}
+
+bool SnapshotReader::checkValue(const SValue& v, const char* where) {
+  if (v.kind == SValueKind::Hole)
+    return fail(fmt::format("{} holds a deleted-entry marker", where));
+  if (v.kind == SValueKind::Ref && v.as.index >= data_.objects.size()) {
+    return fail(fmt::format("{} refers to object {}, but there are only {} objects", where,
+                            v.as.index, data_.objects.size()));
+  }
+  return true;
+}
+
+bool SnapshotReader::checkReferences() {
+  PathGuard state(*this, snapshot_key::kState.name());
+  if (data_.frames.empty()) {
+    PathGuard guard(*this, snapshot_key::kFrames.name());
+    return fail("a snapshot needs at least one frame");
+  }
+  for (std::size_t i = 0; i < data_.stack.size(); ++i) {
+    PathGuard guard(*this, snapshot_key::kStack.name());
+    PathGuard index(*this, i);
+    if (!checkValue(data_.stack[i], "the slot")) return false;
+  }
+  for (std::size_t i = 0; i < data_.globals.size(); ++i) {
+    PathGuard guard(*this, snapshot_key::kGlobals.name());
+    PathGuard index(*this, i);
+    if (!checkValue(data_.globals[i].value, "the global")) return false;
+  }
+  for (std::size_t i = 0; i < data_.frames.size(); ++i) {
+    PathGuard guard(*this, snapshot_key::kFrames.name());
+    PathGuard index(*this, i);
+    if (data_.frames[i].closure >= 0 &&
+        !checkRef(static_cast<uint64_t>(data_.frames[i].closure), ObjKind::Closure, "the frame")) {
+      return false;
+    }
+  }
+  uint32_t lastFrame = 0;
+  for (std::size_t i = 0; i < data_.handlers.size(); ++i) {
+    PathGuard guard(*this, snapshot_key::kHandlers.name());
+    PathGuard index(*this, i);
+    const SHandler& h = data_.handlers[i];
+    if (h.frame >= data_.frames.size()) {
+      return fail(fmt::format("frame {} does not exist ({} frames)", h.frame, data_.frames.size()));
+    }
+    if (h.frame < lastFrame) return fail("handlers must be ordered by frame");
+    if (h.stackSize > data_.stack.size()) return fail("stack_size is above the stack top");
+    lastFrame = h.frame;
+  }
+  std::size_t openCount = 0;
+  {
+    PathGuard objects(*this, snapshot_key::kObjects.name());
+    PathGuard objectIndex(*this, std::size_t{0});
+    for (std::size_t id = 0; id < data_.objects.size(); ++id) {
+      // One guard for all objects, its index moved along: a guard each cost
+      // two path changes per object.
+      path_.back().index = id;
+      const SObject& o = data_.objects[id];
+      std::span<const SValue> values = data_.valuesOf(o);
+      for (const SValue& v : values) {
+        if (o.kind == ObjKind::Map) continue;  // checked below, with the key rules
+        if (!checkValue(v, "the object")) return false;
+      }
+      switch (o.kind) {
+        case ObjKind::Map:
+          for (std::size_t e = 0; e < values.size(); e += 2) {
+            const SValue& key = values[e];
+            if (key.kind == SValueKind::Hole) continue;
+            if (!checkValue(key, "a map key") || !checkValue(values[e + 1], "a map value")) {
+              return false;
+            }
+            bool hashable = key.kind == SValueKind::None || key.kind == SValueKind::Bool ||
+                            key.kind == SValueKind::Int || key.kind == SValueKind::Float ||
+                            (key.kind == SValueKind::Ref &&
+                             data_.objects[key.as.index].kind == ObjKind::String);
+            if (!hashable)
+              return fail(fmt::format("map entry {} has a key that cannot be a map key", e / 2));
+          }
+          break;
+        case ObjKind::Closure:
+          for (uint32_t u : data_.upvaluesOf(o)) {
+            if (!checkRef(u, ObjKind::Upvalue, "the closure")) return false;
+          }
+          break;
+        case ObjKind::Upvalue:
+          if (o.open) {
+            ++openCount;
+            if (o.number >= data_.stack.size()) {
+              return fail(fmt::format("open upvalue slot {} is above the stack top ({})", o.number,
+                                      data_.stack.size()));
+            }
+          }
+          break;
+        default:
+          break;
+      }
+    }
+  }
+  // The open upvalues must be exactly the list the VM keeps, highest slot
+  // first: an open upvalue missing from it would never be closed.
+  PathGuard guard(*this, snapshot_key::kOpenUpvalues.name());
+  if (data_.openUpvalues.size() != openCount) {
+    return fail(fmt::format("lists {} upvalues, but {} objects are open upvalues",
+                            data_.openUpvalues.size(), openCount));
+  }
+  for (std::size_t i = 0; i < data_.openUpvalues.size(); ++i) {
+    PathGuard index(*this, i);
+    uint32_t id = data_.openUpvalues[i];
+    if (!checkRef(id, ObjKind::Upvalue, "the entry")) return false;
+    const SObject& u = data_.objects[id];
+    if (!u.open) return fail(fmt::format("object {} is a closed upvalue", id));
+    if (i > 0 && data_.objects[data_.openUpvalues[i - 1]].number <= u.number) {
+      return fail("open upvalues must be listed once each, by strictly decreasing slot");
+    }
+  }
+  return true;
+}
+
+}  // namespace shapevm
