@@ -16,16 +16,17 @@
 #include <cstring>
 #include <string_view>
 
+#include "../run_subcommands.h"
 #include "../suspend_signal_set.h"
 
 namespace {
 
 // The program for `shapevm SUBCOMMAND ...`: the full VM unless the subcommand
-// is one that `shapevm-run` has (cli/run_main.cpp).
+// is one that `shapevm-run` has.
 const char* vmFor(const char* subcommand) {
   if (subcommand != nullptr) {
-    for (std::string_view runOnly : {"run", "compile", "asm", "disasm"}) {
-      if (runOnly == subcommand) return "shapevm-run";
+    for (std::string_view runSubcommand : kRunSubcommands) {
+      if (runSubcommand == subcommand) return "shapevm-run";
     }
   }
   return "shapevm-vm";
