@@ -167,6 +167,7 @@ class FunctionEmitter {
   //   get_local2 a b; add         -> add_ll a b
   //   get_local a; add_l b        -> add_ll a b
   //   get_local a; add_k k        -> add_lk a k          (add_int/sub_int too)
+  //   const k; add_l a            -> add_kl a k          (int k too)
   //   add_ll a b; set_local c     -> add_ll_set a b c    (and add_lk)
   //   add; set_local c            -> add_set c
   //   add_l b; set_local c        -> add_l_set c b       (and add_k)
@@ -256,6 +257,11 @@ class FunctionEmitter {
       }
       if (prev.op == Op::GetLocal && packablePrev && packableLast && op == forms.constant) {
         return Fused{forms.localConstant, packFields(prev.a, last.a)};
+      }
+      if (op == forms.local && packableLast && (prev.op == Op::Const || prev.op == Op::Int)) {
+        std::optional<uint32_t> k =
+            prev.op == Op::Const ? std::optional<uint32_t>(prev.a) : packableImmediate(prev.a);
+        if (k && *k <= kMaxPackedField) return Fused{forms.constantLocal, packFields(last.a, *k)};
       }
     }
     if (prev.op == Op::GetLocal && packablePrev && (op == Op::AddInt || op == Op::SubInt)) {
@@ -630,6 +636,14 @@ class FunctionEmitter {
       emit(op, r.index);
     } else if (target.kind == ExprKind::Index) {
       const auto& index = static_cast<const IndexExpr&>(target);
+      std::optional<uint32_t> containerSlot = packableLocal(*index.object);
+      std::optional<uint32_t> indexSlot = packableLocal(*index.index);
+      if (!assign.compound && containerSlot && indexSlot && cannotAssign(*assign.value)) {
+        emitExpr(*assign.value);
+        line_ = assign.pos.line;
+        emit(Op::SetIndexLL, packFields(*containerSlot, *indexSlot));
+        return;
+      }
       emitExpr(*index.object);
       emitExpr(*index.index);
       if (assign.compound) {
@@ -670,17 +684,54 @@ class FunctionEmitter {
     }
   }
 
+  // The slot of `expr` if it is a local below 4096, which a packed operand
+  // can name.
+  static std::optional<uint32_t> packableLocal(const Expr& expr) {
+    if (expr.kind != ExprKind::Name) return std::nullopt;
+    const Resolution& r = static_cast<const NameExpr&>(expr).resolution;
+    if (r.kind != Resolution::Kind::Local || r.index > kMaxPackedField) return std::nullopt;
+    return r.index;
+  }
+
+  // Whether evaluating `expr` can change a local: not if it is made only of
+  // literals, names, operators, fields and indexing, which run no guest code
+  // (no call, no assignment, no block). `a[i] = v` may then read `a` and `i`
+  // after `v` instead of before: set_index_ll.
+  static bool cannotAssign(const Expr& expr) {
+    switch (expr.kind) {
+      case ExprKind::Int:
+      case ExprKind::Float:
+      case ExprKind::String:
+      case ExprKind::Bool:
+      case ExprKind::None:
+      case ExprKind::Name:
+        return true;
+      case ExprKind::Unary:
+        return cannotAssign(*static_cast<const UnaryExpr&>(expr).operand);
+      case ExprKind::Binary: {
+        const auto& binary = static_cast<const BinaryExpr&>(expr);
+        return cannotAssign(*binary.lhs) && cannotAssign(*binary.rhs);
+      }
+      case ExprKind::Field:
+        return cannotAssign(*static_cast<const FieldExpr&>(expr).object);
+      case ExprKind::Index: {
+        const auto& index = static_cast<const IndexExpr&>(expr);
+        return cannotAssign(*index.object) && cannotAssign(*index.index);
+      }
+      default:
+        return false;
+    }
+  }
+
   // The slot of `expr` if it is a local (below 4096) that nothing assigns
   // after its declaration: set_field_l may then read it after the value is
   // computed instead of before.
   static std::optional<uint32_t> unchangingLocal(const Expr& expr) {
-    if (expr.kind != ExprKind::Name) return std::nullopt;
-    const Resolution& r = static_cast<const NameExpr&>(expr).resolution;
-    if (r.kind != Resolution::Kind::Local || r.binding == nullptr || r.binding->assigned ||
-        r.index > kMaxPackedField) {
-      return std::nullopt;
-    }
-    return r.index;
+    std::optional<uint32_t> slot = packableLocal(expr);
+    if (!slot) return std::nullopt;
+    const Binding* binding = static_cast<const NameExpr&>(expr).resolution.binding;
+    if (binding == nullptr || binding->assigned) return std::nullopt;
+    return slot;
   }
 
   void emitIf(const IfStmt& stmt) {

@@ -166,7 +166,13 @@ enum OpFlags : uint8_t {
   OP(SetFieldL, "set_field_l", LocalConst, 1, 0,                                                   \
      kFlagNone) /* [v] -> [], local x.constant y = v */                                            \
   /* Arithmetic whose result goes straight to a local (`x = a * b + c`).    */                     \
-  SHAPEVM_ARITHMETIC_OPERATORS(SHAPEVM_ARITHMETIC_STORE_FORMS, OP)
+  SHAPEVM_ARITHMETIC_OPERATORS(SHAPEVM_ARITHMETIC_STORE_FORMS, OP)                                 \
+  /* Stores into an element of a container held in a local, the index in     */                    \
+  /* another local (`a[i] = v`), without pushing either.                     */                    \
+  OP(SetIndexLL, "set_index_ll", LocalPair, 1, 0,                                                  \
+     kFlagNone) /* [v] -> [], local x[local y] = v */                                              \
+  /* Arithmetic with a constant on the left (`2.0 * x`).                     */                    \
+  SHAPEVM_ARITHMETIC_OPERATORS(SHAPEVM_ARITHMETIC_CONSTANT_LEFT_FORMS, OP)
 
 // The superinstruction families, each member named once: the opcode table
 // above, the interpreter's cases and the compiler's fusion rules all expand
@@ -202,6 +208,11 @@ enum OpFlags : uint8_t {
   OP(name##LSet, mnemonic "_l_set", LocalPair, 1, 0, kFlagNone) \
   OP(name##KSet, mnemonic "_k_set", LocalConst, 1, 0, kFlagNone)
 
+// The form of `op` whose left operand is a constant (added after the others):
+//   op_kl A   [] -> [constant y op local x]
+#define SHAPEVM_ARITHMETIC_CONSTANT_LEFT_FORMS(OP, name, mnemonic) \
+  OP(name##KL, mnemonic "_kl", LocalConst, 0, 1, kFlagNone)
+
 // The register forms of a fused compare-and-branch, and its jump-when-true
 // forms (the bottom test of a loop):
 //   jump_if_not_op_ll A B   jump to B unless local x op local y
@@ -226,12 +237,13 @@ enum class Op : uint8_t {
 // SHAPEVM_ARITHMETIC_FORMS).
 struct ArithmeticFamily {
   Op plain, local, constant, localLocal, localConstant, localLocalSet, localConstantSet;
-  Op plainSet, localSet, constantSet;
+  Op plainSet, localSet, constantSet, constantLocal;
 };
 inline constexpr ArithmeticFamily kArithmeticFamilies[] = {
 #define SHAPEVM_ARITHMETIC_FAMILY(unused, name, mnemonic)                         \
   {Op::name,        Op::name##L,     Op::name##K,   Op::name##LL,   Op::name##LK, \
-   Op::name##LLSet, Op::name##LKSet, Op::name##Set, Op::name##LSet, Op::name##KSet},
+   Op::name##LLSet, Op::name##LKSet, Op::name##Set, Op::name##LSet, Op::name##KSet, \
+   Op::name##KL},
     SHAPEVM_ARITHMETIC_OPERATORS(SHAPEVM_ARITHMETIC_FAMILY, unused)
 #undef SHAPEVM_ARITHMETIC_FAMILY
 };

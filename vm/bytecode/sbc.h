@@ -13,14 +13,15 @@
 namespace shapevm {
 
 inline constexpr char kSbcMagic[4] = {'S', 'B', 'C', '1'};
-inline constexpr uint32_t kSbcVersion = 5;        // what writeSbc writes
+inline constexpr uint32_t kSbcVersion = 6;        // what writeSbc writes
 inline constexpr uint32_t kOldestSbcVersion = 1;  // readSbc reads versions from here on
 
 // How many opcodes (the first rows of the opcode table) a file of `version`
 // may use: 133 before version 4, which added raise_error and move_frame; 135
-// in version 4; version 5 added set_field_l and the arithmetic _set forms.
+// in version 4; version 5 added set_field_l and the arithmetic _set forms (151
+// in all), version 6 set_index_ll and the _kl forms.
 constexpr uint32_t opcodeCountOfVersion(uint32_t version) {
-  return version < 4 ? 133 : version < 5 ? 135 : kOpCount;
+  return version < 4 ? 133 : version < 5 ? 135 : version < 6 ? 151 : kOpCount;
 }
 
 // The file in the layout of `version` (1: without debug information; 1 and

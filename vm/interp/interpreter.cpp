@@ -562,6 +562,20 @@ dispatch:
     pendingStore = result;                                    \
     goto name##_slow;                                         \
   }
+// op_kl: a constant on the left, a local on the right; the result is pushed.
+#define ARITHMETIC_CONSTANT_LEFT_FORM(name)                       \
+  CASE(name##KL) {                                                \
+    const Value* left = constants + secondField(A());             \
+    const Value* right = base + firstField(A());                  \
+    if (SHAPEVM_LIKELY(fast##name(*left, *right, sp))) {          \
+      ++sp;                                                       \
+      NEXT();                                                     \
+    }                                                             \
+    COPY_SLOT(sp, left);                                          \
+    COPY_SLOT(sp + 1, right);                                     \
+    sp += 2;                                                      \
+    goto name##_slow;                                             \
+  }
 #define ARITHMETIC_FORMS(name)                  \
   ARITHMETIC_STACK_FORM(L, name, base)          \
   ARITHMETIC_STACK_FORM(K, name, constants)     \
@@ -571,7 +585,8 @@ dispatch:
   ARITHMETIC_STORE_FORM(LK, name, constants)    \
   ARITHMETIC_SET_FORM(name)                     \
   ARITHMETIC_STACK_STORE_FORM(L, name, base)    \
-  ARITHMETIC_STACK_STORE_FORM(K, name, constants)
+  ARITHMETIC_STACK_STORE_FORM(K, name, constants) \
+  ARITHMETIC_CONSTANT_LEFT_FORM(name)
 #define ARITHMETIC_PLAIN(unused, name, mnemonic) ARITHMETIC(name)
 #define ARITHMETIC_FUSED(unused, name, mnemonic) ARITHMETIC_FORMS(name)
     SHAPEVM_ARITHMETIC_OPERATORS(ARITHMETIC_PLAIN, unused)
@@ -582,6 +597,7 @@ dispatch:
 #undef ARITHMETIC_STORE_FORM
 #undef ARITHMETIC_SET_FORM
 #undef ARITHMETIC_STACK_STORE_FORM
+#undef ARITHMETIC_CONSTANT_LEFT_FORM
 #undef ARITHMETIC_REGISTER_FORM
 #undef ARITHMETIC_STACK_FORM
 #undef ARITHMETIC
@@ -1236,7 +1252,25 @@ dispatch:
       }
       THROW_ERROR("TypeError", "{} is not indexable", typeName(container));
     }
+    // set_index_ll: an array element written straight from locals; anything
+    // else (maps, errors) is pushed under the value and takes set_index's path.
+    CASE(SetIndexLL) {
+      const Value* container = base + firstField(A());
+      const Value* index = base + secondField(A());
+      if (SHAPEVM_LIKELY(isObjKind(*container, ObjKind::Array) && index->isInt() &&
+                         static_cast<uint64_t>(index->as.i) < asArray(*container)->count)) {
+        --sp;
+        COPY_SLOT(asArray(*container)->items + index->as.i, sp);
+        NEXT();
+      }
+      COPY_SLOT(sp + 1, sp - 1);
+      COPY_SLOT(sp - 1, container);
+      COPY_SLOT(sp, index);
+      sp += 2;
+      goto SetIndex_general;
+    }
     CASE(SetIndex) {
+    SetIndex_general:
       Value value = sp[-1];
       Value index = sp[-2];
       Value container = sp[-3];

@@ -498,6 +498,22 @@ k2:
   mod_l_set 0 1
   int 1
   mod_k_set 0 2.5
+  add_kl 0 2.5
+  sub_kl 0 2.5
+  mul_kl 0 2.5
+  div_kl 0 2.5
+  mod_kl 0 2.5
+  pop
+  pop
+  pop
+  pop
+  pop
+  array 0
+  set_local 1
+  int 0
+  set_local 2
+  true
+  set_index_ll 1 2
   get_local2 0 1
   pop
   pop

@@ -387,6 +387,38 @@ TEST_CASE("codegen: a field of a local that is never reassigned is set in place"
                                                 "get_local 0", "set_local 2", "none", "return"});
 }
 
+TEST_CASE("codegen: an element of a local container at a local index is set in place",
+          "[codegen]") {
+  Program p = compileOk(
+      "function f(a, i, o) {\n"
+      "  a[i] = o.x * 2 + -a[0]\n"
+      "  a[i] = g()\n"
+      "  a[0] = 1\n"
+      "  a[i] += 1\n"
+      "}\n"
+      "function g() { return 0 }\n");
+  // a=0 i=1 o=2. A value that calls a function could reassign `a` or `i`
+  // (through a closure), so that store pushes them first, as do a constant
+  // index and a compound assignment.
+  CHECK(listing(functionNamed(p, "f")) ==
+        Lines{"get_field_l 2 0", "mul_k 1",     "get_local 0",     "int 0",      "get_index",
+              "neg",             "add",         "set_index_ll 0 1", "get_local2 0 1", "get_global 1",
+              "call 0",          "set_index",   "get_local 0",     "int 0",      "int 1",
+              "set_index",       "get_local2 0 1", "dup2",         "get_index",  "add_int 1",
+              "set_index",       "none",        "return"});
+}
+
+TEST_CASE("codegen: a constant left operand of arithmetic on a local is one instruction",
+          "[codegen]") {
+  Program p = compileOk(
+      "function f(x, s) {\n"
+      "  return 2.5 * x - 3 / x + (\"a\" + s)\n"
+      "}\n");
+  // x=0 s=1; constants: 2.5, 3, "a". The constant stays the left operand.
+  CHECK(listing(functionNamed(p, "f")) ==
+        Lines{"mul_kl 0 0", "div_kl 0 1", "sub", "add_kl 1 2", "add", "return"});
+}
+
 TEST_CASE("codegen: a comparison is not fused with a jump that is a branch target", "[codegen]") {
   // `a and b < c`: the `and` jumps straight to the jump_if_false, so the
   // comparison before it must stay a separate instruction.
