@@ -175,6 +175,7 @@ class FunctionEmitter {
   //   get_local a; get_field k    -> get_field_l a k
   //   get_local2 a b; jump_if_not_lt L       -> jump_if_not_lt_ll a b L (and jump_if_lt)
   //   get_local a; const k; jump_if_not_lt L -> jump_if_not_lt_lk a k L
+  //   const k; jump_if_not_lt L   -> jump_if_not_lt_k k L (int k too)
   // A get_local2 gives its second local to the next instruction when they
   // fuse, so the pair moves along a run of local reads:
   //   get_local2 s a; add_l b     -> get_local s; add_ll a b
@@ -199,7 +200,7 @@ class FunctionEmitter {
         return replaceTail(*prev, {keep, *fused});
       }
     }
-    return fuseCompareJumpLK(*last, *prev);
+    return fuseCompareJumpLK(*last, *prev) || fuseCompareJumpK(*last, *prev);
   }
 
   // The instruction `prev; last` fuses into, if any.
@@ -286,6 +287,21 @@ class FunctionEmitter {
     return replaceTail(*first, {{forms->localConstant, packFields(first->a, *right), last.a}});
   }
 
+  // const k | int k; jump_if_not_<cmp> L -> jump_if_not_<cmp>_k k L, when
+  // no get_local before the constant made the _lk form.
+  bool fuseCompareJumpK(const Emitted& last, const Emitted& prev) {
+    std::optional<RegisterJumpForms> forms = compareJumpForms(last.op);
+    if (!forms) return false;
+    std::optional<uint32_t> right;
+    if (prev.op == Op::Const) {
+      right = prev.a;
+    } else if (prev.op == Op::Int) {
+      right = packableImmediate(prev.a);
+    }
+    if (!right) return false;
+    return replaceTail(prev, {{forms->constant, *right, last.a}});
+  }
+
   bool replaceTail(const Emitted& first, std::initializer_list<Fused> code) {
     code_.setLine(line_);
     code_.replaceTail(first, code);
@@ -307,16 +323,18 @@ class FunctionEmitter {
     return std::nullopt;
   }
   struct RegisterJumpForms {
-    Op localLocal, localConstant;
+    Op localLocal, localConstant, constant;
   };
   // The register forms of a stack compare-and-branch.
   static std::optional<RegisterJumpForms> compareJumpForms(Op jump) {
     for (const ComparisonFamily& forms : kComparisonFamilies) {
       if (forms.unless == jump) {
-        return RegisterJumpForms{forms.unlessLocalLocal, forms.unlessLocalConstant};
+        return RegisterJumpForms{forms.unlessLocalLocal, forms.unlessLocalConstant,
+                                 forms.unlessConstant};
       }
-      if (forms.when == jump)
-        return RegisterJumpForms{forms.whenLocalLocal, forms.whenLocalConstant};
+      if (forms.when == jump) {
+        return RegisterJumpForms{forms.whenLocalLocal, forms.whenLocalConstant, forms.whenConstant};
+      }
     }
     return std::nullopt;
   }

@@ -544,6 +544,8 @@ class Assembler {
         *b = name;
         return true;
       }
+      case Operand::ConstJump:
+        return readConstant(c, a) && readLabel(c);
       case Operand::Iter:
         if (!readUnsigned(c, "the iteration state's local slot", kMaxOperandA, &value))
           return false;

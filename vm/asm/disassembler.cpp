@@ -101,7 +101,7 @@ class FunctionPrinter {
       if (!isKnownOp(word)) return;
       Operand kind = opInfo(instrOp(word)).operand;
       uint32_t index;
-      if (kind == Operand::Const) {
+      if (kind == Operand::Const || kind == Operand::ConstJump) {
         index = instrA(word);
       } else if (kind == Operand::Method) {
         index = second;
@@ -169,6 +169,8 @@ class FunctionPrinter {
         return fmt::format("{} {} {}", firstField(a), secondField(a), second);
       case Operand::LocalConstStore:
         return fmt::format("{} {} {}", firstField(a), constantRef(secondField(a), false), second);
+      case Operand::ConstJump:
+        return fmt::format("{} L{}", constantRef(a, false), second);
     }
     return {};
   }

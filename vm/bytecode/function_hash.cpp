@@ -142,6 +142,7 @@ uint32_t encodeInstruction(Encoder& out, const Program& program, const Function&
     case Operand::Iter:
     case Operand::LocalPairJump:
     case Operand::LocalConstJump:
+    case Operand::ConstJump:
     case Operand::LocalPairStore:
     case Operand::LocalConstStore:
       out.u32(a);

@@ -20,19 +20,20 @@ namespace shapevm {
 // What operand A (and B) mean; decides instruction size, how the verifier
 // checks the operand, how the disassembler prints it and how hashing encodes it.
 enum class Operand : uint8_t {
-  None,     // no operand
-  Const,    // A: index into the function's constant pool
-  Int,      // A: signed 24-bit immediate
-  Local,    // A: local slot of the current frame
-  Upval,    // A: upvalue index of the current closure
-  Global,   // A: index into the program's global table (hashed by name)
-  Func,     // A: function index in the program (hashed by name)
-  Type,     // A: record type index in the program (hashed by name and fields)
-  Builtin,  // A: built-in function index (hashed by name)
-  Count,    // A: element or argument count
-  Jump,     // A: target word offset in this function
-  Method,   // A: argument count; B: constant index of the method name (2 words)
-  Iter,     // A: local slot of the iteration state; B: exit target (2 words)
+  None,       // no operand
+  Const,      // A: index into the function's constant pool
+  Int,        // A: signed 24-bit immediate
+  Local,      // A: local slot of the current frame
+  Upval,      // A: upvalue index of the current closure
+  Global,     // A: index into the program's global table (hashed by name)
+  Func,       // A: function index in the program (hashed by name)
+  Type,       // A: record type index in the program (hashed by name and fields)
+  Builtin,    // A: built-in function index (hashed by name)
+  Count,      // A: element or argument count
+  Jump,       // A: target word offset in this function
+  Method,     // A: argument count; B: constant index of the method name (2 words)
+  Iter,       // A: local slot of the iteration state; B: exit target (2 words)
+  ConstJump,  // A: index into the constant pool; B: branch target (2 words)
   // Register-style superinstructions name their operands' slots directly.
   // A packs two 12-bit fields (first << 12 | second).
   LocalPair,        // A: two local slots
@@ -169,10 +170,11 @@ enum OpFlags : uint8_t {
   SHAPEVM_ARITHMETIC_OPERATORS(SHAPEVM_ARITHMETIC_STORE_FORMS, OP)                                 \
   /* Stores into an element of a container held in a local, the index in     */                    \
   /* another local (`a[i] = v`), without pushing either.                     */                    \
-  OP(SetIndexLL, "set_index_ll", LocalPair, 1, 0,                                                  \
-     kFlagNone) /* [v] -> [], local x[local y] = v */                                              \
+  OP(SetIndexLL, "set_index_ll", LocalPair, 1, 0, kFlagNone) /* [v] -> [], local x[local y] = v */ \
   /* Arithmetic with a constant on the left (`2.0 * x`).                     */                    \
-  SHAPEVM_ARITHMETIC_OPERATORS(SHAPEVM_ARITHMETIC_CONSTANT_LEFT_FORMS, OP)
+  SHAPEVM_ARITHMETIC_OPERATORS(SHAPEVM_ARITHMETIC_CONSTANT_LEFT_FORMS, OP)                         \
+  /* Compare-and-branch of a computed value with a constant (`x % 2 == 0`).  */                    \
+  SHAPEVM_COMPARISONS(SHAPEVM_COMPARE_CONSTANT_JUMP_FORMS, OP)
 
 // The superinstruction families, each member named once: the opcode table
 // above, the interpreter's cases and the compiler's fusion rules all expand
@@ -227,6 +229,14 @@ enum OpFlags : uint8_t {
   OP(JumpIf##name##LL, "jump_if_" mnemonic "_ll", LocalPairJump, 0, 0, kMayBranch)         \
   OP(JumpIf##name##LK, "jump_if_" mnemonic "_lk", LocalConstJump, 0, 0, kMayBranch)
 
+// The forms of a fused compare-and-branch whose right operand is a constant
+// and left one the value on the stack (added after the others):
+//   jump_if_not_op_k A B   [a] -> [], jump to B unless a op constant A
+//   jump_if_op_k A B       [a] -> [], jump to B if a op constant A
+#define SHAPEVM_COMPARE_CONSTANT_JUMP_FORMS(OP, name, mnemonic, op)                 \
+  OP(JumpIfNot##name##K, "jump_if_not_" mnemonic "_k", ConstJump, 1, 0, kMayBranch) \
+  OP(JumpIf##name##K, "jump_if_" mnemonic "_k", ConstJump, 1, 0, kMayBranch)
+
 enum class Op : uint8_t {
 #define SHAPEVM_OP_ENUM(name, mnemonic, operand, pops, pushes, flags) name,
   SHAPEVM_OPCODES(SHAPEVM_OP_ENUM)
@@ -240,10 +250,9 @@ struct ArithmeticFamily {
   Op plainSet, localSet, constantSet, constantLocal;
 };
 inline constexpr ArithmeticFamily kArithmeticFamilies[] = {
-#define SHAPEVM_ARITHMETIC_FAMILY(unused, name, mnemonic)                         \
-  {Op::name,        Op::name##L,     Op::name##K,   Op::name##LL,   Op::name##LK, \
-   Op::name##LLSet, Op::name##LKSet, Op::name##Set, Op::name##LSet, Op::name##KSet, \
-   Op::name##KL},
+#define SHAPEVM_ARITHMETIC_FAMILY(unused, name, mnemonic)                                         \
+  {Op::name,        Op::name##L,   Op::name##K,    Op::name##LL,   Op::name##LK, Op::name##LLSet, \
+   Op::name##LKSet, Op::name##Set, Op::name##LSet, Op::name##KSet, Op::name##KL},
     SHAPEVM_ARITHMETIC_OPERATORS(SHAPEVM_ARITHMETIC_FAMILY, unused)
 #undef SHAPEVM_ARITHMETIC_FAMILY
 };
@@ -254,11 +263,13 @@ struct ComparisonFamily {
   Op compare;
   Op unless, unlessLocalLocal, unlessLocalConstant;
   Op when, whenLocalLocal, whenLocalConstant;
+  Op unlessConstant, whenConstant;
 };
 inline constexpr ComparisonFamily kComparisonFamilies[] = {
-#define SHAPEVM_COMPARISON_FAMILY(unused, name, mnemonic, op)                                \
-  {Op::name,         Op::JumpIfNot##name,  Op::JumpIfNot##name##LL, Op::JumpIfNot##name##LK, \
-   Op::JumpIf##name, Op::JumpIf##name##LL, Op::JumpIf##name##LK},
+#define SHAPEVM_COMPARISON_FAMILY(unused, name, mnemonic, op)                                  \
+  {Op::name,           Op::JumpIfNot##name,  Op::JumpIfNot##name##LL, Op::JumpIfNot##name##LK, \
+   Op::JumpIf##name,   Op::JumpIf##name##LL, Op::JumpIf##name##LK,    Op::JumpIfNot##name##K,  \
+   Op::JumpIf##name##K},
     SHAPEVM_COMPARISONS(SHAPEVM_COMPARISON_FAMILY, unused)
 #undef SHAPEVM_COMPARISON_FAMILY
 };
@@ -293,7 +304,7 @@ inline constexpr Instr makeInstr(Op op, uint32_t a = 0) {
 // Formats whose second word B is a branch target.
 inline constexpr bool hasTargetInB(Operand operand) {
   return operand == Operand::Iter || operand == Operand::LocalPairJump ||
-         operand == Operand::LocalConstJump;
+         operand == Operand::LocalConstJump || operand == Operand::ConstJump;
 }
 inline constexpr bool isTwoWord(Operand operand) {
   return operand == Operand::Method || hasTargetInB(operand) ||

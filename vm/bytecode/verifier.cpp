@@ -208,6 +208,11 @@ class FunctionChecker {
         return checkTarget(offset, a, op == Op::TryBegin ? "handler" : "target");
       case Operand::Method:
         return checkNameConstant(offset, code_[offset + 1]);
+      case Operand::ConstJump:
+        if (auto problem = checkIndex(offset, a, function_.constants.size(), "constant")) {
+          return problem;
+        }
+        return checkTarget(offset, code_[offset + 1], "target");
       case Operand::Iter:
         // The iteration state is two slots: the collection and the position.
         if (auto problem = checkIndex(offset, uint64_t{a} + 1, function_.numLocals, "local")) {

@@ -32,11 +32,6 @@ namespace {
 
 constexpr std::size_t kOutputFlushBytes = 1 << 16;
 
-NativeStatus ok(Value* result, Value value) {
-  *result = value;
-  return NativeStatus::Ok;
-}
-
 NativeStatus newString(VM& vm, Value* result, std::string_view text) {
   return ok(result, Value::object(vm.heap.newString(text)));
 }

@@ -563,28 +563,28 @@ dispatch:
     goto name##_slow;                                         \
   }
 // op_kl: a constant on the left, a local on the right; the result is pushed.
-#define ARITHMETIC_CONSTANT_LEFT_FORM(name)                       \
-  CASE(name##KL) {                                                \
-    const Value* left = constants + secondField(A());             \
-    const Value* right = base + firstField(A());                  \
-    if (SHAPEVM_LIKELY(fast##name(*left, *right, sp))) {          \
-      ++sp;                                                       \
-      NEXT();                                                     \
-    }                                                             \
-    COPY_SLOT(sp, left);                                          \
-    COPY_SLOT(sp + 1, right);                                     \
-    sp += 2;                                                      \
-    goto name##_slow;                                             \
+#define ARITHMETIC_CONSTANT_LEFT_FORM(name)              \
+  CASE(name##KL) {                                       \
+    const Value* left = constants + secondField(A());    \
+    const Value* right = base + firstField(A());         \
+    if (SHAPEVM_LIKELY(fast##name(*left, *right, sp))) { \
+      ++sp;                                              \
+      NEXT();                                            \
+    }                                                    \
+    COPY_SLOT(sp, left);                                 \
+    COPY_SLOT(sp + 1, right);                            \
+    sp += 2;                                             \
+    goto name##_slow;                                    \
   }
-#define ARITHMETIC_FORMS(name)                  \
-  ARITHMETIC_STACK_FORM(L, name, base)          \
-  ARITHMETIC_STACK_FORM(K, name, constants)     \
-  ARITHMETIC_REGISTER_FORM(LL, name, base)      \
-  ARITHMETIC_REGISTER_FORM(LK, name, constants) \
-  ARITHMETIC_STORE_FORM(LL, name, base)         \
-  ARITHMETIC_STORE_FORM(LK, name, constants)    \
-  ARITHMETIC_SET_FORM(name)                     \
-  ARITHMETIC_STACK_STORE_FORM(L, name, base)    \
+#define ARITHMETIC_FORMS(name)                    \
+  ARITHMETIC_STACK_FORM(L, name, base)            \
+  ARITHMETIC_STACK_FORM(K, name, constants)       \
+  ARITHMETIC_REGISTER_FORM(LL, name, base)        \
+  ARITHMETIC_REGISTER_FORM(LK, name, constants)   \
+  ARITHMETIC_STORE_FORM(LL, name, base)           \
+  ARITHMETIC_STORE_FORM(LK, name, constants)      \
+  ARITHMETIC_SET_FORM(name)                       \
+  ARITHMETIC_STACK_STORE_FORM(L, name, base)      \
   ARITHMETIC_STACK_STORE_FORM(K, name, constants) \
   ARITHMETIC_CONSTANT_LEFT_FORM(name)
 #define ARITHMETIC_PLAIN(unused, name, mnemonic) ARITHMETIC(name)
@@ -785,10 +785,31 @@ dispatch:
     sp += 2;                                                       \
     goto name##_general;                                           \
   }
+// The constant form compares the value on the stack with a constant.
+#define JUMP_ON_CONSTANT(name, op, when)                           \
+  CASE(name##K) {                                                  \
+    const Value* left = sp - 1;                                    \
+    const Value* right = constants + A();                          \
+    target = execInstr(*ip++);                                     \
+    if (SHAPEVM_LIKELY(left->isInt() && right->isInt())) {         \
+      --sp;                                                        \
+      if ((left->as.i op right->as.i) == when) ip = code + target; \
+      NEXT_RUN();                                                  \
+    }                                                              \
+    if (left->isFloat() && right->isFloat()) {                     \
+      --sp;                                                        \
+      if ((left->as.f op right->as.f) == when) ip = code + target; \
+      NEXT_RUN();                                                  \
+    }                                                              \
+    COPY_SLOT(sp, right);                                          \
+    ++sp;                                                          \
+    goto name##_general;                                           \
+  }
 #define JUMP_ON_FORMS(name, symbol, op, when) \
   JUMP_ON(name, symbol, op, when)             \
   JUMP_ON_FORM(LL, name, op, when, base)      \
-  JUMP_ON_FORM(LK, name, op, when, constants)
+  JUMP_ON_FORM(LK, name, op, when, constants) \
+  JUMP_ON_CONSTANT(name, op, when)
 #define ORDER_COMPARE(unused, name, mnemonic, op) COMPARE(name, #op, op)
 #define ORDER_JUMP_UNLESS(unused, name, mnemonic, op) JUMP_ON_FORMS(JumpIfNot##name, #op, op, false)
 #define ORDER_JUMP_WHEN(unused, name, mnemonic, op) JUMP_ON_FORMS(JumpIf##name, #op, op, true)
@@ -799,6 +820,7 @@ dispatch:
 #undef ORDER_JUMP_UNLESS
 #undef ORDER_COMPARE
 #undef JUMP_ON_FORMS
+#undef JUMP_ON_CONSTANT
 #undef JUMP_ON_FORM
 #undef JUMP_ON
 #undef COMPARE
@@ -819,10 +841,19 @@ dispatch:
     if (equal == jumpWhenEqual) ip = code + target;         \
     NEXT_RUN();                                             \
   }
-#define EQUALITY_JUMP_FORMS(name, jumpWhenEqual)    \
-  EQUALITY_JUMP(name, jumpWhenEqual)                \
-  EQUALITY_JUMP_FORM(name##LL, base, jumpWhenEqual) \
-  EQUALITY_JUMP_FORM(name##LK, constants, jumpWhenEqual)
+#define EQUALITY_JUMP_CONSTANT(name, jumpWhenEqual)                  \
+  CASE(name) {                                                       \
+    const Value* right = constants + A();                            \
+    target = execInstr(*ip++);                                       \
+    --sp;                                                            \
+    if (fastEqual(*sp, *right) == jumpWhenEqual) ip = code + target; \
+    NEXT_RUN();                                                      \
+  }
+#define EQUALITY_JUMP_FORMS(name, jumpWhenEqual)         \
+  EQUALITY_JUMP(name, jumpWhenEqual)                     \
+  EQUALITY_JUMP_FORM(name##LL, base, jumpWhenEqual)      \
+  EQUALITY_JUMP_FORM(name##LK, constants, jumpWhenEqual) \
+  EQUALITY_JUMP_CONSTANT(name##K, jumpWhenEqual)
 // `x == x` is true and `x != x` false: whether the operator holds for equal operands.
 #define EQUALITY_JUMP_UNLESS(unused, name, mnemonic, op) \
   EQUALITY_JUMP_FORMS(JumpIfNot##name, !(0 op 0))
@@ -832,6 +863,7 @@ dispatch:
 #undef EQUALITY_JUMP_WHEN
 #undef EQUALITY_JUMP_UNLESS
 #undef EQUALITY_JUMP_FORMS
+#undef EQUALITY_JUMP_CONSTANT
 #undef EQUALITY_JUMP_FORM
 #undef EQUALITY_JUMP
 

@@ -36,11 +36,6 @@ const char* methodName(MethodId method) {
   return kNames[static_cast<int>(method)];
 }
 
-NativeStatus ok(Value* result, Value value) {
-  *result = value;
-  return NativeStatus::Ok;
-}
-
 // Sorting checks for a suspend request this often (in comparisons), so sorting
 // a huge array does not delay a suspension.
 constexpr std::size_t kSortPollInterval = 1 << 16;

@@ -160,6 +160,11 @@ NativeStatus callMethod(VM& vm, MethodId method, Value* receiverAndArgs, uint32_
 
 // Shared helpers for natives.
 NativeStatus typeError(VM& vm, Value* result, std::string_view message);
+// A native's successful return of `value`.
+inline NativeStatus ok(Value* result, Value value) {
+  *result = value;
+  return NativeStatus::Ok;
+}
 NativeStatus raise(VM& vm, Value* result, std::string_view kind, std::string_view message);
 const char* typeName(Value value);
 bool isTruthy(Value value);

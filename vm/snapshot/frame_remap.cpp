@@ -104,6 +104,7 @@ class StatementView {
           text += fmt::format(" {}", a);
           break;
         case Operand::Const:
+        case Operand::ConstJump:
           text += " " + constant(a);
           break;
         case Operand::Local:

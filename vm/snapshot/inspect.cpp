@@ -19,7 +19,7 @@ namespace {
 
 constexpr std::size_t kMaxShownString = 60;
 
-std::string quoted(std::string_view bytes) {
+std::string quotedBytes(std::string_view bytes) {
   std::string out = "\"";
   for (std::size_t i = 0; i < bytes.size() && i < kMaxShownString; ++i) {
     auto c = static_cast<unsigned char>(bytes[i]);
@@ -61,7 +61,7 @@ std::string describe(const SnapshotData& data, const SValue& v, bool fields = fa
   const SObject& o = data.objects[v.as.index];
   switch (o.kind) {
     case ObjKind::String:
-      return quoted(o.text);
+      return quotedBytes(o.text);
     case ObjKind::Array:
       return fmt::format("<array of {}>", o.valueCount);
     case ObjKind::Map: {
@@ -85,7 +85,7 @@ std::string describe(const SnapshotData& data, const SValue& v, bool fields = fa
     case ObjKind::Upvalue:
       return "<upvalue>";
     case ObjKind::File:
-      return fmt::format("<file {} ({})>", quoted(o.text), o.open ? "open" : "closed");
+      return fmt::format("<file {} ({})>", quotedBytes(o.text), o.open ? "open" : "closed");
   }
   return "?";
 }
@@ -170,7 +170,7 @@ Result<std::string> inspectSnapshot(const std::string& path) {
     std::string args;
     for (const std::string& a : data.args) {
       if (!args.empty()) args += ' ';
-      args += quoted(a);
+      args += quotedBytes(a);
     }
     line("args:     {}", args);
   }

@@ -336,6 +336,9 @@ TEST_CASE("every opcode in the table assembles and disassembles", "[asm][opcodes
       case Operand::LocalConstStore:
         operand = "1 2.5 0";
         break;
+      case Operand::ConstJump:
+        operand = "2.5 target";
+        break;
     }
     if (pops == kPopsArgs) pops = info.operand == Operand::Method ? 2 : 3;
     if (pops == kPopsCount) pops = 2;

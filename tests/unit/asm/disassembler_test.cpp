@@ -514,6 +514,42 @@ k2:
   set_local 2
   true
   set_index_ll 1 2
+  int 1
+  jump_if_not_eq_k 2.5 k_eq
+k_eq:
+  int 1
+  jump_if_eq_k 2 kk_eq
+kk_eq:
+  int 1
+  jump_if_not_ne_k 2.5 k_ne
+k_ne:
+  int 1
+  jump_if_ne_k 2 kk_ne
+kk_ne:
+  int 1
+  jump_if_not_lt_k 2.5 k_lt
+k_lt:
+  int 1
+  jump_if_lt_k 2 kk_lt
+kk_lt:
+  int 1
+  jump_if_not_le_k 2.5 k_le
+k_le:
+  int 1
+  jump_if_le_k 2 kk_le
+kk_le:
+  int 1
+  jump_if_not_gt_k 2.5 k_gt
+k_gt:
+  int 1
+  jump_if_gt_k 2 kk_gt
+kk_gt:
+  int 1
+  jump_if_not_ge_k 2.5 k_ge
+k_ge:
+  int 1
+  jump_if_ge_k 2 kk_ge
+kk_ge:
   get_local2 0 1
   pop
   pop

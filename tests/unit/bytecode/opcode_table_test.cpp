@@ -183,6 +183,18 @@ constexpr PinnedOpcode kPinnedOpcodes[] = {
     {154, Op::MulKL, "mul_kl"},
     {155, Op::DivKL, "div_kl"},
     {156, Op::ModKL, "mod_kl"},
+    {157, Op::JumpIfNotEqK, "jump_if_not_eq_k"},
+    {158, Op::JumpIfEqK, "jump_if_eq_k"},
+    {159, Op::JumpIfNotNeK, "jump_if_not_ne_k"},
+    {160, Op::JumpIfNeK, "jump_if_ne_k"},
+    {161, Op::JumpIfNotLtK, "jump_if_not_lt_k"},
+    {162, Op::JumpIfLtK, "jump_if_lt_k"},
+    {163, Op::JumpIfNotLeK, "jump_if_not_le_k"},
+    {164, Op::JumpIfLeK, "jump_if_le_k"},
+    {165, Op::JumpIfNotGtK, "jump_if_not_gt_k"},
+    {166, Op::JumpIfGtK, "jump_if_gt_k"},
+    {167, Op::JumpIfNotGeK, "jump_if_not_ge_k"},
+    {168, Op::JumpIfGeK, "jump_if_ge_k"},
 };
 
 const char* operandName(Operand operand) {
@@ -225,6 +237,8 @@ const char* operandName(Operand operand) {
       return "LocalPairStore";
     case Operand::LocalConstStore:
       return "LocalConstStore";
+    case Operand::ConstJump:
+      return "ConstJump";
   }
   return "?";
 }

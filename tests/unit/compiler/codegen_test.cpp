@@ -401,11 +401,12 @@ TEST_CASE("codegen: an element of a local container at a local index is set in p
   // (through a closure), so that store pushes them first, as do a constant
   // index and a compound assignment.
   CHECK(listing(functionNamed(p, "f")) ==
-        Lines{"get_field_l 2 0", "mul_k 1",     "get_local 0",     "int 0",      "get_index",
-              "neg",             "add",         "set_index_ll 0 1", "get_local2 0 1", "get_global 1",
-              "call 0",          "set_index",   "get_local 0",     "int 0",      "int 1",
-              "set_index",       "get_local2 0 1", "dup2",         "get_index",  "add_int 1",
-              "set_index",       "none",        "return"});
+        Lines{"get_field_l 2 0", "mul_k 1",      "get_local 0", "int 0",
+              "get_index",       "neg",          "add",         "set_index_ll 0 1",
+              "get_local2 0 1",  "get_global 1", "call 0",      "set_index",
+              "get_local 0",     "int 0",        "int 1",       "set_index",
+              "get_local2 0 1",  "dup2",         "get_index",   "add_int 1",
+              "set_index",       "none",         "return"});
 }
 
 TEST_CASE("codegen: a constant left operand of arithmetic on a local is one instruction",
@@ -417,6 +418,23 @@ TEST_CASE("codegen: a constant left operand of arithmetic on a local is one inst
   // x=0 s=1; constants: 2.5, 3, "a". The constant stays the left operand.
   CHECK(listing(functionNamed(p, "f")) ==
         Lines{"mul_kl 0 0", "div_kl 0 1", "sub", "add_kl 1 2", "add", "return"});
+}
+
+TEST_CASE("codegen: a computed value compared with a constant is one compare-and-branch",
+          "[codegen]") {
+  Program p = compileOk(
+      "function f(x, y) {\n"
+      "  if x % 2 == 0 { return 1 }\n"
+      "  while x + y > 4.5 { x = x - 1 }\n"
+      "  if x < 3 { return 2 }\n"
+      "  return 3\n"
+      "}\n");
+  // x=0 y=1; constants: 2, 0, 4.5, 1, 3. A local compared with a constant
+  // keeps the _lk form.
+  CHECK(listing(functionNamed(p, "f")) ==
+        Lines{"mod_lk 0 0", "jump_if_not_eq_k 1 5", "int 1", "return", "add_ll 0 1",
+              "jump_if_not_gt_k 2 13", "sub_lk_set 0 3 0", "add_ll 0 1", "jump_if_gt_k 2 8",
+              "jump_if_not_lt_lk 0 4 17", "int 2", "return", "int 3", "return"});
 }
 
 TEST_CASE("codegen: a comparison is not fused with a jump that is a branch target", "[codegen]") {
