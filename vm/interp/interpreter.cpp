@@ -508,19 +508,20 @@ dispatch:
     ++sp;                                                           \
     goto name##_slow;                                               \
   }
-// op_ll / op_lk: both operands in slots; the result is pushed.
-#define ARITHMETIC_REGISTER_FORM(form, name, rightSlots) \
-  CASE(name##form) {                                     \
-    const Value* left = base + firstField(A());          \
-    const Value* right = rightSlots + secondField(A());  \
-    if (SHAPEVM_LIKELY(fast##name(*left, *right, sp))) { \
-      ++sp;                                              \
-      NEXT();                                            \
-    }                                                    \
-    COPY_SLOT(sp, left);                                 \
-    COPY_SLOT(sp + 1, right);                            \
-    sp += 2;                                             \
-    goto name##_slow;                                    \
+// op_ll / op_lk / op_kl: both operands in slots (local x, and local or
+// constant y; op_kl has the constant on the left); the result is pushed.
+#define ARITHMETIC_REGISTER_FORM(form, name, leftSlot, rightSlot) \
+  CASE(name##form) {                                              \
+    const Value* left = leftSlot;                                 \
+    const Value* right = rightSlot;                               \
+    if (SHAPEVM_LIKELY(fast##name(*left, *right, sp))) {          \
+      ++sp;                                                       \
+      NEXT();                                                     \
+    }                                                             \
+    COPY_SLOT(sp, left);                                          \
+    COPY_SLOT(sp + 1, right);                                     \
+    sp += 2;                                                      \
+    goto name##_slow;                                             \
   }
 // op_ll_set / op_lk_set: the result goes straight to local B. A slow path
 // leaves it on the stack; arithmetic_done then moves it to `pendingStore`.
@@ -562,31 +563,17 @@ dispatch:
     pendingStore = result;                                    \
     goto name##_slow;                                         \
   }
-// op_kl: a constant on the left, a local on the right; the result is pushed.
-#define ARITHMETIC_CONSTANT_LEFT_FORM(name)              \
-  CASE(name##KL) {                                       \
-    const Value* left = constants + secondField(A());    \
-    const Value* right = base + firstField(A());         \
-    if (SHAPEVM_LIKELY(fast##name(*left, *right, sp))) { \
-      ++sp;                                              \
-      NEXT();                                            \
-    }                                                    \
-    COPY_SLOT(sp, left);                                 \
-    COPY_SLOT(sp + 1, right);                            \
-    sp += 2;                                             \
-    goto name##_slow;                                    \
-  }
-#define ARITHMETIC_FORMS(name)                    \
-  ARITHMETIC_STACK_FORM(L, name, base)            \
-  ARITHMETIC_STACK_FORM(K, name, constants)       \
-  ARITHMETIC_REGISTER_FORM(LL, name, base)        \
-  ARITHMETIC_REGISTER_FORM(LK, name, constants)   \
-  ARITHMETIC_STORE_FORM(LL, name, base)           \
-  ARITHMETIC_STORE_FORM(LK, name, constants)      \
-  ARITHMETIC_SET_FORM(name)                       \
-  ARITHMETIC_STACK_STORE_FORM(L, name, base)      \
-  ARITHMETIC_STACK_STORE_FORM(K, name, constants) \
-  ARITHMETIC_CONSTANT_LEFT_FORM(name)
+#define ARITHMETIC_FORMS(name)                                                             \
+  ARITHMETIC_STACK_FORM(L, name, base)                                                     \
+  ARITHMETIC_STACK_FORM(K, name, constants)                                                \
+  ARITHMETIC_REGISTER_FORM(LL, name, base + firstField(A()), base + secondField(A()))      \
+  ARITHMETIC_REGISTER_FORM(LK, name, base + firstField(A()), constants + secondField(A())) \
+  ARITHMETIC_STORE_FORM(LL, name, base)                                                    \
+  ARITHMETIC_STORE_FORM(LK, name, constants)                                               \
+  ARITHMETIC_SET_FORM(name)                                                                \
+  ARITHMETIC_STACK_STORE_FORM(L, name, base)                                               \
+  ARITHMETIC_STACK_STORE_FORM(K, name, constants)                                          \
+  ARITHMETIC_REGISTER_FORM(KL, name, constants + secondField(A()), base + firstField(A()))
 #define ARITHMETIC_PLAIN(unused, name, mnemonic) ARITHMETIC(name)
 #define ARITHMETIC_FUSED(unused, name, mnemonic) ARITHMETIC_FORMS(name)
     SHAPEVM_ARITHMETIC_OPERATORS(ARITHMETIC_PLAIN, unused)
@@ -597,7 +584,6 @@ dispatch:
 #undef ARITHMETIC_STORE_FORM
 #undef ARITHMETIC_SET_FORM
 #undef ARITHMETIC_STACK_STORE_FORM
-#undef ARITHMETIC_CONSTANT_LEFT_FORM
 #undef ARITHMETIC_REGISTER_FORM
 #undef ARITHMETIC_STACK_FORM
 #undef ARITHMETIC
