@@ -28,6 +28,20 @@ namespace shapevm {
 
 namespace {
 
+// The opcode of a mnemonic, through a table built on first use: the VM
+// assembles its prelude at every start, where scanning the opcode table for
+// each instruction was more than half of what a small program executes.
+std::optional<Op> opcodeNamed(std::string_view mnemonic) {
+  static const std::unordered_map<std::string_view, Op> kByMnemonic = [] {
+    std::unordered_map<std::string_view, Op> byMnemonic;
+    for (uint32_t i = 0; i < kOpCount; ++i) byMnemonic.emplace(kOpInfo[i].mnemonic, Op(i));
+    return byMnemonic;
+  }();
+  auto found = kByMnemonic.find(mnemonic);
+  if (found == kByMnemonic.end()) return std::nullopt;
+  return found->second;
+}
+
 using assembly::ConstantWord;
 using assembly::LexError;
 using assembly::Token;
@@ -471,10 +485,7 @@ class Assembler {
 
   bool readInstruction(const Token& head, Cursor& c) {
     SourcePos pos{c.line, head.column};
-    std::optional<Op> op;
-    for (uint32_t i = 0; i < kOpCount; ++i) {
-      if (head.text == kOpInfo[i].mnemonic) op = static_cast<Op>(i);
-    }
+    std::optional<Op> op = opcodeNamed(head.text);
     if (!op) return fail(pos, fmt::format("unknown instruction '{}'", head.text));
     if (!requireFunction(head, pos)) return false;
     Function& function = program_.functions.back();
