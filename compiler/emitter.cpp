@@ -232,11 +232,8 @@ class FunctionEmitter {
     if (std::optional<ArithmeticFamily> forms = arithmeticForms(op)) {
       if (prev.op == Op::GetLocal2) return Fused{forms->localLocal, prev.a};
       if (prev.op == Op::GetLocal) return Fused{forms->local, prev.a};
-      if (prev.op == Op::Const) return Fused{forms->constant, prev.a};
-      if (prev.op == Op::Int) {  // mul, div, mod: add and sub took add_int / sub_int above
-        std::optional<uint32_t> k = packableImmediate(prev.a);
-        if (k) return Fused{forms->constant, *k};
-      }
+      // An int here is for mul, div, mod: add and sub took add_int / sub_int above.
+      if (std::optional<uint32_t> k = pushedConstant(prev)) return Fused{forms->constant, *k};
       return std::nullopt;
     }
     for (const ArithmeticFamily& forms : kArithmeticFamilies) {
@@ -259,9 +256,8 @@ class FunctionEmitter {
       if (prev.op == Op::GetLocal && packablePrev && packableLast && op == forms.constant) {
         return Fused{forms.localConstant, packFields(prev.a, last.a)};
       }
-      if (op == forms.local && packableLast && (prev.op == Op::Const || prev.op == Op::Int)) {
-        std::optional<uint32_t> k =
-            prev.op == Op::Const ? std::optional<uint32_t>(prev.a) : packableImmediate(prev.a);
+      if (op == forms.local && packableLast) {
+        std::optional<uint32_t> k = pushedConstant(prev);
         if (k && *k <= kMaxPackedField) return Fused{forms.constantLocal, packFields(last.a, *k)};
       }
     }
@@ -277,12 +273,7 @@ class FunctionEmitter {
     std::optional<RegisterJumpForms> forms = compareJumpForms(last.op);
     std::optional<Emitted> first = emitted(2);
     if (!forms || !first || first->op != Op::GetLocal || first->a > kMaxPackedField) return false;
-    std::optional<uint32_t> right;
-    if (prev.op == Op::Const) {
-      right = prev.a;
-    } else if (prev.op == Op::Int) {
-      right = packableImmediate(prev.a);
-    }
+    std::optional<uint32_t> right = pushedConstant(prev);
     if (!right || *right > kMaxPackedField) return false;
     return replaceTail(*first, {{forms->localConstant, packFields(first->a, *right), last.a}});
   }
@@ -292,12 +283,7 @@ class FunctionEmitter {
   bool fuseCompareJumpK(const Emitted& last, const Emitted& prev) {
     std::optional<RegisterJumpForms> forms = compareJumpForms(last.op);
     if (!forms) return false;
-    std::optional<uint32_t> right;
-    if (prev.op == Op::Const) {
-      right = prev.a;
-    } else if (prev.op == Op::Int) {
-      right = packableImmediate(prev.a);
-    }
+    std::optional<uint32_t> right = pushedConstant(prev);
     if (!right) return false;
     return replaceTail(prev, {{forms->constant, *right, last.a}});
   }
@@ -336,6 +322,14 @@ class FunctionEmitter {
         return RegisterJumpForms{forms.whenLocalLocal, forms.whenLocalConstant, forms.whenConstant};
       }
     }
+    return std::nullopt;
+  }
+
+  // The pool index of the constant that `const k` or `int k` pushes: k for
+  // `const`; for `int`, its value's index if that fits a packed field.
+  std::optional<uint32_t> pushedConstant(const Emitted& instruction) {
+    if (instruction.op == Op::Const) return instruction.a;
+    if (instruction.op == Op::Int) return packableImmediate(instruction.a);
     return std::nullopt;
   }
 

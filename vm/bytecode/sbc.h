@@ -19,7 +19,7 @@ inline constexpr uint32_t kOldestSbcVersion = 1;  // readSbc reads versions from
 // How many opcodes (the first rows of the opcode table) a file of `version`
 // may use: 133 before version 4, which added raise_error and move_frame; 135
 // in version 4; version 5 added set_field_l and the arithmetic _set forms (151
-// in all), version 6 set_index_ll and the _kl forms.
+// in all), version 6 set_index_ll, the _kl forms and the _k compare-and-branches.
 constexpr uint32_t opcodeCountOfVersion(uint32_t version) {
   return version < 4 ? 133 : version < 5 ? 135 : version < 6 ? 151 : kOpCount;
 }
