@@ -42,7 +42,7 @@ inline constexpr bool kFreeHeapAtExit = false;
 inline constexpr std::size_t kDefaultMaxMemory = std::size_t{4} << 30;
 // No collection runs before the heap holds this many bytes (docs/design.md,
 // "Memory").
-inline constexpr std::size_t kFirstCollectionAt = std::size_t{1} << 20;
+inline constexpr std::size_t kFirstCollectionAt = std::size_t{256} << 10;
 
 // The interpreter polls for a suspend request (VM::requestSuspend) at least
 // this often (in instructions).
