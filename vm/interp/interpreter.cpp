@@ -983,18 +983,26 @@ dispatch:
       calleeSlot = sp - argc - 1;
       Value receiver = *calleeSlot;
       MethodId method = fn->methods[nameIndex];
-      const String* name = asString(constants[nameIndex]);
+      // The name only for the paths that need it, not loaded on the fast ones.
+      auto name = [&] { return asString(constants[nameIndex]); };
       closure = nullptr;
       if (receiver.isObject()) {
         switch (receiver.as.obj->kind) {
           case ObjKind::Array:
             // Inline fast paths for the commonest calls skip the native call
             // (docs/design.md, "Dense maps and inline method fast paths");
-            // methods.cpp defines them.
+            // methods.cpp defines them. The result of push is the receiver,
+            // already in place.
             if (method == MethodId::Push && argc == 1) {
-              SYNC();
-              vm.heap.arrayPush(asArray(receiver), sp[-1]);
-              sp = calleeSlot + 1;  // the result is the receiver, already there
+              Array* array = asArray(receiver);
+              if (SHAPEVM_LIKELY(array->count < array->capacity)) {
+                --sp;
+                COPY_SLOT(array->items + array->count++, sp);
+                NEXT_RUN();
+              }
+              SYNC();  // growing allocates, so a collection may run
+              vm.heap.arrayPush(array, sp[-1]);
+              sp = calleeSlot + 1;
               NEXT_RUN();
             }
             // Methods taking guest functions run as prelude bytecode with the
@@ -1008,9 +1016,9 @@ dispatch:
           case ObjKind::Record: {
             // A record's field holding a function is called like a method (no receiver argument).
             const Record* record = asRecord(receiver);
-            int field = cachedFieldIndex(fn->fieldCaches[nameIndex], record->type, name);
+            int field = cachedFieldIndex(fn->fieldCaches[nameIndex], record->type, name());
             if (field < 0) {
-              THROW_ERROR("KeyError", "{} has no field '{}'", record->type->name, name->view());
+              THROW_ERROR("KeyError", "{} has no field '{}'", record->type->name, name()->view());
             }
             *calleeSlot = record->fields()[field];
             goto call_value;
@@ -1039,7 +1047,7 @@ dispatch:
             if (method == MethodId::Unknown || !kMapMethods[static_cast<std::size_t>(method)]) {
               Value stored;
               if (!vm.heap.mapGet(asMap(receiver), constants[nameIndex], &stored)) {
-                THROW_ERROR("KeyError", "map has no method or key '{}'", name->view());
+                THROW_ERROR("KeyError", "map has no method or key '{}'", name()->view());
               }
               *calleeSlot = stored;
               goto call_value;
@@ -1050,7 +1058,7 @@ dispatch:
         }
       }
       if (method == MethodId::Unknown) {
-        THROW_ERROR("TypeError", "{} has no method '{}'", typeName(receiver), name->view());
+        THROW_ERROR("TypeError", "{} has no method '{}'", typeName(receiver), name()->view());
       }
       {
         SYNC();
@@ -1090,7 +1098,7 @@ dispatch:
           goto call_function;
         }
         if (callee.type == ValueType::Native) goto call_native;
-        THROW_ERROR("TypeError", "field '{}' holds {}, which is not callable", name->view(),
+        THROW_ERROR("TypeError", "field '{}' holds {}, which is not callable", name()->view(),
                     typeName(callee));
       }
     }
