@@ -103,6 +103,30 @@ inline Value mapValueAt(const Map* m, std::size_t i) {
   return m->dense ? m->values[i] : m->entries[i].value;
 }
 
+// The commonest operations on a dense map, inline for the interpreter's
+// method fast paths: false, doing nothing, when the key is not a plain int
+// or the operation needs more than an in-place read or write (Heap::mapGet
+// and Heap::mapSet do the rest).
+inline bool mapGetDense(const Map* m, Value key, Value* out) {
+  if (!m->dense || !key.isInt() || static_cast<uint64_t>(key.as.i) >= m->entryCount) return false;
+  *out = m->values[key.as.i];
+  return true;
+}
+// Replaces the value of an int key, or appends key entryCount while there is
+// room.
+inline bool mapSetDense(Map* m, Value key, Value value) {
+  if (!m->dense || !key.isInt()) return false;
+  auto k = static_cast<uint64_t>(key.as.i);
+  if (k < m->entryCount) {
+    m->values[k] = value;
+    return true;
+  }
+  if (k != m->entryCount || m->entryCount == m->entryCapacity) return false;
+  m->values[m->entryCount++] = value;
+  ++m->liveCount;
+  return true;
+}
+
 // A record type: its name and field names. Types declared by a program live in
 // the loaded program; the VM owns the built-in Error type.
 struct RecordType {

@@ -1024,18 +1024,32 @@ dispatch:
             goto call_value;
           }
           case ObjKind::Map:
-            if (method == MethodId::Get && argc == 1 && isHashableKey(sp[-1])) {
+            if (method == MethodId::Get && argc == 1) {
               Value found;
-              if (!vm.heap.mapGet(asMap(receiver), sp[-1], &found)) found = Value::none();
-              *calleeSlot = found;
-              sp = calleeSlot + 1;
-              NEXT_RUN();
+              if (mapGetDense(asMap(receiver), sp[-1], &found)) {
+                *calleeSlot = found;
+                sp = calleeSlot + 1;
+                NEXT_RUN();
+              }
+              if (isHashableKey(sp[-1])) {
+                if (!vm.heap.mapGet(asMap(receiver), sp[-1], &found)) found = Value::none();
+                *calleeSlot = found;
+                sp = calleeSlot + 1;
+                NEXT_RUN();
+              }
             }
-            if (method == MethodId::Set && argc == 2 && isHashableKey(sp[-2])) {
-              SYNC();
-              vm.heap.mapSet(asMap(receiver), sp[-2], sp[-1]);
-              sp = calleeSlot + 1;
-              NEXT_RUN();
+            if (method == MethodId::Set && argc == 2) {
+              // The result is the map, already in place.
+              if (mapSetDense(asMap(receiver), sp[-2], sp[-1])) {
+                sp = calleeSlot + 1;
+                NEXT_RUN();
+              }
+              if (isHashableKey(sp[-2])) {
+                SYNC();  // adding an entry may allocate, so a collection may run
+                vm.heap.mapSet(asMap(receiver), sp[-2], sp[-1]);
+                sp = calleeSlot + 1;
+                NEXT_RUN();
+              }
             }
             if (method != MethodId::Unknown && argc < VM::kPreludeArgs &&
                 (target = vm.mapPrelude[static_cast<std::size_t>(method)][argc]) !=
