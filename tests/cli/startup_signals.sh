@@ -12,9 +12,10 @@ cli_start "$@"
 cd "$work" || exit 2
 rng=4242
 
-# Long enough (tens of milliseconds in a Release build) that every delay
-# below reaches the run before it ends.
-printf 'print("started")\nlet total = 0\nfor n in 1..=4000000 { total = total + n }\nprint(total)\n' \
+# Long enough (about 0.2 s in a Release build) that every delay below
+# reaches the run before it ends, even on a loaded machine, where starting
+# `sleep` can take longer than the delay itself.
+printf 'print("started")\nlet total = 0\nfor n in 1..=16000000 { total = total + n }\nprint(total)\n' \
   > prog.shape
 "$shapevm" run prog.shape > reference.out
 
