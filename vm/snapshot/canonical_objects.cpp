@@ -46,8 +46,9 @@ class Scanner {
   const char* position() const { return p_; }
 
  private:
-  // Consumes `text` if it comes next.
-  bool literal(std::string_view text) {
+  // Consumes `text` if it comes next. Inlined: `text` is nearly always a
+  // constant, whose comparison then compiles to a few loads, not a memcmp call.
+  [[gnu::always_inline]] bool literal(std::string_view text) {
     if (static_cast<std::size_t>(end_ - p_) < text.size() ||
         std::memcmp(p_, text.data(), text.size()) != 0) {
       return false;
@@ -55,14 +56,14 @@ class Scanner {
     p_ += text.size();
     return true;
   }
-  bool next(char c) {
+  [[gnu::always_inline]] bool next(char c) {
     if (p_ == end_ || *p_ != c) return false;
     ++p_;
     return true;
   }
   // Consumes `", "` (returns true) or nothing if `close` comes next (false);
   // *ok turns false on anything else.
-  bool more(char close, bool* ok) {
+  [[gnu::always_inline]] bool more(char close, bool* ok) {
     if (literal(", ")) return true;
     *ok = p_ != end_ && *p_ == close;
     return false;
