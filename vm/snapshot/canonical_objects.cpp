@@ -30,6 +30,17 @@ namespace {
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
+// Bytes of a 64-bit word, a little-endian load of text: the top bit of each
+// byte of `word` that is zero (zeroBytes) or below `limit` (bytesBelow, at
+// most 0x80). Borrows may mark bytes after the first one found, never before
+// it, so the lowest mark is exact, and that is all the callers use.
+uint64_t zeroBytes(uint64_t word) {
+  return (word - 0x0101010101010101) & ~word & 0x8080808080808080;
+}
+uint64_t bytesBelow(uint64_t word, uint8_t limit) {
+  return (word - 0x0101010101010101 * limit) & ~word & 0x8080808080808080;
+}
+
 class Scanner {
  public:
   Scanner(const char* begin, const char* end, SnapshotData& data, FunctionNameIds& functionNameIds)
@@ -174,6 +185,18 @@ bool Scanner::unsignedInt(uint64_t max, uint64_t* out) {
 bool Scanner::string(std::string_view* out) {
   if (!next('"')) return false;
   const char* start = p_;
+  // Eight bytes at a time to the first '"', '\\' or control character.
+  while (std::endian::native == std::endian::little && end_ - p_ >= 8) {
+    uint64_t word;
+    std::memcpy(&word, p_, 8);
+    uint64_t stops = zeroBytes(word ^ 0x2222222222222222) | zeroBytes(word ^ 0x5c5c5c5c5c5c5c5c) |
+                     bytesBelow(word, 0x20);
+    if (stops != 0) {
+      p_ += std::countr_zero(stops) / 8;
+      break;
+    }
+    p_ += 8;
+  }
   while (p_ != end_ && *p_ != '"' && *p_ != '\\' && static_cast<unsigned char>(*p_) >= 0x20) ++p_;
   if (p_ == end_ || static_cast<unsigned char>(*p_) < 0x20) return false;
   if (*p_ == '"') {
