@@ -30,17 +30,6 @@ namespace {
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
-// Bytes of a 64-bit word, a little-endian load of text: the top bit of each
-// byte of `word` that is zero (zeroBytes) or below `limit` (bytesBelow, at
-// most 0x80). Borrows may mark bytes after the first one found, never before
-// it, so the lowest mark is exact, and that is all the callers use.
-uint64_t zeroBytes(uint64_t word) {
-  return (word - 0x0101010101010101) & ~word & 0x8080808080808080;
-}
-uint64_t bytesBelow(uint64_t word, uint8_t limit) {
-  return (word - 0x0101010101010101 * limit) & ~word & 0x8080808080808080;
-}
-
 class Scanner {
  public:
   Scanner(const char* begin, const char* end, SnapshotData& data, FunctionNameIds& functionNameIds)

@@ -178,6 +178,14 @@ class Encoder {
     through([&](std::string& s) { appendJsonString(s, bytes); });
   }
   void text(std::string_view bytes) {
+    if (isPlainText(bytes)) {  // copied straight into the buffer
+      char* at = room(bytes.size() + 2);
+      *at = '"';
+      std::memcpy(at + 1, bytes.data(), bytes.size());
+      at[bytes.size() + 1] = '"';
+      used_ += bytes.size() + 2;
+      return;
+    }
     through([&](std::string& s) { appendText(s, bytes); });
   }
   void hex64(uint64_t value) {
