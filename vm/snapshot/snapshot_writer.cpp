@@ -13,9 +13,11 @@
 // - object ids live in per-page blocks (object_ids.h), not a map keyed by
 //   address: lookups follow allocation order instead of missing the cache;
 // - text is written straight into the buffer's spare room (Encoder::room), a
-//   bounds check and a memcpy per piece; numbers are formatted with
-//   std::to_chars in place, and only text that needs escaping or checking
-//   (guest strings, names) goes through a scratch string first;
+//   bounds check and a memcpy per piece; numbers are formatted in place, an
+//   integer by writeDecimal, a float with few decimals by writeShortFloat
+//   (fmt's general algorithm only for the others), and only text that needs
+//   escaping or checking (names, guest strings that are not plain ASCII)
+//   goes through a scratch string first;
 // - the constant text of a closure (its function's name, id, hash, captures)
 //   and of a record (type name, field keys) is built once per function / type;
 // - writeSnapshot streams: the buffer is hashed (XXH3 streaming) and written
