@@ -70,8 +70,11 @@ class Scanner {
     return false;
   }
 
-  bool unsignedInt(uint64_t max, uint64_t* out);
-  bool string(std::string_view* out);
+  // Inlined: called for nearly every value or key, and short in the usual
+  // case (a string without escapes).
+  [[gnu::always_inline]] inline bool unsignedInt(uint64_t max, uint64_t* out);
+  [[gnu::always_inline]] inline bool string(std::string_view* out);
+  [[gnu::noinline]] bool escapedString(const char* start, std::string_view* out);
   bool text(std::string_view* out);
   bool number(SValue* out);
   bool value(SValue* out);
@@ -198,6 +201,11 @@ bool Scanner::string(std::string_view* out) {
     ++p_;
     return true;
   }
+  return escapedString(start, out);
+}
+
+// The rest of a string from its first escape on, unescaped into scratch_.
+bool Scanner::escapedString(const char* start, std::string_view* out) {
   scratch_.assign(start, p_);
   while (true) {
     if (p_ == end_ || static_cast<unsigned char>(*p_) < 0x20) return false;
