@@ -12,8 +12,8 @@
 // pages is hashed, and the pages found last are remembered, one per slot of
 // a small cache indexed by the page's low bits: references interleave a walk
 // through consecutive pages with a few far ones (shared strings, a record's
-// older neighbours), and remembering one page only, the far ones missed it
-// twice each, half the lookups.
+// older neighbours), and with one page remembered, each far reference cost
+// two hash lookups: its own and the walk's next.
 #pragma once
 
 #include <array>
