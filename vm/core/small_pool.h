@@ -53,6 +53,7 @@ class SmallPool {
   void abandon();
   // Whether region memory carved from now on should be huge pages.
   void adviseHugePages(bool on);
+  bool hugePages() const { return hugePages_; }
 
   // Calls visit(block) for every block handed out and not released. `visit`
   // may release the block it is given, but must not allocate.

@@ -6,6 +6,7 @@
 #include "snapshot/canonical_objects.h"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cstring>
 #include <exception>
@@ -46,8 +47,9 @@ class Scanner {
   const char* position() const { return p_; }
 
  private:
-  // Consumes `text` if it comes next.
-  bool literal(std::string_view text) {
+  // Consumes `text` if it comes next. Inlined: `text` is nearly always a
+  // constant, whose comparison then compiles to a few loads, not a memcmp call.
+  [[gnu::always_inline]] bool literal(std::string_view text) {
     if (static_cast<std::size_t>(end_ - p_) < text.size() ||
         std::memcmp(p_, text.data(), text.size()) != 0) {
       return false;
@@ -55,21 +57,24 @@ class Scanner {
     p_ += text.size();
     return true;
   }
-  bool next(char c) {
+  [[gnu::always_inline]] bool next(char c) {
     if (p_ == end_ || *p_ != c) return false;
     ++p_;
     return true;
   }
   // Consumes `", "` (returns true) or nothing if `close` comes next (false);
   // *ok turns false on anything else.
-  bool more(char close, bool* ok) {
+  [[gnu::always_inline]] bool more(char close, bool* ok) {
     if (literal(", ")) return true;
     *ok = p_ != end_ && *p_ == close;
     return false;
   }
 
-  bool unsignedInt(uint64_t max, uint64_t* out);
-  bool string(std::string_view* out);
+  // Inlined: called for nearly every value or key, and short in the usual
+  // case (a string without escapes).
+  [[gnu::always_inline]] inline bool unsignedInt(uint64_t max, uint64_t* out);
+  [[gnu::always_inline]] inline bool string(std::string_view* out);
+  [[gnu::noinline]] bool escapedString(const char* start, std::string_view* out);
   bool text(std::string_view* out);
   bool number(SValue* out);
   bool value(SValue* out);
@@ -116,9 +121,14 @@ void Scanner::keepNames(SObject* object, std::size_t first, std::size_t* shared,
                         std::size_t* sharedCount) {
   std::size_t count = data_.names.size() - first;
   object->nameCount = count;
+  // Names taken by sharedName are the very views of the range before, so
+  // most compare by address and size, without reading their bytes.
+  auto same = [](std::string_view a, std::string_view b) {
+    return (a.data() == b.data() && a.size() == b.size()) || a == b;
+  };
   if (count == *sharedCount &&
       std::equal(data_.names.begin() + static_cast<std::ptrdiff_t>(first), data_.names.end(),
-                 data_.names.begin() + static_cast<std::ptrdiff_t>(*shared))) {
+                 data_.names.begin() + static_cast<std::ptrdiff_t>(*shared), same)) {
     data_.names.resize(first);
     object->firstName = *shared;
     return;
@@ -129,10 +139,34 @@ void Scanner::keepNames(SObject* object, std::size_t first, std::size_t* shared,
 }
 
 // A JSON integer without sign or leading zeros, at most `max` (19 digits
-// always fit in 64 unsigned bits).
+// always fit in 64 unsigned bits). Its first 8 digits are read as one 64-bit
+// word when the text has that much left: nearly every integer in a heap (ids,
+// counts) has at most 8, and a digit at a time cost ten instructions each.
 bool Scanner::unsignedInt(uint64_t max, uint64_t* out) {
   const char* start = p_;
   uint64_t n = 0;
+  if (std::endian::native == std::endian::little && end_ - p_ >= 8) {
+    uint64_t word;
+    std::memcpy(&word, p_, 8);
+    uint64_t digits = word ^ 0x3030303030303030;  // '0'..'9' become 0..9
+    // The top bit of each byte that is not a digit (no carry crosses bytes).
+    uint64_t others =
+        (((digits & 0x7f7f7f7f7f7f7f7f) + 0x7676767676767676) | digits) & 0x8080808080808080;
+    int count = others == 0 ? 8 : std::countr_zero(others) / 8;
+    if (count == 0) return false;
+    // The digits moved to the top, the bytes after them shifted out: the
+    // number with leading zeros, combined pairwise (2, 4, then 8 digits).
+    digits <<= 8 * (8 - count);
+    digits = (digits * 10 + (digits >> 8)) & 0x00ff00ff00ff00ff;
+    digits = (digits * 100 + (digits >> 16)) & 0x0000ffff0000ffff;
+    n = (digits * 10000 + (digits >> 32)) & 0xffffffff;
+    p_ += count;
+    if (count < 8) {
+      if ((count > 1 && *start == '0') || n > max) return false;
+      *out = n;
+      return true;
+    }
+  }
   while (p_ != end_ && isDigit(*p_) && p_ - start < 20) {
     n = n * 10 + static_cast<uint64_t>(*p_++ - '0');
   }
@@ -148,6 +182,18 @@ bool Scanner::unsignedInt(uint64_t max, uint64_t* out) {
 bool Scanner::string(std::string_view* out) {
   if (!next('"')) return false;
   const char* start = p_;
+  // Eight bytes at a time to the first '"', '\\' or control character.
+  while (std::endian::native == std::endian::little && end_ - p_ >= 8) {
+    uint64_t word;
+    std::memcpy(&word, p_, 8);
+    uint64_t stops = zeroBytes(word ^ 0x2222222222222222) | zeroBytes(word ^ 0x5c5c5c5c5c5c5c5c) |
+                     bytesBelow(word, 0x20);
+    if (stops != 0) {
+      p_ += std::countr_zero(stops) / 8;
+      break;
+    }
+    p_ += 8;
+  }
   while (p_ != end_ && *p_ != '"' && *p_ != '\\' && static_cast<unsigned char>(*p_) >= 0x20) ++p_;
   if (p_ == end_ || static_cast<unsigned char>(*p_) < 0x20) return false;
   if (*p_ == '"') {
@@ -155,6 +201,11 @@ bool Scanner::string(std::string_view* out) {
     ++p_;
     return true;
   }
+  return escapedString(start, out);
+}
+
+// The rest of a string from its first escape on, unescaped into scratch_.
+bool Scanner::escapedString(const char* start, std::string_view* out) {
   scratch_.assign(start, p_);
   while (true) {
     if (p_ == end_ || static_cast<unsigned char>(*p_) < 0x20) return false;
@@ -224,8 +275,14 @@ bool Scanner::text(std::string_view* out) {
 }
 
 // An int (within int64) or a float in JSON number syntax, which
-// std::from_chars reads correctly rounded, as simdjson does.
+// std::from_chars reads correctly rounded, as simdjson does. A float such as
+// the writer's 2.5 or 10.25, without exponent and with at most 15 digits, is
+// the quotient of two doubles that hold their integers exactly, and IEEE
+// division rounds that correctly too (Clinger's fast path), for a fraction
+// of from_chars' cost.
 bool Scanner::number(SValue* out) {
+  static constexpr double kPowersOfTen[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                            1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
   const char* start = p_;
   bool negative = next('-');
   uint64_t magnitude;
@@ -234,8 +291,19 @@ bool Scanner::number(SValue* out) {
   if (next('.')) {
     isFloat = true;
     const char* fraction = p_;
-    while (p_ != end_ && isDigit(*p_)) ++p_;
+    uint64_t digits = magnitude;
+    while (p_ != end_ && isDigit(*p_)) {
+      digits = digits * 10 + static_cast<uint64_t>(*p_ - '0');
+      ++p_;
+    }
     if (p_ == fraction) return false;
+    std::ptrdiff_t length = p_ - start - (negative ? 1 : 0) - 1;  // the digits, without the '.'
+    if (length <= 15 && (p_ == end_ || (*p_ != 'e' && *p_ != 'E'))) {
+      double quotient = static_cast<double>(digits) / kPowersOfTen[p_ - fraction];
+      out->kind = SValueKind::Float;
+      out->as.f = negative ? -quotient : quotient;
+      return true;
+    }
   }
   if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
     isFloat = true;
@@ -370,17 +438,24 @@ bool Scanner::record(SObject* object) {
   object->text = recordType_;
   if (!literal(key::kFields.following()) || !next('{')) return false;
   std::size_t first = data_.names.size();
+  // While the keys are those of the record before, in its order, they are
+  // distinct as its keys were: no need to look for a repeated one.
+  bool asBefore = true;
   if (!next('}')) {
     bool ok = true;
     do {
       std::string_view key;
       if (!string(&key) || !literal(": ")) return false;
       std::size_t i = data_.names.size() - first;
-      std::span<const std::string_view> earlier(data_.names.begin() + first, data_.names.end());
-      if (repeatedFields_.contains(earlier, key)) return false;
       std::string_view before =
           i < recordNameCount_ ? data_.names[recordNames_ + i] : std::string_view();
-      data_.names.push_back(sharedName(key, before));
+      bool same = key == before;
+      asBefore = asBefore && i < recordNameCount_ && same;
+      if (!asBefore) {
+        std::span<const std::string_view> earlier(data_.names.begin() + first, data_.names.end());
+        if (repeatedFields_.contains(earlier, key)) return false;
+      }
+      data_.names.push_back(same ? before : data_.text.store(key));
       if (!value(&data_.values.emplace_back())) return false;
     } while (more('}', &ok));
     if (!ok || !next('}')) return false;
@@ -418,7 +493,10 @@ bool Scanner::closure(SObject* object) {
     do {
       std::string_view capture;
       if (!string(&capture)) return false;
-      data_.names.push_back(data_.text.store(capture));
+      std::size_t i = data_.names.size() - first;
+      std::string_view before =
+          i < closureNameCount_ ? data_.names[closureNames_ + i] : std::string_view();
+      data_.names.push_back(sharedName(capture, before));
     } while (more(']', &ok));
     if (!ok || !next(']')) return false;
   }
@@ -485,21 +563,32 @@ bool Scanner::object(SObject* object) {
   object->firstValue = data_.values.size();
   object->firstName = data_.names.size();  // record() and closure() may share a range
   bool ok = false;
-  if (literal(key::kString.opening())) {
-    object->kind = ObjKind::String;
-    ok = text(&object->text) && next('}');
-  } else if (literal(key::kArray.opening())) {
-    ok = array(object);
-  } else if (literal(key::kCapacity.opening())) {
-    ok = map(object);
-  } else if (literal(key::kRecord.opening())) {
-    ok = record(object);
-  } else if (literal(key::kClosure.opening())) {
-    ok = closure(object);
-  } else if (literal(key::kUpvalue.opening())) {
-    ok = upvalue(object);
-  } else if (literal(key::kFile.opening())) {
-    ok = file(object);
+  // The kind's key, chosen by its first letter (`{"` comes before it).
+  switch (end_ - p_ > 2 ? p_[2] : '\0') {
+    case 's':
+      if (literal(key::kString.opening())) {
+        object->kind = ObjKind::String;
+        ok = text(&object->text) && next('}');
+      }
+      break;
+    case 'a':
+      ok = literal(key::kArray.opening()) && array(object);
+      break;
+    case 'c':
+      ok = literal(key::kCapacity.opening()) ? map(object)
+                                             : literal(key::kClosure.opening()) && closure(object);
+      break;
+    case 'r':
+      ok = literal(key::kRecord.opening()) && record(object);
+      break;
+    case 'u':
+      ok = literal(key::kUpvalue.opening()) && upvalue(object);
+      break;
+    case 'f':
+      ok = literal(key::kFile.opening()) && file(object);
+      break;
+    default:
+      break;
   }
   object->valueCount = data_.values.size() - object->firstValue;
   return ok;
@@ -529,6 +618,15 @@ const char* Scanner::objectLines(const char* stop) {
   } catch (const std::bad_alloc&) {
   }
   adviseHugePages(data_.values.data(), data_.values.capacity() * sizeof(SValue));
+  // A closure line, with its 32 hex digits of hash and five members, is at
+  // least 100 bytes. Grown by doubling instead, on 4 KiB pages, the closures
+  // of a heap with many were a third of a resume's page faults.
+  constexpr std::size_t kShortestClosureLine = 100;
+  try {
+    data_.closures.reserve(data_.closures.size() + textLeft / kShortestClosureLine + 1);
+  } catch (const std::bad_alloc&) {
+  }
+  adviseHugePages(data_.closures.data(), data_.closures.capacity() * sizeof(SClosure));
   do {
     if (data_.objects.size() >= UINT32_MAX) return nullptr;
     if (!object(&data_.objects.emplace_back())) return nullptr;

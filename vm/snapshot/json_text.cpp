@@ -1,6 +1,9 @@
 // Lossless text encoding for snapshot JSON (see json_text.h).
 #include "snapshot/json_text.h"
 
+#include <bit>
+#include <cstring>
+
 #include "core/utf8.h"
 #include "snapshot/snapshot_keys.h"
 
@@ -67,6 +70,27 @@ void appendText(std::string& out, std::string_view bytes) {
     out += kHexDigits[c & 15];
   }
   out += "\"}";
+}
+
+bool isPlainText(std::string_view bytes) {
+  std::size_t i = 0;
+  if constexpr (std::endian::native == std::endian::little) {
+    for (; i + 8 <= bytes.size(); i += 8) {
+      uint64_t word;
+      std::memcpy(&word, bytes.data() + i, 8);
+      // A byte from 0x80 on, DEL, a control character, `"` or `\`: not plain.
+      if ((word & 0x8080808080808080) != 0 || zeroBytes(word ^ 0x7f7f7f7f7f7f7f7f) != 0 ||
+          bytesBelow(word, 0x20) != 0 || zeroBytes(word ^ 0x2222222222222222) != 0 ||
+          zeroBytes(word ^ 0x5c5c5c5c5c5c5c5c) != 0) {
+        return false;
+      }
+    }
+  }
+  for (; i < bytes.size(); ++i) {
+    auto c = static_cast<unsigned char>(bytes[i]);
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') return false;
+  }
+  return true;
 }
 
 void appendHex64(std::string& out, uint64_t value) {

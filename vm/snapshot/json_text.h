@@ -23,6 +23,21 @@ void appendText(std::string& out, std::string_view bytes);
 // Appends 16 lowercase hex digits.
 void appendHex64(std::string& out, uint64_t value);
 
+// Whether appendText writes `bytes` as they are between quotes: printable
+// ASCII without `"` or `\`, as most guest strings are.
+bool isPlainText(std::string_view bytes);
+
+// Bytes of a 64-bit word (text loaded little-endian, 8 bytes at a time): the
+// top bit of each byte of `word` that is zero (zeroBytes) or below `limit`
+// (bytesBelow, at most 0x80). Borrows may mark bytes after the first one
+// found, never before it: the lowest mark is exact, and so is "none".
+inline uint64_t zeroBytes(uint64_t word) {
+  return (word - 0x0101010101010101) & ~word & 0x8080808080808080;
+}
+inline uint64_t bytesBelow(uint64_t word, uint8_t limit) {
+  return (word - 0x0101010101010101 * limit) & ~word & 0x8080808080808080;
+}
+
 // Decodes lowercase hex; false on odd length or any other character.
 bool decodeHex(std::string_view hex, std::string* out);
 // Exactly 16 lowercase hex digits.

@@ -9,7 +9,11 @@
 // granule (every object is at least 16 bytes), so the index is exact, and the
 // writer's breadth-first order meets objects roughly in allocation order, so
 // consecutive lookups hit the same or a nearby block. Only the small table of
-// pages is hashed, and the last page found is remembered.
+// pages is hashed, and the pages found last are remembered, one per slot of
+// a small cache indexed by the page's low bits: references interleave a walk
+// through consecutive pages with a few far ones (shared strings, a record's
+// older neighbours), and with one page remembered, each far reference cost
+// two hash lookups: its own and the walk's next.
 #pragma once
 
 #include <array>
@@ -46,7 +50,8 @@ class ObjectIds {
   };
 
   Block* blockOf(uintptr_t page) {
-    if (page == lastPage_) return lastBlock_;
+    PageSlot& recent = recent_[page & (kRecentPages - 1)];
+    if (recent.page == page) return recent.block;
     if (2 * (used_ + 1) > pages_.size()) grow();
     std::size_t mask = pages_.size() - 1;
     std::size_t i = slotOf(page, mask);
@@ -55,9 +60,8 @@ class ObjectIds {
       pages_[i] = PageSlot{page, &blocks_.emplace_back()};  // zeroed: no ids
       ++used_;
     }
-    lastPage_ = page;
-    lastBlock_ = pages_[i].block;
-    return lastBlock_;
+    recent = pages_[i];
+    return recent.block;
   }
   static std::size_t slotOf(uintptr_t page, std::size_t mask) {
     return static_cast<std::size_t>((uint64_t{page} * 0x9e3779b97f4a7c15ull) >> 32) & mask;
@@ -77,8 +81,8 @@ class ObjectIds {
   std::vector<PageSlot> pages_;  // open addressing, at most half full
   std::size_t used_ = 0;
   std::deque<Block> blocks_;  // a deque never moves its elements
-  uintptr_t lastPage_ = 0;
-  Block* lastBlock_ = nullptr;
+  static constexpr std::size_t kRecentPages = 64;
+  std::array<PageSlot, kRecentPages> recent_{};  // page 0: empty
 };
 
 }  // namespace shapevm

@@ -13,9 +13,11 @@
 // - object ids live in per-page blocks (object_ids.h), not a map keyed by
 //   address: lookups follow allocation order instead of missing the cache;
 // - text is written straight into the buffer's spare room (Encoder::room), a
-//   bounds check and a memcpy per piece; numbers are formatted with
-//   std::to_chars in place, and only text that needs escaping or checking
-//   (guest strings, names) goes through a scratch string first;
+//   bounds check and a memcpy per piece; numbers are formatted in place, an
+//   integer by writeDecimal, a float with few decimals by writeShortFloat
+//   (fmt's general algorithm only for the others), and only text that needs
+//   escaping or checking (names, guest strings that are not plain ASCII)
+//   goes through a scratch string first;
 // - the constant text of a closure (its function's name, id, hash, captures)
 //   and of a record (type name, field keys) is built once per function / type;
 // - writeSnapshot streams: the buffer is hashed (XXH3 streaming) and written
@@ -34,6 +36,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <type_traits>
 #include <unordered_map>
 
 #include "bytecode/builtin_names.h"
@@ -85,6 +88,100 @@ std::optional<FileFingerprint> fingerprintOpenFile(int fd) {
   return print;
 }
 
+// Writes `n` in decimal at `out` and returns the end: the length from the
+// number's bit width, then two digits at a time from a table, from the last.
+// std::to_chars took about 90 instructions for an object id, and a snapshot
+// is mostly integers (object ids above all).
+char* writeDecimal(uint64_t n, char* out) {
+  static constexpr uint64_t kPowersOfTen[] = {1,
+                                              10,
+                                              100,
+                                              1000,
+                                              10000,
+                                              100000,
+                                              1000000,
+                                              10000000,
+                                              100000000,
+                                              1000000000,
+                                              10000000000,
+                                              100000000000,
+                                              1000000000000,
+                                              10000000000000,
+                                              100000000000000,
+                                              1000000000000000,
+                                              10000000000000000,
+                                              100000000000000000,
+                                              1000000000000000000,
+                                              10000000000000000000u};
+  static constexpr char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
+  // log10(2) ~ 1233 / 4096: the number of digits is `t` or `t + 1`.
+  int t = (std::bit_width(n | 1) * 1233) >> 12;
+  char* end = out + t + ((n | 1) >= kPowersOfTen[t]);
+  char* at = end;
+  while (n >= 100) {
+    uint64_t pair = n % 100;
+    n /= 100;
+    at -= 2;
+    std::memcpy(at, kPairs + 2 * pair, 2);
+  }
+  if (n >= 10) {
+    std::memcpy(at - 2, kPairs + 2 * n, 2);
+  } else {
+    at[-1] = static_cast<char>('0' + n);
+  }
+  return end;
+}
+
+// Writes at `out` the text fmt's "{}" gives `x`, its shortest form that reads
+// back as x, when x has at most 3 decimals and 15 digits (2.5, 10.25: most
+// floats of a program), and returns the end; nullptr for any other float,
+// left to fmt, whose general algorithm costs ten times as much. Why it is
+// the same text: a decimal of at most 15 significant digits is the only one
+// of its length or shorter that reads back as its double (DBL_DIG), and fmt
+// writes numbers from 1e-4 to below 1e16 without an exponent.
+char* writeShortFloat(double x, char* out) {
+  static constexpr double kScales[] = {1, 10, 100, 1000};
+  double magnitude = std::fabs(x);
+  if (!(magnitude < 1e15)) return nullptr;  // NaN too
+  for (int decimals = 0; decimals < 4; ++decimals) {
+    double scaled = magnitude * kScales[decimals];
+    if (scaled >= 1e15) return nullptr;
+    auto digits = static_cast<uint64_t>(scaled);
+    // Both operands exact, the quotient correctly rounded, as reading the
+    // decimal digits * 10^-decimals back would be.
+    if (static_cast<double>(digits) != scaled ||
+        static_cast<double>(digits) / kScales[decimals] != magnitude) {
+      continue;
+    }
+    int shown = decimals;
+    while (shown > 0 && digits % 10 == 0) {
+      digits /= 10;
+      --shown;
+    }
+    if (std::signbit(x)) *out++ = '-';
+    char text[24];
+    char* end = writeDecimal(digits, text);
+    auto length = static_cast<int>(end - text);
+    if (length <= shown) {  // 0.05: zeros after the point
+      *out++ = '0';
+      *out++ = '.';
+      for (int i = length; i < shown; ++i) *out++ = '0';
+      return std::copy(text, end, out);
+    }
+    out = std::copy(text, end - shown, out);
+    *out++ = '.';
+    if (shown == 0) {
+      *out++ = '0';
+      return out;
+    }
+    return std::copy(end - shown, end, out);
+  }
+  return nullptr;
+}
+
 class Encoder {
  public:
   // Appends to `out`. `spill`, if set, is given the text whenever
@@ -131,6 +228,14 @@ class Encoder {
     through([&](std::string& s) { appendJsonString(s, bytes); });
   }
   void text(std::string_view bytes) {
+    if (isPlainText(bytes)) {  // copied straight into the buffer
+      char* at = room(bytes.size() + 2);
+      *at = '"';
+      std::memcpy(at + 1, bytes.data(), bytes.size());
+      at[bytes.size() + 1] = '"';
+      used_ += bytes.size() + 2;
+      return;
+    }
     through([&](std::string& s) { appendText(s, bytes); });
   }
   void hex64(uint64_t value) {
@@ -146,7 +251,14 @@ class Encoder {
   void integer(Int n) {
     constexpr std::size_t kDigits = 24;
     char* at = room(kDigits);
-    used_ = static_cast<std::size_t>(std::to_chars(at, at + kDigits, n).ptr - out_.data());
+    uint64_t magnitude = static_cast<uint64_t>(n);
+    if constexpr (std::is_signed_v<Int>) {
+      if (n < 0) {
+        *at++ = '-';
+        magnitude = 0 - magnitude;
+      }
+    }
+    used_ = static_cast<std::size_t>(writeDecimal(magnitude, at) - out_.data());
   }
   void hash(const FunctionHash& h) {
     hex64(h.high);
@@ -250,6 +362,12 @@ void Encoder::value(Value v) {
       }
       // Shortest text that reads back to the same double; a '.' or exponent
       // marks it as a float (an integer token is an int).
+      constexpr std::size_t kShortFloat = 24;  // '-', 15 digits, '.', zeros
+      char* at = room(kShortFloat);
+      if (char* end = writeShortFloat(v.as.f, at)) {
+        used_ = static_cast<std::size_t>(end - out_.data());
+        return;
+      }
       char text[32];
       char* end = fmt::format_to(text, "{}", v.as.f);
       std::string_view digits(text, static_cast<std::size_t>(end - text));
@@ -267,11 +385,17 @@ void Encoder::value(Value v) {
       jsonString(kBuiltinInfo[v.as.index].name);
       raw("}");
       return;
-    case ValueType::Object:
-      raw(key::kRef.opening());
-      integer(idOf(v.as.obj));
-      raw("}");
+    case ValueType::Object: {
+      // The commonest value: `{"ref": ID}` written in one piece of room.
+      constexpr std::string_view kOpening = key::kRef.opening();
+      uint32_t id = idOf(v.as.obj);
+      char* at = room(kOpening.size() + 24);
+      std::memcpy(at, kOpening.data(), kOpening.size());
+      at = writeDecimal(id, at + kOpening.size());
+      *at++ = '}';
+      used_ = static_cast<std::size_t>(at - out_.data());
       return;
+    }
   }
 }
 

@@ -89,8 +89,8 @@ struct Snapshot {
   std::size_t objectsAt;  // the objects array's '['
 };
 
-Snapshot everythingSnapshot(const TempDir& dir) {
-  Programs programs{{{"all.shape", kEverything}}};
+Snapshot snapshotOf(const TempDir& dir, const char* source) {
+  Programs programs{{{"all.shape", source}}};
   std::string snap = dir.file("all.snap.json");
   RunResult run = startProgram(programs, "all.shape", snap, std::nullopt, {dir.file("out.txt")});
   REQUIRE(run.outcome.status == RunStatus::Suspended);
@@ -100,6 +100,8 @@ Snapshot everythingSnapshot(const TempDir& dir) {
   s.objectsAt += std::string_view("\"objects\": ").size();
   return s;
 }
+
+Snapshot everythingSnapshot(const TempDir& dir) { return snapshotOf(dir, kEverything); }
 
 // The same snapshot with one object per line no more: only the general
 // reader reads it. (Raw newlines occur only between tokens.)
@@ -262,6 +264,61 @@ TEST_CASE("a file read with its heap cut out gets the whole file's verdict and m
     INFO(edit.what);
     Snapshot edited = s;
     edited.text.replace(edit.at, edit.length, edit.replacement);
+    checkSameReading(edited);
+  }
+}
+
+// The scanner reads up to 8 digits of an integer at once, a string 8 bytes
+// at a time, and a short float without from_chars: each length around those
+// steps reads as the general reader reads it.
+TEST_CASE("numbers and strings of every length read as the general reader reads them",
+          "[snapshot][fastpath]") {
+  TempDir dir;
+  Snapshot s = snapshotOf(dir, R"(
+let keep = [
+  0, 7, -7, 10, 1234567, 12345678, -12345678, 99999999, 100000000, 123456789,
+  1234567890123456789, -1234567890123456789, 9223372036854775807,
+  0.0, -0.0, 0.5, -0.5, 10.25, 123.456, 1.0 / 3.0, 0.1 + 0.2, 12345678901.2345,
+  123456789012.34567, 1.0 / 10000000.0, 4503599627370497.0, 9007199254740993.0,
+  1.5 * 1000000000000000000000.0, 0.000001,
+  "", "a", "abcdefg", "abcdefgh", "abcdefghi", "abcdefghijklmnop", "abcdefghijklmnopq",
+  "tab\tat 3", "1234567\"", "12345678\\", "\u{1}", "abcdefgh\u{1f}", "é", "abcdefgé"]
+suspend()
+print(len(keep))
+)");
+  checkSameReading(s);
+  Result<SnapshotData> read = parseSnapshot(fixChecksum(s.text), "t.json");
+  REQUIRE(read.ok());
+  const SnapshotData& data = *read;
+  REQUIRE(!data.objects.empty());
+  std::span<const SValue> items = data.valuesOf(data.objects[0]);
+  REQUIRE(items.size() == 42);
+  CHECK(items[5].as.i == 12345678);
+  CHECK(items[9].as.i == 123456789);
+  CHECK(items[12].as.i == INT64_MAX);
+  CHECK(std::bit_cast<uint64_t>(items[14].as.f) == std::bit_cast<uint64_t>(-0.0));
+  CHECK(items[18].as.f == 123.456);
+  CHECK(items[19].as.f == 1.0 / 3.0);
+  CHECK(items[21].as.f == 12345678901.2345);
+  // Numbers the fast path must refuse or read with care, each edited into
+  // the heap: the same verdict and message as the general reader's.
+  std::size_t at = s.text.find("12345678, -12345678", s.objectsAt);
+  REQUIRE(at != std::string::npos);
+  for (const char* edit :
+       {"012345678", "00", "1234567a", "12345678a", "123456789012345678901", "1.", "1.e5", "-",
+        "1.5e", "0x12345678", "18446744073709551616", "9223372036854775808", "1.25e1",
+        "123456789012.3456", "-0.0000000000001"}) {
+    INFO(edit);
+    Snapshot edited = s;
+    edited.text.replace(at, 8, edit);
+    checkSameReading(edited);
+  }
+  std::size_t ref = s.text.find("{\"ref\": ", s.objectsAt);
+  REQUIRE(ref != std::string::npos);
+  for (const char* edit : {"{\"ref\": 4294967295}", "{\"ref\": 4294967296}", "{\"ref\": 01}"}) {
+    INFO(edit);
+    Snapshot edited = s;
+    edited.text.replace(ref, s.text.find('}', ref) + 1 - ref, edit);
     checkSameReading(edited);
   }
 }
