@@ -116,6 +116,13 @@ class SnapshotReader {
   // ---- cross-reference checks once everything is read ----
   bool checkReferences();
   bool checkValue(const SValue& v, const char* where);
+  // What checkValue rejects: a deleted-entry marker, or a reference past the
+  // last object. Without branches, so that all of an object's values can be
+  // tested at once.
+  bool invalidValue(const SValue& v) const {
+    return (v.kind == SValueKind::Hole) |
+           ((v.kind == SValueKind::Ref) & (v.as.index >= data_.objects.size()));
+  }
   bool checkRef(uint64_t id, ObjKind kind, const char* where);
 
   SnapshotData data_;

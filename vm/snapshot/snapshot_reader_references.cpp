@@ -21,13 +21,12 @@ bool SnapshotReader::checkRef(uint64_t id, ObjKind kind, const char* where) {
 }
 
 bool SnapshotReader::checkValue(const SValue& v, const char* where) {
-  if (v.kind == SValueKind::Hole)
+  if (!invalidValue(v)) return true;
+  if (v.kind == SValueKind::Hole) {
     return fail(fmt::format("{} holds a deleted-entry marker", where));
-  if (v.kind == SValueKind::Ref && v.as.index >= data_.objects.size()) {
-    return fail(fmt::format("{} refers to object {}, but there are only {} objects", where,
-                            v.as.index, data_.objects.size()));
   }
-  return true;
+  return fail(fmt::format("{} refers to object {}, but there are only {} objects", where,
+                          v.as.index, data_.objects.size()));
 }
 
 bool SnapshotReader::checkReferences() {
@@ -80,10 +79,7 @@ bool SnapshotReader::checkReferences() {
         // All values at once, without a branch each; checkValue then says
         // which one is wrong.
         bool wrong = false;
-        for (const SValue& v : values) {
-          wrong |= (v.kind == SValueKind::Hole) |
-                   ((v.kind == SValueKind::Ref) & (v.as.index >= data_.objects.size()));
-        }
+        for (const SValue& v : values) wrong |= invalidValue(v);
         if (wrong) {
           for (const SValue& v : values) {
             if (!checkValue(v, "the object")) return false;
