@@ -9,6 +9,7 @@
 #include <cstring>
 #include <memory>
 
+#include "core/huge_blocks.h"
 #include "core/huge_pages.h"
 
 namespace shapevm {
@@ -40,11 +41,13 @@ void Heap::reserve(std::size_t bytes) {
 void* Heap::reallocate(void* old, std::size_t oldBytes, std::size_t newBytes) {
   if (newBytes > oldBytes) reserve(newBytes - oldBytes);
   void* memory;
-  if (oldBytes > SmallPool::kMaxBytes && newBytes > SmallPool::kMaxBytes) {
-    memory = std::realloc(old, newBytes);
+  if (oldBytes > SmallPool::kMaxBytes && blockHome(oldBytes) == blockHome(newBytes)) {
+    memory = blockHome(newBytes) == BlockHome::Huge
+                 ? huge_blocks::reallocate(old, oldBytes, newBytes)
+                 : std::realloc(old, newBytes);
     if (memory == nullptr) throw OutOfMemory();
   } else {
-    // A small block on either side: move the bytes between pool and malloc.
+    // From one home to another (pool, malloc, huge blocks): copy the bytes.
     memory = rawAllocate(bufferPool_, newBytes);
     if (memory == nullptr && newBytes != 0) throw OutOfMemory();
     if (old != nullptr) {
@@ -58,11 +61,19 @@ void* Heap::reallocate(void* old, std::size_t oldBytes, std::size_t newBytes) {
 
 // Blocks up to SmallPool::kMaxBytes come from a pool (small_pool.h says
 // why): objects from objectPool_, their storage (array items, map entries)
-// from bufferPool_; larger ones from malloc. Every caller passes the size it
-// allocated, as the accounting needs.
+// from bufferPool_; the largest are huge blocks (huge_blocks.h says why);
+// the others come from malloc. Every caller passes the size it allocated: the
+// accounting needs it, and it says where the block lives.
 void* Heap::rawAllocate(SmallPool& pool, std::size_t bytes) {
   if (bytes == 0) return nullptr;
-  if (bytes <= SmallPool::kMaxBytes) return pool.allocate(bytes);
+  switch (blockHome(bytes)) {
+    case BlockHome::Pool:
+      return pool.allocate(bytes);
+    case BlockHome::Huge:
+      return huge_blocks::allocate(bytes);
+    case BlockHome::Malloc:
+      break;
+  }
   void* memory = std::malloc(bytes);
   // While the pools take huge pages (a heap built in bulk), so does a large
   // block, which is filled at once: the items of a restored array of a

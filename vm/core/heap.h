@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/huge_blocks.h"
 #include "core/object.h"
 #include "core/small_pool.h"
 #include "core/string_table.h"
@@ -121,8 +122,8 @@ class Heap {
   // rebuilt so far (docs/design.md, "What each snapshot optimisation bought").
   class CollectionPause {
    public:
-    // A paused heap is being built in bulk, so its pools take huge pages
-    // (small_pool.h says why only then).
+    // A paused heap is being built in bulk, so its blocks too large for the
+    // pools but too small for huge blocks take huge pages (heap.cpp).
     explicit CollectionPause(Heap& heap) : heap_(heap) {
       if (heap_.pauses_++ == 0) heap_.adviseHugePages(true);
     }
@@ -174,13 +175,24 @@ class Heap {
     objectPool_.adviseHugePages(on);
     bufferPool_.adviseHugePages(on);
   }
+  enum class BlockHome { Pool, Malloc, Huge };
+  static BlockHome blockHome(std::size_t bytes) {
+    if (bytes <= SmallPool::kMaxBytes) return BlockHome::Pool;
+    return bytes < huge_blocks::kMinBytes ? BlockHome::Malloc : BlockHome::Huge;
+  }
   static void* rawAllocate(SmallPool& pool, std::size_t bytes);
   static void rawRelease(SmallPool& pool, void* memory, std::size_t bytes) {
     if (memory == nullptr) return;
-    if (bytes <= SmallPool::kMaxBytes) {
-      pool.release(memory, bytes);
-    } else {
-      std::free(memory);
+    switch (blockHome(bytes)) {
+      case BlockHome::Pool:
+        pool.release(memory, bytes);
+        break;
+      case BlockHome::Malloc:
+        std::free(memory);
+        break;
+      case BlockHome::Huge:
+        huge_blocks::release(memory, bytes);
+        break;
     }
   }
   void* allocateObject(std::size_t bytes);

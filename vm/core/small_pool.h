@@ -14,13 +14,10 @@
 // kind, a small enum).
 //
 // A pool that has grown large takes its chunks from 32 MiB regions instead
-// of malloc. While the heap is built in bulk (adviseHugePages, during a
-// snapshot restore) the regions are transparent huge pages: one page fault
-// per 2 MiB instead of per 4 KiB. A running program does not ask for them:
-// the kernel's compaction to find free huge pages stalled it now and then,
-// making it slower at times than on ordinary pages (both measured in
-// docs/design.md, "What each snapshot optimisation bought"). Small programs
-// never reach the regions at all.
+// of malloc. The regions are transparent huge pages: one page fault and one
+// TLB entry per 2 MiB instead of per 4 KiB (docs/design.md, "Huge pages").
+// Small programs never reach the regions, so they pay no resident memory for
+// half-used huge pages.
 //
 // Memory stays with the pool until it is destroyed. Under AddressSanitizer a
 // released block is poisoned past its mark, so a use after free is reported.
@@ -51,8 +48,9 @@ class SmallPool {
   // Forgets every block without freeing its memory, for a process about to
   // exit (Heap::abandonAtExit); the pool is empty afterwards, as when new.
   void abandon();
-  // Whether region memory carved from now on should be huge pages.
-  void adviseHugePages(bool on);
+  // Whether the heap is being built in bulk, so that the blocks it
+  // allocates outside the pool should be huge pages too (Heap::rawAllocate).
+  void adviseHugePages(bool on) { hugePages_ = on; }
   bool hugePages() const { return hugePages_; }
 
   // Calls visit(block) for every block handed out and not released. `visit`

@@ -1,0 +1,97 @@
+// Huge blocks: they start on 2 MiB boundaries, keep their contents when they
+// grow in place, move or shrink; an array growing from the pool through
+// malloc into one keeps every value, and the collector releases it.
+#include "core/huge_blocks.h"
+
+#include <sys/mman.h>
+
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <cstring>
+
+#include "core/heap.h"
+#include "core/huge_pages.h"
+#include "rooted_heap.h"
+
+using namespace shapevm;
+
+namespace {
+
+bool onHugeBoundary(const void* block) {
+  return reinterpret_cast<std::uintptr_t>(block) % kHugePage == 0;
+}
+
+// Fills `bytes` of the block with a pattern that differs at every 8 bytes.
+void fill(void* block, std::size_t bytes) {
+  auto* words = static_cast<std::uint64_t*>(block);
+  for (std::size_t i = 0; i < bytes / 8; ++i) words[i] = i * 0x9e3779b97f4a7c15u;
+}
+
+bool holdsPattern(const void* block, std::size_t bytes) {
+  const auto* words = static_cast<const std::uint64_t*>(block);
+  for (std::size_t i = 0; i < bytes / 8; ++i) {
+    if (words[i] != i * 0x9e3779b97f4a7c15u) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("huge blocks start on 2 MiB boundaries and keep their contents as they change size") {
+  const std::size_t small = huge_blocks::kMinBytes + 24;
+  void* block = huge_blocks::allocate(small);
+  REQUIRE(block != nullptr);
+  CHECK(onHugeBoundary(block));
+  fill(block, small);
+
+  const std::size_t large = 16 * huge_blocks::kMinBytes + 8;
+  block = huge_blocks::reallocate(block, small, large);
+  REQUIRE(block != nullptr);
+  CHECK(onHugeBoundary(block));
+  CHECK(holdsPattern(block, small));
+  fill(block, large);  // the new part is writable
+
+  block = huge_blocks::reallocate(block, large, small);
+  REQUIRE(block != nullptr);
+  CHECK(holdsPattern(block, small));
+  huge_blocks::release(block, small);
+}
+
+TEST_CASE("a huge block that cannot grow in place moves to another 2 MiB boundary") {
+  const std::size_t bytes = huge_blocks::kMinBytes;
+  void* block = huge_blocks::allocate(bytes);
+  REQUIRE(block != nullptr);
+  fill(block, bytes);
+  // Occupy the address space right after the block, so growing must move it.
+  void* after = static_cast<char*>(block) + bytes;
+  void* guard =
+      ::mmap(after, kHugePage, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  REQUIRE(guard == after);
+
+  void* grown = huge_blocks::reallocate(block, bytes, 4 * bytes);
+  REQUIRE(grown != nullptr);
+  CHECK(grown != block);
+  CHECK(onHugeBoundary(grown));
+  CHECK(holdsPattern(grown, bytes));
+  huge_blocks::release(grown, 4 * bytes);
+  ::munmap(guard, kHugePage);
+}
+
+TEST_CASE("an array growing into a huge block keeps its values and the collector releases it") {
+  RootedHeap rooted;
+  Heap& heap = rooted.heap;
+  Array* array = heap.newArray();
+  rooted.roots.push_back(Value::object(array));
+  // 2^20 values of 16 bytes: the items pass from the pool through malloc
+  // into huge blocks, growing in place or moving on the way.
+  const std::int64_t count = std::int64_t{1} << 20;
+  for (std::int64_t i = 0; i < count; ++i) heap.arrayPush(array, Value::integer(i * 3));
+  CHECK(array->capacity * sizeof(Value) >= huge_blocks::kMinBytes);
+  CHECK(onHugeBoundary(array->items));
+  bool allKept = true;
+  for (std::int64_t i = 0; i < count; ++i) allKept = allKept && array->items[i].as.i == i * 3;
+  CHECK(allKept);
+  rooted.roots.clear();
+  heap.collect();
+  CHECK(heap.bytesAllocated() < SmallPool::kMaxBytes);
+}

@@ -1,0 +1,26 @@
+// The heap's largest blocks (array items, map storage and strings of 4 MiB
+// and more), mapped by the heap itself at 2 MiB boundaries and on
+// transparent huge pages. Walking a big array on 4 KiB pages costs a TLB miss
+// every 4 KiB, and under a hypervisor's nested paging each miss walks two
+// sets of page tables: summing a 10M-value array ran ten times slower on
+// 4 KiB pages than on 2 MiB ones (docs/design.md, "Memory"). malloc cannot
+// give such blocks: its large blocks start 16 bytes into their mapping, and
+// realloc's mremap moves them to addresses where huge pages must be split.
+#pragma once
+
+#include <cstddef>
+
+namespace shapevm::huge_blocks {
+
+inline constexpr std::size_t kMinBytes = std::size_t{4} << 20;
+
+// A block of `bytes` (at least kMinBytes) at a 2 MiB boundary, or nullptr
+// when the system has no memory for it.
+void* allocate(std::size_t bytes);
+// The block grown or shrunk from oldBytes to newBytes (both at least
+// kMinBytes) with its contents, whose pages are moved rather than copied; or
+// nullptr, the block untouched, when the system has no memory for it.
+void* reallocate(void* block, std::size_t oldBytes, std::size_t newBytes);
+void release(void* block, std::size_t bytes);
+
+}  // namespace shapevm::huge_blocks
