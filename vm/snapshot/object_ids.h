@@ -14,13 +14,24 @@
 // through consecutive pages with a few far ones (shared strings, a record's
 // older neighbours), and with one page remembered, each far reference cost
 // two hash lookups: its own and the walk's next.
+//
+// The blocks (1 KiB per page of the heap that holds a written object) are
+// carved from regions of fresh anonymous memory, which is zero, as a new
+// block must be, and on huge pages once a region is 4 MiB or more: allocated
+// one at a time on 4 KiB pages, they cost a page fault every four blocks.
+// Regions double from 256 KiB, so that a small heap's snapshot takes no huge
+// page.
 #pragma once
 
+#include <sys/mman.h>
+
+#include <algorithm>
 #include <array>
 #include <cstdint>
-#include <deque>
+#include <new>
 #include <vector>
 
+#include "core/huge_pages.h"
 #include "core/object.h"
 
 namespace shapevm {
@@ -28,6 +39,11 @@ namespace shapevm {
 class ObjectIds {
  public:
   ObjectIds() : pages_(64) {}
+  ObjectIds(const ObjectIds&) = delete;
+  ObjectIds& operator=(const ObjectIds&) = delete;
+  ~ObjectIds() {
+    for (const Region& region : regions_) ::munmap(region.blocks, region.count * sizeof(Block));
+  }
 
   // The id of `object`; if it has none yet it gets `next`, and *added is set.
   uint32_t find(const Obj* object, uint32_t next, bool* added) {
@@ -57,7 +73,7 @@ class ObjectIds {
     std::size_t i = slotOf(page, mask);
     while (pages_[i].page != page && pages_[i].page != 0) i = (i + 1) & mask;
     if (pages_[i].page == 0) {
-      pages_[i] = PageSlot{page, &blocks_.emplace_back()};  // zeroed: no ids
+      pages_[i] = PageSlot{page, newBlock()};
       ++used_;
     }
     recent = pages_[i];
@@ -78,9 +94,32 @@ class ObjectIds {
     }
   }
 
+  // A block with no ids yet.
+  Block* newBlock() {
+    if (regions_.empty() || regions_.back().used == regions_.back().count) {
+      std::size_t count = regions_.empty() ? kFirstRegionBlocks
+                                           : std::min(2 * regions_.back().count, kMaxRegionBlocks);
+      void* memory = ::mmap(nullptr, count * sizeof(Block), PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (memory == MAP_FAILED) throw std::bad_alloc();
+      adviseHugePages(memory, count * sizeof(Block));
+      regions_.push_back(Region{static_cast<Block*>(memory), count, 0});
+    }
+    Region& region = regions_.back();
+    return &region.blocks[region.used++];
+  }
+
+  struct Region {
+    Block* blocks;
+    std::size_t count;
+    std::size_t used;
+  };
+  static constexpr std::size_t kFirstRegionBlocks = 256;      // 256 KiB
+  static constexpr std::size_t kMaxRegionBlocks = 32 * 1024;  // 32 MiB
+
   std::vector<PageSlot> pages_;  // open addressing, at most half full
   std::size_t used_ = 0;
-  std::deque<Block> blocks_;  // a deque never moves its elements
+  std::vector<Region> regions_;  // blocks never move
   static constexpr std::size_t kRecentPages = 64;
   std::array<PageSlot, kRecentPages> recent_{};  // page 0: empty
 };
