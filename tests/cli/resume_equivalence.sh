@@ -31,8 +31,8 @@
 # 20240601) plus the program's name, so a failure reproduces with the same
 # seed and a name filter; every failure prints the seed and N.
 # RESUME_EQUIV_THOROUGH=1 gives every program every check, with far more
-# budgets and longer chains. Default mode is calibrated to stay under a
-# minute against an ASan+UBSan Debug build on 2 cores.
+# budgets and longer chains. Default mode takes about 6 minutes against the
+# ASan+UBSan build scripts/test makes, beside the other tests on 2 cores.
 #
 # Usage: bash tests/cli/resume_equivalence.sh SHAPEVM SOURCE_DIR [NAME_FILTER]
 # Pure bash plus coreutils (no python).
