@@ -41,10 +41,10 @@ void Heap::reserve(std::size_t bytes) {
 void* Heap::reallocate(void* old, std::size_t oldBytes, std::size_t newBytes) {
   if (newBytes > oldBytes) reserve(newBytes - oldBytes);
   void* memory;
-  if (oldBytes > SmallPool::kMaxBytes && blockHome(oldBytes) == blockHome(newBytes)) {
-    memory = blockHome(newBytes) == BlockHome::Huge
-                 ? huge_blocks::reallocate(old, oldBytes, newBytes)
-                 : std::realloc(old, newBytes);
+  BlockHome home = blockHome(newBytes);
+  if (home != BlockHome::Pool && blockHome(oldBytes) == home) {
+    memory = home == BlockHome::Huge ? huge_blocks::reallocate(old, oldBytes, newBytes)
+                                     : std::realloc(old, newBytes);
     if (memory == nullptr) throw OutOfMemory();
   } else {
     // From one home to another (pool, malloc, huge blocks): copy the bytes.
@@ -75,10 +75,10 @@ void* Heap::rawAllocate(SmallPool& pool, std::size_t bytes) {
       break;
   }
   void* memory = std::malloc(bytes);
-  // While the pools take huge pages (a heap built in bulk), so does a large
-  // block, which is filled at once: the items of a restored array of a
-  // million values were 4000 page faults on 4 KiB pages.
-  if (memory != nullptr && pool.hugePages()) shapevm::adviseHugePages(memory, bytes);
+  // While the heap is built in bulk (a CollectionPause), a large block is
+  // filled at once, so it takes huge pages: the items of a restored array of
+  // a million values were 4000 page faults on 4 KiB pages.
+  if (memory != nullptr && pauses_ > 0) shapevm::adviseHugePages(memory, bytes);
   return memory;
 }
 

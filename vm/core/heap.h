@@ -123,15 +123,10 @@ class Heap {
   class CollectionPause {
    public:
     // A paused heap is being built in bulk, so its blocks too large for the
-    // pools but too small for huge blocks take huge pages (heap.cpp).
-    explicit CollectionPause(Heap& heap) : heap_(heap) {
-      if (heap_.pauses_++ == 0) heap_.adviseHugePages(true);
-    }
+    // pools but too small for huge blocks take huge pages (rawAllocate).
+    explicit CollectionPause(Heap& heap) : heap_(heap) { ++heap_.pauses_; }
     ~CollectionPause() {
-      if (--heap_.pauses_ == 0) {
-        heap_.adviseHugePages(false);
-        heap_.scheduleCollection();
-      }
+      if (--heap_.pauses_ == 0) heap_.scheduleCollection();
     }
     CollectionPause(const CollectionPause&) = delete;
     CollectionPause& operator=(const CollectionPause&) = delete;
@@ -171,16 +166,12 @@ class Heap {
   // Collects if this allocation crosses the threshold; throws OutOfMemory
   // past the limit. Does not allocate.
   void reserve(std::size_t bytes);
-  void adviseHugePages(bool on) {
-    objectPool_.adviseHugePages(on);
-    bufferPool_.adviseHugePages(on);
-  }
   enum class BlockHome { Pool, Malloc, Huge };
   static BlockHome blockHome(std::size_t bytes) {
     if (bytes <= SmallPool::kMaxBytes) return BlockHome::Pool;
     return bytes < huge_blocks::kMinBytes ? BlockHome::Malloc : BlockHome::Huge;
   }
-  static void* rawAllocate(SmallPool& pool, std::size_t bytes);
+  void* rawAllocate(SmallPool& pool, std::size_t bytes);
   static void rawRelease(SmallPool& pool, void* memory, std::size_t bytes) {
     if (memory == nullptr) return;
     switch (blockHome(bytes)) {

@@ -2,12 +2,9 @@
 // AddressSanitizer poisoning of every byte of a free block but its mark.
 #include "core/small_pool.h"
 
-#include <sys/mman.h>
-
-#include <cstdint>
 #include <cstdlib>
 
-#include "core/huge_pages.h"
+#include "core/huge_blocks.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
@@ -32,7 +29,7 @@ SmallPool::~SmallPool() {
     SHAPEVM_UNPOISON(chunk.begin, kChunkBytes);
     if (!chunk.inRegion) std::free(chunk.begin);
   }
-  for (char* region : regions_) ::munmap(region, kRegionBytes);
+  for (char* region : regions_) huge_blocks::release(region, kRegionBytes);
 }
 
 char* SmallPool::newChunkMemory(bool* inRegion) {
@@ -41,26 +38,15 @@ char* SmallPool::newChunkMemory(bool* inRegion) {
     return static_cast<char*>(std::malloc(kChunkBytes));
   }
   if (regionFree_ == regionEnd_) {
-    // Mapped with room to spare, then trimmed to a 2 MiB-aligned region, so
-    // that all of it can be huge pages.
-    regions_.reserve(regions_.size() + 1);  // before mmap: nothing to undo if this throws
-    std::size_t mapped = kRegionBytes + kHugePage;
-    void* memory =
-        ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (memory == MAP_FAILED) return static_cast<char*>(std::malloc(kChunkBytes));
-    auto start = reinterpret_cast<std::uintptr_t>(memory);
-    auto aligned = (start + kHugePage - 1) & ~(kHugePage - 1);
-    if (aligned > start) ::munmap(memory, aligned - start);
-    if (aligned + kRegionBytes < start + mapped) {
-      ::munmap(reinterpret_cast<void*>(aligned + kRegionBytes),
-               start + mapped - aligned - kRegionBytes);
-    }
-    regionFree_ = reinterpret_cast<char*>(aligned);
-    regionEnd_ = regionFree_ + kRegionBytes;
-    // A program that has come this far keeps many objects: on huge pages
-    // they take 512 times fewer page faults and TLB entries (huge_blocks.h).
-    shapevm::adviseHugePages(regionFree_, kRegionBytes);
-    regions_.push_back(regionFree_);
+    // A program that has come this far keeps many objects: a region is a huge
+    // block, on huge pages, which take 512 times fewer page faults and TLB
+    // entries (huge_blocks.h).
+    regions_.reserve(regions_.size() + 1);  // before mapping: nothing to undo if this throws
+    auto* region = static_cast<char*>(huge_blocks::allocate(kRegionBytes));
+    if (region == nullptr) return static_cast<char*>(std::malloc(kChunkBytes));
+    regionFree_ = region;
+    regionEnd_ = region + kRegionBytes;
+    regions_.push_back(region);
   }
   *inRegion = true;
   char* chunk = regionFree_;

@@ -48,10 +48,6 @@ class SmallPool {
   // Forgets every block without freeing its memory, for a process about to
   // exit (Heap::abandonAtExit); the pool is empty afterwards, as when new.
   void abandon();
-  // Whether the heap is being built in bulk, so that the blocks it
-  // allocates outside the pool should be huge pages too (Heap::rawAllocate).
-  void adviseHugePages(bool on) { hugePages_ = on; }
-  bool hugePages() const { return hugePages_; }
 
   // Calls visit(block) for every block handed out and not released. `visit`
   // may release the block it is given, but must not allocate.
@@ -105,7 +101,6 @@ class SmallPool {
   std::vector<char*> regions_;  // each kRegionBytes, 2 MiB-aligned
   char* regionFree_ = nullptr;  // the uncarved part of the newest region
   char* regionEnd_ = nullptr;
-  bool hugePages_ = false;
 };
 
 }  // namespace shapevm

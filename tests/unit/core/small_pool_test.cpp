@@ -123,19 +123,12 @@ TEST_CASE("the sweep frees unreachable small and large objects and keeps the res
 
 TEST_CASE("a pool that has grown past its malloc'd chunks carves them from regions") {
   // 48 MiB of blocks of every class: past the first 4 MiB the chunks come
-  // from regions of 32 MiB, so this crosses into a second region. Huge pages
-  // are asked for from the start, or halfway through the first region.
-  bool hugeFromStart = GENERATE(false, true);
+  // from regions of 32 MiB (huge blocks), so this crosses into a second
+  // region.
   SmallPool pool;
-  pool.adviseHugePages(hugeFromStart);
   std::vector<std::pair<uint32_t*, std::size_t>> blocks;
   std::size_t total = 0;
-  bool switched = false;
   for (uint32_t n = 0; total < (std::size_t{48} << 20); ++n) {
-    if (!switched && total >= (std::size_t{20} << 20)) {
-      pool.adviseHugePages(!hugeFromStart);
-      switched = true;
-    }
     std::size_t bytes =
         SmallPool::kGranule * (1 + n % (SmallPool::kMaxBytes / SmallPool::kGranule));
     auto* block = static_cast<uint32_t*>(pool.allocate(bytes));
