@@ -10,7 +10,6 @@
 // job has ended, and `lock`, held while an invocation runs.
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -20,6 +19,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "log.h"
 #include "program_loader.h"
 #include "session.h"
 #include "snapshot/atomic_file.h"
@@ -95,7 +95,7 @@ int runJob(const SessionOptions& options, const fs::path& state,
   // Temporary files of writes that a SIGKILL interrupted.
   for (const fs::directory_entry& entry : fs::directory_iterator(state, error)) {
     if (entry.path().filename().string().starts_with("snapshot.json.tmp.")) {
-      spdlog::info("removing {}, left by an interrupted write", entry.path().string());
+      log::info("removing {}, left by an interrupted write", entry.path().string());
       fs::remove(entry.path(), error);
     }
   }
@@ -105,8 +105,7 @@ int runJob(const SessionOptions& options, const fs::path& state,
       return fail(options, kExitBadInput,
                   fmt::format("{}: not a finished-job record", finished.string()));
     }
-    spdlog::info("the job in {} has finished with status {}; nothing to do", state.string(),
-                 *status);
+    log::info("the job in {} has finished with status {}; nothing to do", state.string(), *status);
     return *status;
   }
 
@@ -123,7 +122,7 @@ int runJob(const SessionOptions& options, const fs::path& state,
     }
     vm = std::move(std::get<ResumedVM>(resumed).vm);
     programPath = std::get<ResumedVM>(resumed).programPath;
-    spdlog::info("resuming the job in {} at step {}", state.string(), vm->totalSteps);
+    log::info("resuming the job in {} at step {}", state.string(), vm->totalSteps);
   } else {
     Result<Program> program = loadProgramFile(words.front());
     if (!program) return fail(options, kExitBadInput, program.error().format());
@@ -138,7 +137,7 @@ int runJob(const SessionOptions& options, const fs::path& state,
                                      SnapshotReason::PeriodicCheckpoint)) {
       return fail(options, kExitError, fmt::format("shapevm job: {}", *problem));
     }
-    spdlog::info("started the job in {}", state.string());
+    log::info("started the job in {}", state.string());
   }
 
   RunStatus outcome = RunStatus::Finished;

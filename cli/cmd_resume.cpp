@@ -3,11 +3,11 @@
 // suspension or checkpoint replaces SNAP itself unless --snapshot says
 // otherwise; --seed is accepted and ignored (the snapshot carries the RNG).
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <cstdio>
 
 #include "commands.h"
+#include "log.h"
 #include "program_loader.h"
 #include "session.h"
 #include "snapshot/snapshot.h"
@@ -64,7 +64,7 @@ void addResumeCommand(CLI::App& app, int& exitStatus) {
       if (*dryRun) {
         fmt::print("{}\n", line);
       } else {
-        spdlog::info("relocation: {}", line);
+        log::info("relocation: {}", line);
       }
     }
     std::fflush(stdout);  // the report comes before any error

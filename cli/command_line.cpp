@@ -4,15 +4,13 @@
 // bug) ends the process with a message and status 1, never an abort.
 #include "command_line.h"
 
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
-
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 
 #include "commands.h"
+#include "log.h"
 #include "suspend_signals.h"
 
 namespace {
@@ -46,8 +44,7 @@ int runCommandLine(int argc, char** argv, std::span<const AddCommand> commands) 
   if (!suspendsOnSignal(argc, argv)) unblockSuspendSignals();
   std::set_terminate(onTerminate);
   // Logs go to stderr so they never mix with the program's stdout.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("shapevm"));
-  spdlog::set_level(spdlog::level::warn);
+  log::start();
 
   CLI::App app{"shapevm: a suspendable bytecode VM for the Shape language", "shapevm"};
   app.set_version_flag("--version", SHAPEVM_VERSION);

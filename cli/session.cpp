@@ -2,13 +2,12 @@
 #include "session.h"
 
 #include <fmt/format.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <fstream>
 
 #include "commands.h"
+#include "log.h"
 #include "snapshot/json_text.h"
 #include "snapshot/snapshot.h"
 #include "suspend_signals.h"
@@ -51,9 +50,7 @@ void addSessionOptions(CLI::App& command, SessionOptions& options, SessionKind k
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
 }
 
-void configureLogging(const SessionOptions& options) {
-  spdlog::set_level(spdlog::level::from_str(options.logLevel));
-}
+void configureLogging(const SessionOptions& options) { log::setLevel(options.logLevel); }
 
 namespace {
 
@@ -79,7 +76,7 @@ void writeStatus(const SessionOptions& options, std::string_view status, int exi
   }
   std::ofstream out(*options.statusJsonPath, std::ios::binary | std::ios::trunc);
   out << json;
-  if (!out) spdlog::error("cannot write status report to {}", *options.statusJsonPath);
+  if (!out) log::error("cannot write status report to {}", *options.statusJsonPath);
 }
 
 }  // namespace
@@ -95,7 +92,7 @@ int runSession(VM& vm, const SessionOptions& options, const std::string& snapsho
     auto error = writeSnapshot(machine, snapshotPath, programPath, reason);
     if (!error) {
       lastSnapshot = snapshotPath;
-      spdlog::info("snapshot written to {} at step {}", snapshotPath, machine.totalSteps);
+      log::info("snapshot written to {} at step {}", snapshotPath, machine.totalSteps);
     }
     return error;
   };
@@ -117,7 +114,7 @@ int runSession(VM& vm, const SessionOptions& options, const std::string& snapsho
       return outcome.exitCode;
     case RunStatus::Suspended:
     case RunStatus::CheckpointDue:  // not returned by runSavingSnapshots
-      spdlog::info("suspended after {} steps ({} in total)", vm.runSteps, vm.totalSteps);
+      log::info("suspended after {} steps ({} in total)", vm.runSteps, vm.totalSteps);
       writeStatus(options, "suspended", options.suspendExitCode, vm.runSteps, vm.totalSteps,
                   lastSnapshot, std::nullopt);
       return options.suspendExitCode;
