@@ -1,6 +1,5 @@
 // `shapevm run [OPTIONS] PROG [ARGS...]`: loads a .sbc or .shape program and
 // runs it. Every word after PROG goes to the program unchanged.
-
 #include <fmt/format.h>
 
 #include <filesystem>

@@ -9,21 +9,7 @@ namespace shapevm::cli::log {
 namespace {
 
 spdlog::level::level_enum toSpdlog(Level level) {
-  switch (level) {
-    case Level::Trace:
-      return spdlog::level::trace;
-    case Level::Debug:
-      return spdlog::level::debug;
-    case Level::Info:
-      return spdlog::level::info;
-    case Level::Warn:
-      return spdlog::level::warn;
-    case Level::Error:
-      return spdlog::level::err;
-    case Level::Off:
-      break;
-  }
-  return spdlog::level::off;
+  return level == Level::Info ? spdlog::level::info : spdlog::level::err;
 }
 
 }  // namespace

@@ -12,7 +12,8 @@
 
 namespace shapevm::cli::log {
 
-enum class Level { Trace, Debug, Info, Warn, Error, Off };
+// The levels the command line writes at (--log-level names all of spdlog's).
+enum class Level { Info, Error };
 
 // The logger on stderr, at level warn.
 void start();
