@@ -402,8 +402,12 @@ class Parser {
         positional = false;
         if (!parseFieldList(fields)) return false;
       }
-      if (match(TokenKind::Assign)) {  // `Red = 1`: an explicit discriminant, ignored
-        if (!parseExpr()) return false;
+      // `Red = 1`: an explicit discriminant, accepted and ignored. It is an
+      // integer literal, not an expression: enums are collected before any
+      // function exists to hold the code of one.
+      if (match(TokenKind::Assign)) {
+        match(TokenKind::Minus);
+        if (!expect(TokenKind::Int, "an integer after '=' in a variant")) return false;
       }
       info.variants.push_back(variantName);
       info.types.push_back(static_cast<uint32_t>(program_.types.size()));
