@@ -99,6 +99,23 @@ void* Heap::allocateObject(std::size_t bytes) {
   return memory;
 }
 
+void Heap::adopt(Heap& other) {
+  objectPool_.adopt(other.objectPool_);
+  bufferPool_.adopt(other.bufferPool_);
+  if (other.largeObjects_ != nullptr) {
+    Obj* last = other.largeObjects_;
+    while (last->next != nullptr) last = last->next;
+    last->next = largeObjects_;
+    largeObjects_ = other.largeObjects_;
+    other.largeObjects_ = nullptr;
+  }
+  bytesAllocated_ += other.bytesAllocated_;
+  other.bytesAllocated_ = 0;
+  fileObjects_ += other.fileObjects_;
+  other.fileObjects_ = 0;
+  if (bytesAllocated_ > maxMemory_) throw OutOfMemory();
+}
+
 // newArray and newMap allocate an object's storage before the object itself:
 // any allocation may collect, and a new object is reachable from no root until
 // its caller stores it, so it must be the last allocation of its constructor.

@@ -144,6 +144,18 @@ class Heap {
   // empty afterwards.
   void abandonAtExit();
 
+  // Takes over every object and block of `other`, which is left empty:
+  // objects built in a heap of their own on another thread join this one
+  // (restore.cpp). Throws OutOfMemory, the objects already adopted, if the
+  // two together exceed this heap's limit.
+  void adopt(Heap& other);
+  // For a heap about to receive many objects at once (a large snapshot's):
+  // its pools take their memory in huge-page regions from the start.
+  void preferHugePages() {
+    objectPool_.preferRegions();
+    bufferPool_.preferRegions();
+  }
+
   std::size_t bytesAllocated() const { return bytesAllocated_; }
   std::size_t maxMemory() const { return maxMemory_; }
   HeapStats stats() const;

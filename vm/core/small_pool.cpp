@@ -34,7 +34,7 @@ SmallPool::~SmallPool() {
 
 char* SmallPool::newChunkMemory(bool* inRegion) {
   *inRegion = false;
-  if (chunks_.size() * kChunkBytes < kMallocChunkLimit) {
+  if (!regionsOnly_ && chunks_.size() * kChunkBytes < kMallocChunkLimit) {
     return static_cast<char*>(std::malloc(kChunkBytes));
   }
   if (regionFree_ == regionEnd_) {
@@ -89,6 +89,32 @@ void SmallPool::abandon() {
     free_[c] = nullptr;
     current_[c] = kNoChunk;
   }
+}
+
+void SmallPool::adopt(SmallPool& other) {
+  // Room first: nothing to undo if this throws.
+  chunks_.reserve(chunks_.size() + other.chunks_.size());
+  regions_.reserve(regions_.size() + other.regions_.size());
+  chunks_.insert(chunks_.end(), other.chunks_.begin(), other.chunks_.end());
+  regions_.insert(regions_.end(), other.regions_.begin(), other.regions_.end());
+  for (std::size_t c = 0; c < kClasses; ++c) {
+    FreeBlock* head = other.free_[c];
+    if (head == nullptr) continue;
+    // The other list goes in front of this one; a free block's link is
+    // poisoned, so it is opened for the moment it is read or written.
+    FreeBlock* tail = head;
+    while (true) {
+      SHAPEVM_UNPOISON(&tail->next, sizeof tail->next);
+      FreeBlock* next = tail->next;
+      if (next == nullptr) break;
+      SHAPEVM_POISON(&tail->next, sizeof tail->next);
+      tail = next;
+    }
+    tail->next = free_[c];
+    SHAPEVM_POISON(&tail->next, sizeof tail->next);
+    free_[c] = head;
+  }
+  other.abandon();
 }
 
 void SmallPool::release(void* block, std::size_t bytes) {

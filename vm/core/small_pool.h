@@ -48,6 +48,15 @@ class SmallPool {
   // Forgets every block without freeing its memory, for a process about to
   // exit (Heap::abandonAtExit); the pool is empty afterwards, as when new.
   void abandon();
+  // Takes over every block of `other`, live or free, and the memory behind
+  // them, leaving `other` empty: a pool filled on another thread joins this
+  // one (a large resume rebuilds its heap on two threads, restore.cpp).
+  void adopt(SmallPool& other);
+  // Takes chunks from huge-page regions from now on, without first using
+  // 4 MiB of malloc'd ones: for a pool about to be filled with many blocks at
+  // once (a large snapshot's heap), where the small chunks would cost a page
+  // fault per 4 KiB.
+  void preferRegions() { regionsOnly_ = true; }
 
   // Calls visit(block) for every block handed out and not released. `visit`
   // may release the block it is given, but must not allocate.
@@ -101,6 +110,7 @@ class SmallPool {
   std::vector<char*> regions_;  // each kRegionBytes, 2 MiB-aligned
   char* regionFree_ = nullptr;  // the uncarved part of the newest region
   char* regionEnd_ = nullptr;
+  bool regionsOnly_ = false;
 };
 
 }  // namespace shapevm

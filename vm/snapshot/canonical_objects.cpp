@@ -17,7 +17,6 @@
 
 #include "bytecode/builtin_names.h"
 #include "core/config.h"
-#include "core/huge_pages.h"
 #include "snapshot/json_text.h"
 #include "snapshot/repeated_names.h"
 #include "snapshot/snapshot_keys.h"
@@ -611,13 +610,11 @@ const char* Scanner::objectLines(const char* stop) {
     data_.objects.reserve(data_.objects.size() + textLeft / kShortestObjectLine + 1);
   } catch (const std::bad_alloc&) {
   }
-  adviseHugePages(data_.objects.data(), data_.objects.capacity() * sizeof(SObject));
   // A value takes about 10 bytes of text: room for one per 8 bytes.
   try {
     data_.values.reserve(data_.values.size() + textLeft / 8);
   } catch (const std::bad_alloc&) {
   }
-  adviseHugePages(data_.values.data(), data_.values.capacity() * sizeof(SValue));
   // A closure line, with its 32 hex digits of hash and five members, is at
   // least 100 bytes. Grown by doubling instead, on 4 KiB pages, the closures
   // of a heap with many were a third of a resume's page faults.
@@ -626,7 +623,6 @@ const char* Scanner::objectLines(const char* stop) {
     data_.closures.reserve(data_.closures.size() + textLeft / kShortestClosureLine + 1);
   } catch (const std::bad_alloc&) {
   }
-  adviseHugePages(data_.closures.data(), data_.closures.capacity() * sizeof(SClosure));
   do {
     if (data_.objects.size() >= UINT32_MAX) return nullptr;
     if (!object(&data_.objects.emplace_back())) return nullptr;

@@ -610,7 +610,7 @@ FrameRemap remapFrames(SnapshotData& data, const Program& old, const Program& ta
 
   // Rewrite the stack frame by frame: each frame's locals take the new
   // function's layout; operands are copied as they are.
-  std::vector<SValue> stack(
+  HugeVector<SValue> stack(
       data.stack.begin(),
       data.stack.begin() + (data.frames.empty() ? data.stack.size() : data.frames[0].base));
   std::vector<int64_t> slotMoves(data.stack.size(), -1);  // old slot -> new slot

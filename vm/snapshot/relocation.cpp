@@ -7,7 +7,6 @@
 #include <set>
 #include <unordered_map>
 
-#include "core/huge_pages.h"
 #include "snapshot/repeated_names.h"
 
 namespace shapevm {
@@ -340,14 +339,8 @@ std::variant<RelocationPlan, ResumeError> Planner::plan() {
     }
     plan_.frameFunctions.push_back(*found);
   }
-  // Two entries an object, in memory filled at once: on huge pages it costs
-  // a page fault per 2 MiB instead of per 4 KiB (docs/design.md, "What each
-  // snapshot optimisation bought").
+  // Two entries an object, on huge pages once large (huge_vector.h).
   std::size_t objects = data_.objects.size();
-  plan_.closureFunctions.reserve(objects);
-  plan_.recordTypes.reserve(objects);
-  adviseHugePages(plan_.closureFunctions.data(), objects * sizeof(uint32_t));
-  adviseHugePages(plan_.recordTypes.data(), objects * sizeof(const RecordType*));
   plan_.closureFunctions.assign(objects, 0);
   plan_.recordTypes.assign(objects, nullptr);
   for (std::size_t id = 0; id < data_.objects.size(); ++id) {

@@ -25,6 +25,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/huge_vector.h"
 #include "snapshot/snapshot.h"
 #include "snapshot/snapshot_data.h"
 
@@ -33,8 +34,8 @@ namespace shapevm {
 struct RelocationPlan {
   std::vector<uint32_t> frameFunctions;  // per frame
   // Per object: a closure's function, or a record's type (nullptr otherwise).
-  std::vector<uint32_t> closureFunctions;
-  std::vector<const RecordType*> recordTypes;
+  HugeVector<uint32_t> closureFunctions;
+  HugeVector<const RecordType*> recordTypes;
   // By object id, for the few objects whose slots move: for a closure,
   // upvalue i of the new closure is saved upvalue order[i]; for a record,
   // field i of the type is saved field order[i] (-1: not in the snapshot,

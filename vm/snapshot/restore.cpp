@@ -11,7 +11,7 @@
 #include <unordered_map>
 
 #include "core/config.h"
-#include "core/huge_pages.h"
+#include "core/run_beside.h"
 #include "snapshot/code_shape.h"
 
 namespace shapevm {
@@ -21,6 +21,10 @@ namespace {
 // How many map entries of spare capacity (beyond what the entries need) a
 // snapshot may ask for in total: 16 Mi entries, 512 MiB.
 constexpr std::size_t kMapCapacityBudget = std::size_t{1} << 24;
+
+// Below this many objects the heap is rebuilt on one thread: a second one
+// would save less than it costs to start.
+constexpr std::size_t kMinObjectsOnTwoThreads = std::size_t{1} << 16;
 
 class Restorer {
  public:
@@ -66,6 +70,8 @@ class Restorer {
     }
     return Value::none();
   }
+  Obj* shell(std::size_t id, Heap& heap, std::vector<std::size_t>& openFiles);
+  std::optional<Diagnostic> fill(std::size_t id);
   Map* newMap(const SObject& saved, std::size_t* budget);
   void makeAddedFieldValues();
   Value addedFieldValue(const RecordType* type, std::size_t field) const;
@@ -75,7 +81,7 @@ class Restorer {
   const RelocationPlan& plan_;
   VM& vm_;
   std::unordered_map<uint32_t, CodeShape> shapes_;
-  std::vector<Obj*> objects_;
+  HugeVector<Obj*> objects_;  // by id
   // By program type: what each field starts as in a saved record that lacks
   // it (relocation added it to the type): its declared default, else none.
   // Empty for a type without defaults.
@@ -252,92 +258,148 @@ Value Restorer::addedFieldValue(const RecordType* type, std::size_t field) const
   return values.empty() ? Value::none() : values[field];
 }
 
+// Pass 1 for one object other than a map: its shell, and a container's
+// storage, allocated in `heap`. An open file's id is added to `openFiles`.
+Obj* Restorer::shell(std::size_t id, Heap& heap, std::vector<std::size_t>& openFiles) {
+  const SObject& o = data_.objects[id];
+  switch (o.kind) {
+    case ObjKind::String:
+      return heap.newString(o.text);
+    case ObjKind::Array:
+      return heap.newArray(o.valueCount);
+    case ObjKind::Record:
+      return heap.newRecord(plan_.recordTypes[id]);
+    case ObjKind::Closure:
+      return heap.newClosure(plan_.closureFunctions[id],
+                             static_cast<uint32_t>(data_.closureOf(o).upvalueCount));
+    case ObjKind::Upvalue: {
+      Upvalue* u = heap.newUpvalue(vm_.stack + (o.open ? o.number : 0));
+      if (!o.open) u->location = &u->closed;
+      return u;
+    }
+    case ObjKind::File:
+      if (o.open) openFiles.push_back(id);
+      return heap.newFile(nullptr, std::string(o.text), std::string(o.text), o.mode);
+    case ObjKind::Map:
+      break;
+  }
+  return nullptr;  // maps are newMap's
+}
+
+// Pass 2 for one object: its contents. Nothing here allocates but a map's
+// entries (which hash its keys, caching a string's hash in the string).
+std::optional<Diagnostic> Restorer::fill(std::size_t id) {
+  const SObject& o = data_.objects[id];
+  const std::vector<int32_t>* order = nullptr;
+  if (!plan_.slotOrder.empty() && (o.kind == ObjKind::Record || o.kind == ObjKind::Closure)) {
+    auto moved = plan_.slotOrder.find(id);
+    if (moved != plan_.slotOrder.end()) order = &moved->second;
+  }
+  std::span<const SValue> values = data_.valuesOf(o);
+  switch (o.kind) {
+    case ObjKind::Array: {
+      auto* array = static_cast<Array*>(objects_[id]);
+      for (const SValue& v : values) array->items[array->count++] = decode(v);
+      break;
+    }
+    case ObjKind::Map:
+      return fillMap(id, static_cast<Map*>(objects_[id]));
+    case ObjKind::Record: {
+      auto* record = static_cast<Record*>(objects_[id]);
+      for (std::size_t i = 0; i < record->type->fields.size(); ++i) {
+        int32_t from = order == nullptr ? static_cast<int32_t>(i) : (*order)[i];
+        record->fields()[i] = from < 0 ? addedFieldValue(record->type, i) : decode(values[from]);
+      }
+      break;
+    }
+    case ObjKind::Closure: {
+      auto* closure = static_cast<Closure*>(objects_[id]);
+      std::span<const uint32_t> upvalues = data_.upvaluesOf(o);
+      for (uint32_t i = 0; i < closure->upvalueCount; ++i) {
+        uint32_t from = order == nullptr ? i : static_cast<uint32_t>((*order)[i]);
+        closure->upvalues()[i] = static_cast<Upvalue*>(objects_[upvalues[from]]);
+      }
+      break;
+    }
+    case ObjKind::Upvalue:
+      if (!o.open) static_cast<Upvalue*>(objects_[id])->closed = decode(values[0]);
+      break;
+    default:
+      break;
+  }
+  return std::nullopt;
+}
+
+// Two passes: every object as a shell, then the contents, which refer to any
+// object. A large heap takes its pools' memory in huge-page regions from the
+// start (a page fault costs about 10 µs here, and 4 KiB chunks cost one per
+// 4 KiB), and is rebuilt on two threads: the objects from the middle id on,
+// maps aside, are allocated in a heap of their own, which the VM's heap then
+// adopts, and filled by the second thread while this one does the rest. Maps
+// stay on this thread, in id order in both passes: their capacities come
+// from one budget in that order, and filling one hashes its string keys,
+// which writes the hash into the string. So the heap is the same, object for
+// object, on one thread or two.
 std::optional<Diagnostic> Restorer::buildHeap() {
-  // Pass 1: every object as an empty shell, then each container's storage.
   // Collection is paused (restoreVm), so nothing needs rooting until the
   // state is installed.
-  objects_.reserve(data_.objects.size());
-  adviseHugePages(objects_.data(), data_.objects.size() * sizeof(Obj*));  // see huge_pages.h
+  std::size_t count = data_.objects.size();
+  objects_.resize(count);
+  bool large = count >= kMinObjectsOnTwoThreads;
+  std::size_t split = large ? count / 2 : count;
+  if (large) vm_.heap.preferHugePages();
   std::size_t capacityBudget = kMapCapacityBudget;
-  for (std::size_t id = 0; id < data_.objects.size(); ++id) {
-    const SObject& o = data_.objects[id];
-    Obj* object = nullptr;
-    switch (o.kind) {
-      case ObjKind::String:
-        object = vm_.heap.newString(o.text);
-        break;
-      case ObjKind::Array:
-        object = vm_.heap.newArray(o.valueCount);
-        break;
-      case ObjKind::Map:
-        object = newMap(o, &capacityBudget);
-        break;
-      case ObjKind::Record:
-        object = vm_.heap.newRecord(plan_.recordTypes[id]);
-        break;
-      case ObjKind::Closure:
-        object = vm_.heap.newClosure(plan_.closureFunctions[id],
-                                     static_cast<uint32_t>(data_.closureOf(o).upvalueCount));
-        break;
-      case ObjKind::Upvalue: {
-        Upvalue* u = vm_.heap.newUpvalue(vm_.stack + (o.open ? o.number : 0));
-        if (!o.open) u->location = &u->closed;
-        object = u;
-        break;
+  auto shells = [&](std::size_t from, std::size_t to, Heap& heap,
+                    std::vector<std::size_t>& openFiles, bool maps) {
+    for (std::size_t id = from; id < to; ++id) {
+      if (data_.objects[id].kind != ObjKind::Map) {
+        objects_[id] = shell(id, heap, openFiles);
+      } else if (maps) {
+        objects_[id] = newMap(data_.objects[id], &capacityBudget);
       }
-      case ObjKind::File:
-        object = vm_.heap.newFile(nullptr, std::string(o.text), std::string(o.text), o.mode);
-        if (o.open) openFiles_.push_back(id);
-        break;
     }
-    objects_.push_back(object);
+  };
+  if (split == count) {
+    shells(0, count, vm_.heap, openFiles_, true);
+  } else {
+    Heap beside(vm_.heap.maxMemory());
+    beside.preferHugePages();
+    std::vector<std::size_t> openFilesBeside;
+    {
+      Heap::CollectionPause pause(beside);
+      runBeside([&] { shells(split, count, beside, openFilesBeside, false); },
+                [&] { shells(0, split, vm_.heap, openFiles_, true); });
+    }
+    vm_.heap.adopt(beside);
+    openFiles_.insert(openFiles_.end(), openFilesBeside.begin(), openFilesBeside.end());
+    for (std::size_t id = split; id < count; ++id) {
+      if (data_.objects[id].kind == ObjKind::Map) {
+        objects_[id] = newMap(data_.objects[id], &capacityBudget);
+      }
+    }
   }
   // A relocated record may gain fields; their values are made (a string
   // default allocates) before pass 2.
   if (!plan_.slotOrder.empty()) makeAddedFieldValues();
-  // Pass 2: contents. Nothing here allocates.
-  for (std::size_t id = 0; id < data_.objects.size(); ++id) {
-    const SObject& o = data_.objects[id];
-    const std::vector<int32_t>* order = nullptr;
-    if (!plan_.slotOrder.empty() && (o.kind == ObjKind::Record || o.kind == ObjKind::Closure)) {
-      auto moved = plan_.slotOrder.find(id);
-      if (moved != plan_.slotOrder.end()) order = &moved->second;
+  // Pass 2. Only a map can be wrong (a key twice), and maps are filled here.
+  std::optional<Diagnostic> error;
+  auto fillHere = [&] {
+    for (std::size_t id = 0; id < count && !error; ++id) {
+      if (id < split || data_.objects[id].kind == ObjKind::Map) error = fill(id);
     }
-    std::span<const SValue> values = data_.valuesOf(o);
-    switch (o.kind) {
-      case ObjKind::Array: {
-        auto* array = static_cast<Array*>(objects_[id]);
-        for (const SValue& v : values) array->items[array->count++] = decode(v);
-        break;
-      }
-      case ObjKind::Map:
-        if (auto error = fillMap(id, static_cast<Map*>(objects_[id]))) return error;
-        break;
-      case ObjKind::Record: {
-        auto* record = static_cast<Record*>(objects_[id]);
-        for (std::size_t i = 0; i < record->type->fields.size(); ++i) {
-          int32_t from = order == nullptr ? static_cast<int32_t>(i) : (*order)[i];
-          record->fields()[i] = from < 0 ? addedFieldValue(record->type, i) : decode(values[from]);
-        }
-        break;
-      }
-      case ObjKind::Closure: {
-        auto* closure = static_cast<Closure*>(objects_[id]);
-        std::span<const uint32_t> upvalues = data_.upvaluesOf(o);
-        for (uint32_t i = 0; i < closure->upvalueCount; ++i) {
-          uint32_t from = order == nullptr ? i : static_cast<uint32_t>((*order)[i]);
-          closure->upvalues()[i] = static_cast<Upvalue*>(objects_[upvalues[from]]);
-        }
-        break;
-      }
-      case ObjKind::Upvalue:
-        if (!o.open) static_cast<Upvalue*>(objects_[id])->closed = decode(values[0]);
-        break;
-      default:
-        break;
-    }
+  };
+  if (split == count) {
+    fillHere();
+  } else {
+    runBeside(
+        [&] {
+          for (std::size_t id = split; id < count; ++id) {
+            if (data_.objects[id].kind != ObjKind::Map) fill(id);
+          }
+        },
+        fillHere);
   }
-  return std::nullopt;
+  return error;
 }
 
 void Restorer::installState() {

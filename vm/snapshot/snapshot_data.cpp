@@ -3,6 +3,9 @@
 #include "snapshot/snapshot_data.h"
 
 #include <cstring>
+#include <new>
+
+#include "core/huge_blocks.h"
 
 namespace shapevm {
 
@@ -26,20 +29,40 @@ const char* objKindName(ObjKind kind) {
   return "?";
 }
 
+TextArena::Chunk::Chunk(std::size_t size) : size_(size) {
+  if (size < huge_blocks::kMinBytes) {
+    bytes_ = new char[size];
+    return;
+  }
+  bytes_ = static_cast<char*>(huge_blocks::allocate(size));
+  if (bytes_ == nullptr) throw std::bad_alloc();
+}
+
+TextArena::Chunk::~Chunk() {
+  if (size_ < huge_blocks::kMinBytes) {
+    delete[] bytes_;
+  } else if (bytes_ != nullptr) {
+    huge_blocks::release(bytes_, size_);
+  }
+}
+
 std::string_view TextArena::store(std::string_view bytes) {
-  // Chunks of 1 MiB amortise the allocation over many short strings; a long
-  // string gets a chunk of its own, leaving the current chunk's tail in use.
-  constexpr std::size_t kChunk = std::size_t{1} << 20;
+  // The first chunk takes 64 KiB, the next ones 4 MiB on huge pages: a large
+  // heap's strings cost a page fault per 2 MiB, not per 4 KiB, and a small
+  // one's take no huge page. A long string gets a chunk of its own, leaving
+  // the current chunk's tail in use.
+  constexpr std::size_t kFirstChunk = std::size_t{64} << 10;
   if (bytes.empty()) return {};
-  if (bytes.size() > kChunk / 4) {
-    chunks_.push_back(std::make_unique_for_overwrite<char[]>(bytes.size()));
-    std::memcpy(chunks_.back().get(), bytes.data(), bytes.size());
-    return {chunks_.back().get(), bytes.size()};
+  if (bytes.size() > kFirstChunk / 4) {
+    chunks_.emplace_back(bytes.size());
+    std::memcpy(chunks_.back().bytes(), bytes.data(), bytes.size());
+    return {chunks_.back().bytes(), bytes.size()};
   }
   if (bytes.size() > left_) {
-    chunks_.push_back(std::make_unique_for_overwrite<char[]>(kChunk));
-    free_ = chunks_.back().get();
-    left_ = kChunk;
+    std::size_t size = chunks_.empty() ? kFirstChunk : huge_blocks::kMinBytes;
+    chunks_.emplace_back(size);
+    free_ = chunks_.back().bytes();
+    left_ = size;
   }
   std::memcpy(free_, bytes.data(), bytes.size());
   std::string_view stored(free_, bytes.size());

@@ -29,9 +29,11 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "bytecode/program.h"
+#include "core/huge_vector.h"
 #include "core/object.h"
 #include "snapshot/file_identity.h"
 
@@ -69,7 +71,23 @@ class TextArena {
   void absorb(TextArena&& other);
 
  private:
-  std::vector<std::unique_ptr<char[]>> chunks_;
+  // Bytes from new[], or a huge block (huge_blocks.h) from kMinBytes on.
+  class Chunk {
+   public:
+    explicit Chunk(std::size_t size);
+    Chunk(Chunk&& other) noexcept
+        : bytes_(std::exchange(other.bytes_, nullptr)), size_(other.size_) {}
+    Chunk(const Chunk&) = delete;
+    Chunk& operator=(const Chunk&) = delete;
+    Chunk& operator=(Chunk&&) = delete;
+    ~Chunk();
+    char* bytes() const { return bytes_; }
+
+   private:
+    char* bytes_;
+    std::size_t size_;
+  };
+  std::vector<Chunk> chunks_;
   char* free_ = nullptr;  // the unused tail of the newest chunk
   std::size_t left_ = 0;
 };
@@ -163,19 +181,19 @@ struct SnapshotData {
   std::vector<std::string> args;
   std::string stdinBuffer;
   SHost host;
-  std::vector<SValue> stack;
+  HugeVector<SValue> stack;
   std::vector<SFrame> frames;
   std::vector<SHandler> handlers;
   std::vector<SGlobal> globals;
   std::vector<uint32_t> openUpvalues;  // object ids, highest slot first
-  std::vector<SObject> objects;
+  HugeVector<SObject> objects;
   std::vector<std::string_view> functionNames;  // targets of SValueKind::Function
 
   // The pools objects index into (see the top of this file).
-  std::vector<SValue> values;
-  std::vector<std::string_view> names;
-  std::vector<SClosure> closures;
-  std::vector<uint32_t> upvalueIds;
+  HugeVector<SValue> values;
+  HugeVector<std::string_view> names;
+  HugeVector<SClosure> closures;
+  HugeVector<uint32_t> upvalueIds;
   TextArena text;
 
   std::span<const SValue> valuesOf(const SObject& o) const {

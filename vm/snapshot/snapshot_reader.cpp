@@ -22,7 +22,7 @@
 #include <cstring>
 
 #include "core/config.h"
-#include "core/huge_pages.h"
+#include "core/huge_blocks.h"
 #include "snapshot/json_text.h"
 #include "snapshot/snapshot_keys.h"
 #include "snapshot/snapshot_reader_internal.h"
@@ -319,21 +319,28 @@ Result<SnapshotData> parseSnapshot(std::string_view text, const std::string& fil
 
 namespace {
 
-// Memory for a whole snapshot file, mapped for the purpose rather than taken
-// from malloc, so that it can ask for transparent huge pages: a page fault
-// per 2 MiB of the file instead of per 4 KiB (docs/design.md, "What each
-// snapshot optimisation bought").
+// Memory for a whole snapshot file: a huge block (huge_blocks.h) when large,
+// 2 MiB aligned on transparent huge pages, so that reading the file into it
+// costs a page fault per 2 MiB instead of per 4 KiB (docs/design.md, "What
+// each snapshot optimisation bought").
 class TextBuffer {
  public:
   explicit TextBuffer(std::size_t bytes) : bytes_(bytes) {
+    if (bytes >= huge_blocks::kMinBytes) {
+      data_ = static_cast<char*>(huge_blocks::allocate(bytes));
+      return;
+    }
     void* memory =
         ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (memory == MAP_FAILED) return;
-    data_ = static_cast<char*>(memory);
-    adviseHugePages(memory, bytes);
+    if (memory != MAP_FAILED) data_ = static_cast<char*>(memory);
   }
   ~TextBuffer() {
-    if (data_ != nullptr) ::munmap(data_, bytes_);
+    if (data_ == nullptr) return;
+    if (bytes_ >= huge_blocks::kMinBytes) {
+      huge_blocks::release(data_, bytes_);
+    } else {
+      ::munmap(data_, bytes_);
+    }
   }
   TextBuffer(const TextBuffer&) = delete;
   TextBuffer& operator=(const TextBuffer&) = delete;

@@ -96,7 +96,7 @@ class SnapshotReader {
   bool readHost(od::value v);
   bool readValue(od::value v, SValue* out);
   bool readTaggedValue(od::object object, SValue* out);
-  bool readValueArray(od::value v, std::vector<SValue>* out, std::size_t max);
+  bool readValueArray(od::value v, HugeVector<SValue>* out, std::size_t max);
   bool readNames(od::value v);
   template <typename F>
   bool forEachElement(od::value v, std::size_t max, F&& each);

@@ -232,7 +232,7 @@ bool SnapshotReader::readTaggedValue(od::object object, SValue* out) {
   return true;
 }
 
-bool SnapshotReader::readValueArray(od::value v, std::vector<SValue>* out, std::size_t max) {
+bool SnapshotReader::readValueArray(od::value v, HugeVector<SValue>* out, std::size_t max) {
   return forEachElement(v, max, [&](std::size_t, od::value item) {
     out->emplace_back();
     return readValue(item, &out->back());
@@ -250,7 +250,7 @@ bool SnapshotReader::readNames(od::value v) {
 }
 
 bool SnapshotReader::readMapEntries(od::value v) {
-  std::vector<SValue>& values = data_.values;
+  HugeVector<SValue>& values = data_.values;
   return forEachElement(v, SIZE_MAX, [&](std::size_t, od::value item) {
     std::size_t count = 0;
     bool ok = forEachElement(item, 2, [&](std::size_t, od::value part) {

@@ -1,7 +1,8 @@
 // The small-block pool: blocks are reused within their size class, never
 // overlap, and forEachLiveBlock sees exactly the blocks handed out; a sweep
 // from the top leaves free blocks to be handed out upwards; and the heap's
-// sweep over it frees exactly the unreachable small and large objects.
+// sweep over it frees exactly the unreachable small and large objects; a
+// pool or heap filled on another thread is adopted whole.
 #include "core/small_pool.h"
 
 #include <algorithm>
@@ -147,4 +148,84 @@ TEST_CASE("a pool that has grown past its malloc'd chunks carves them from regio
   }
   CHECK(handedOut.size() == blocks.size());
   CHECK(liveBlocks(pool) == handedOut);
+}
+
+TEST_CASE("an adopted pool's live blocks are visited and its free blocks handed out again") {
+  SmallPool pool, other;
+  other.preferRegions();  // its chunks from a region, the first pool's from malloc
+  std::vector<char*> mine, theirs;
+  for (int i = 0; i < 3000; ++i) {
+    mine.push_back(static_cast<char*>(pool.allocate(48)));
+    theirs.push_back(static_cast<char*>(other.allocate(48)));
+    *mine.back() = 1;
+    *theirs.back() = 2;
+  }
+  std::set<char*> freed;
+  for (std::size_t i = 0; i < theirs.size(); i += 3) {
+    other.release(theirs[i], 48);
+    freed.insert(theirs[i]);
+  }
+  std::set<void*> live = liveBlocks(pool);
+  for (std::size_t i = 0; i < theirs.size(); ++i) {
+    if (i % 3 != 0) live.insert(theirs[i]);
+  }
+  pool.adopt(other);
+  CHECK(liveBlocks(other).empty());
+  CHECK(liveBlocks(pool) == live);
+  // Every block the other pool had freed comes back before new memory does.
+  std::set<char*> reused;
+  for (std::size_t i = 0; i < freed.size(); ++i) {
+    auto* block = static_cast<char*>(pool.allocate(48));
+    *block = 3;
+    reused.insert(block);
+  }
+  CHECK(reused == freed);
+  for (std::size_t i = 0; i < theirs.size(); ++i) {
+    if (i % 3 != 0) CHECK(*theirs[i] == 2);
+  }
+  CHECK(other.allocate(48) != nullptr);  // left empty, and usable
+}
+
+TEST_CASE("a heap that adopts another keeps its objects, counts them and collects them") {
+  RootedHeap rooted;
+  Heap& heap = rooted.heap;
+  std::size_t baseline = heap.bytesAllocated();
+  String* kept = heap.newString("kept here");
+  rooted.roots.push_back(Value::object(kept));
+  Array* carried;
+  {
+    Heap other;
+    other.preferHugePages();
+    Heap::CollectionPause pause(other);
+    carried = other.newArray(2);
+    carried->items[carried->count++] = Value::object(other.newString("from the other heap"));
+    String* large = other.newStringUninit(1000);  // a large object, on its own list
+    std::memset(large->chars(), 'L', 1000);
+    carried->items[carried->count++] = Value::object(large);
+    other.newString("garbage");
+    heap.adopt(other);
+    CHECK(other.stats().objects == 0);
+    CHECK(other.bytesAllocated() == 0);
+  }
+  rooted.roots.push_back(Value::object(carried));
+  CHECK(heap.stats().objects == 5);
+  heap.collect();
+  CHECK(heap.stats().objects == 4);
+  CHECK(asString(carried->items[0])->view() == "from the other heap");
+  CHECK(asString(carried->items[1])->view() == std::string(1000, 'L'));
+  CHECK(asString(rooted.roots[0])->view() == "kept here");
+  rooted.roots.clear();
+  heap.collect();
+  CHECK(heap.stats().objects == 0);
+  CHECK(heap.bytesAllocated() == baseline);
+}
+
+TEST_CASE("adopting a heap past the limit throws OutOfMemory with the objects adopted") {
+  RootedHeap rooted(64 << 10);
+  Heap other(1 << 20);
+  Heap::CollectionPause pause(other);
+  for (int i = 0; i < 2; ++i) other.newStringUninit(40 << 10);
+  CHECK_THROWS_AS(rooted.heap.adopt(other), OutOfMemory);
+  CHECK(rooted.heap.stats().objects == 2);
+  CHECK(other.stats().objects == 0);
 }
