@@ -11,9 +11,10 @@
 namespace shapevm {
 
 // Runs `beside` on a new thread while `here` runs on this one and returns
-// once both have finished. When no thread can be started, `beside` runs
-// first, on this thread. An exception from `here` is thrown once `beside`
-// has finished; one from `beside`, once `here` has returned.
+// once both have finished. When no thread can be started, `here` runs first,
+// then `beside`, on this thread (so `beside` may wait for what `here` does).
+// An exception from `here` is thrown once `beside` has finished; one from
+// `beside`, once `here` has returned.
 template <typename Beside, typename Here>
 void runBeside(Beside&& beside, Here&& here) {
   std::exception_ptr besideError;
@@ -29,9 +30,9 @@ void runBeside(Beside&& beside, Here&& here) {
     try {
       thread = std::jthread(guarded);
     } catch (const std::system_error&) {
-      guarded();
     }
     std::forward<Here>(here)();
+    if (!thread.joinable()) guarded();
   }  // joined
   if (besideError) std::rethrow_exception(besideError);
 }

@@ -23,6 +23,7 @@
 
 #include "core/config.h"
 #include "core/huge_blocks.h"
+#include "snapshot/body_digest.h"
 #include "snapshot/json_text.h"
 #include "snapshot/snapshot_keys.h"
 #include "snapshot/snapshot_reader_internal.h"
@@ -91,7 +92,10 @@ bool SnapshotReader::header(std::string_view text, std::size_t* bodyAt) {
     return fail("not a shapevm snapshot (malformed header line)");
   }
   *bodyAt = newline + 1;
-  uint64_t actual = XXH3_64bits(text.data() + *bodyAt, text.size() - *bodyAt);
+  // Hashed as the file was read, when it was read from a file.
+  uint64_t actual = digest_ != nullptr && digest_->complete && digest_->bodyAt == *bodyAt
+                        ? digest_->hash
+                        : XXH3_64bits(text.data() + *bodyAt, text.size() - *bodyAt);
   if (actual != expected) {
     return fail(fmt::format(
         "checksum mismatch: the header says {:016x} but the content hashes to {:016x} (the file "
@@ -244,13 +248,16 @@ bool SnapshotReader::readState(od::value v) {
 // (docs/design.md, "What each snapshot optimisation bought"). Any
 // failure on the way, the fast path's refusal or a real error, starts over
 // with the whole file, which gives the file its verdict and message.
-Result<SnapshotData> SnapshotReader::read(simdjson::padded_string_view text) {
+Result<SnapshotData> SnapshotReader::read(simdjson::padded_string_view text,
+                                          const BodyDigest* digest) {
+  digest_ = digest;
   std::size_t bodyAt = 0;
   if (!header(text, &bodyAt)) return *error_;
   std::string_view body = std::string_view(text).substr(bodyAt);
   if (std::optional<HeapText> heap = locateCanonicalObjects(body)) {
     SnapshotReader cut(data_.file);
     cut.data_.version = data_.version;
+    cut.digest_ = digest;
     if (cut.readWithoutHeap(text, *heap)) return std::move(cut.data_);
   }
   textEnd_ = text.data() + text.size();
@@ -259,8 +266,11 @@ Result<SnapshotData> SnapshotReader::read(simdjson::padded_string_view text) {
 }
 
 bool SnapshotReader::readWithoutHeap(std::string_view text, HeapText heap) {
-  // The cut-out text is seen by no JSON parser: check it is UTF-8 here.
-  if (!simdjson::validate_utf8(heap.begin, static_cast<std::size_t>(heap.end - heap.begin))) {
+  // The cut-out text is seen by no JSON parser: check it is UTF-8 here,
+  // unless the whole body was found to be while the file was read.
+  bool bodyIsUtf8 = digest_ != nullptr && digest_->complete && digest_->utf8;
+  if (!bodyIsUtf8 &&
+      !simdjson::validate_utf8(heap.begin, static_cast<std::size_t>(heap.end - heap.begin))) {
     return false;
   }
   std::size_t before = static_cast<std::size_t>(heap.begin - text.data());
@@ -379,23 +389,19 @@ Result<SnapshotData> readSnapshotFile(const std::string& path) {
     ::close(fd);
     return Diagnostic::inFile(path, "the snapshot is too large to read into memory");
   }
-  std::size_t got = 0;
-  while (got < size) {
-    ssize_t n = ::read(fd, text.data() + got, size - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      Diagnostic error = failure("cannot read the snapshot");
-      ::close(fd);
-      return error;
-    }
-    if (n == 0) break;  // the file shrank meanwhile: the checksum will tell
-    got += static_cast<std::size_t>(n);
+  BodyDigest digest;
+  std::optional<std::size_t> bytes = readDigesting(fd, text.data(), size, &digest);
+  if (!bytes) {
+    Diagnostic error = failure("cannot read the snapshot");
+    ::close(fd);
+    return error;
   }
   ::close(fd);
+  std::size_t got = *bytes;
   if (got == 0) return Diagnostic::inFile(path, "the snapshot file is empty");
   std::memset(text.data() + got, 0, simdjson::SIMDJSON_PADDING);
   return SnapshotReader(path).read(
-      simdjson::padded_string_view(text.data(), got, got + simdjson::SIMDJSON_PADDING));
+      simdjson::padded_string_view(text.data(), got, got + simdjson::SIMDJSON_PADDING), &digest);
 }
 
 }  // namespace shapevm

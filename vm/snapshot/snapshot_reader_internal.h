@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "bytecode/diagnostic.h"
+#include "snapshot/body_digest.h"
 #include "snapshot/canonical_objects.h"
 #include "snapshot/repeated_names.h"
 #include "snapshot/snapshot_data.h"
@@ -40,7 +41,8 @@ class SnapshotReader {
  public:
   explicit SnapshotReader(const std::string& fileName) { data_.file = fileName; }
 
-  Result<SnapshotData> read(simdjson::padded_string_view text);
+  // `digest`, if given, is the text's (body_digest.h), made as it was read.
+  Result<SnapshotData> read(simdjson::padded_string_view text, const BodyDigest* digest = nullptr);
 
  private:
   bool readDocument(simdjson::padded_string_view text);
@@ -130,6 +132,7 @@ class SnapshotReader {
   std::optional<Diagnostic> error_;
   FunctionNameIds functionNameIds_;
   const char* textEnd_ = nullptr;  // the end of the file's text
+  const BodyDigest* digest_ = nullptr;
   // When the document read is the file with its heap cut out
   // (readWithoutHeap): the heap's text in the file, and where the "[]" that
   // stands for it is in the document.
