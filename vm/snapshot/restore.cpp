@@ -22,10 +22,6 @@ namespace {
 // snapshot may ask for in total: 16 Mi entries, 512 MiB.
 constexpr std::size_t kMapCapacityBudget = std::size_t{1} << 24;
 
-// Below this many objects the heap is rebuilt on one thread: a second one
-// would save less than it costs to start.
-constexpr std::size_t kMinObjectsOnTwoThreads = std::size_t{1} << 16;
-
 class Restorer {
  public:
   Restorer(const SnapshotData& data, const RelocationPlan& plan, VM& vm)

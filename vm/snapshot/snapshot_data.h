@@ -209,6 +209,11 @@ struct SnapshotData {
   }
 };
 
+// From this many objects on, the passes over them that can be split (the
+// reference checks, rebuilding the heap) run on two threads; below, a second
+// thread would save less than it costs to start.
+inline constexpr std::size_t kMinObjectsOnTwoThreads = std::size_t{1} << 16;
+
 const char* objKindName(ObjKind kind);
 
 // The program identity recorded in snapshots: bytecode/sbc.h's programHash of

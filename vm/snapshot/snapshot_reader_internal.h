@@ -117,6 +117,8 @@ class SnapshotReader {
 
   // ---- cross-reference checks once everything is read ----
   bool checkReferences();
+  template <bool kReport>
+  bool checkObject(std::size_t id, std::size_t* openCount);
   bool checkValue(const SValue& v, const char* where);
   // What checkValue rejects: a deleted-entry marker, or a reference past the
   // last object. Without branches, so that all of an object's values can be

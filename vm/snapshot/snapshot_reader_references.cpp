@@ -3,6 +3,7 @@
 // right kind, map keys are hashable, handlers name existing frames in order,
 // and the open upvalues are exactly the list the VM keeps. These are the
 // invariants snapshot_data.h promises to relocation and restore.
+#include "core/run_beside.h"
 #include "snapshot/snapshot_keys.h"
 #include "snapshot/snapshot_reader_internal.h"
 
@@ -27,6 +28,74 @@ bool SnapshotReader::checkValue(const SValue& v, const char* where) {
   }
   return fail(fmt::format("{} refers to object {}, but there are only {} objects", where,
                           v.as.index, data_.objects.size()));
+}
+
+// One object's checks. Reporting (kReport), a failure records its message,
+// under the path the caller has set; otherwise it only returns false, and
+// reads nothing but the data, so that two threads may check at once. An open
+// upvalue is counted into *openCount.
+template <bool kReport>
+bool SnapshotReader::checkObject(std::size_t id, std::size_t* openCount) {
+  auto wrong = [&](const SValue& v, const char* where) {
+    if constexpr (kReport) return !checkValue(v, where);
+    return invalidValue(v);
+  };
+  const SObject& o = data_.objects[id];
+  std::span<const SValue> values = data_.valuesOf(o);
+  if (o.kind != ObjKind::Map) {  // a map's are checked below, with the key rules
+    // All values at once, without a branch each; checkValue then says
+    // which one is wrong.
+    bool any = false;
+    for (const SValue& v : values) any |= invalidValue(v);
+    if (any) {
+      for (const SValue& v : values) {
+        if (wrong(v, "the object")) return false;
+      }
+    }
+  }
+  switch (o.kind) {
+    case ObjKind::Map:
+      for (std::size_t e = 0; e < values.size(); e += 2) {
+        const SValue& key = values[e];
+        if (key.kind == SValueKind::Hole) continue;
+        if (wrong(key, "a map key") || wrong(values[e + 1], "a map value")) return false;
+        bool hashable =
+            key.kind == SValueKind::None || key.kind == SValueKind::Bool ||
+            key.kind == SValueKind::Int || key.kind == SValueKind::Float ||
+            (key.kind == SValueKind::Ref && data_.objects[key.as.index].kind == ObjKind::String);
+        if (!hashable) {
+          if constexpr (kReport) {
+            return fail(fmt::format("map entry {} has a key that cannot be a map key", e / 2));
+          }
+          return false;
+        }
+      }
+      break;
+    case ObjKind::Closure:
+      for (uint32_t u : data_.upvaluesOf(o)) {
+        if constexpr (kReport) {
+          if (!checkRef(u, ObjKind::Upvalue, "the closure")) return false;
+        } else if (u >= data_.objects.size() || data_.objects[u].kind != ObjKind::Upvalue) {
+          return false;
+        }
+      }
+      break;
+    case ObjKind::Upvalue:
+      if (o.open) {
+        ++*openCount;
+        if (o.number >= data_.stack.size()) {
+          if constexpr (kReport) {
+            return fail(fmt::format("open upvalue slot {} is above the stack top ({})", o.number,
+                                    data_.stack.size()));
+          }
+          return false;
+        }
+      }
+      break;
+    default:
+      break;
+  }
+  return true;
 }
 
 bool SnapshotReader::checkReferences() {
@@ -65,60 +134,32 @@ bool SnapshotReader::checkReferences() {
     if (h.stackSize > data_.stack.size()) return fail("stack_size is above the stack top");
     lastFrame = h.frame;
   }
-  std::size_t openCount = 0;
-  {
+  // A quick pass over the objects, split between two threads when there
+  // are many, finds whether all is well, as it nearly always is; only then
+  // is the first wrong object found again, with its message.
+  std::size_t count = data_.objects.size();
+  std::size_t split = count >= kMinObjectsOnTwoThreads ? count / 2 : count;
+  std::size_t openCount = 0, openBeside = 0;
+  bool valid = true, validBeside = true;
+  auto quickPass = [&](std::size_t from, std::size_t to, bool& ok, std::size_t& open) {
+    for (std::size_t id = from; id < to && ok; ++id) ok = checkObject<false>(id, &open);
+  };
+  if (split == count) {
+    quickPass(0, count, valid, openCount);
+  } else {
+    runBeside([&] { quickPass(split, count, validBeside, openBeside); },
+              [&] { quickPass(0, split, valid, openCount); });
+    openCount += openBeside;
+  }
+  if (!valid || !validBeside) {
     PathGuard objects(*this, snapshot_key::kObjects.name());
     PathGuard objectIndex(*this, std::size_t{0});
-    for (std::size_t id = 0; id < data_.objects.size(); ++id) {
+    openCount = 0;
+    for (std::size_t id = 0; id < count; ++id) {
       // One guard for all objects, its index moved along: a guard each cost
       // two path changes per object.
       path_.back().index = id;
-      const SObject& o = data_.objects[id];
-      std::span<const SValue> values = data_.valuesOf(o);
-      if (o.kind != ObjKind::Map) {  // a map's are checked below, with the key rules
-        // All values at once, without a branch each; checkValue then says
-        // which one is wrong.
-        bool wrong = false;
-        for (const SValue& v : values) wrong |= invalidValue(v);
-        if (wrong) {
-          for (const SValue& v : values) {
-            if (!checkValue(v, "the object")) return false;
-          }
-        }
-      }
-      switch (o.kind) {
-        case ObjKind::Map:
-          for (std::size_t e = 0; e < values.size(); e += 2) {
-            const SValue& key = values[e];
-            if (key.kind == SValueKind::Hole) continue;
-            if (!checkValue(key, "a map key") || !checkValue(values[e + 1], "a map value")) {
-              return false;
-            }
-            bool hashable = key.kind == SValueKind::None || key.kind == SValueKind::Bool ||
-                            key.kind == SValueKind::Int || key.kind == SValueKind::Float ||
-                            (key.kind == SValueKind::Ref &&
-                             data_.objects[key.as.index].kind == ObjKind::String);
-            if (!hashable)
-              return fail(fmt::format("map entry {} has a key that cannot be a map key", e / 2));
-          }
-          break;
-        case ObjKind::Closure:
-          for (uint32_t u : data_.upvaluesOf(o)) {
-            if (!checkRef(u, ObjKind::Upvalue, "the closure")) return false;
-          }
-          break;
-        case ObjKind::Upvalue:
-          if (o.open) {
-            ++openCount;
-            if (o.number >= data_.stack.size()) {
-              return fail(fmt::format("open upvalue slot {} is above the stack top ({})", o.number,
-                                      data_.stack.size()));
-            }
-          }
-          break;
-        default:
-          break;
-      }
+      if (!checkObject<true>(id, &openCount)) return false;
     }
   }
   // The open upvalues must be exactly the list the VM keeps, highest slot

@@ -4,6 +4,8 @@
 // the in-memory encoding, and re-encoding the resumed VM gives the same bytes).
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "snapshot_support.h"
 
 namespace shapevm::test {
@@ -223,6 +225,28 @@ TEST_CASE("a large shared heap round-trips exactly", "[snapshot][heap][large]") 
   REQUIRE(whole.outcome.status == RunStatus::Finished);
   CHECK(rest.output == whole.output);
   CHECK(rest.output.find(" 5 shared-") != std::string::npos);
+
+  // A wrong reference in the upper half of the objects, which the reference
+  // checks read on their second thread, is reported by object id.
+  std::size_t objectsAt = text.find("\"objects\": [");
+  std::size_t at = text.rfind("\"next\": {\"ref\": ");
+  REQUIRE(at > objectsAt);
+  std::size_t id =
+      static_cast<std::size_t>(std::count(text.begin() + static_cast<std::ptrdiff_t>(objectsAt),
+                                          text.begin() + static_cast<std::ptrdiff_t>(at), '\n')) -
+      1;
+  CHECK(id > static_cast<std::size_t>(objects) / 2);
+  std::size_t number = at + std::string_view("\"next\": {\"ref\": ").size();
+  std::string wrong = text;
+  wrong.replace(number, wrong.find('}', number) - number, "999999999");
+  std::string wrongSnap = dir.file("wrong.snap.json");
+  writeFile(wrongSnap, fixChecksum(wrong));
+  auto refused = resumeFrom(programs, wrongSnap);
+  REQUIRE(std::holds_alternative<ResumeError>(refused));
+  CHECK_THAT(std::get<ResumeError>(refused).diagnostic.message,
+             Catch::Contains(fmt::format("at state.objects[{}]: the object refers to object "
+                                         "999999999, but there are only",
+                                         id)));
 }
 
 }  // namespace
