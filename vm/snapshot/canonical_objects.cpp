@@ -9,14 +9,12 @@
 #include <bit>
 #include <charconv>
 #include <cstring>
-#include <exception>
 #include <new>
 #include <string>
-#include <system_error>
-#include <thread>
 
 #include "bytecode/builtin_names.h"
 #include "core/config.h"
+#include "core/run_beside.h"
 #include "snapshot/json_text.h"
 #include "snapshot/repeated_names.h"
 #include "snapshot/snapshot_keys.h"
@@ -638,15 +636,6 @@ struct HeapPart {
   SnapshotData data;
   FunctionNameIds functionNameIds;
   const char* end = nullptr;  // just past the array's ']', or nullptr
-  std::exception_ptr exception;
-
-  void decode(const char* begin, const char* end) {
-    try {
-      this->end = Scanner(begin, end, data, functionNameIds).objectLines(nullptr);
-    } catch (...) {
-      exception = std::current_exception();
-    }
-  }
 };
 
 // Appends `part` to `data` as if one scanner had read on: the part's indexes
@@ -664,32 +653,39 @@ bool appendPart(SnapshotData& data, FunctionNameIds& functionNameIds, HeapPart& 
     }
     functionIds.push_back(it->second);
   }
-  std::size_t values = data.values.size(), names = data.names.size(),
+  std::size_t objects = data.objects.size(), values = data.values.size(), names = data.names.size(),
               closures = data.closures.size(), upvalueIds = data.upvalueIds.size();
-  data.values.insert(data.values.end(), part.data.values.begin(), part.data.values.end());
-  if (!functionIds.empty()) {
-    for (std::size_t i = values; i < data.values.size(); ++i) {
-      SValue& v = data.values[i];
-      if (v.kind == SValueKind::Function) v.as.index = functionIds[v.as.index];
-    }
-  }
-  data.names.insert(data.names.end(), part.data.names.begin(), part.data.names.end());
-  data.upvalueIds.insert(data.upvalueIds.end(), part.data.upvalueIds.begin(),
-                         part.data.upvalueIds.end());
-  for (SClosure c : part.data.closures) {
-    c.firstUpvalue += upvalueIds;
-    data.closures.push_back(c);
-  }
-  for (SOpenFile file : part.data.host.files) {
-    file.object += static_cast<uint32_t>(data.objects.size());
-    data.host.files.push_back(file);
-  }
-  for (SObject o : part.data.objects) {
-    o.firstValue += values;
-    o.firstName += names;
-    if (o.kind == ObjKind::Closure) o.closure += static_cast<uint32_t>(closures);
-    data.objects.push_back(o);
-  }
+  // The objects, the largest pool, are copied on a second thread; each pool
+  // is touched by one thread only.
+  runBeside(
+      [&] {
+        for (SObject o : part.data.objects) {
+          o.firstValue += values;
+          o.firstName += names;
+          if (o.kind == ObjKind::Closure) o.closure += static_cast<uint32_t>(closures);
+          data.objects.push_back(o);
+        }
+      },
+      [&] {
+        data.values.insert(data.values.end(), part.data.values.begin(), part.data.values.end());
+        if (!functionIds.empty()) {
+          for (std::size_t i = values; i < data.values.size(); ++i) {
+            SValue& v = data.values[i];
+            if (v.kind == SValueKind::Function) v.as.index = functionIds[v.as.index];
+          }
+        }
+        data.names.insert(data.names.end(), part.data.names.begin(), part.data.names.end());
+        data.upvalueIds.insert(data.upvalueIds.end(), part.data.upvalueIds.begin(),
+                               part.data.upvalueIds.end());
+        for (SClosure c : part.data.closures) {
+          c.firstUpvalue += upvalueIds;
+          data.closures.push_back(c);
+        }
+        for (SOpenFile file : part.data.host.files) {
+          file.object += static_cast<uint32_t>(objects);
+          data.host.files.push_back(file);
+        }
+      });
   data.text.absorb(std::move(part.data.text));
   return true;
 }
@@ -705,17 +701,15 @@ const char* decodeObjects(const char* begin, const char* end, SnapshotData& data
     return scanner.objectLines(nullptr);
   }
   HeapPart second(data.version);
-  {
-    std::jthread thread;
-    try {
-      thread = std::jthread([&] { second.decode(split, end); });
-    } catch (const std::system_error&) {  // no thread to be had: one after the other
-      second.decode(split, end);
-    }
-    if (scanner.objectLines(split) == nullptr) return nullptr;
-  }  // joined
-  if (second.exception) std::rethrow_exception(second.exception);
-  if (second.end == nullptr || !appendPart(data, functionNameIds, second)) return nullptr;
+  const char* firstEnd = nullptr;
+  runBeside(
+      [&] {
+        second.end = Scanner(split, end, second.data, second.functionNameIds).objectLines(nullptr);
+      },
+      [&] { firstEnd = scanner.objectLines(split); });
+  if (firstEnd == nullptr || second.end == nullptr || !appendPart(data, functionNameIds, second)) {
+    return nullptr;
+  }
   return second.end;
 }
 
