@@ -259,8 +259,13 @@ Value Restorer::addedFieldValue(const RecordType* type, std::size_t field) const
 Obj* Restorer::shell(std::size_t id, Heap& heap, std::vector<std::size_t>& openFiles) {
   const SObject& o = data_.objects[id];
   switch (o.kind) {
-    case ObjKind::String:
-      return heap.newString(o.text);
+    case ObjKind::String: {
+      // Hashed now, by the thread that made it: filling a map on either
+      // thread then reads a key's hash and never writes it.
+      String* string = heap.newString(o.text);
+      string->hashValue();
+      return string;
+    }
     case ObjKind::Array:
       return heap.newArray(o.valueCount);
     case ObjKind::Record:
@@ -282,8 +287,8 @@ Obj* Restorer::shell(std::size_t id, Heap& heap, std::vector<std::size_t>& openF
   return nullptr;  // maps are newMap's
 }
 
-// Pass 2 for one object: its contents. Nothing here allocates but a map's
-// entries (which hash its keys, caching a string's hash in the string).
+// Pass 2 for one object: its contents. Nothing here allocates: a map was
+// made with room for its entries, and its string keys are hashed already.
 std::optional<Diagnostic> Restorer::fill(std::size_t id) {
   const SObject& o = data_.objects[id];
   const std::vector<int32_t>* order = nullptr;
@@ -331,11 +336,10 @@ std::optional<Diagnostic> Restorer::fill(std::size_t id) {
 // start (a page fault costs about 10 µs here, and 4 KiB chunks cost one per
 // 4 KiB), and is rebuilt on two threads: the objects from the middle id on,
 // maps aside, are allocated in a heap of their own, which the VM's heap then
-// adopts, and filled by the second thread while this one does the rest. Maps
-// stay on this thread, in id order in both passes: their capacities come
-// from one budget in that order, and filling one hashes its string keys,
-// which writes the hash into the string. So the heap is the same, object for
-// object, on one thread or two.
+// adopts, and the second thread fills them while this one fills the rest.
+// Maps are allocated on this thread, in id order: their capacities come from
+// one budget in that order. So the heap is the same, object for object, on
+// one thread or two.
 std::optional<Diagnostic> Restorer::buildHeap() {
   // Collection is paused (restoreVm), so nothing needs rooting until the
   // state is installed.
@@ -377,25 +381,18 @@ std::optional<Diagnostic> Restorer::buildHeap() {
   // A relocated record may gain fields; their values are made (a string
   // default allocates) before pass 2.
   if (!plan_.slotOrder.empty()) makeAddedFieldValues();
-  // Pass 2. Only a map can be wrong (a key twice), and maps are filled here.
-  std::optional<Diagnostic> error;
-  auto fillHere = [&] {
-    for (std::size_t id = 0; id < count && !error; ++id) {
-      if (id < split || data_.objects[id].kind == ObjKind::Map) error = fill(id);
-    }
+  // Pass 2. Only a map can be wrong (a key twice); each thread stops at its
+  // first, and the one with the lower id is reported, as on one thread.
+  std::optional<Diagnostic> error, errorBeside;
+  auto fillRange = [&](std::size_t from, std::size_t to, std::optional<Diagnostic>& found) {
+    for (std::size_t id = from; id < to && !found; ++id) found = fill(id);
   };
   if (split == count) {
-    fillHere();
+    fillRange(0, count, error);
   } else {
-    runBeside(
-        [&] {
-          for (std::size_t id = split; id < count; ++id) {
-            if (data_.objects[id].kind != ObjKind::Map) fill(id);
-          }
-        },
-        fillHere);
+    runBeside([&] { fillRange(split, count, errorBeside); }, [&] { fillRange(0, split, error); });
   }
-  return error;
+  return error ? error : errorBeside;
 }
 
 void Restorer::installState() {
