@@ -24,6 +24,9 @@ namespace {
 // In the count published: the read has finished, and the count is final.
 constexpr std::size_t kFinished = std::size_t{1} << 63;
 constexpr std::size_t kReadChunk = std::size_t{4} << 20;
+// A file smaller than one chunk is read, then digested, on this thread: a
+// second one would cost more to start than it saves.
+constexpr std::size_t kMinBytesDigestedBeside = kReadChunk;
 
 // Where the check of [from, end) must stop so as not to split a character:
 // before a lead byte among the last three whose character needs more bytes
@@ -95,42 +98,47 @@ std::optional<std::size_t> readDigesting(int fd, char* buffer, std::size_t size,
   std::atomic<std::size_t> progress{0};
   std::size_t got = 0;
   int readError = 0;
-  runBeside(
-      [&] {
-        std::size_t seen = 0;
-        while (true) {
-          std::size_t published = progress.load(std::memory_order_acquire);
-          std::size_t available = published & ~kFinished;
-          bool last = (published & kFinished) != 0;
-          if (available > seen || last) digester.advance(available, last);
-          seen = available;
-          if (last) return;
-          progress.wait(published, std::memory_order_acquire);
-        }
-      },
-      [&] {
-        // The digesting thread waits for kFinished, whatever happens here.
-        struct Finish {
-          std::atomic<std::size_t>& progress;
-          const std::size_t& got;
-          ~Finish() {
-            progress.store(got | kFinished, std::memory_order_release);
-            progress.notify_one();
-          }
-        } finish{progress, got};
-        while (got < size) {
-          ssize_t n = ::read(fd, buffer + got, std::min(kReadChunk, size - got));
-          if (n < 0 && errno == EINTR) continue;
-          if (n < 0) {
-            readError = errno;
-            return;
-          }
-          if (n == 0) return;  // the file shrank meanwhile: the checksum will tell
-          got += static_cast<std::size_t>(n);
-          progress.store(got, std::memory_order_release);
-          progress.notify_one();
-        }
-      });
+  auto digestAll = [&] {
+    std::size_t seen = 0;
+    while (true) {
+      std::size_t published = progress.load(std::memory_order_acquire);
+      std::size_t available = published & ~kFinished;
+      bool last = (published & kFinished) != 0;
+      if (available > seen || last) digester.advance(available, last);
+      seen = available;
+      if (last) return;
+      progress.wait(published, std::memory_order_acquire);
+    }
+  };
+  auto readAll = [&] {
+    // The digesting thread waits for kFinished, whatever happens here.
+    struct Finish {
+      std::atomic<std::size_t>& progress;
+      const std::size_t& got;
+      ~Finish() {
+        progress.store(got | kFinished, std::memory_order_release);
+        progress.notify_one();
+      }
+    } finish{progress, got};
+    while (got < size) {
+      ssize_t n = ::read(fd, buffer + got, std::min(kReadChunk, size - got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        readError = errno;
+        return;
+      }
+      if (n == 0) return;  // the file shrank meanwhile: the checksum will tell
+      got += static_cast<std::size_t>(n);
+      progress.store(got, std::memory_order_release);
+      progress.notify_one();
+    }
+  };
+  if (size >= kMinBytesDigestedBeside) {
+    runBeside(digestAll, readAll);
+  } else {
+    readAll();
+    digestAll();  // finds the read finished, and digests it all at once
+  }
   if (readError != 0) {
     errno = readError;
     return std::nullopt;
