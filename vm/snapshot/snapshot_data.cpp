@@ -3,7 +3,6 @@
 #include "snapshot/snapshot_data.h"
 
 #include <cstring>
-#include <new>
 
 #include "core/huge_blocks.h"
 
@@ -29,21 +28,11 @@ const char* objKindName(ObjKind kind) {
   return "?";
 }
 
-TextArena::Chunk::Chunk(std::size_t size) : size_(size) {
-  if (size < huge_blocks::kMinBytes) {
-    bytes_ = new char[size];
-    return;
-  }
-  bytes_ = static_cast<char*>(huge_blocks::allocate(size));
-  if (bytes_ == nullptr) throw std::bad_alloc();
-}
+TextArena::Chunk::Chunk(std::size_t size)
+    : bytes_(HugeBlockAllocator<char>().allocate(size)), size_(size) {}
 
 TextArena::Chunk::~Chunk() {
-  if (size_ < huge_blocks::kMinBytes) {
-    delete[] bytes_;
-  } else if (bytes_ != nullptr) {
-    huge_blocks::release(bytes_, size_);
-  }
+  if (bytes_ != nullptr) HugeBlockAllocator<char>().deallocate(bytes_, size_);
 }
 
 std::string_view TextArena::store(std::string_view bytes) {

@@ -71,7 +71,7 @@ class TextArena {
   void absorb(TextArena&& other);
 
  private:
-  // Bytes from new[], or a huge block (huge_blocks.h) from kMinBytes on.
+  // Bytes from HugeBlockAllocator: a huge block once large.
   class Chunk {
    public:
     explicit Chunk(std::size_t size);

@@ -13,16 +13,16 @@
 #include "snapshot/snapshot_reader.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
 #include <cerrno>
 #include <cstring>
+#include <new>
 
 #include "core/config.h"
-#include "core/huge_blocks.h"
+#include "core/huge_vector.h"
 #include "snapshot/body_digest.h"
 #include "snapshot/json_text.h"
 #include "snapshot/snapshot_keys.h"
@@ -329,28 +329,21 @@ Result<SnapshotData> parseSnapshot(std::string_view text, const std::string& fil
 
 namespace {
 
-// Memory for a whole snapshot file: a huge block (huge_blocks.h) when large,
+// Memory for a whole snapshot file: a huge block when large (huge_vector.h),
 // 2 MiB aligned on transparent huge pages, so that reading the file into it
 // costs a page fault per 2 MiB instead of per 4 KiB (docs/design.md, "What
-// each snapshot optimisation bought").
+// each snapshot optimisation bought"). Not a HugeVector, which would write
+// every byte before the file does.
 class TextBuffer {
  public:
   explicit TextBuffer(std::size_t bytes) : bytes_(bytes) {
-    if (bytes >= huge_blocks::kMinBytes) {
-      data_ = static_cast<char*>(huge_blocks::allocate(bytes));
-      return;
+    try {
+      data_ = HugeBlockAllocator<char>().allocate(bytes);
+    } catch (const std::bad_alloc&) {
     }
-    void* memory =
-        ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (memory != MAP_FAILED) data_ = static_cast<char*>(memory);
   }
   ~TextBuffer() {
-    if (data_ == nullptr) return;
-    if (bytes_ >= huge_blocks::kMinBytes) {
-      huge_blocks::release(data_, bytes_);
-    } else {
-      ::munmap(data_, bytes_);
-    }
+    if (data_ != nullptr) HugeBlockAllocator<char>().deallocate(data_, bytes_);
   }
   TextBuffer(const TextBuffer&) = delete;
   TextBuffer& operator=(const TextBuffer&) = delete;
