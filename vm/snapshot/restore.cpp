@@ -66,7 +66,7 @@ class Restorer {
     }
     return Value::none();
   }
-  Obj* shell(std::size_t id, Heap& heap, std::vector<std::size_t>& openFiles);
+  Obj* shell(std::size_t id, Heap& heap, std::vector<std::size_t>& openFiles, bool hashStrings);
   std::optional<Diagnostic> fill(std::size_t id);
   Map* newMap(const SObject& saved, std::size_t* budget);
   void makeAddedFieldValues();
@@ -256,14 +256,16 @@ Value Restorer::addedFieldValue(const RecordType* type, std::size_t field) const
 
 // Pass 1 for one object other than a map: its shell, and a container's
 // storage, allocated in `heap`. An open file's id is added to `openFiles`.
-Obj* Restorer::shell(std::size_t id, Heap& heap, std::vector<std::size_t>& openFiles) {
+// With `hashStrings` (the heap rebuilt on two threads), a string is hashed
+// now, by the thread that made it: filling a map on either thread then reads
+// a key's hash and never writes it.
+Obj* Restorer::shell(std::size_t id, Heap& heap, std::vector<std::size_t>& openFiles,
+                     bool hashStrings) {
   const SObject& o = data_.objects[id];
   switch (o.kind) {
     case ObjKind::String: {
-      // Hashed now, by the thread that made it: filling a map on either
-      // thread then reads a key's hash and never writes it.
       String* string = heap.newString(o.text);
-      string->hashValue();
+      if (hashStrings) string->hashValue();
       return string;
     }
     case ObjKind::Array:
@@ -288,7 +290,8 @@ Obj* Restorer::shell(std::size_t id, Heap& heap, std::vector<std::size_t>& openF
 }
 
 // Pass 2 for one object: its contents. Nothing here allocates: a map was
-// made with room for its entries, and its string keys are hashed already.
+// made with room for its entries. (On two threads its string keys were
+// hashed in pass 1; on one, they are hashed here.)
 std::optional<Diagnostic> Restorer::fill(std::size_t id) {
   const SObject& o = data_.objects[id];
   const std::vector<int32_t>* order = nullptr;
@@ -353,7 +356,7 @@ std::optional<Diagnostic> Restorer::buildHeap() {
                     std::vector<std::size_t>& openFiles, bool maps) {
     for (std::size_t id = from; id < to; ++id) {
       if (data_.objects[id].kind != ObjKind::Map) {
-        objects_[id] = shell(id, heap, openFiles);
+        objects_[id] = shell(id, heap, openFiles, large);
       } else if (maps) {
         objects_[id] = newMap(data_.objects[id], &capacityBudget);
       }
