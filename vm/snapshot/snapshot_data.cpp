@@ -48,7 +48,7 @@ std::string_view TextArena::store(std::string_view bytes) {
     return {chunks_.back().bytes(), bytes.size()};
   }
   if (bytes.size() > left_) {
-    std::size_t size = chunks_.empty() ? kFirstChunk : huge_blocks::kMinBytes;
+    std::size_t size = free_ == nullptr ? kFirstChunk : huge_blocks::kMinBytes;
     chunks_.emplace_back(size);
     free_ = chunks_.back().bytes();
     left_ = size;

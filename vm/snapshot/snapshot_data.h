@@ -88,7 +88,7 @@ class TextArena {
     std::size_t size_;
   };
   std::vector<Chunk> chunks_;
-  char* free_ = nullptr;  // the unused tail of the newest chunk
+  char* free_ = nullptr;  // the unused tail of the newest shared chunk; none before the first
   std::size_t left_ = 0;
 };
 
