@@ -19,7 +19,7 @@ TEST_CASE("text stored in the arena stays intact across chunks and absorption") 
   store(arena, std::string(20'000, 'f'));  // a long string first, in a chunk of its own
   // 5 MiB of short strings: past the first chunk and into a second huge one.
   for (int i = 0; stored.size() < 400'000; ++i) store(arena, "text-" + std::to_string(i) + "-x");
-  store(arena, std::string(100'000, 'm'));  // a chunk of its own, from new[]
+  store(arena, std::string(100'000, 'm'));  // a chunk of its own, below a huge block
   store(arena, std::string(5 << 20, 'h'));  // a chunk of its own, a huge block
   CHECK(arena.store("").empty());
   TextArena other;
