@@ -39,10 +39,27 @@ class Planner {
       return fmt::format("no function named '{}' exists in {}", ref.name, programName_);
     return fmt::format("function '{}' was changed in {}", ref.name, programName_);
   }
+  // What planning a range of objects finds, kept apart per range so that
+  // two ranges can be planned at once (overObjectHalves).
+  struct ObjectPlans {
+    std::unordered_map<std::size_t, std::vector<int32_t>> slotOrder;  // as in RelocationPlan
+    std::vector<std::string> problems;
+    std::set<std::string> fieldChanges;  // reported once per type and field
+    // The last record planned without a problem. The reader gives the records
+    // of one type the same type name and name range, so a record that has both
+    // gets its plan without looking at a name.
+    const SObject* lastRecord = nullptr;
+    std::size_t lastRecordId = 0;
+    // Likewise the last closure whose function was found by its hash.
+    const SClosure* lastClosure = nullptr;
+    uint32_t lastClosureFunction = 0;
+  };
+
   std::optional<uint32_t> resolve(const FunctionRef& ref, std::string* why) const;
   std::string startingValue(const RecordType& type, std::size_t field) const;
-  void planClosure(std::size_t id, const SObject& closure);
-  void planRecord(std::size_t id, const SObject& record);
+  void planObjects();
+  void planClosure(std::size_t id, const SObject& closure, ObjectPlans& plans);
+  void planRecord(std::size_t id, const SObject& record, ObjectPlans& plans);
   void planGlobals();
   void planFunctionValues();
   // A mismatch: corrupt when resuming into the snapshot's own program,
@@ -58,14 +75,6 @@ class Planner {
   std::vector<std::string>& report_;
   std::set<std::string> fieldChanges_;  // reported once per type and field
   std::unordered_map<FunctionHash, uint32_t, FunctionHash::Hasher> byHash_;
-  // The last record planned without a problem. The reader gives the records
-  // of one type the same type name and name range, so a record that has both
-  // gets its plan without looking at a name.
-  const SObject* lastRecord_ = nullptr;
-  std::size_t lastRecordId_ = 0;
-  // Likewise the last closure whose function was found by its hash.
-  const SClosure* lastClosure_ = nullptr;
-  uint32_t lastClosureFunction_ = 0;
   RelocationPlan plan_;
   std::vector<std::string> problems_;
 };
@@ -136,15 +145,15 @@ std::string Planner::startingValue(const RecordType& type, std::size_t field) co
   return "none";
 }
 
-void Planner::planClosure(std::size_t id, const SObject& object) {
+void Planner::planClosure(std::size_t id, const SObject& object, ObjectPlans& plans) {
   const SClosure& closure = data_.closureOf(object);
-  if (const SClosure* last = lastClosure_;
+  if (const SClosure* last = plans.lastClosure;
       last != nullptr && closure.function.hasHash && closure.function.hash == last->function.hash &&
       closure.function.hasId == last->function.hasId && closure.function.id == last->function.id &&
       closure.function.name.data() == last->function.name.data() &&
       closure.function.name.size() == last->function.name.size() &&
       closure.upvalueCount == last->upvalueCount) {
-    plan_.closureFunctions[id] = lastClosureFunction_;
+    plan_.closureFunctions[id] = plans.lastClosureFunction;
     return;
   }
   std::span<const std::string_view> names = data_.namesOf(object);
@@ -152,15 +161,15 @@ void Planner::planClosure(std::size_t id, const SObject& object) {
   if (std::optional<uint32_t> found = resolve(closure.function, &why)) {
     const Function& f = program_.functions[*found];
     if (f.captures.size() != closure.upvalueCount) {
-      problem(
+      plans.problems.push_back(
           fmt::format("closure of '{}' (object {}) has {} upvalues but the function captures {}",
                       closure.function.name, id, closure.upvalueCount, f.captures.size()));
       return;
     }
     plan_.closureFunctions[id] = *found;
     if (closure.function.hasHash) {
-      lastClosure_ = &closure;
-      lastClosureFunction_ = *found;
+      plans.lastClosure = &closure;
+      plans.lastClosureFunction = *found;
     }
     return;
   }
@@ -168,7 +177,8 @@ void Planner::planClosure(std::size_t id, const SObject& object) {
   // captures the same variables.
   int byName = relocating_ ? program_.findFunction(closure.function.name) : -1;
   if (byName < 0) {
-    problem(fmt::format("closure of '{}' (object {}): {}", closure.function.name, id, why));
+    plans.problems.push_back(
+        fmt::format("closure of '{}' (object {}): {}", closure.function.name, id, why));
     return;
   }
   const Function& f = program_.functions[byName];
@@ -188,24 +198,24 @@ void Planner::planClosure(std::size_t id, const SObject& object) {
       for (const auto& n : names) text += (text.empty() ? "" : ", ") + std::string(name(n));
       return text;
     };
-    problem(fmt::format(
+    plans.problems.push_back(fmt::format(
         "closure of '{}' (object {}): the function changed and now captures ({}) instead of ({})",
         closure.function.name, id, join(f.captures, [](const Capture& c) { return c.name; }),
         join(names, [](std::string_view n) { return n; })));
     return;
   }
   plan_.closureFunctions[id] = static_cast<uint32_t>(byName);
-  plan_.slotOrder[id] = std::move(order);
+  plans.slotOrder[id] = std::move(order);
 }
 
-void Planner::planRecord(std::size_t id, const SObject& record) {
-  if (lastRecord_ != nullptr && record.builtinType == lastRecord_->builtinType &&
-      record.text.data() == lastRecord_->text.data() &&
-      record.text.size() == lastRecord_->text.size() &&
-      record.firstName == lastRecord_->firstName && record.nameCount == lastRecord_->nameCount) {
-    plan_.recordTypes[id] = plan_.recordTypes[lastRecordId_];
-    auto order = plan_.slotOrder.find(lastRecordId_);
-    if (order != plan_.slotOrder.end()) plan_.slotOrder[id] = order->second;
+void Planner::planRecord(std::size_t id, const SObject& record, ObjectPlans& plans) {
+  if (const SObject* last = plans.lastRecord;
+      last != nullptr && record.builtinType == last->builtinType &&
+      record.text.data() == last->text.data() && record.text.size() == last->text.size() &&
+      record.firstName == last->firstName && record.nameCount == last->nameCount) {
+    plan_.recordTypes[id] = plan_.recordTypes[plans.lastRecordId];
+    auto order = plans.slotOrder.find(plans.lastRecordId);
+    if (order != plans.slotOrder.end()) plans.slotOrder[id] = order->second;
     return;
   }
   const RecordType* type = nullptr;
@@ -217,8 +227,8 @@ void Planner::planRecord(std::size_t id, const SObject& record) {
     }
   }
   if (type == nullptr) {
-    problem(fmt::format("record type '{}' (object {}) does not exist in {}", record.text, id,
-                        programName_));
+    plans.problems.push_back(fmt::format("record type '{}' (object {}) does not exist in {}",
+                                         record.text, id, programName_));
     return;
   }
   std::span<const std::string_view> names = data_.namesOf(record);
@@ -239,13 +249,13 @@ void Planner::planRecord(std::size_t id, const SObject& record) {
       from = found == savedAt.end() ? -1 : found->second;
     }
     if (from < 0 && !relocating_) {
-      problem(fmt::format("record of type '{}' (object {}) lacks field '{}'", record.text, id,
-                          type->fields[i]));
+      plans.problems.push_back(fmt::format("record of type '{}' (object {}) lacks field '{}'",
+                                           record.text, id, type->fields[i]));
       return;
     }
     if (from < 0) {
-      fieldChanges_.insert(fmt::format("type {}: field {} added (= {} in live objects)",
-                                       record.text, type->fields[i], startingValue(*type, i)));
+      plans.fieldChanges.insert(fmt::format("type {}: field {} added (= {} in live objects)",
+                                            record.text, type->fields[i], startingValue(*type, i)));
     }
     identity = identity && from == static_cast<int32_t>(i);
     order.push_back(from);
@@ -257,19 +267,42 @@ void Planner::planRecord(std::size_t id, const SObject& record) {
   for (std::size_t j = 0; j < names.size(); ++j) {
     std::string_view name = names[j];
     if (!kept[j] && live_) {
-      fieldChanges_.insert(
+      plans.fieldChanges.insert(
           fmt::format("type {}: field {} dropped from live objects", record.text, name));
     } else if (!kept[j]) {
-      problem(
+      plans.problems.push_back(
           fmt::format("record of type '{}' (object {}) has field '{}', which {} does not declare",
                       record.text, id, name, programName_));
       return;
     }
   }
   plan_.recordTypes[id] = type;
-  if (!identity) plan_.slotOrder[id] = std::move(order);
-  lastRecord_ = &record;
-  lastRecordId_ = id;
+  if (!identity) plans.slotOrder[id] = std::move(order);
+  plans.lastRecord = &record;
+  plans.lastRecordId = id;
+}
+
+// Each object's function or type, on two threads for a large heap: each half
+// has its own caches, problems and slot orders, joined in id order, so the
+// plan and its messages are the same as on one thread.
+void Planner::planObjects() {
+  // Two entries an object, on huge pages once large (huge_vector.h).
+  std::size_t objects = data_.objects.size();
+  plan_.closureFunctions.assign(objects, 0);
+  plan_.recordTypes.assign(objects, nullptr);
+  ObjectPlans halves[2];
+  overObjectHalves(objects, [&](std::size_t from, std::size_t to, int half) {
+    for (std::size_t id = from; id < to; ++id) {
+      const SObject& o = data_.objects[id];
+      if (o.kind == ObjKind::Closure) planClosure(id, o, halves[half]);
+      if (o.kind == ObjKind::Record) planRecord(id, o, halves[half]);
+    }
+  });
+  for (ObjectPlans& plans : halves) {
+    plan_.slotOrder.merge(plans.slotOrder);
+    for (std::string& p : plans.problems) problem(std::move(p));
+    fieldChanges_.merge(plans.fieldChanges);
+  }
 }
 
 void Planner::planGlobals() {
@@ -309,6 +342,15 @@ void Planner::planGlobals() {
 // must resolve: a saved global the new program no longer declares is dropped
 // with its value.
 void Planner::planFunctionValues() {
+  std::vector<std::size_t> missing;
+  for (std::size_t i = 0; i < data_.functionNames.size(); ++i) {
+    int found = program_.findFunction(data_.functionNames[i]);
+    if (found < 0) missing.push_back(i);
+    plan_.functionValues.push_back(found < 0 ? 0 : static_cast<uint32_t>(found));
+  }
+  // Only when a name is missing are the values searched for it: a pass over
+  // every value of a large heap, which the usual resume does without.
+  if (missing.empty()) return;
   std::vector<bool> used(data_.functionNames.size(), false);
   auto use = [&](const SValue& v) {
     if (v.kind == SValueKind::Function) used[v.as.index] = true;
@@ -318,13 +360,11 @@ void Planner::planFunctionValues() {
   for (int64_t source : plan_.globalSources) {
     if (source >= 0) use(data_.globals[source].value);
   }
-  for (std::size_t i = 0; i < data_.functionNames.size(); ++i) {
-    int found = program_.findFunction(data_.functionNames[i]);
-    if (found < 0 && used[i]) {
+  for (std::size_t i : missing) {
+    if (used[i]) {
       problem(fmt::format("a function value refers to '{}', which does not exist in {}",
                           data_.functionNames[i], programName_));
     }
-    plan_.functionValues.push_back(found < 0 ? 0 : static_cast<uint32_t>(found));
   }
 }
 
@@ -339,15 +379,7 @@ std::variant<RelocationPlan, ResumeError> Planner::plan() {
     }
     plan_.frameFunctions.push_back(*found);
   }
-  // Two entries an object, on huge pages once large (huge_vector.h).
-  std::size_t objects = data_.objects.size();
-  plan_.closureFunctions.assign(objects, 0);
-  plan_.recordTypes.assign(objects, nullptr);
-  for (std::size_t id = 0; id < data_.objects.size(); ++id) {
-    const SObject& o = data_.objects[id];
-    if (o.kind == ObjKind::Closure) planClosure(id, o);
-    if (o.kind == ObjKind::Record) planRecord(id, o);
-  }
+  planObjects();
   planGlobals();
   planFunctionValues();
   report_.insert(report_.end(), fieldChanges_.begin(), fieldChanges_.end());

@@ -386,16 +386,11 @@ std::optional<Diagnostic> Restorer::buildHeap() {
   if (!plan_.slotOrder.empty()) makeAddedFieldValues();
   // Pass 2. Only a map can be wrong (a key twice); each thread stops at its
   // first, and the one with the lower id is reported, as on one thread.
-  std::optional<Diagnostic> error, errorBeside;
-  auto fillRange = [&](std::size_t from, std::size_t to, std::optional<Diagnostic>& found) {
-    for (std::size_t id = from; id < to && !found; ++id) found = fill(id);
-  };
-  if (split == count) {
-    fillRange(0, count, error);
-  } else {
-    runBeside([&] { fillRange(split, count, errorBeside); }, [&] { fillRange(0, split, error); });
-  }
-  return error ? error : errorBeside;
+  std::optional<Diagnostic> errors[2];
+  overObjectHalves(count, [&](std::size_t from, std::size_t to, int half) {
+    for (std::size_t id = from; id < to && !errors[half]; ++id) errors[half] = fill(id);
+  });
+  return errors[0] ? errors[0] : errors[1];
 }
 
 void Restorer::installState() {

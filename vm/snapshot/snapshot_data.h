@@ -35,6 +35,7 @@
 #include "bytecode/program.h"
 #include "core/huge_vector.h"
 #include "core/object.h"
+#include "core/run_beside.h"
 #include "snapshot/file_identity.h"
 
 namespace shapevm {
@@ -210,9 +211,23 @@ struct SnapshotData {
 };
 
 // From this many objects on, the passes over them that can be split (the
-// reference checks, rebuilding the heap) run on two threads; below, a second
-// thread would save less than it costs to start.
+// reference checks, the relocation plan, rebuilding the heap) run on two
+// threads; below, a second thread would save less than it costs to start.
 inline constexpr std::size_t kMinObjectsOnTwoThreads = std::size_t{1} << 16;
+
+// Runs `pass(from, to, half)` over the object ids [0, count): on this thread
+// alone below kMinObjectsOnTwoThreads (half 0 is all of them), else the upper
+// half (half 1) on a second thread beside the lower (half 0). What each half
+// finds is kept apart by the caller, by `half`, and joined in id order.
+template <typename Pass>
+void overObjectHalves(std::size_t count, Pass&& pass) {
+  if (count < kMinObjectsOnTwoThreads) {
+    pass(std::size_t{0}, count, 0);
+    return;
+  }
+  std::size_t split = count / 2;
+  runBeside([&] { pass(split, count, 1); }, [&] { pass(std::size_t{0}, split, 0); });
+}
 
 const char* objKindName(ObjKind kind);
 

@@ -3,7 +3,6 @@
 // right kind, map keys are hashable, handlers name existing frames in order,
 // and the open upvalues are exactly the list the VM keeps. These are the
 // invariants snapshot_data.h promises to relocation and restore.
-#include "core/run_beside.h"
 #include "snapshot/snapshot_keys.h"
 #include "snapshot/snapshot_reader_internal.h"
 
@@ -138,20 +137,15 @@ bool SnapshotReader::checkReferences() {
   // are many, finds whether all is well, as it nearly always is; only then
   // is the first wrong object found again, with its message.
   std::size_t count = data_.objects.size();
-  std::size_t split = count >= kMinObjectsOnTwoThreads ? count / 2 : count;
-  std::size_t openCount = 0, openBeside = 0;
-  bool valid = true, validBeside = true;
-  auto quickPass = [&](std::size_t from, std::size_t to, bool& ok, std::size_t& open) {
-    for (std::size_t id = from; id < to && ok; ++id) ok = checkObject<false>(id, &open);
-  };
-  if (split == count) {
-    quickPass(0, count, valid, openCount);
-  } else {
-    runBeside([&] { quickPass(split, count, validBeside, openBeside); },
-              [&] { quickPass(0, split, valid, openCount); });
-    openCount += openBeside;
-  }
-  if (!valid || !validBeside) {
+  std::size_t open[2] = {0, 0};
+  bool valid[2] = {true, true};
+  overObjectHalves(count, [&](std::size_t from, std::size_t to, int half) {
+    for (std::size_t id = from; id < to && valid[half]; ++id) {
+      valid[half] = checkObject<false>(id, &open[half]);
+    }
+  });
+  std::size_t openCount = open[0] + open[1];
+  if (!valid[0] || !valid[1]) {
     PathGuard objects(*this, snapshot_key::kObjects.name());
     PathGuard objectIndex(*this, std::size_t{0});
     openCount = 0;
