@@ -68,7 +68,7 @@ class Restorer {
   }
   Obj* shell(std::size_t id, Heap& heap, std::vector<std::size_t>& openFiles, bool hashStrings);
   std::optional<Diagnostic> fill(std::size_t id);
-  Map* newMap(const SObject& saved, std::size_t* budget);
+  Map* newMap(const SObject& saved, Heap& heap, std::size_t* budget);
   void makeAddedFieldValues();
   Value addedFieldValue(const RecordType* type, std::size_t field) const;
   std::optional<Diagnostic> fillMap(std::size_t id, Map* map);
@@ -180,7 +180,7 @@ std::optional<Diagnostic> Restorer::checkHandlers() {
   return std::nullopt;
 }
 
-Map* Restorer::newMap(const SObject& saved, std::size_t* budget) {
+Map* Restorer::newMap(const SObject& saved, Heap& heap, std::size_t* budget) {
   std::span<const SValue> values = data_.valuesOf(saved);
   std::size_t entries = values.size() / 2;
   std::size_t natural = Heap::mapCapacityFor(entries);
@@ -200,7 +200,7 @@ Map* Restorer::newMap(const SObject& saved, std::size_t* budget) {
     const SValue& key = values[2 * e];
     dense = key.kind == SValueKind::Int && key.as.i == static_cast<int64_t>(e);
   }
-  return vm_.heap.newMapOfShape(capacity, dense);
+  return heap.newMapOfShape(capacity, dense);
 }
 
 std::optional<Diagnostic> Restorer::fillMap(std::size_t id, Map* map) {
@@ -340,9 +340,11 @@ std::optional<Diagnostic> Restorer::fill(std::size_t id) {
 // 4 KiB), and is rebuilt on two threads: the objects from the middle id on,
 // maps aside, are allocated in a heap of their own, which the VM's heap then
 // adopts, and the second thread fills them while this one fills the rest.
-// Maps are allocated on this thread, in id order: their capacities come from
-// one budget in that order. So the heap is the same, object for object, on
-// one thread or two.
+// Map capacities come from one budget, taken in id order. When the maps'
+// saved capacities add up to no more than the budget, every map gets its own
+// in any order, and maps are made with the other objects on both threads;
+// otherwise on this thread, in id order. So the heap is the same, object for
+// object, on one thread or two.
 std::optional<Diagnostic> Restorer::buildHeap() {
   // Collection is paused (restoreVm), so nothing needs rooting until the
   // state is installed.
@@ -351,33 +353,38 @@ std::optional<Diagnostic> Restorer::buildHeap() {
   bool large = count >= kMinObjectsOnTwoThreads;
   std::size_t split = large ? count / 2 : count;
   if (large) vm_.heap.preferHugePages();
-  std::size_t capacityBudget = kMapCapacityBudget;
+  bool mapsInIdOrder = data_.mapCapacities > kMapCapacityBudget;
+  std::size_t budgets[2] = {kMapCapacityBudget, kMapCapacityBudget};  // this thread's, the other's
+  // Maps are made only when given a budget.
   auto shells = [&](std::size_t from, std::size_t to, Heap& heap,
-                    std::vector<std::size_t>& openFiles, bool maps) {
+                    std::vector<std::size_t>& openFiles, std::size_t* budget) {
     for (std::size_t id = from; id < to; ++id) {
       if (data_.objects[id].kind != ObjKind::Map) {
         objects_[id] = shell(id, heap, openFiles, large);
-      } else if (maps) {
-        objects_[id] = newMap(data_.objects[id], &capacityBudget);
+      } else if (budget != nullptr) {
+        objects_[id] = newMap(data_.objects[id], heap, budget);
       }
     }
   };
   if (split == count) {
-    shells(0, count, vm_.heap, openFiles_, true);
+    shells(0, count, vm_.heap, openFiles_, &budgets[0]);
   } else {
     Heap beside(vm_.heap.maxMemory());
     beside.preferHugePages();
     std::vector<std::size_t> openFilesBeside;
     {
       Heap::CollectionPause pause(beside);
-      runBeside([&] { shells(split, count, beside, openFilesBeside, false); },
-                [&] { shells(0, split, vm_.heap, openFiles_, true); });
+      runBeside(
+          [&] {
+            shells(split, count, beside, openFilesBeside, mapsInIdOrder ? nullptr : &budgets[1]);
+          },
+          [&] { shells(0, split, vm_.heap, openFiles_, &budgets[0]); });
     }
     vm_.heap.adopt(beside);
     openFiles_.insert(openFiles_.end(), openFilesBeside.begin(), openFilesBeside.end());
-    for (std::size_t id = split; id < count; ++id) {
+    for (std::size_t id = split; id < count && mapsInIdOrder; ++id) {
       if (data_.objects[id].kind == ObjKind::Map) {
-        objects_[id] = newMap(data_.objects[id], &capacityBudget);
+        objects_[id] = newMap(data_.objects[id], vm_.heap, &budgets[0]);
       }
     }
   }

@@ -189,6 +189,9 @@ struct SnapshotData {
   std::vector<uint32_t> openUpvalues;  // object ids, highest slot first
   HugeVector<SObject> objects;
   std::vector<std::string_view> functionNames;  // targets of SValueKind::Function
+  // The sum of the maps' saved capacities (SObject::number), counted by the
+  // reference checks: restore's map budget is met in any order below it.
+  uint64_t mapCapacities = 0;
 
   // The pools objects index into (see the top of this file).
   HugeVector<SValue> values;

@@ -117,8 +117,13 @@ class SnapshotReader {
 
   // ---- cross-reference checks once everything is read ----
   bool checkReferences();
+  // What the object checks count as they go.
+  struct ObjectTotals {
+    std::size_t openUpvalues = 0;
+    uint64_t mapCapacities = 0;  // SnapshotData::mapCapacities
+  };
   template <bool kReport>
-  bool checkObject(std::size_t id, std::size_t* openCount);
+  bool checkObject(std::size_t id, ObjectTotals* totals);
   bool checkValue(const SValue& v, const char* where);
   // What checkValue rejects: a deleted-entry marker, or a reference past the
   // last object. Without branches, so that all of an object's values can be

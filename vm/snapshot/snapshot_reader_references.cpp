@@ -31,10 +31,10 @@ bool SnapshotReader::checkValue(const SValue& v, const char* where) {
 
 // One object's checks. Reporting (kReport), a failure records its message,
 // under the path the caller has set; otherwise it only returns false, and
-// reads nothing but the data, so that two threads may check at once. An open
-// upvalue is counted into *openCount.
+// reads nothing but the data, so that two threads may check at once. Open
+// upvalues and map capacities are added to *totals.
 template <bool kReport>
-bool SnapshotReader::checkObject(std::size_t id, std::size_t* openCount) {
+bool SnapshotReader::checkObject(std::size_t id, ObjectTotals* totals) {
   auto wrong = [&](const SValue& v, const char* where) {
     if constexpr (kReport) return !checkValue(v, where);
     return invalidValue(v);
@@ -54,6 +54,7 @@ bool SnapshotReader::checkObject(std::size_t id, std::size_t* openCount) {
   }
   switch (o.kind) {
     case ObjKind::Map:
+      totals->mapCapacities += o.number;
       for (std::size_t e = 0; e < values.size(); e += 2) {
         const SValue& key = values[e];
         if (key.kind == SValueKind::Hole) continue;
@@ -81,7 +82,7 @@ bool SnapshotReader::checkObject(std::size_t id, std::size_t* openCount) {
       break;
     case ObjKind::Upvalue:
       if (o.open) {
-        ++*openCount;
+        ++totals->openUpvalues;
         if (o.number >= data_.stack.size()) {
           if constexpr (kReport) {
             return fail(fmt::format("open upvalue slot {} is above the stack top ({})", o.number,
@@ -137,24 +138,27 @@ bool SnapshotReader::checkReferences() {
   // are many, finds whether all is well, as it nearly always is; only then
   // is the first wrong object found again, with its message.
   std::size_t count = data_.objects.size();
-  std::size_t open[2] = {0, 0};
+  ObjectTotals halves[2];
   bool valid[2] = {true, true};
   overObjectHalves(count, [&](std::size_t from, std::size_t to, int half) {
     for (std::size_t id = from; id < to && valid[half]; ++id) {
-      valid[half] = checkObject<false>(id, &open[half]);
+      valid[half] = checkObject<false>(id, &halves[half]);
     }
   });
-  std::size_t openCount = open[0] + open[1];
+  std::size_t openCount = halves[0].openUpvalues + halves[1].openUpvalues;
+  data_.mapCapacities = halves[0].mapCapacities + halves[1].mapCapacities;
   if (!valid[0] || !valid[1]) {
     PathGuard objects(*this, snapshot_key::kObjects.name());
     PathGuard objectIndex(*this, std::size_t{0});
-    openCount = 0;
+    ObjectTotals totals;
     for (std::size_t id = 0; id < count; ++id) {
       // One guard for all objects, its index moved along: a guard each cost
       // two path changes per object.
       path_.back().index = id;
-      if (!checkObject<true>(id, &openCount)) return false;
+      if (!checkObject<true>(id, &totals)) return false;
     }
+    openCount = totals.openUpvalues;
+    data_.mapCapacities = totals.mapCapacities;
   }
   // The open upvalues must be exactly the list the VM keeps, highest slot
   // first: an open upvalue missing from it would never be closed.

@@ -144,6 +144,12 @@ while i < n {
   } else if kind == 3 {
     var m = HashMap()
     m = m.set("id", i).set(i, heap[i - 1])
+    if i % 1000 == 3 {
+      // Mostly deleted, then squeezed: more capacity than its entries need.
+      for k in 0..14 { m = m.set("k" + str(k), k) }
+      for k in 0..14 { m = m.delete("k" + str(k)) }
+      m = m.set("last", i)
+    }
     heap = heap.push(m)
   } else {
     let k = i
@@ -187,6 +193,9 @@ TEST_CASE("a large shared heap round-trips exactly", "[snapshot][heap][large]") 
   REQUIRE(first.outcome.status == RunStatus::Suspended);
   std::string text = readFile(snap);
   CHECK(text.size() > static_cast<std::size_t>(objects) * 20);
+  // Maps whose saved capacity the rebuilt heap must keep, in both halves.
+  CHECK(text.find("{\"capacity\": 16, \"map\": ") != std::string::npos);
+  CHECK(text.rfind("{\"capacity\": 16, \"map\": ") > text.size() / 2);
 
   auto resumed = resumeFrom(programs, snap);
   if (auto* error = std::get_if<ResumeError>(&resumed)) FAIL(error->diagnostic.format());
