@@ -1,8 +1,12 @@
 // Reading a snapshot file with its digest made alongside (see body_digest.h).
-// The file is read in chunks; after each, the count of bytes read is
-// published to the digesting thread, which hashes and validates up to it and
-// waits for more. The UTF-8 check stops short of a character cut by the end of
-// what has arrived and takes it up with the next chunk.
+// A large file is read by two threads at once, each into its own half of the
+// buffer, split at a 2 MiB boundary so that each takes the page faults of its
+// own huge pages: under this machine's hypervisor the first touch of memory
+// the host has taken back costs far more than the copy (docs/design.md, "What
+// each snapshot optimisation bought"). This thread digests its half chunk by
+// chunk as it arrives; the other checks the UTF-8 of its half once read, and
+// this thread then hashes it. The UTF-8 check of a chunk stops short of a
+// character cut by the chunk's end and takes it up with the next.
 #include "snapshot/body_digest.h"
 
 #include <simdjson.h>
@@ -10,23 +14,23 @@
 #include <xxhash.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <new>
 
+#include "core/huge_pages.h"
 #include "core/run_beside.h"
 
 namespace shapevm {
 
 namespace {
 
-// In the count published: the read has finished, and the count is final.
-constexpr std::size_t kFinished = std::size_t{1} << 63;
 constexpr std::size_t kReadChunk = std::size_t{4} << 20;
-// A file smaller than one chunk is read, then digested, on this thread: a
+// A file smaller than two chunks is read, then digested, on this thread: a
 // second one would cost more to start than it saves.
-constexpr std::size_t kMinBytesDigestedBeside = kReadChunk;
+constexpr std::size_t kMinBytesOnTwoThreads = 2 * kReadChunk;
+
+bool isContinuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
 // Where the check of [from, end) must stop so as not to split a character:
 // before a lead byte among the last three whose character needs more bytes
@@ -40,6 +44,25 @@ std::size_t completeCharactersEnd(const char* text, std::size_t from, std::size_
     return length > back ? end - back : end;
   }
   return end;
+}
+
+// Reads [from, to) of the file into the same place in `buffer`, `each(end)`
+// called after every chunk with the end of what has arrived. Returns the end
+// reached (short of `to` if the file shrank meanwhile), or nullopt with errno
+// set if a read failed.
+template <typename Each>
+std::optional<std::size_t> readRange(int fd, char* buffer, std::size_t from, std::size_t to,
+                                     Each&& each) {
+  std::size_t at = from;
+  while (at < to) {
+    ssize_t n = ::pread(fd, buffer + at, std::min(kReadChunk, to - at), static_cast<off_t>(at));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::nullopt;
+    if (n == 0) break;  // the file shrank meanwhile: the checksum will tell
+    at += static_cast<std::size_t>(n);
+    each(at);
+  }
+  return at;
 }
 
 class Digester {
@@ -65,11 +88,20 @@ class Digester {
     }
     if (available > hashed_) XXH3_64bits_update(state_, text_ + hashed_, available - hashed_);
     hashed_ = available;
-    std::size_t end = last ? available : completeCharactersEnd(text_, checked_, available);
-    if (end > checked_) {
-      valid_ = valid_ && simdjson::validate_utf8(text_ + checked_, end - checked_);
-      checked_ = end;
-    }
+    check(last ? available : completeCharactersEnd(text_, checked_, available));
+  }
+  // Takes in the text up to `end`, the UTF-8 of [from, end) having been found
+  // valid or not (`restValid`) by another thread, `from` being the start of a
+  // character at most three bytes past what advance() has seen. Only once the
+  // body has begun: false, with nothing done, otherwise.
+  bool finish(std::size_t from, std::size_t end, bool restValid) {
+    if (!digest_.complete || from < hashed_) return false;
+    check(from);
+    valid_ = valid_ && restValid;
+    checked_ = end;
+    XXH3_64bits_update(state_, text_ + hashed_, end - hashed_);
+    hashed_ = end;
+    return true;
   }
   BodyDigest result() const {
     BodyDigest digest = digest_;
@@ -81,6 +113,13 @@ class Digester {
   }
 
  private:
+  // The UTF-8 check taken on to `end`.
+  void check(std::size_t end) {
+    if (end <= checked_) return;
+    valid_ = valid_ && simdjson::validate_utf8(text_ + checked_, end - checked_);
+    checked_ = end;
+  }
+
   const char* text_;
   XXH3_state_t* state_;
   BodyDigest digest_;
@@ -95,54 +134,44 @@ class Digester {
 std::optional<std::size_t> readDigesting(int fd, char* buffer, std::size_t size,
                                          BodyDigest* digest) {
   Digester digester(buffer);
-  std::atomic<std::size_t> progress{0};
-  std::size_t got = 0;
-  int readError = 0;
-  auto digestAll = [&] {
-    std::size_t seen = 0;
-    while (true) {
-      std::size_t published = progress.load(std::memory_order_acquire);
-      std::size_t available = published & ~kFinished;
-      bool last = (published & kFinished) != 0;
-      if (available > seen || last) digester.advance(available, last);
-      seen = available;
-      if (last) return;
-      progress.wait(published, std::memory_order_acquire);
-    }
-  };
-  auto readAll = [&] {
-    // The digesting thread waits for kFinished, whatever happens here.
-    struct Finish {
-      std::atomic<std::size_t>& progress;
-      const std::size_t& got;
-      ~Finish() {
-        progress.store(got | kFinished, std::memory_order_release);
-        progress.notify_one();
-      }
-    } finish{progress, got};
-    while (got < size) {
-      ssize_t n = ::read(fd, buffer + got, std::min(kReadChunk, size - got));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        readError = errno;
-        return;
-      }
-      if (n == 0) return;  // the file shrank meanwhile: the checksum will tell
-      got += static_cast<std::size_t>(n);
-      progress.store(got, std::memory_order_release);
-      progress.notify_one();
-    }
-  };
-  if (size >= kMinBytesDigestedBeside) {
-    runBeside(digestAll, readAll);
-  } else {
-    readAll();
-    digestAll();  // finds the read finished, and digests it all at once
+  if (size < kMinBytesOnTwoThreads) {
+    std::optional<std::size_t> got = readRange(fd, buffer, 0, size, [](std::size_t) {});
+    if (!got) return std::nullopt;
+    digester.advance(*got, true);
+    *digest = digester.result();
+    return got;
   }
-  if (readError != 0) {
-    errno = readError;
+  std::size_t half = (size / 2) & ~(std::size_t{kHugePage} - 1);
+  // The second half: read, then its UTF-8 checked from its first character on.
+  std::optional<std::size_t> secondEnd;
+  int secondError = 0;
+  std::size_t secondFrom = half;
+  bool secondValid = false;
+  auto readSecond = [&] {
+    secondEnd = readRange(fd, buffer, half, size, [](std::size_t) {});
+    if (!secondEnd) {
+      secondError = errno;
+      return;
+    }
+    while (secondFrom < *secondEnd && secondFrom < half + 3 && isContinuation(buffer[secondFrom])) {
+      ++secondFrom;
+    }
+    secondValid = simdjson::validate_utf8(buffer + secondFrom, *secondEnd - secondFrom);
+  };
+  std::optional<std::size_t> firstEnd;
+  runBeside(readSecond, [&] {
+    firstEnd =
+        readRange(fd, buffer, 0, half, [&](std::size_t end) { digester.advance(end, false); });
+  });
+  if (!firstEnd || !secondEnd) {
+    if (!firstEnd) return std::nullopt;  // errno is the first half's
+    errno = secondError;
     return std::nullopt;
   }
+  // Short of the middle, the file shrank: what the second half holds is not
+  // its text.
+  std::size_t got = *firstEnd < half ? *firstEnd : *secondEnd;
+  if (got <= half || !digester.finish(secondFrom, got, secondValid)) digester.advance(got, true);
   *digest = digester.result();
   return got;
 }

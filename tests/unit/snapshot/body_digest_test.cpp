@@ -1,7 +1,8 @@
 // Reading a file while digesting it (body_digest.h): the hash is that of the
 // body in one piece, and the UTF-8 verdict is right wherever a character
-// falls across the chunks the file is read in (4 MiB), and wherever a bad
-// byte is.
+// falls across the chunks the file is read in (4 MiB) or across the middle
+// where two threads share the file (a 2 MiB boundary: 4 MiB for the files
+// here), and wherever a bad byte is.
 #include "snapshot/body_digest.h"
 
 #include <fcntl.h>
@@ -56,8 +57,25 @@ TEST_CASE("a file's digest is its body's hash and UTF-8 verdict across chunks", 
     writeFile(path, text.substr(0, text.size() - 1));
     CHECK_FALSE(digestOf(path, &got).utf8);
   }
-  writeFile(path, "no newline at all");
   std::size_t got = 0;
+  // Continuation bytes at the middle, more than any character has.
+  std::string runOn = header + std::string(kChunk - header.size() - 1, 'a') + "\xC3" +
+                      std::string(4, '\x80') + std::string(kChunk, 'b');
+  writeFile(path, runOn);
+  CHECK_FALSE(digestOf(path, &got).utf8);
+  runOn.replace(kChunk + 1, 3, "bbb");  // one continuation byte: a whole character
+  writeFile(path, runOn);
+  CHECK(digestOf(path, &got).utf8);
+  // A header line that ends in the second half: the body starts there.
+  std::string longHeader = std::string(kChunk + 100, 'h') + "\n" + std::string(kChunk, 'c');
+  writeFile(path, longHeader);
+  BodyDigest late = digestOf(path, &got);
+  CHECK(got == longHeader.size());
+  REQUIRE(late.complete);
+  CHECK(late.bodyAt == kChunk + 101);
+  CHECK(late.hash == XXH3_64bits(longHeader.data() + kChunk + 101, kChunk));
+  CHECK(late.utf8);
+  writeFile(path, "no newline at all");
   CHECK_FALSE(digestOf(path, &got).complete);
   CHECK(got == 17);
 }
