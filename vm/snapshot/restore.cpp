@@ -395,7 +395,9 @@ std::optional<Diagnostic> Restorer::buildHeap() {
   // first, and the one with the lower id is reported, as on one thread.
   std::optional<Diagnostic> errors[2];
   overObjectHalves(count, [&](std::size_t from, std::size_t to, int half) {
-    for (std::size_t id = from; id < to && !errors[half]; ++id) errors[half] = fill(id);
+    std::optional<Diagnostic> error;  // a local: the two halves' share a cache line
+    for (std::size_t id = from; id < to && !error; ++id) error = fill(id);
+    errors[half] = std::move(error);
   });
   return errors[0] ? errors[0] : errors[1];
 }

@@ -141,9 +141,13 @@ bool SnapshotReader::checkReferences() {
   ObjectTotals halves[2];
   bool valid[2] = {true, true};
   overObjectHalves(count, [&](std::size_t from, std::size_t to, int half) {
-    for (std::size_t id = from; id < to && valid[half]; ++id) {
-      valid[half] = checkObject<false>(id, &halves[half]);
-    }
+    // Counted in locals, stored once: the two halves' results share a cache
+    // line, which writes at every object would pass back and forth.
+    ObjectTotals totals;
+    bool ok = true;
+    for (std::size_t id = from; id < to && ok; ++id) ok = checkObject<false>(id, &totals);
+    halves[half] = totals;
+    valid[half] = ok;
   });
   std::size_t openCount = halves[0].openUpvalues + halves[1].openUpvalues;
   data_.mapCapacities = halves[0].mapCapacities + halves[1].mapCapacities;
