@@ -159,13 +159,14 @@ std::optional<std::size_t> readDigesting(int fd, char* buffer, std::size_t size,
     secondValid = simdjson::validate_utf8(buffer + secondFrom, *secondEnd - secondFrom);
   };
   std::optional<std::size_t> firstEnd;
+  int firstError = 0;
   runBeside(readSecond, [&] {
     firstEnd =
         readRange(fd, buffer, 0, half, [&](std::size_t end) { digester.advance(end, false); });
+    if (!firstEnd) firstError = errno;
   });
   if (!firstEnd || !secondEnd) {
-    if (!firstEnd) return std::nullopt;  // errno is the first half's
-    errno = secondError;
+    errno = !firstEnd ? firstError : secondError;
     return std::nullopt;
   }
   // Short of the middle, the file shrank: what the second half holds is not
