@@ -32,27 +32,29 @@ function main() {
 main()
 )";
 
+// `source` suspended as a.shape, before printing anything, into `snap`.
 struct Fixture {
-  TempDir dir;
-  Programs programs{{{"a.shape", kBase}}};
-  std::string snap = dir.file("a.snap.json");
-
-  Fixture() {
+  explicit Fixture(const char* source = kBase) : programs{{{"a.shape", source}}} {
     RunResult first = startProgram(programs, "a.shape", snap);
     REQUIRE(first.outcome.status == RunStatus::Suspended);
     REQUIRE(first.output.empty());
   }
 
-  std::string replace(std::string text, const std::string& from, const std::string& to) {
-    std::size_t at = text.find(from);
-    REQUIRE(at != std::string::npos);
-    return text.replace(at, from.size(), to);
-  }
+  TempDir dir;
+  Programs programs;
+  std::string snap = dir.file("a.snap.json");
 };
+
+// `text` with the first `from` replaced by `to`; `from` must occur.
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  std::size_t at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
 
 TEST_CASE("a function not on the stack may change; the new code runs", "[snapshot][relocation]") {
   Fixture fx;
-  fx.programs.sources["b.shape"] = fx.replace(kBase, "return x + 1", "return x + 100");
+  fx.programs.sources["b.shape"] = replaced(kBase, "return x + 1", "return x + 100");
   RunResult rest = resumeAndRun(fx.programs, fx.snap, "b.shape");
   CHECK(rest.outcome.status == RunStatus::Finished);
   // i = 0..4 ran with x + 1 (15), i = 5..9 with x + 100 (535).
@@ -86,7 +88,7 @@ main()
 TEST_CASE("a changed function on the stack moves where its statement is unchanged",
           "[snapshot][relocation]") {
   Fixture fx;
-  fx.programs.sources["b.shape"] = fx.replace(kBase, "print(s)", "print(s * 2)");
+  fx.programs.sources["b.shape"] = replaced(kBase, "print(s)", "print(s * 2)");
   auto resumed = resumeFrom(fx.programs, fx.snap, "b.shape");
   REQUIRE(std::holds_alternative<ResumedVM>(resumed));
   const std::vector<std::string>& report = std::get<ResumedVM>(resumed).report;
@@ -100,7 +102,7 @@ TEST_CASE("a changed function on the stack moves where its statement is unchange
 TEST_CASE("--relocate exact refuses a changed function on the stack, naming the frame",
           "[snapshot][relocation]") {
   Fixture fx;
-  fx.programs.sources["b.shape"] = fx.replace(kBase, "print(s)", "print(s * 2)");
+  fx.programs.sources["b.shape"] = replaced(kBase, "print(s)", "print(s * 2)");
   std::string message =
       resumeFailure(fx.programs, fx.snap, ResumeFailure::NotRelocatable, "b.shape", true);
   CHECK(message.find("frame #1 'main' (line 12)") != std::string::npos);
@@ -108,7 +110,7 @@ TEST_CASE("--relocate exact refuses a changed function on the stack, naming the 
   CHECK(message.find("<main>") == std::string::npos);  // the entry function did not change
 
   fx.programs.sources["c.shape"] =
-      fx.replace(fx.replace(kBase, "function main()", "function main2()"), "\nmain()", "\nmain2()");
+      replaced(replaced(kBase, "function main()", "function main2()"), "\nmain()", "\nmain2()");
   message = resumeFailure(fx.programs, fx.snap, ResumeFailure::NotRelocatable, "c.shape", true);
   CHECK(message.find("no function named 'main' exists") != std::string::npos);
   CHECK(message.find("frame #0 '<main>'") != std::string::npos);  // it calls main2 now
@@ -120,7 +122,7 @@ TEST_CASE("a frame that cannot move runs its old code, and moves where a stateme
   // main is gone (renamed), and <main> waits in the edited call: both finish
   // in their old code.
   fx.programs.sources["c.shape"] =
-      fx.replace(fx.replace(kBase, "function main()", "function main2()"), "\nmain()", "\nmain2()");
+      replaced(replaced(kBase, "function main()", "function main2()"), "\nmain()", "\nmain2()");
   auto resumed = resumeFrom(fx.programs, fx.snap, "c.shape");
   REQUIRE(std::holds_alternative<ResumedVM>(resumed));
   std::vector<std::string> report = std::get<ResumedVM>(resumed).report;
@@ -140,8 +142,8 @@ TEST_CASE("a frame that cannot move runs its old code, and moves where a stateme
   // The statement main is suspended in changed: main finishes it in its old
   // code and moves into the new code at the loop head, where from i = 5 on
   // f's result counts twice.
-  fx.programs.sources["d.shape"] = fx.replace(fx.replace(kBase, "s = s + f(i)", "s = s + 2 * f(i)"),
-                                              "{ suspend() }", "{ let answer = suspend() }");
+  fx.programs.sources["d.shape"] = replaced(replaced(kBase, "s = s + f(i)", "s = s + 2 * f(i)"),
+                                            "{ suspend() }", "{ let answer = suspend() }");
   resumed = resumeFrom(fx.programs, fx.snap, "d.shape");
   REQUIRE(std::holds_alternative<ResumedVM>(resumed));
   report = std::get<ResumedVM>(resumed).report;
@@ -202,21 +204,14 @@ TEST_CASE(
     "a changed closure re-binds by name when it captures the same variables, else keeps "
     "its old code",
     "[snapshot][relocation]") {
-  TempDir dir;
-  Programs programs{{{"a.shape", kClosures}}};
-  std::string snap = dir.file("c.snap.json");
-  REQUIRE(startProgram(programs, "a.shape", snap).outcome.status == RunStatus::Suspended);
-
-  std::string changed = kClosures;
-  changed.replace(changed.find("n = n + step"), 12, "n = n + step * 5");
-  programs.sources["b.shape"] = changed;
+  Fixture fx(kClosures);
+  auto& [dir, programs, snap] = fx;
+  programs.sources["b.shape"] = replaced(kClosures, "n = n + step", "n = n + step * 5");
   RunResult rest = resumeAndRun(programs, snap, "b.shape");
   CHECK(rest.output == "16 21\n");
 
   REQUIRE(startProgram(programs, "a.shape", snap).outcome.status == RunStatus::Suspended);
-  std::string otherCaptures = kClosures;
-  otherCaptures.replace(otherCaptures.find("n = n + step"), 12, "n = n + 2");
-  programs.sources["c.shape"] = otherCaptures;
+  programs.sources["c.shape"] = replaced(kClosures, "n = n + step", "n = n + 2");
   // Captures that changed: the closure keeps its old code.
   auto resumed = resumeFrom(programs, snap, "c.shape");
   REQUIRE(std::holds_alternative<ResumedVM>(resumed));
@@ -258,18 +253,14 @@ function main() {
 }
 main()
 )";
-  TempDir dir;
-  Programs programs{{{"a.shape", base}}};
-  std::string snap = dir.file("r.snap.json");
-  REQUIRE(startProgram(programs, "a.shape", snap).outcome.status == RunStatus::Suspended);
+  Fixture fx(base);
+  auto& [dir, programs, snap] = fx;
   std::string expected = resumeAndRun(programs, snap, "a.shape").output;
   REQUIRE(expected.find("Point") != std::string::npos);
 
-  std::string reordered = base;
-  reordered.replace(reordered.find("type Point { x, y }"), 19, "type Point { y, x }");
-  reordered.replace(reordered.find("type Pair { first, second }"), 27,
-                    "type Pair { second, first }");
-  programs.sources["b.shape"] = reordered;
+  programs.sources["b.shape"] =
+      replaced(replaced(base, "type Point { x, y }", "type Point { y, x }"),
+               "type Pair { first, second }", "type Pair { second, first }");
   REQUIRE(startProgram(programs, "a.shape", snap).outcome.status == RunStatus::Suspended);
   RunResult rest = resumeAndRun(programs, snap, "b.shape");
   CHECK(rest.outcome.status == RunStatus::Finished);
@@ -279,19 +270,13 @@ main()
   for (int i = 0; i < 6; ++i) {
     for (int sign : {1, -1}) {
       int x = sign * i;
-      std::string from = "Point {x: " + std::to_string(x) + ", y: " + std::to_string(x * 10) + "}";
-      std::string to = "Point {y: " + std::to_string(x * 10) + ", x: " + std::to_string(x) + "}";
-      std::size_t at = swapped.find(from);
-      REQUIRE(at != std::string::npos);
-      swapped.replace(at, from.size(), to);
+      swapped = replaced(swapped,
+                         "Point {x: " + std::to_string(x) + ", y: " + std::to_string(x * 10) + "}",
+                         "Point {y: " + std::to_string(x * 10) + ", x: " + std::to_string(x) + "}");
     }
-    std::string from =
-        "Pair {first: \"a" + std::to_string(i) + "\", second: " + std::to_string(i) + "}";
-    std::string to =
-        "Pair {second: " + std::to_string(i) + ", first: \"a" + std::to_string(i) + "\"}";
-    std::size_t at = swapped.find(from);
-    REQUIRE(at != std::string::npos);
-    swapped.replace(at, from.size(), to);
+    swapped = replaced(
+        swapped, "Pair {first: \"a" + std::to_string(i) + "\", second: " + std::to_string(i) + "}",
+        "Pair {second: " + std::to_string(i) + ", first: \"a" + std::to_string(i) + "\"}");
   }
   CHECK(rest.output == swapped);
 }
@@ -321,27 +306,21 @@ function main() {
 }
 main()
 )";
-  TempDir dir;
-  Programs programs{{{"a.shape", base}}};
-  std::string snap = dir.file("big.snap.json");
-  REQUIRE(startProgram(programs, "a.shape", snap).outcome.status == RunStatus::Suspended);
+  Fixture fx(base);
+  auto& [dir, programs, snap] = fx;
 
   // Every record, in both halves, has its fields moved to the new order.
-  std::string swapped = base;
-  swapped.replace(swapped.find("type Point { x, y }"), 19, "type Point { y, x }");
-  programs.sources["b.shape"] = swapped;
+  programs.sources["b.shape"] = replaced(base, "type Point { x, y }", "type Point { y, x }");
   RunResult rest = resumeAndRun(programs, snap, "b.shape");
   CHECK(rest.outcome.status == RunStatus::Finished);
   CHECK(rest.output == "70000 Point {y: 0, x: 0} Point {y: 699990, x: 69999}\n");
 
   // A field renamed is a field dropped, which --relocate exact refuses once
   // per record; the records are listed in id order, as one thread lists them.
-  std::string renamed = base;
-  for (auto [from, to] : {std::pair{"type Point { x, y }", "type Point { x, z }"},
-                          std::pair{"y: i * 10", "z: i * 10"}, std::pair{"item.y", "item.z"}}) {
-    renamed.replace(renamed.find(from), std::string_view(from).size(), to);
-  }
-  programs.sources["c.shape"] = renamed;
+  programs.sources["c.shape"] =
+      replaced(replaced(replaced(base, "type Point { x, y }", "type Point { x, z }"), "y: i * 10",
+                        "z: i * 10"),
+               "item.y", "item.z");
   std::string message =
       resumeFailure(programs, snap, ResumeFailure::NotRelocatable, "c.shape", true);
   std::vector<long> ids;
@@ -364,10 +343,8 @@ var total = 5
 suspend()
 print(op(total, 1), total)
 )";
-  TempDir dir;
-  Programs programs{{{"a.shape", base}}};
-  std::string snap = dir.file("g.snap.json");
-  REQUIRE(startProgram(programs, "a.shape", snap).outcome.status == RunStatus::Suspended);
+  Fixture fx(base);
+  auto& [dir, programs, snap] = fx;
   // add changed (op follows it by name) and a new function-bound global appears.
   programs.sources["b.shape"] = R"(
 function twice(x) {
