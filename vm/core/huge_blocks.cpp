@@ -4,8 +4,14 @@
 #include "core/huge_blocks.h"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
+#include <mutex>
+#include <new>
+#include <vector>
 
 #include "core/huge_pages.h"
 
@@ -31,10 +37,76 @@ char* mapAligned(std::size_t length) {
   return aligned;
 }
 
+// The memory kept while a Recycling lives: runs of whole 2 MiB pages, each
+// still mapped, advised huge and resident.
+struct Span {
+  char* begin;
+  std::size_t length;
+};
+std::atomic<bool> recycling{false};
+std::mutex keptLock;
+std::vector<Span> kept;
+
+// The first `length` bytes of the smallest kept run that holds them, or
+// nullptr. Called with keptLock held.
+char* takeFront(std::size_t length) {
+  auto best = kept.end();
+  for (auto span = kept.begin(); span != kept.end(); ++span) {
+    if (span->length >= length && (best == kept.end() || span->length < best->length)) best = span;
+  }
+  if (best == kept.end()) return nullptr;
+  char* block = best->begin;
+  best->begin += length;
+  best->length -= length;
+  if (best->length == 0) kept.erase(best);
+  return block;
+}
+
+// How much of the block's front holds resident pages, in whole 2 MiB pages:
+// the pools released in a resume filled from the front, and the rest of
+// their address space was never touched. None if that cannot be known.
+std::size_t residentFront(char* block, std::size_t length) {
+  auto pageBytes = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> resident;
+  try {
+    resident.resize(length / pageBytes);
+  } catch (const std::bad_alloc&) {
+    return 0;
+  }
+  if (::mincore(block, length, resident.data()) != 0) return 0;
+  std::size_t last = resident.size();
+  while (last > 0 && (resident[last - 1] & 1) == 0) --last;
+  return mappedBytes(last * pageBytes);
+}
+
 }  // namespace
+
+Recycling::Recycling() { recycling.store(true, std::memory_order_release); }
+
+Recycling::~Recycling() {
+  std::lock_guard<std::mutex> hold(keptLock);
+  recycling.store(false, std::memory_order_release);
+  for (const Span& span : kept) ::munmap(span.begin, span.length);
+  kept.clear();
+  kept.shrink_to_fit();
+}
+
+void* takeKept(std::size_t maxBytes, std::size_t* bytes) {
+  if (!recycling.load(std::memory_order_acquire)) return nullptr;
+  std::lock_guard<std::mutex> hold(keptLock);
+  auto largest = std::max_element(kept.begin(), kept.end(),
+                                  [](const Span& a, const Span& b) { return a.length < b.length; });
+  if (largest == kept.end()) return nullptr;
+  *bytes = std::min(largest->length, mappedBytes(maxBytes));
+  return takeFront(*bytes);
+}
 
 void* allocate(std::size_t bytes) {
   std::size_t length = mappedBytes(bytes);
+  if (recycling.load(std::memory_order_acquire)) {
+    std::lock_guard<std::mutex> hold(keptLock);
+    if (char* block = takeFront(length)) return block;
+  }
   char* block = mapAligned(length);
   if (block != nullptr) ::madvise(block, length, MADV_HUGEPAGE);
   return block;
@@ -60,6 +132,22 @@ void* reallocate(void* block, std::size_t oldBytes, std::size_t newBytes) {
   return resized;
 }
 
-void release(void* block, std::size_t bytes) { ::munmap(block, mappedBytes(bytes)); }
+void release(void* block, std::size_t bytes) {
+  auto* begin = static_cast<char*>(block);
+  std::size_t length = mappedBytes(bytes);
+  if (recycling.load(std::memory_order_acquire)) {
+    std::size_t keep = residentFront(begin, length);
+    std::lock_guard<std::mutex> hold(keptLock);
+    if (keep > 0 && recycling.load(std::memory_order_relaxed)) {
+      try {
+        kept.push_back(Span{begin, keep});
+        begin += keep;
+        length -= keep;
+      } catch (const std::bad_alloc&) {
+      }
+    }
+  }
+  if (length > 0) ::munmap(begin, length);
+}
 
 }  // namespace shapevm::huge_blocks

@@ -24,4 +24,25 @@ void* allocate(std::size_t bytes);
 void* reallocate(void* block, std::size_t oldBytes, std::size_t newBytes);
 void release(void* block, std::size_t bytes);
 
+// While one lives, the resident part of each released block is kept mapped
+// instead of unmapped, and allocate and takeKept hand it out again; what is
+// left is unmapped when it ends. A large resume frees the file's buffer and
+// its decoded parts just before it builds a heap of about their size: memory
+// the process already holds costs neither a page fault nor the kernel's
+// zeroing, where fresh memory costs both (docs/design.md, "Memory a resume
+// reuses"). One at a time; the functions above and takeKept may be called
+// from any thread meanwhile.
+class Recycling {
+ public:
+  Recycling();
+  ~Recycling();
+  Recycling(const Recycling&) = delete;
+  Recycling& operator=(const Recycling&) = delete;
+};
+
+// Kept memory for a pool that can use any amount: the largest run kept, or
+// its first `maxBytes`, with its length (a multiple of 2 MiB) in *bytes;
+// nullptr when nothing is kept. Given back with release.
+void* takeKept(std::size_t maxBytes, std::size_t* bytes);
+
 }  // namespace shapevm::huge_blocks

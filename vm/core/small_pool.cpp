@@ -29,7 +29,7 @@ SmallPool::~SmallPool() {
     SHAPEVM_UNPOISON(chunk.begin, kChunkBytes);
     if (!chunk.inRegion) std::free(chunk.begin);
   }
-  for (char* region : regions_) huge_blocks::release(region, kRegionBytes);
+  for (const Region& region : regions_) huge_blocks::release(region.begin, region.bytes);
 }
 
 char* SmallPool::newChunkMemory(bool* inRegion) {
@@ -40,12 +40,17 @@ char* SmallPool::newChunkMemory(bool* inRegion) {
   if (regionFree_ == regionEnd_) {
     // A program that has come this far keeps many objects: a region is a huge
     // block, on huge pages, which take 512 times fewer page faults and TLB
-    // entries (huge_blocks.h).
+    // entries (huge_blocks.h). Memory kept from freed blocks while a resume
+    // recycles them (huge_blocks::Recycling) makes a region of what there is.
     regions_.reserve(regions_.size() + 1);  // before mapping: nothing to undo if this throws
-    auto* region = static_cast<char*>(huge_blocks::allocate(kRegionBytes));
-    if (region == nullptr) return static_cast<char*>(std::malloc(kChunkBytes));
-    regionFree_ = region;
-    regionEnd_ = region + kRegionBytes;
+    Region region{nullptr, 0};
+    region.begin = static_cast<char*>(huge_blocks::takeKept(kRegionBytes, &region.bytes));
+    if (region.begin == nullptr) {
+      region = {static_cast<char*>(huge_blocks::allocate(kRegionBytes)), kRegionBytes};
+    }
+    if (region.begin == nullptr) return static_cast<char*>(std::malloc(kChunkBytes));
+    regionFree_ = region.begin;
+    regionEnd_ = region.begin + region.bytes;
     regions_.push_back(region);
   }
   *inRegion = true;

@@ -107,7 +107,11 @@ class SmallPool {
   FreeBlock* free_[kClasses];
   std::size_t current_[kClasses];  // each class's chunk being carved, or kNoChunk
   std::vector<Chunk> chunks_;
-  std::vector<char*> regions_;  // each kRegionBytes, 2 MiB-aligned
+  struct Region {
+    char* begin;        // 2 MiB-aligned
+    std::size_t bytes;  // kRegionBytes, or less when made of kept memory
+  };
+  std::vector<Region> regions_;
   char* regionFree_ = nullptr;  // the uncarved part of the newest region
   char* regionEnd_ = nullptr;
   bool regionsOnly_ = false;

@@ -7,6 +7,7 @@
 
 #include "bytecode/sbc.h"
 #include "bytecode/verifier.h"
+#include "core/huge_blocks.h"
 #include "snapshot/frame_remap.h"
 #include "snapshot/old_code.h"
 #include "snapshot/relocation.h"
@@ -90,6 +91,9 @@ std::variant<ResumedVM, ResumeError> prepare(const std::string& snapshotPath,
                                              const ProgramLoader& loadProgram, RestoreMode mode,
                                              const std::vector<PathMapping>& mappings,
                                              bool exactRelocation = false) {
+  // The memory the file and its decoding free on the way is the rebuilt
+  // heap's (huge_blocks.h).
+  huge_blocks::Recycling recycling;
   Result<SnapshotData> data = readSnapshotFile(snapshotPath);
   if (!data) return badInput(data.error());
   if (mode == RestoreMode::Run) {

@@ -1,6 +1,8 @@
 // Huge blocks: they start on 2 MiB boundaries, keep their contents when they
 // grow in place, move or shrink; an array growing from the pool through
-// malloc into one keeps every value, and the collector releases it.
+// malloc into one keeps every value, and the collector releases it; while a
+// Recycling lives, the resident front of a released block is handed out
+// again, to allocate and to a small pool's regions, and nothing once it ends.
 #include "core/huge_blocks.h"
 
 #include <sys/mman.h>
@@ -8,9 +10,11 @@
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "core/heap.h"
 #include "core/huge_pages.h"
+#include "core/small_pool.h"
 #include "rooted_heap.h"
 
 using namespace shapevm;
@@ -94,4 +98,76 @@ TEST_CASE("an array growing into a huge block keeps its values and the collector
   rooted.roots.clear();
   heap.collect();
   CHECK(heap.bytesAllocated() < SmallPool::kMaxBytes);
+}
+
+TEST_CASE("while recycling, the resident front of a released block is handed out again") {
+  const std::size_t mapped = 8 * huge_blocks::kMinBytes;
+  const std::size_t touched = huge_blocks::kMinBytes;  // two 2 MiB pages
+  std::size_t bytes = 0;
+  {
+    huge_blocks::Recycling recycling;
+    CHECK(huge_blocks::takeKept(mapped, &bytes) == nullptr);
+    void* block = huge_blocks::allocate(mapped);
+    REQUIRE(block != nullptr);
+    fill(block, touched);
+    huge_blocks::release(block, mapped);
+    // Only the pages written are kept, contents and all: the same memory.
+    void* kept = huge_blocks::takeKept(mapped, &bytes);
+    REQUIRE(kept == block);
+    CHECK(bytes == touched);
+    CHECK(holdsPattern(kept, touched));
+    huge_blocks::release(kept, bytes);
+    // allocate takes the smallest kept run that holds the request.
+    void* larger = huge_blocks::allocate(2 * touched);
+    REQUIRE(larger != nullptr);
+    CHECK(larger != block);
+    fill(larger, 2 * touched);
+    huge_blocks::release(larger, 2 * touched);
+    CHECK(huge_blocks::allocate(touched) == block);
+    void* front = huge_blocks::allocate(touched);
+    CHECK(front == larger);
+    huge_blocks::release(front, touched);
+    huge_blocks::release(block, touched);
+  }
+  // Ended: what it kept was unmapped, and nothing more is kept.
+  void* block = huge_blocks::allocate(huge_blocks::kMinBytes);
+  REQUIRE(block != nullptr);
+  fill(block, huge_blocks::kMinBytes);
+  huge_blocks::release(block, huge_blocks::kMinBytes);
+  CHECK(huge_blocks::takeKept(huge_blocks::kMinBytes, &bytes) == nullptr);
+}
+
+TEST_CASE("a small pool makes regions of the memory kept while recycling") {
+  huge_blocks::Recycling recycling;
+  void* block = huge_blocks::allocate(huge_blocks::kMinBytes);
+  REQUIRE(block != nullptr);
+  fill(block, kHugePage);  // one 2 MiB page kept: a region smaller than the usual
+  huge_blocks::release(block, huge_blocks::kMinBytes);
+  {
+    SmallPool pool;
+    pool.preferRegions();
+    // 3 MiB of 64-byte blocks: the kept 2 MiB, then a region of its own.
+    const std::size_t count = (std::size_t{3} << 20) / 64;
+    std::vector<char*> blocks;
+    for (std::size_t i = 0; i < count; ++i) {
+      auto* small = static_cast<char*>(pool.allocate(64));
+      REQUIRE(small != nullptr);
+      std::memset(small, 1, 64);
+      blocks.push_back(small);
+    }
+    auto* region = static_cast<char*>(block);
+    CHECK(blocks.front() == region);
+    std::size_t inKept = 0;
+    for (char* small : blocks) inKept += small >= region && small < region + kHugePage;
+    CHECK(inKept == kHugePage / 64);
+    std::size_t live = 0;
+    pool.forEachLiveBlock([&](void*) { ++live; });
+    CHECK(live == count);
+  }
+  // The pool gave its regions back: the kept one among them, whole.
+  std::size_t bytes = 0;
+  void* largest = huge_blocks::takeKept(std::size_t{64} << 20, &bytes);
+  CHECK(largest != nullptr);
+  CHECK(bytes >= kHugePage);
+  if (largest != nullptr) huge_blocks::release(largest, bytes);
 }
