@@ -11,6 +11,7 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "bytecode/builtin_names.h"
 #include "core/config.h"
@@ -92,6 +93,7 @@ class Scanner {
   bool map(SObject* object);
   bool record(SObject* object);
   bool closure(SObject* object);
+  bool upvalueIds(SClosure& c);
   bool upvalue(SObject* object);
   bool file(SObject* object);
   // A name stored once: `previous`, if it has the same bytes, else a new copy.
@@ -117,6 +119,16 @@ class Scanner {
   std::size_t closureNames_ = 0;
   std::size_t closureNameCount_ = 0;
   RepeatedNames repeatedFields_;
+  // The text of the record before, around its values: from its type name to
+  // its first value, between values, and after the last. A record with the
+  // same text there has its type and keys, so only its values are decoded.
+  std::vector<std::string_view> recordGaps_;
+  std::vector<const char*> valueEdges_;  // where each value began and ended
+  bool recordBuiltin_ = false;
+  // The text of the closure before, from its function's name to its list of
+  // upvalues: a closure with the same text has its function and captures.
+  std::string_view closurePrefix_;
+  FunctionRef closureFunction_;
 };
 
 // Gives `object` the names added since `first`, or the range `*shared` (of
@@ -434,6 +446,27 @@ bool Scanner::map(SObject* object) {
 
 bool Scanner::record(SObject* object) {
   object->kind = ObjKind::Record;
+  const char* start = p_;
+  if (!recordGaps_.empty() && literal(recordGaps_.front())) {
+    // Most records are of the type of the record before, and have its keys.
+    // If the values turn out to be the only difference, the record is
+    // decoded; if not, it is read again below. (A value the text refuses
+    // here is refused there too: it starts at the same place.)
+    std::size_t firstValue = data_.values.size();
+    for (std::size_t gap = 1;;) {
+      if (!value(&data_.values.emplace_back())) return false;
+      if (!literal(recordGaps_[gap])) break;
+      if (++gap == recordGaps_.size()) {
+        object->builtinType = recordBuiltin_;
+        object->text = recordType_;
+        object->firstName = recordNames_;
+        object->nameCount = recordNameCount_;
+        return true;
+      }
+    }
+    p_ = start;
+    data_.values.resize(firstValue);
+  }
   std::string_view name;
   if (!string(&name)) return false;
   object->builtinType = name == key::kErrorTypeName.text();
@@ -441,6 +474,7 @@ bool Scanner::record(SObject* object) {
   object->text = recordType_;
   if (!literal(key::kFields.following()) || !next('{')) return false;
   std::size_t first = data_.names.size();
+  valueEdges_.clear();
   // While the keys are those of the record before, in its order, they are
   // distinct as its keys were: no need to look for a repeated one.
   bool asBefore = true;
@@ -459,18 +493,39 @@ bool Scanner::record(SObject* object) {
         if (repeatedFields_.contains(earlier, key)) return false;
       }
       data_.names.push_back(same ? before : data_.text.store(key));
+      valueEdges_.push_back(p_);
       if (!value(&data_.values.emplace_back())) return false;
+      valueEdges_.push_back(p_);
     } while (more('}', &ok));
     if (!ok || !next('}')) return false;
   }
   keepNames(object, first, &recordNames_, &recordNameCount_);
-  return next('}');
+  if (!next('}')) return false;
+  recordGaps_.clear();
+  recordBuiltin_ = object->builtinType;
+  if (!valueEdges_.empty()) {
+    const char* from = start;
+    for (std::size_t i = 0; i < valueEdges_.size(); i += 2) {
+      recordGaps_.emplace_back(from, static_cast<std::size_t>(valueEdges_[i] - from));
+      from = valueEdges_[i + 1];
+    }
+    recordGaps_.emplace_back(from, static_cast<std::size_t>(p_ - from));
+  }
+  return true;
 }
 
 bool Scanner::closure(SObject* object) {
   object->kind = ObjKind::Closure;
   object->closure = static_cast<uint32_t>(data_.closures.size());
   SClosure& c = data_.closures.emplace_back();
+  const char* start = p_;
+  if (!closurePrefix_.empty() && literal(closurePrefix_)) {
+    // The function and captures of the closure before, byte for byte.
+    c.function = closureFunction_;
+    object->firstName = closureNames_;
+    object->nameCount = closureNameCount_;
+    return upvalueIds(c) && c.upvalueCount == closureNameCount_ && next('}');
+  }
   std::string_view name, hash;
   uint64_t id;
   std::size_t first = data_.names.size();
@@ -504,6 +559,17 @@ bool Scanner::closure(SObject* object) {
     if (!ok || !next(']')) return false;
   }
   if (!literal(key::kUpvalues.following()) || !next('[')) return false;
+  std::string_view prefix(start, static_cast<std::size_t>(p_ - start));
+  if (!upvalueIds(c) || data_.names.size() - first != c.upvalueCount) return false;
+  keepNames(object, first, &closureNames_, &closureNameCount_);
+  if (!next('}')) return false;
+  closurePrefix_ = prefix;
+  closureFunction_ = c.function;
+  return true;
+}
+
+// A closure's upvalue ids, after its `"upvalues": [`.
+bool Scanner::upvalueIds(SClosure& c) {
   c.firstUpvalue = data_.upvalueIds.size();
   if (!next(']')) {
     bool ok = true;
@@ -515,9 +581,7 @@ bool Scanner::closure(SObject* object) {
     if (!ok || !next(']')) return false;
   }
   c.upvalueCount = data_.upvalueIds.size() - c.firstUpvalue;
-  if (data_.names.size() - first != c.upvalueCount) return false;
-  keepNames(object, first, &closureNames_, &closureNameCount_);
-  return next('}');
+  return true;
 }
 
 bool Scanner::upvalue(SObject* object) {
