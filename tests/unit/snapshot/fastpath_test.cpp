@@ -202,9 +202,13 @@ TEST_CASE("a large shared heap round-trips exactly", "[snapshot][heap][large]") 
   ResumedVM& ready = std::get<ResumedVM>(resumed);
   // Re-encoding the resumed VM gives the file byte for byte: same objects,
   // same ids, same values. The file was streamed (in pieces, with a running
-  // checksum); this encoding is built in one buffer.
+  // checksum); this encoding is built in one buffer. Output is captured, as
+  // the run's was, so that stdout is recorded in neither.
+  std::string output;
+  ready.vm->outputSink = &output;
   std::optional<std::string> error;
   CHECK(encodeSnapshot(*ready.vm, snap, "big.shape", SnapshotReason::SuspendCall, &error) == text);
+  ready.vm->outputSink = nullptr;
   CHECK_FALSE(error);
   // Rebuilt on two threads (restore.cpp), the heap is whole: every object
   // in it is reachable, so a collection keeps them all.
