@@ -47,6 +47,16 @@ std::atomic<bool> recycling{false};
 std::mutex keptLock;
 std::vector<Span> kept;
 
+// The first `length` bytes of the kept run `span` (at least that long), taken
+// out of it. Called with keptLock held.
+char* carve(std::vector<Span>::iterator span, std::size_t length) {
+  char* block = span->begin;
+  span->begin += length;
+  span->length -= length;
+  if (span->length == 0) kept.erase(span);
+  return block;
+}
+
 // The first `length` bytes of the smallest kept run that holds them, or
 // nullptr. Called with keptLock held.
 char* takeFront(std::size_t length) {
@@ -54,12 +64,7 @@ char* takeFront(std::size_t length) {
   for (auto span = kept.begin(); span != kept.end(); ++span) {
     if (span->length >= length && (best == kept.end() || span->length < best->length)) best = span;
   }
-  if (best == kept.end()) return nullptr;
-  char* block = best->begin;
-  best->begin += length;
-  best->length -= length;
-  if (best->length == 0) kept.erase(best);
-  return block;
+  return best == kept.end() ? nullptr : carve(best, length);
 }
 
 // How much of the block's front holds resident pages, in whole 2 MiB pages:
@@ -98,7 +103,7 @@ void* takeKept(std::size_t maxBytes, std::size_t* bytes) {
                                   [](const Span& a, const Span& b) { return a.length < b.length; });
   if (largest == kept.end()) return nullptr;
   *bytes = std::min(largest->length, mappedBytes(maxBytes));
-  return takeFront(*bytes);
+  return carve(largest, *bytes);
 }
 
 void* allocate(std::size_t bytes) {
