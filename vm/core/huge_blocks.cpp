@@ -38,7 +38,7 @@ char* mapAligned(std::size_t length) {
 }
 
 // The memory kept while a Recycling lives: runs of whole 2 MiB pages, each
-// still mapped, advised huge and resident.
+// still mapped and resident.
 struct Span {
   char* begin;
   std::size_t length;
@@ -113,7 +113,7 @@ void* allocate(std::size_t bytes) {
     if (char* block = takeFront(length)) return block;
   }
   char* block = mapAligned(length);
-  if (block != nullptr) ::madvise(block, length, MADV_HUGEPAGE);
+  if (block != nullptr) adviseHugePagesOnFresh(block, length);
   return block;
 }
 
@@ -133,7 +133,8 @@ void* reallocate(void* block, std::size_t oldBytes, std::size_t newBytes) {
       return nullptr;
     }
   }
-  ::madvise(resized, newLength, MADV_HUGEPAGE);
+  // The pages moved keep their advice; the new ones have never been touched.
+  if (newLength > oldLength) adviseHugePagesOnFresh(resized, newLength, oldLength);
   return resized;
 }
 

@@ -1,6 +1,7 @@
 // The heap's largest blocks (array items, map storage and strings of 4 MiB
 // and more, and the pools' 32 MiB regions), mapped by the heap itself at
-// 2 MiB boundaries and on transparent huge pages. Walking a big array on
+// 2 MiB boundaries, where transparent huge pages can back them wherever the
+// host makes them worth it (huge_pages.h). Walking a big array on
 // 4 KiB pages costs a TLB miss every 4 KiB, and under a hypervisor's nested
 // paging each miss walks two sets of page tables: summing a 10M-value array
 // ran ten times slower on 4 KiB pages than on 2 MiB ones (docs/design.md,

@@ -14,8 +14,9 @@
 // kind, a small enum).
 //
 // A pool that has grown large takes its chunks from 32 MiB regions instead
-// of malloc. The regions are transparent huge pages: one page fault and one
-// TLB entry per 2 MiB instead of per 4 KiB (docs/design.md, "Huge pages").
+// of malloc. The regions are huge blocks, on transparent huge pages where
+// the host makes them worth it: one page fault and one TLB entry per 2 MiB
+// instead of per 4 KiB (docs/design.md, "Huge pages").
 // Small programs never reach the regions, so they pay no resident memory for
 // half-used huge pages.
 //

@@ -102,7 +102,7 @@ class ObjectIds {
       void* memory = ::mmap(nullptr, count * sizeof(Block), PROT_READ | PROT_WRITE,
                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
       if (memory == MAP_FAILED) throw std::bad_alloc();
-      adviseHugePages(memory, count * sizeof(Block));
+      adviseHugePagesOnFresh(memory, count * sizeof(Block));
       regions_.push_back(Region{static_cast<Block*>(memory), count, 0});
     }
     Region& region = regions_.back();
