@@ -296,14 +296,18 @@ std::optional<RunOutcome> Interpreter::loop() {
   SHAPEVM_BUDGET_REGISTER int32_t budgetLeft SHAPEVM_BUDGET_REGISTER_NAME =
       static_cast<int32_t>(budget);
 
+#define LOAD_FRAME()                     \
+  do {                                   \
+    fn = &vm.functions[frame->function]; \
+    code = fn->exec.data();              \
+    constants = fn->constants.data();    \
+    ip = frame->ip;                      \
+    base = frame->base;                  \
+  } while (0)
 #define RELOAD()                           \
   do {                                     \
     frame = &vm.frames[vm.frameCount - 1]; \
-    fn = &vm.functions[frame->function];   \
-    code = fn->exec.data();                \
-    constants = fn->constants.data();      \
-    ip = frame->ip;                        \
-    base = frame->base;                    \
+    LOAD_FRAME();                          \
     sp = vm.sp;                            \
   } while (0)
 // The instructions of the current run after the one executing (ip is past
@@ -933,7 +937,8 @@ dispatch:
         for (Value* slot = newBase + argc; slot < newBase + f.numLocals; ++slot)
           *slot = Value::none();
         sp = newBase + f.numLocals;
-        frame = &vm.frames[vm.frameCount++];
+        ++vm.frameCount;
+        ++frame;  // frames are contiguous
         frame->function = target;
         frame->ip = callee_fn.exec.data();
         frame->base = newBase;
@@ -1118,7 +1123,6 @@ dispatch:
     }
 
     CASE(Return) {
-      Value result = sp[-1];
       if (vm.openUpvalues != nullptr && vm.openUpvalues->location >= base) vm.closeUpvalues(base);
       uint32_t depth = vm.frameCount - 1;
       while (!vm.handlers.empty() && vm.handlers.back().frameDepth >= depth) vm.handlers.pop_back();
@@ -1129,9 +1133,12 @@ dispatch:
         return RunOutcome{RunStatus::Finished, 0, {}};
       }
       vm.frameCount = depth;
-      vm.sp = base - 1;
-      *vm.sp++ = result;
-      RELOAD();
+      // The result replaces the callee below the frame (the slots above it
+      // are dead), and the caller's frame is the one before.
+      COPY_SLOT(base - 1, sp - 1);
+      sp = base;
+      --frame;
+      LOAD_FRAME();
       NEXT_RUN();
     }
 
