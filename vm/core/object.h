@@ -113,17 +113,19 @@ inline bool mapGetDense(const Map* m, Value key, Value* out) {
   return true;
 }
 // Replaces the value of an int key, or appends key entryCount while there is
-// room.
-inline bool mapSetDense(Map* m, Value key, Value value) {
+// room. Inlined always (out of line, its two values went through memory),
+// and it copies the value word by word: the interpreter has just written it
+// with 8-byte stores, which one 16-byte load could not take forwarded.
+[[gnu::always_inline]] inline bool mapSetDense(Map* m, const Value& key, const Value& value) {
   if (!m->dense || !key.isInt()) return false;
   auto k = static_cast<uint64_t>(key.as.i);
-  if (k < m->entryCount) {
-    m->values[k] = value;
-    return true;
+  if (k > m->entryCount || (k == m->entryCount && m->entryCount == m->entryCapacity)) return false;
+  if (k == m->entryCount) {
+    ++m->entryCount;
+    ++m->liveCount;
   }
-  if (k != m->entryCount || m->entryCount == m->entryCapacity) return false;
-  m->values[m->entryCount++] = value;
-  ++m->liveCount;
+  m->values[k].as.i = value.as.i;
+  m->values[k].type = value.type;
   return true;
 }
 
