@@ -18,7 +18,7 @@
 namespace shapevm::huge_blocks {
 namespace {
 
-std::size_t mappedBytes(std::size_t bytes) { return (bytes + kHugePage - 1) & ~(kHugePage - 1); }
+std::size_t mappedBytes(std::size_t bytes) { return alignUpToHugePage(bytes); }
 
 // `length` bytes of fresh memory at a 2 MiB boundary: mapped with one huge
 // page of slack, whose unaligned ends are then unmapped.
@@ -28,8 +28,8 @@ char* mapAligned(std::size_t length) {
       ::mmap(nullptr, withSlack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (mapped == MAP_FAILED) return nullptr;
   auto* begin = static_cast<char*>(mapped);
-  auto* aligned = reinterpret_cast<char*>(
-      (reinterpret_cast<std::uintptr_t>(begin) + kHugePage - 1) & ~(kHugePage - 1));
+  auto* aligned =
+      reinterpret_cast<char*>(alignUpToHugePage(reinterpret_cast<std::uintptr_t>(begin)));
   if (aligned > begin) ::munmap(begin, static_cast<std::size_t>(aligned - begin));
   char* end = begin + withSlack;
   if (end > aligned + length)
@@ -133,7 +133,7 @@ void* reallocate(void* block, std::size_t oldBytes, std::size_t newBytes) {
       return nullptr;
     }
   }
-  // The pages moved keep their advice; the new ones have never been touched.
+  // The whole block takes the advice again; only its part past oldBytes is fresh.
   if (newLength > oldLength) adviseHugePagesOnFresh(resized, newLength, oldLength);
   return resized;
 }

@@ -8,8 +8,8 @@
 // asking there made large programs up to 2.4 times slower (docs/design.md,
 // "Huge pages"). Under another (an AMD EPYC host) small faults cost 10 µs,
 // 5 ms a huge page's worth, and huge pages made large programs up to 3.7
-// times as fast. So the first fresh mapping times 16 small faults in a
-// scratch mapping, and HugePagePolicy decides from there.
+// times as fast. So the first fresh mapping that can hold a huge page times
+// 16 small faults in a scratch mapping, and HugePagePolicy decides from there.
 #include "core/huge_pages.h"
 
 #include <sys/mman.h>
@@ -40,11 +40,6 @@ bool HugePagePolicy::recordHugeFault(std::int64_t nanoseconds) {
 }
 
 namespace {
-
-std::uintptr_t alignUp(std::uintptr_t address) {
-  return (address + kHugePage - 1) & ~(kHugePage - 1);
-}
-std::uintptr_t alignDown(std::uintptr_t address) { return address & ~(kHugePage - 1); }
 
 void advise(std::uintptr_t begin, std::uintptr_t end, int advice) {
   if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, advice);
@@ -90,15 +85,16 @@ HugePagePolicy& processPolicy() {
 void adviseHugePagesOnFresh(void* data, std::size_t bytes, std::size_t touchedBytes) {
   auto begin = reinterpret_cast<std::uintptr_t>(data);
   std::uintptr_t end = begin + bytes;
+  if (alignDownToHugePage(end) <= alignUpToHugePage(begin)) return;  // no huge page fits
   HugePagePolicy& policy = processPolicy();
-  if (alignDown(end) <= alignUp(begin) || !policy.worthAsking()) return;
+  if (!policy.worthAsking()) return;
   // The whole mapping gets one advice: mremap moves only a range with one.
   if (!policy.nextMappingAsks()) {
     advise(begin, end, MADV_NOHUGEPAGE);
     return;
   }
   advise(begin, end, MADV_HUGEPAGE);
-  std::uintptr_t firstFresh = alignUp(begin + touchedBytes);
+  std::uintptr_t firstFresh = alignUpToHugePage(begin + touchedBytes);
   if (firstFresh + kHugePage <= end && !policy.recordHugeFault(touchNanoseconds(firstFresh))) {
     advise(begin, end, MADV_NOHUGEPAGE);
   }
@@ -108,7 +104,7 @@ void adviseHugePages(void* data, std::size_t bytes) {
   HugePagePolicy& policy = processPolicy();
   if (!policy.worthAsking() || !policy.taking()) return;
   auto address = reinterpret_cast<std::uintptr_t>(data);
-  advise(alignUp(address), alignDown(address + bytes), MADV_HUGEPAGE);
+  advise(alignUpToHugePage(address), alignDownToHugePage(address + bytes), MADV_HUGEPAGE);
 }
 
 }  // namespace shapevm

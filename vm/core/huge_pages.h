@@ -18,6 +18,14 @@ namespace shapevm {
 
 inline constexpr std::uintptr_t kHugePage = std::uintptr_t{1} << 21;
 
+// An address or a size rounded to a whole number of huge pages.
+inline constexpr std::uintptr_t alignUpToHugePage(std::uintptr_t n) {
+  return (n + kHugePage - 1) & ~(kHugePage - 1);
+}
+inline constexpr std::uintptr_t alignDownToHugePage(std::uintptr_t n) {
+  return n & ~(kHugePage - 1);
+}
+
 // For a mapping of this process, at a page boundary, whose bytes from
 // `touchedBytes` on have never been touched: advises for or against huge
 // pages for the whole of [data, data + bytes), as HugePagePolicy decides.

@@ -1,11 +1,11 @@
 // A std::vector whose large buffers are huge blocks (huge_blocks.h): 2 MiB
 // aligned, on transparent huge pages where the host makes them worth it
-// (huge_pages.h). For the buffers of millions of
-// entries a large resume fills at once (the snapshot reader's pools, the
-// relocation plan, the table of rebuilt objects). On 4 KiB pages each one
-// cost a page fault per 4 KiB, about 10 µs each under one hypervisor; malloc's large blocks start
-// 16 bytes into their mapping, so advising huge pages for them still left their first 2 MiB on
-// small pages.
+// (huge_pages.h). For the buffers of millions of entries a large resume fills
+// at once (the snapshot reader's pools, the relocation plan, the table of
+// rebuilt objects). On 4 KiB pages each one cost a page fault per 4 KiB,
+// about 10 µs each under one hypervisor; malloc's large blocks start 16 bytes
+// into their mapping, so advising huge pages for them still left their first
+// 2 MiB on small pages.
 #pragma once
 
 #include <cstddef>

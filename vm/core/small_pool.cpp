@@ -40,8 +40,9 @@ char* SmallPool::newChunkMemory(bool* inRegion) {
   if (regionFree_ == regionEnd_) {
     // A program that has come this far keeps many objects: a region is a huge
     // block, on huge pages where they are worth it, which take 512 times fewer
-    // page faults and TLB entries (huge_blocks.h). Memory kept from freed blocks while a resume
-    // recycles them (huge_blocks::Recycling) makes a region of what there is.
+    // page faults and TLB entries (huge_blocks.h). Memory kept from freed
+    // blocks while a resume recycles them (huge_blocks::Recycling) makes a
+    // region of what there is.
     regions_.reserve(regions_.size() + 1);  // before mapping: nothing to undo if this throws
     Region region{nullptr, 0};
     region.begin = static_cast<char*>(huge_blocks::takeKept(kRegionBytes, &region.bytes));

@@ -141,7 +141,7 @@ std::optional<std::size_t> readDigesting(int fd, char* buffer, std::size_t size,
     *digest = digester.result();
     return got;
   }
-  std::size_t half = (size / 2) & ~(std::size_t{kHugePage} - 1);
+  std::size_t half = alignDownToHugePage(size / 2);
   // The second half: read, then its UTF-8 checked from its first character on.
   std::optional<std::size_t> secondEnd;
   int secondError = 0;

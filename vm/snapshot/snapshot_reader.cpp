@@ -332,9 +332,8 @@ namespace {
 // Memory for a whole snapshot file: a huge block when large (huge_vector.h),
 // 2 MiB aligned, on transparent huge pages where the host makes them worth it,
 // so that reading the file into it costs a page fault per 2 MiB instead of
-// per 4 KiB (docs/design.md, "What
-// each snapshot optimisation bought"). Not a HugeVector, which would write
-// every byte before the file does.
+// per 4 KiB (docs/design.md, "What each snapshot optimisation bought"). Not a
+// HugeVector, which would write every byte before the file does.
 class TextBuffer {
  public:
   explicit TextBuffer(std::size_t bytes) : bytes_(bytes) {
