@@ -180,6 +180,8 @@ class FunctionEmitter {
   // fuse, so the pair moves along a run of local reads:
   //   get_local2 s a; add_l b     -> get_local s; add_ll a b
   //   get_local2 s a; get_local i -> get_local s; get_local2 a i  (then get_index_ll a i)
+  // and a pair left behind that way joins again:
+  //   get_local s; get_local a; X -> get_local2 s a; X
   // A fused sequence has the stack effect of the sequence it replaces, and is
   // fused only if no label is bound inside it (a jump may land on its first
   // instruction only). It takes the line of its last part.
@@ -200,7 +202,21 @@ class FunctionEmitter {
         return replaceTail(*prev, {keep, *fused});
       }
     }
-    return fuseCompareJumpLK(*last, *prev) || fuseCompareJumpK(*last, *prev);
+    return fuseCompareJumpLK(*last, *prev) || fuseCompareJumpK(*last, *prev) ||
+           fuseLocalPairBefore(*last, *prev);
+  }
+
+  // get_local a; get_local b; X -> get_local2 a b; X, when X took nothing
+  // from get_local b. The pair is left behind when a get_local2 gave its
+  // second local to X's parts (`m.set(i, i * 2.5)`: get_local m; get_local i;
+  // mul_lk i 2.5). X must be one word and no branch, so that rewriting it
+  // keeps its operand and any label it refers to.
+  bool fuseLocalPairBefore(const Emitted& last, const Emitted& prev) {
+    std::optional<Emitted> first = emitted(2);
+    if (!first || first->op != Op::GetLocal || prev.op != Op::GetLocal) return false;
+    if (first->a > kMaxPackedField || prev.a > kMaxPackedField) return false;
+    if (instrWords(last.op) != 1 || opInfo(last.op).operand == Operand::Jump) return false;
+    return replaceTail(*first, {{Op::GetLocal2, packFields(first->a, prev.a)}, {last.op, last.a}});
   }
 
   // The instruction `prev; last` fuses into, if any.
@@ -637,6 +653,7 @@ class FunctionEmitter {
     const Expr& target = *assign.target;
     if (target.kind == ExprKind::Name) {
       const auto& name = static_cast<const NameExpr&>(target);
+      if (emitArithmeticInto(assign, name)) return;
       if (assign.compound) emitName(name);
       emitExpr(*assign.value);
       line_ = assign.pos.line;
@@ -650,7 +667,7 @@ class FunctionEmitter {
       const auto& index = static_cast<const IndexExpr&>(target);
       std::optional<uint32_t> containerSlot = packableLocal(*index.object);
       std::optional<uint32_t> indexSlot = packableLocal(*index.index);
-      if (!assign.compound && containerSlot && indexSlot && cannotAssign(*assign.value)) {
+      if (!assign.compound && containerSlot && indexSlot && onlyOperations(*assign.value, false)) {
         emitExpr(*assign.value);
         line_ = assign.pos.line;
         emit(Op::SetIndexLL, packFields(*containerSlot, *indexSlot));
@@ -696,6 +713,49 @@ class FunctionEmitter {
     }
   }
 
+  // `x = x op e` or `x op= e`, for a local x no closure captures: `e; op_into
+  // x` instead of `get_local x; e; op; set_local x`. Reading x after e instead
+  // of before is the same as long as e cannot assign x: only this frame's
+  // code writes an uncaptured local, and e holds no statement. A local or
+  // literal e is left to the register forms (`x = x + 1` is one add_lk_set).
+  bool emitArithmeticInto(const AssignStmt& assign, const NameExpr& name) {
+    const Resolution& r = name.resolution;
+    if (r.kind != Resolution::Kind::Local || r.binding == nullptr || r.binding->captured) {
+      return false;
+    }
+    BinaryOp op = assign.op;
+    const Expr* operand = assign.value.get();
+    uint32_t line = assign.pos.line;
+    if (!assign.compound) {
+      if (operand->kind != ExprKind::Binary) return false;
+      const auto& binary = static_cast<const BinaryExpr&>(*operand);
+      if (binary.lhs->kind != ExprKind::Name) return false;
+      const Resolution& left = static_cast<const NameExpr&>(*binary.lhs).resolution;
+      if (left.kind != Resolution::Kind::Local || left.index != r.index) return false;
+      op = binary.op;
+      operand = binary.rhs.get();
+      line = binary.pos.line;
+    }
+    std::optional<ArithmeticFamily> forms = arithmeticForms(opFor(op));
+    if (!forms || isLocalOrLiteral(*operand) || !onlyOperations(*operand, true)) return false;
+    emitExpr(*operand);
+    line_ = line;
+    emit(forms->into, r.index);
+    return true;
+  }
+
+  static bool isLiteral(const Expr& expr) {
+    return expr.kind == ExprKind::Int || expr.kind == ExprKind::Float ||
+           expr.kind == ExprKind::String || expr.kind == ExprKind::Bool ||
+           expr.kind == ExprKind::None;
+  }
+
+  static bool isLocalOrLiteral(const Expr& expr) {
+    return isLiteral(expr) ||
+           (expr.kind == ExprKind::Name &&
+            static_cast<const NameExpr&>(expr).resolution.kind == Resolution::Kind::Local);
+  }
+
   // The slot of `expr` if it is a local below 4096, which a packed operand
   // can name.
   static std::optional<uint32_t> packableLocal(const Expr& expr) {
@@ -705,30 +765,41 @@ class FunctionEmitter {
     return r.index;
   }
 
-  // Whether evaluating `expr` can change a local: not if it is made only of
-  // literals, names, operators, fields and indexing, which run no guest code
-  // (no call, no assignment, no block). `a[i] = v` may then read `a` and `i`
-  // after `v` instead of before: set_index_ll.
-  static bool cannotAssign(const Expr& expr) {
+  // Whether `expr` is made only of literals, names, operators, fields and
+  // indexing, and calls if `withCalls`: no block, `if`, `match`, `try` or
+  // function literal, which could hold an assignment. Such an expression
+  // cannot change a local no closure captures; without calls, it runs no
+  // guest code, so it cannot change any local. `a[i] = v` may then read `a`
+  // and `i` after `v` instead of before (set_index_ll), and `x = x + e` read
+  // `x` after `e` (add_into).
+  static bool onlyOperations(const Expr& expr, bool withCalls) {
+    auto all = [withCalls](const std::vector<ExprPtr>& exprs) {
+      for (const ExprPtr& e : exprs) {
+        if (!onlyOperations(*e, withCalls)) return false;
+      }
+      return true;
+    };
+    if (isLiteral(expr) || expr.kind == ExprKind::Name) return true;
     switch (expr.kind) {
-      case ExprKind::Int:
-      case ExprKind::Float:
-      case ExprKind::String:
-      case ExprKind::Bool:
-      case ExprKind::None:
-      case ExprKind::Name:
-        return true;
       case ExprKind::Unary:
-        return cannotAssign(*static_cast<const UnaryExpr&>(expr).operand);
+        return onlyOperations(*static_cast<const UnaryExpr&>(expr).operand, withCalls);
       case ExprKind::Binary: {
         const auto& binary = static_cast<const BinaryExpr&>(expr);
-        return cannotAssign(*binary.lhs) && cannotAssign(*binary.rhs);
+        return onlyOperations(*binary.lhs, withCalls) && onlyOperations(*binary.rhs, withCalls);
       }
       case ExprKind::Field:
-        return cannotAssign(*static_cast<const FieldExpr&>(expr).object);
+        return onlyOperations(*static_cast<const FieldExpr&>(expr).object, withCalls);
       case ExprKind::Index: {
         const auto& index = static_cast<const IndexExpr&>(expr);
-        return cannotAssign(*index.object) && cannotAssign(*index.index);
+        return onlyOperations(*index.object, withCalls) && onlyOperations(*index.index, withCalls);
+      }
+      case ExprKind::Call: {
+        const auto& call = static_cast<const CallExpr&>(expr);
+        return withCalls && onlyOperations(*call.callee, withCalls) && all(call.args);
+      }
+      case ExprKind::MethodCall: {
+        const auto& call = static_cast<const MethodCallExpr&>(expr);
+        return withCalls && onlyOperations(*call.receiver, withCalls) && all(call.args);
       }
       default:
         return false;

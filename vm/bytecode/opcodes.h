@@ -174,7 +174,10 @@ enum OpFlags : uint8_t {
   /* Arithmetic with a constant on the left (`2.0 * x`).                     */                    \
   SHAPEVM_ARITHMETIC_OPERATORS(SHAPEVM_ARITHMETIC_CONSTANT_LEFT_FORMS, OP)                         \
   /* Compare-and-branch of a computed value with a constant (`x % 2 == 0`).  */                    \
-  SHAPEVM_COMPARISONS(SHAPEVM_COMPARE_CONSTANT_JUMP_FORMS, OP)
+  SHAPEVM_COMPARISONS(SHAPEVM_COMPARE_CONSTANT_JUMP_FORMS, OP)                                     \
+  /* Arithmetic on a local and the value on the stack, stored back in the    */                    \
+  /* local (`sum = sum + m.get(k)`).                                         */                    \
+  SHAPEVM_ARITHMETIC_OPERATORS(SHAPEVM_ARITHMETIC_INTO_FORMS, OP)
 
 // The superinstruction families, each member named once: the opcode table
 // above, the interpreter's cases and the compiler's fusion rules all expand
@@ -215,6 +218,12 @@ enum OpFlags : uint8_t {
 #define SHAPEVM_ARITHMETIC_CONSTANT_LEFT_FORMS(OP, name, mnemonic) \
   OP(name##KL, mnemonic "_kl", LocalConst, 0, 1, kFlagNone)
 
+// The form of `op` that combines a local with the value on the stack and
+// stores the result back in the local (added after the others):
+//   op_into A   [b] -> [], local A = local A op b
+#define SHAPEVM_ARITHMETIC_INTO_FORMS(OP, name, mnemonic) \
+  OP(name##Into, mnemonic "_into", Local, 1, 0, kFlagNone)
+
 // The register forms of a fused compare-and-branch, and its jump-when-true
 // forms (the bottom test of a loop):
 //   jump_if_not_op_ll A B   jump to B unless local x op local y
@@ -247,12 +256,12 @@ enum class Op : uint8_t {
 // SHAPEVM_ARITHMETIC_FORMS).
 struct ArithmeticFamily {
   Op plain, local, constant, localLocal, localConstant, localLocalSet, localConstantSet;
-  Op plainSet, localSet, constantSet, constantLocal;
+  Op plainSet, localSet, constantSet, constantLocal, into;
 };
 inline constexpr ArithmeticFamily kArithmeticFamilies[] = {
 #define SHAPEVM_ARITHMETIC_FAMILY(unused, name, mnemonic)                                         \
   {Op::name,        Op::name##L,   Op::name##K,    Op::name##LL,   Op::name##LK, Op::name##LLSet, \
-   Op::name##LKSet, Op::name##Set, Op::name##LSet, Op::name##KSet, Op::name##KL},
+   Op::name##LKSet, Op::name##Set, Op::name##LSet, Op::name##KSet, Op::name##KL, Op::name##Into},
     SHAPEVM_ARITHMETIC_OPERATORS(SHAPEVM_ARITHMETIC_FAMILY, unused)
 #undef SHAPEVM_ARITHMETIC_FAMILY
 };

@@ -13,15 +13,16 @@
 namespace shapevm {
 
 inline constexpr char kSbcMagic[4] = {'S', 'B', 'C', '1'};
-inline constexpr uint32_t kSbcVersion = 6;        // what writeSbc writes
+inline constexpr uint32_t kSbcVersion = 7;        // what writeSbc writes
 inline constexpr uint32_t kOldestSbcVersion = 1;  // readSbc reads versions from here on
 
 // How many opcodes (the first rows of the opcode table) a file of `version`
 // may use: 133 before version 4, which added raise_error and move_frame; 135
 // in version 4; version 5 added set_field_l and the arithmetic _set forms (151
-// in all), version 6 set_index_ll, the _kl forms and the _k compare-and-branches.
+// in all), version 6 set_index_ll, the _kl forms and the _k compare-and-branches
+// (169), version 7 the _into forms.
 constexpr uint32_t opcodeCountOfVersion(uint32_t version) {
-  return version < 4 ? 133 : version < 5 ? 135 : version < 6 ? 151 : kOpCount;
+  return version < 4 ? 133 : version < 5 ? 135 : version < 6 ? 151 : version < 7 ? 169 : kOpCount;
 }
 
 // The file in the layout of `version` (1: without debug information; 1 and

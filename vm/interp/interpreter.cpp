@@ -567,6 +567,21 @@ dispatch:
     pendingStore = result;                                    \
     goto name##_slow;                                         \
   }
+// op_into: local A op the value on the stack, stored back in local A. The
+// slow path gets the operands in the unfused order, [local A, b].
+#define ARITHMETIC_INTO_FORM(name)                           \
+  CASE(name##Into) {                                         \
+    Value* local = base + A();                               \
+    if (SHAPEVM_LIKELY(fast##name(*local, sp[-1], local))) { \
+      --sp;                                                  \
+      NEXT();                                                \
+    }                                                        \
+    COPY_SLOT(sp, sp - 1);                                   \
+    COPY_SLOT(sp - 1, local);                                \
+    ++sp;                                                    \
+    pendingStore = local;                                    \
+    goto name##_slow;                                        \
+  }
 #define ARITHMETIC_FORMS(name)                                                             \
   ARITHMETIC_STACK_FORM(L, name, base)                                                     \
   ARITHMETIC_STACK_FORM(K, name, constants)                                                \
@@ -577,7 +592,8 @@ dispatch:
   ARITHMETIC_SET_FORM(name)                                                                \
   ARITHMETIC_STACK_STORE_FORM(L, name, base)                                               \
   ARITHMETIC_STACK_STORE_FORM(K, name, constants)                                          \
-  ARITHMETIC_REGISTER_FORM(KL, name, constants + secondField(A()), base + firstField(A()))
+  ARITHMETIC_REGISTER_FORM(KL, name, constants + secondField(A()), base + firstField(A())) \
+  ARITHMETIC_INTO_FORM(name)
 #define ARITHMETIC_PLAIN(unused, name, mnemonic) ARITHMETIC(name)
 #define ARITHMETIC_FUSED(unused, name, mnemonic) ARITHMETIC_FORMS(name)
     SHAPEVM_ARITHMETIC_OPERATORS(ARITHMETIC_PLAIN, unused)
@@ -588,6 +604,7 @@ dispatch:
 #undef ARITHMETIC_STORE_FORM
 #undef ARITHMETIC_SET_FORM
 #undef ARITHMETIC_STACK_STORE_FORM
+#undef ARITHMETIC_INTO_FORM
 #undef ARITHMETIC_REGISTER_FORM
 #undef ARITHMETIC_STACK_FORM
 #undef ARITHMETIC

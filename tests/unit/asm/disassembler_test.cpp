@@ -498,6 +498,16 @@ k2:
   mod_l_set 0 1
   int 1
   mod_k_set 0 2.5
+  int 1
+  add_into 0
+  int 1
+  sub_into 0
+  int 1
+  mul_into 0
+  int 1
+  div_into 0
+  int 1
+  mod_into 0
   add_kl 0 2.5
   sub_kl 0 2.5
   mul_kl 0 2.5

@@ -195,6 +195,11 @@ constexpr PinnedOpcode kPinnedOpcodes[] = {
     {166, Op::JumpIfGtK, "jump_if_gt_k"},
     {167, Op::JumpIfNotGeK, "jump_if_not_ge_k"},
     {168, Op::JumpIfGeK, "jump_if_ge_k"},
+    {169, Op::AddInto, "add_into"},
+    {170, Op::SubInto, "sub_into"},
+    {171, Op::MulInto, "mul_into"},
+    {172, Op::DivInto, "div_into"},
+    {173, Op::ModInto, "mod_into"},
 };
 
 const char* operandName(Operand operand) {
@@ -310,17 +315,18 @@ TEST_CASE("opcodes: every opcode keeps its number and mnemonic", "[opcodes]") {
     CHECK(static_cast<uint32_t>(pinned.op) == pinned.number);
     CHECK(std::string(opInfo(pinned.op).mnemonic) == pinned.mnemonic);
   }
-  // The pinned table is the one version 6 reads; versions 1 to 3 have its
+  // The pinned table is the one version 7 reads; versions 1 to 3 have its
   // first 133 rows (2 added debug information and 3 field defaults, not
   // opcodes), version 4 its first 135, version 5 its first 151 (5 also added
-  // the functions' source files, debug information).
+  // the functions' source files, debug information), version 6 its first 169.
   CHECK(kOldestSbcVersion == 1);
-  CHECK(kSbcVersion == 6);
+  CHECK(kSbcVersion == 7);
   CHECK(opcodeCountOfVersion(1) == 133);
   CHECK(opcodeCountOfVersion(3) == 133);
   CHECK(opcodeCountOfVersion(4) == 135);
   CHECK(opcodeCountOfVersion(5) == 151);
-  CHECK(opcodeCountOfVersion(6) == kOpCount);
+  CHECK(opcodeCountOfVersion(6) == 169);
+  CHECK(opcodeCountOfVersion(7) == kOpCount);
 }
 
 TEST_CASE("opcodes: docs/bytecode.md lists every opcode exactly as opcodes.h", "[opcodes]") {

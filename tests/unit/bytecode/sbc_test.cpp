@@ -166,6 +166,19 @@ TEST_CASE("sbc: a file may use only the opcodes of its version", "[sbc]") {
              Catch::Contains("code word 0: opcode 133 (raise_error) is not in .sbc version 3"));
 }
 
+TEST_CASE("sbc: the _into forms are opcodes of version 7", "[sbc]") {
+  Program program = sampleProgram();
+  Function& entry = program.functions[program.entry];
+  entry.code = {makeInstr(Op::Int, 1), makeInstr(Op::SetLocal, 0), makeInstr(Op::Int, 2),
+                makeInstr(Op::AddInto, 0), makeInstr(Op::Halt)};
+  entry.lines = {LineEntry{0, 1}};
+  entry.statements.clear();
+  entry.locals.clear();
+  CHECK(readSbc(writeSbc(program), "prog.sbc").ok());
+  CHECK_THAT(errorOf(writeSbc(program, 6)),
+             Catch::Contains("code word 3: opcode 169 (add_into) is not in .sbc version 6"));
+}
+
 // The sample program with defaults for Point's fields: y = 0 in version 3.
 Program sampleWithDefaults() {
   Program program = sampleProgram();

@@ -347,9 +347,9 @@ TEST_CASE("codegen: loops over locals use the register-style forms", "[codegen]"
   const Function& f = functionNamed(p, "f");
   // a=0 n=1 o=2 s=3 i=4; constants: 2.5, 1, "x"
   CHECK(listing(f) == Lines{"int 0", "set_local 3", "int 0", "set_local 4",
-                            "jump_if_not_lt_ll 4 1 14", "get_local 3", "get_index_ll 0 4",
-                            "mul_k 0", "add_set 3", "add_lk_set 4 1 4", "jump_if_lt_ll 4 1 6",
-                            "get_local 3", "get_field_l 2 2", "add", "return"});
+                            "jump_if_not_lt_ll 4 1 13", "get_index_ll 0 4", "mul_k 0", "add_into 3",
+                            "add_lk_set 4 1 4", "jump_if_lt_ll 4 1 6", "get_local 3",
+                            "get_field_l 2 2", "add", "return"});
   CHECK(f.constants ==
         std::vector<Constant>{Constant::ofFloat(2.5), Constant::ofInt(1), Constant::ofString("x")});
 }
@@ -368,6 +368,48 @@ TEST_CASE("codegen: arithmetic stores its result straight into a local", "[codeg
         Lines{"get_field_l 2 0", "get_field_l 2 1", "sub_set 3", "get_field_l 2 0", "mul_l_set 4 1",
               "get_field_l 2 0", "add_k_set 5 2", "add_ll_set 0 1 3", "get_local 3",
               "get_local2 4 5", "array 3", "return"});
+}
+
+TEST_CASE("codegen: x = x op e on an uncaptured local combines e straight into it", "[codegen]") {
+  Program p = compileOk(
+      "function f(m, k, a) {\n"
+      "  var s = 0\n"
+      "  s = s + m.get(k)\n"
+      "  s -= a[k] * 2\n"
+      "  s = s * 2\n"
+      "  s = s / k\n"
+      "  s = s % if k > 0 { 1 } else { 2 }\n"
+      "  s = k + s.x\n"
+      "  var t = 1\n"
+      "  let g = fn() { return t }\n"
+      "  t = t + g()\n"
+      "  return s\n"
+      "}\n");
+  // m=0 k=1 a=2 s=3 t=4 g=5. A local or constant e keeps its register form;
+  // an `if` may hold statements, so it keeps the stack code, as does the
+  // captured t and an operand on the other side.
+  Lines code = listing(functionNamed(p, "f"));
+  auto count = [&](const std::string& line) { return std::count(code.begin(), code.end(), line); };
+  CHECK(count("add_into 3") == 1);
+  CHECK(count("sub_into 3") == 1);
+  CHECK(count("mul_into 3") == 0);
+  CHECK(count("div_ll_set 3 1 3") == 1);
+  CHECK(count("mod_into 3") == 0);
+  CHECK(count("mod_set 3") == 1);
+  CHECK(count("add_into 4") == 0);
+  CHECK(count("add_set 4") == 1);
+  CHECK(std::find(code.begin(), code.end(), "get_local2 0 1") != code.end());
+}
+
+TEST_CASE("codegen: two local reads left apart by a fusion join again", "[codegen]") {
+  Program p = compileOk(
+      "function f(m, i) {\n"
+      "  m = m.set(i, i * 2.5)\n"
+      "  return m\n"
+      "}\n");
+  // m=0 i=1; constants: "set", 2.5.
+  CHECK(listing(functionNamed(p, "f")) == Lines{"get_local2 0 1", "mul_lk 1 1", "call_method 2 0",
+                                                "set_local 0", "get_local 0", "return"});
 }
 
 TEST_CASE("codegen: a field of a local that is never reassigned is set in place", "[codegen]") {
