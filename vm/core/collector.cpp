@@ -113,6 +113,7 @@ void Heap::blacken(Obj* object) {
     }
     case ObjKind::Map: {
       auto* m = static_cast<Map*>(object);
+      if (!m->mayHoldObjects) return;
       if (m->dense) {
         for (std::size_t i = 0; i < m->entryCount; ++i) markValue(m->values[i]);
         return;

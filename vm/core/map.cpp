@@ -170,6 +170,7 @@ Map* Heap::newMap(std::size_t capacity) {
   m->index = nullptr;
   m->indexCapacity = 0;
   m->dense = true;
+  m->mayHoldObjects = false;
   return m;
 }
 
@@ -199,6 +200,7 @@ Map* Heap::newMapOfShape(std::size_t entryCapacity, bool dense) {
   m->index = index;
   m->indexCapacity = indexCapacity;
   m->dense = false;
+  m->mayHoldObjects = false;
   return m;
 }
 
@@ -266,6 +268,7 @@ bool Heap::mapGet(const Map* map, Value key, Value* out) const {
 }
 
 void Heap::mapSet(Map* map, Value key, Value value) {
+  if (value.isObject()) map->mayHoldObjects = true;
   int64_t at = mapFind(map, key, map->dense ? 0 : hashKey(key));
   if (at >= 0) {
     (map->dense ? map->values[at] : map->entries[at].value) = value;
@@ -275,6 +278,8 @@ void Heap::mapSet(Map* map, Value key, Value value) {
 }
 
 void Heap::mapAppend(Map* map, Value key, Value value) {
+  // Before anything allocates: a collection must scan the map once it holds them.
+  if (key.isObject() || value.isObject()) map->mayHoldObjects = true;
   bool staysDense = key.isInt() && static_cast<uint64_t>(key.as.i) == map->entryCount;
   if (map->dense && !staysDense) mapLeaveDense(map);
   if (map->entryCount == map->entryCapacity) {

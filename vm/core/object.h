@@ -92,6 +92,10 @@ struct Map : Obj {
   int32_t* index;             // -1 = free slot; otherwise an entry position
   std::size_t indexCapacity;  // power of two, or 0
   bool dense;                 // entry k holds the int key k, none deleted; no index
+  // Set when an object is stored as a key or value (and never cleared): the
+  // collector scans only such maps, so a map of numbers, a million entries
+  // or more, is not read again at every collection while it grows.
+  bool mayHoldObjects;
 };
 
 // Entry i (below entryCount) of either form of map. The key is Empty for a
@@ -124,6 +128,7 @@ inline bool mapGetDense(const Map* m, Value key, Value* out) {
     ++m->entryCount;
     ++m->liveCount;
   }
+  if (value.isObject()) m->mayHoldObjects = true;
   m->values[k].as.i = value.as.i;
   m->values[k].type = value.type;
   return true;

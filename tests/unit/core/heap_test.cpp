@@ -215,6 +215,57 @@ TEST_CASE("a dense map's values survive the collections its conversion triggers"
   CHECK(m->liveCount == kCount + 1);
 }
 
+TEST_CASE("a map of numbers is not scanned; an object stored any way marks it for scanning") {
+  RootedHeap rooted;
+  Heap& heap = rooted.heap;
+  std::vector<Value>& roots = rooted.roots;
+  Map* dense = heap.newMap();
+  Map* indexed = heap.newMap();
+  roots.push_back(Value::object(dense));
+  roots.push_back(Value::object(indexed));
+  for (int64_t k = 0; k < 100'000; ++k) {
+    heap.mapSet(dense, Value::integer(k), Value::floating(k * 0.5));
+    REQUIRE(mapSetDense(dense, Value::integer(k), Value::integer(k)));
+    heap.mapSet(indexed, Value::integer(-k), Value::boolean(k % 2 == 0));
+  }
+  CHECK(dense->dense);
+  CHECK_FALSE(indexed->dense);
+  CHECK_FALSE(dense->mayHoldObjects);
+  CHECK_FALSE(indexed->mayHoldObjects);
+
+  // Each way of storing an object: the dense fast path, a replaced value, an
+  // appended value and an appended key, each in a map of numbers of its own.
+  std::vector<Map*> maps;
+  for (int i = 0; i < 4; ++i) {
+    Map* m = heap.newMap();
+    roots.push_back(Value::object(m));
+    for (int64_t k = 0; k < 1000; ++k) heap.mapSet(m, Value::integer(k), Value::integer(k));
+    maps.push_back(m);
+  }
+  auto string = [&](const char* text) {
+    roots.push_back(Value::object(heap.newString(text)));
+    return roots.back();
+  };
+  REQUIRE(mapSetDense(maps[0], Value::integer(10), string("fast path")));
+  heap.mapSet(maps[1], Value::integer(20), string("replaced"));
+  heap.mapSet(maps[2], Value::integer(1000), string("appended"));
+  heap.mapSet(maps[3], string("key"), Value::integer(1));
+  roots.resize(roots.size() - 4);  // now only the maps hold them
+  for (Map* m : maps) CHECK(m->mayHoldObjects);
+  for (int i = 0; i < 10'000; ++i) heap.newString("garbage");
+  heap.collect();
+  CHECK(heap.stats().objects == 2 + 4 + 4);
+  Value found;
+  REQUIRE(heap.mapGet(maps[0], Value::integer(10), &found));
+  CHECK(asString(found)->view() == "fast path");
+  REQUIRE(heap.mapGet(maps[1], Value::integer(20), &found));
+  CHECK(asString(found)->view() == "replaced");
+  REQUIRE(heap.mapGet(maps[2], Value::integer(1000), &found));
+  CHECK(asString(found)->view() == "appended");
+  REQUIRE(heap.mapGet(maps[3], Value::object(heap.newString("key")), &found));
+  CHECK(found.as.i == 1);
+}
+
 TEST_CASE("the collector frees unreachable cycles and keeps reachable ones") {
   RootedHeap rooted;
   Heap& heap = rooted.heap;
