@@ -4,10 +4,21 @@
 // is non-moving: objects never change address, so raw pointers held by the
 // interpreter between allocations stay valid.
 #include <cstdio>
+#include <cstdlib>
 
 #include "core/heap.h"
 
 namespace shapevm {
+namespace {
+
+// The check of a container the collector skipped (config.h, kCheckSkippedScans).
+void checkSkippedScan(bool holdsObject, const char* what) {
+  if (!holdsObject) return;
+  std::fprintf(stderr, "shapevm: internal error: %s marked as holding no object holds one\n", what);
+  std::abort();
+}
+
+}  // namespace
 
 void Heap::freeObjects() {
   Obj* o = largeObjects_;
@@ -105,6 +116,11 @@ void Heap::blacken(Obj* object) {
       return;  // never gray: markObject marks them black at once
     case ObjKind::Array: {
       auto* a = static_cast<Array*>(object);
+      if (!a->mayHoldObjects) {
+        if constexpr (kCheckSkippedScans)
+          checkSkippedScan(anyObject(a->items, a->count), "an array");
+        return;
+      }
       for (std::size_t i = 0; i < a->count; ++i) {
         prefetchAhead(a->items, i, a->count);
         markValue(a->items[i]);
@@ -113,7 +129,16 @@ void Heap::blacken(Obj* object) {
     }
     case ObjKind::Map: {
       auto* m = static_cast<Map*>(object);
-      if (!m->mayHoldObjects) return;
+      if (!m->mayHoldObjects) {
+        if constexpr (kCheckSkippedScans) {
+          bool holdsObject = false;
+          for (std::size_t i = 0; i < m->entryCount; ++i) {
+            holdsObject = holdsObject || mapKeyAt(m, i).isObject() || mapValueAt(m, i).isObject();
+          }
+          checkSkippedScan(holdsObject, "a map");
+        }
+        return;
+      }
       if (m->dense) {
         for (std::size_t i = 0; i < m->entryCount; ++i) markValue(m->values[i]);
         return;

@@ -37,6 +37,16 @@ inline constexpr bool kFreeHeapAtExit = true;
 inline constexpr bool kFreeHeapAtExit = false;
 #endif
 
+// Test builds (sanitizers, collection at every allocation) check each array
+// and map the collector skips for holding no object (Array::mayHoldObjects,
+// Map::mayHoldObjects) and abort if one does: a store that does not set the
+// flag fails the tests instead of freeing a live object.
+#if defined(SHAPEVM_GC_STRESS) || defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kCheckSkippedScans = true;
+#else
+inline constexpr bool kCheckSkippedScans = false;
+#endif
+
 // Default ceiling on live heap bytes; past it (after a full collection) the
 // guest gets a MemoryError instead of the host getting killed.
 inline constexpr std::size_t kDefaultMaxMemory = std::size_t{4} << 30;

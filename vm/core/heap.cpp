@@ -133,6 +133,7 @@ Array* Heap::newArray(std::size_t capacity) {
   a->items = items;
   a->count = 0;
   a->capacity = capacity;
+  a->mayHoldObjects = true;
   return a;
 }
 
@@ -151,6 +152,7 @@ void Heap::arrayMakeRoom(Array* array) {
 }
 
 void Heap::arrayPush(Array* array, Value value) {
+  if (value.isObject()) array->mayHoldObjects = true;  // before growing, which may collect
   arrayMakeRoom(array);
   array->items[array->count++] = value;
 }

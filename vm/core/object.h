@@ -63,7 +63,22 @@ struct Array : Obj {
   Value* items;
   std::size_t count;
   std::size_t capacity;
+  // False only while no object was ever stored in it (never cleared once
+  // set): the collector scans only arrays that may hold objects, as it does
+  // maps. A new array starts true; the places that fill one from values they
+  // can see (`[...]`, slices) make it exact, and every store into an existing
+  // array sets it: push, set_index and set_index_ll, Heap::arrayPush.
+  bool mayHoldObjects;
 };
+
+// Whether any of `count` values is an object: the scan flag of an array
+// filled with them.
+inline bool anyObject(const Value* values, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) {
+    if (values[i].isObject()) return true;
+  }
+  return false;
+}
 
 // Open-addressing index over a dense, insertion-ordered entry array. A deleted
 // entry keeps its place with an Empty key until the next rebuild, so iteration

@@ -1018,6 +1018,7 @@ dispatch:
             if (method == MethodId::Push && argc == 1) {
               Array* array = asArray(receiver);
               if (SHAPEVM_LIKELY(array->count < array->capacity)) {
+                if (sp[-1].isObject()) array->mayHoldObjects = true;
                 --sp;
                 COPY_SLOT(array->items + array->count++, sp);
                 NEXT_RUN();
@@ -1165,6 +1166,7 @@ dispatch:
       Array* array = vm.heap.newArray(count);
       if (count > 0) std::memcpy(array->items, sp - count, count * sizeof(Value));
       array->count = count;
+      array->mayHoldObjects = anyObject(array->items, count);
       sp -= count;
       PUSH(Value::object(array));
       NEXT();
@@ -1324,6 +1326,7 @@ dispatch:
       if (SHAPEVM_LIKELY(isObjKind(*container, ObjKind::Array) && index->isInt() &&
                          static_cast<uint64_t>(index->as.i) < asArray(*container)->count)) {
         --sp;
+        if (sp->isObject()) asArray(*container)->mayHoldObjects = true;
         COPY_SLOT(asArray(*container)->items + index->as.i, sp);
         NEXT();
       }
@@ -1347,6 +1350,7 @@ dispatch:
           THROW_ERROR("IndexError", "array index {} out of range (length {})", index.as.i,
                       array->count);
         }
+        if (value.isObject()) array->mayHoldObjects = true;
         array->items[at] = value;
       } else if (isObjKind(container, ObjKind::Map)) {
         if (!isHashableKey(index))

@@ -416,6 +416,7 @@ NativeStatus MethodCall::arrayOf(const Value* items, std::size_t count) {
   Array* out = vm.heap.newArray(count);
   if (count > 0) std::memcpy(out->items, items, count * sizeof(Value));
   out->count = count;
+  out->mayHoldObjects = anyObject(out->items, count);
   return ok(result, Value::object(out));
 }
 

@@ -266,6 +266,27 @@ TEST_CASE("a map of numbers is not scanned; an object stored any way marks it fo
   CHECK(found.as.i == 1);
 }
 
+TEST_CASE("an array is scanned from its making until shown to hold no object") {
+  RootedHeap rooted;
+  Heap& heap = rooted.heap;
+  std::vector<Value>& roots = rooted.roots;
+  Array* made = heap.newArray(4);
+  CHECK(made->mayHoldObjects);  // whoever fills it may store objects directly
+  Array* numbers = heap.newArray();
+  roots.push_back(Value::object(numbers));
+  numbers->mayHoldObjects = false;  // what an array literal of numbers sets
+  for (int i = 0; i < 100'000; ++i) heap.arrayPush(numbers, Value::integer(i));
+  CHECK_FALSE(numbers->mayHoldObjects);
+  roots.push_back(Value::object(heap.newString("pushed")));
+  heap.arrayPush(numbers, roots.back());
+  roots.pop_back();
+  CHECK(numbers->mayHoldObjects);
+  for (int i = 0; i < 10'000; ++i) heap.newString("garbage");
+  heap.collect();
+  CHECK(heap.stats().objects == 2);
+  CHECK(asString(numbers->items[100'000])->view() == "pushed");
+}
+
 TEST_CASE("the collector frees unreachable cycles and keeps reachable ones") {
   RootedHeap rooted;
   Heap& heap = rooted.heap;
