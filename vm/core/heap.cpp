@@ -137,6 +137,14 @@ Array* Heap::newArray(std::size_t capacity) {
   return a;
 }
 
+Array* Heap::newArrayOf(const Value* values, std::size_t count) {
+  Array* array = newArray(count);
+  if (count > 0) std::memcpy(array->items, values, count * sizeof(Value));
+  array->count = count;
+  array->mayHoldObjects = anyObject(values, count);
+  return array;
+}
+
 void Heap::arrayReserve(Array* array, std::size_t capacity) {
   if (capacity <= array->capacity) return;
   if (capacity > maxMemory_ / sizeof(Value)) throw OutOfMemory();

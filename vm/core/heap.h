@@ -63,6 +63,9 @@ class Heap {
   // Interned strings are never collected; they hold the program's names.
   String* intern(std::string_view bytes) { return interned_.intern(bytes); }
   Array* newArray(std::size_t capacity = 0);
+  // An array holding a copy of `values[0, count)`, which must stay reachable
+  // elsewhere while it allocates; scanned only if one of them is an object.
+  Array* newArrayOf(const Value* values, std::size_t count);
   Map* newMap(std::size_t capacity = 0);
   // An empty map whose storage already has `entryCapacity` entries (0, or a
   // power of two from 8) in the dense or the indexed form: the map that

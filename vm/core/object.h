@@ -65,9 +65,10 @@ struct Array : Obj {
   std::size_t capacity;
   // False only while no object was ever stored in it (never cleared once
   // set): the collector scans only arrays that may hold objects, as it does
-  // maps. A new array starts true; the places that fill one from values they
-  // can see (`[...]`, slices) make it exact, and every store into an existing
-  // array sets it: push, set_index and set_index_ll, Heap::arrayPush.
+  // maps. A new array starts true; Heap::newArrayOf, which makes `[...]`,
+  // slices and sorted copies from values it can see, makes it exact, and every
+  // store into an existing array sets it: push, set_index and set_index_ll,
+  // Heap::arrayPush.
   bool mayHoldObjects;
 };
 

@@ -1163,10 +1163,7 @@ dispatch:
     CASE(BuildArray) {
       uint32_t count = A();
       SYNC();
-      Array* array = vm.heap.newArray(count);
-      if (count > 0) std::memcpy(array->items, sp - count, count * sizeof(Value));
-      array->count = count;
-      array->mayHoldObjects = anyObject(array->items, count);
+      Array* array = vm.heap.newArrayOf(sp - count, count);
       sp -= count;
       PUSH(Value::object(array));
       NEXT();

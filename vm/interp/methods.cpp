@@ -405,19 +405,12 @@ NativeStatus MethodCall::sort(Array* array) {
   }
   // The values in `from` are reachable from the receiver, so the allocation
   // may collect safely.
-  Array* out = vm.heap.newArray(n);
-  if (n > 0) std::memcpy(out->items, from.data(), n * sizeof(Value));
-  out->count = n;
-  return ok(result, Value::object(out));
+  return ok(result, Value::object(vm.heap.newArrayOf(from.data(), n)));
 }
 
 // A new array holding `count` values from `items` (values already reachable).
 NativeStatus MethodCall::arrayOf(const Value* items, std::size_t count) {
-  Array* out = vm.heap.newArray(count);
-  if (count > 0) std::memcpy(out->items, items, count * sizeof(Value));
-  out->count = count;
-  out->mayHoldObjects = anyObject(out->items, count);
-  return ok(result, Value::object(out));
+  return ok(result, Value::object(vm.heap.newArrayOf(items, count)));
 }
 
 // [[a0, b0], [a1, b1], ...]: zip() pairs with another array's items,

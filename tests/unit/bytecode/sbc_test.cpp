@@ -153,27 +153,30 @@ TEST_CASE("sbc: version 1 files (without debug information) are still read", "[s
   CHECK(programHash(reread.value()) == programHash(program));
 }
 
-TEST_CASE("sbc: a file may use only the opcodes of its version", "[sbc]") {
+// The sample program whose entry function is `code` alone (one line, no
+// statements or locals to match the old code).
+Program sampleWithEntryCode(std::vector<Instr> code) {
   Program program = sampleProgram();
   Function& entry = program.functions[program.entry];
-  entry.constants = {Constant::ofString("NameError: gone")};
-  entry.code = {makeInstr(Op::RaiseError, 0)};
+  entry.code = std::move(code);
   entry.lines = {LineEntry{0, 1}};
   entry.statements.clear();
   entry.locals.clear();
+  return program;
+}
+
+TEST_CASE("sbc: a file may use only the opcodes of its version", "[sbc]") {
+  Program program = sampleWithEntryCode({makeInstr(Op::RaiseError, 0)});
+  program.functions[program.entry].constants = {Constant::ofString("NameError: gone")};
   CHECK(readSbc(writeSbc(program), "prog.sbc").ok());
   CHECK_THAT(errorOf(writeSbc(program, 3)),
              Catch::Contains("code word 0: opcode 133 (raise_error) is not in .sbc version 3"));
 }
 
 TEST_CASE("sbc: the _into forms are opcodes of version 7", "[sbc]") {
-  Program program = sampleProgram();
-  Function& entry = program.functions[program.entry];
-  entry.code = {makeInstr(Op::Int, 1), makeInstr(Op::SetLocal, 0), makeInstr(Op::Int, 2),
-                makeInstr(Op::AddInto, 0), makeInstr(Op::Halt)};
-  entry.lines = {LineEntry{0, 1}};
-  entry.statements.clear();
-  entry.locals.clear();
+  Program program =
+      sampleWithEntryCode({makeInstr(Op::Int, 1), makeInstr(Op::SetLocal, 0), makeInstr(Op::Int, 2),
+                           makeInstr(Op::AddInto, 0), makeInstr(Op::Halt)});
   CHECK(readSbc(writeSbc(program), "prog.sbc").ok());
   CHECK_THAT(errorOf(writeSbc(program, 6)),
              Catch::Contains("code word 3: opcode 169 (add_into) is not in .sbc version 6"));
