@@ -104,6 +104,8 @@ class SmallPool {
   static std::size_t classOf(std::size_t bytes) { return (bytes - 1) / kGranule; }
   // Memory for a new chunk, or nullptr.
   char* newChunkMemory(bool* inRegion);
+  // A block of class `sizeClass` from a new chunk, or nullptr.
+  [[gnu::noinline]] void* allocateInNewChunk(std::size_t sizeClass);
 
   FreeBlock* free_[kClasses];
   std::size_t current_[kClasses];  // each class's chunk being carved, or kNoChunk
