@@ -68,12 +68,12 @@ class Heap {
   Array* newArrayOf(const Value* values, std::size_t count);
   Map* newMap(std::size_t capacity = 0);
   // An empty map whose storage already has `entryCapacity` entries (0, or a
-  // power of two from 8) in the dense or the indexed form: the map that
+  // power of two from kMinMapCapacity) in the dense or the indexed form: the map that
   // inserting its keys in order would have grown, without the growing. A
   // restored snapshot's maps are built this way.
   Map* newMapOfShape(std::size_t entryCapacity, bool dense);
   // The entry capacity a map is given for `entries` entries: 0, or the
-  // smallest power of two from 8 that holds them.
+  // smallest power of two from kMinMapCapacity that holds them.
   static std::size_t mapCapacityFor(std::size_t entries);
   Record* newRecord(const RecordType* type);  // fields start as none
   Closure* newClosure(uint32_t function, uint32_t upvalueCount);
@@ -233,7 +233,7 @@ class Heap {
     return map->entryCapacity * (map->dense ? sizeof(Value) : sizeof(MapEntry));
   }
   // An indexed map's index slots for `entryCapacity` entries: twice as many,
-  // at least 16, a power of two.
+  // a power of two.
   static std::size_t mapIndexCapacityFor(std::size_t entryCapacity);
   int64_t mapFind(const Map* map, Value key, uint64_t hash) const;
 

@@ -140,13 +140,13 @@ bool keysEqual(Value a, Value b) {
 
 std::size_t Heap::mapCapacityFor(std::size_t entries) {
   if (entries == 0) return 0;
-  std::size_t capacity = 8;
+  std::size_t capacity = kMinMapCapacity;
   while (capacity < entries) capacity *= 2;
   return capacity;
 }
 
 std::size_t Heap::mapIndexCapacityFor(std::size_t entryCapacity) {
-  std::size_t indexCapacity = 16;
+  std::size_t indexCapacity = 2 * kMinMapCapacity;
   while (indexCapacity < entryCapacity * 2) indexCapacity *= 2;
   return indexCapacity;
 }
@@ -292,7 +292,9 @@ void Heap::mapAppend(Map* map, Value key, Value value) {
       }
       map->entryCount = to;
     } else {
-      std::size_t cap = map->entryCapacity < 8 ? 8 : map->entryCapacity * 2;
+      // An empty map grows to 4 entries: a map filled one key at a time
+      // seldom stops at 1 or 2.
+      std::size_t cap = map->entryCapacity == 0 ? 2 * kMinMapCapacity : map->entryCapacity * 2;
       if (cap > (std::size_t{1} << 30)) throw OutOfMemory();
       std::size_t size = map->dense ? sizeof(Value) : sizeof(MapEntry);
       void* grown = reallocate(map->entries, map->entryCapacity * size, cap * size);

@@ -97,6 +97,11 @@ struct MapEntry {
   Value value;
 };
 
+// The fewest entries a map's storage holds once it holds any: small maps are
+// common (a JSON-like object per item, `{id: 1, name: "x"}`), and a
+// two-entry map's storage is then 64 bytes of entries and a 4-slot index.
+inline constexpr std::size_t kMinMapCapacity = 2;
+
 struct Map : Obj {
   union {
     MapEntry* entries;  // indexed maps

@@ -438,7 +438,8 @@ bool Scanner::map(SObject* object) {
   }
   std::size_t entries = (data_.values.size() - object->firstValue) / 2;
   uint64_t capacity = object->number;
-  if (capacity < entries || (capacity != 0 && capacity < 8) || (capacity & (capacity - 1)) != 0) {
+  if (capacity < entries || (capacity != 0 && capacity < kMinMapCapacity) ||
+      (capacity & (capacity - 1)) != 0) {
     return false;
   }
   return next('}');

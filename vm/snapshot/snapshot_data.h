@@ -44,7 +44,7 @@ namespace shapevm {
 //   {"format": "shapevm-snapshot", "version": V, "checksum": "HHHHHHHHHHHHHHHH",
 // and the checksum is XXH3-64 of every byte after that line's newline.
 inline constexpr const char* kSnapshotFormatName = "shapevm-snapshot";
-inline constexpr uint32_t kSnapshotVersion = 3;
+inline constexpr uint32_t kSnapshotVersion = 4;
 // Version 1 snapshots (without the embedded program) are still read.
 inline constexpr uint32_t kOldestSnapshotVersion = 1;
 

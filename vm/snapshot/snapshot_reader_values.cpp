@@ -462,11 +462,11 @@ bool SnapshotReader::readObject(od::value v, SObject* object) {
     }
     if (shape.kind == ObjKind::Map) {
       std::size_t entries = object->valueCount / 2;
-      if (object->number < entries || (object->number != 0 && object->number < 8) ||
+      if (object->number < entries || (object->number != 0 && object->number < kMinMapCapacity) ||
           (object->number & (object->number - 1)) != 0) {
         return fail(
-            fmt::format("map capacity {} must be 0 or a power of two >= 8 and >= its {} entries",
-                        object->number, entries));
+            fmt::format("map capacity {} must be 0 or a power of two >= {} and >= its {} entries",
+                        object->number, kMinMapCapacity, entries));
       }
     }
     if (shape.kind == ObjKind::Closure &&

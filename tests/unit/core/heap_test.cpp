@@ -136,6 +136,41 @@ TEST_CASE("a map keyed 0, 1, 2, ... stays dense until another key or a deletion"
   }
 }
 
+TEST_CASE("a small map's storage is small") {
+  RootedHeap rooted;
+  Heap& heap = rooted.heap;
+  auto keep = [&](Obj* object) {
+    rooted.roots.push_back(Value::object(object));
+    return object;
+  };
+  Value a = Value::object(keep(heap.newString("a")));
+  Value b = Value::object(keep(heap.newString("b")));
+  Value c = Value::object(keep(heap.newString("c")));
+  // A literal of two string keys: 2 entries and a 4-slot index.
+  auto* literal = static_cast<Map*>(keep(heap.newMap(2)));
+  CHECK(literal->entryCapacity == 2);
+  heap.mapSet(literal, a, Value::integer(1));
+  heap.mapSet(literal, b, Value::integer(2));
+  CHECK(literal->entryCapacity == 2);
+  CHECK(literal->indexCapacity == 4);
+  // A third key doubles both.
+  heap.mapSet(literal, c, Value::integer(3));
+  CHECK(literal->entryCapacity == 4);
+  CHECK(literal->indexCapacity == 8);
+  Value out;
+  for (auto [key, value] : {std::pair{a, 1}, std::pair{b, 2}, std::pair{c, 3}}) {
+    REQUIRE(heap.mapGet(literal, key, &out));
+    CHECK(out.as.i == value);
+  }
+  // An empty map grows to 4 entries at its first key.
+  auto* empty = static_cast<Map*>(keep(heap.newMap(0)));
+  CHECK(empty->entryCapacity == 0);
+  heap.mapSet(empty, a, Value::none());
+  CHECK(empty->entryCapacity == 4);
+  CHECK(Heap::mapCapacityFor(1) == 2);
+  CHECK(Heap::mapCapacityFor(5) == 8);
+}
+
 TEST_CASE("a map made in its final shape matches one grown by inserting its keys") {
   RootedHeap rooted;
   Heap& heap = rooted.heap;

@@ -220,6 +220,39 @@ TEST_CASE("a heap decoded in two parts at once is the heap decoded in one",
   CHECK(chooseHeapSplit(s.text.data() + s.objectsAt, s.text.data() + s.text.size()) == nullptr);
 }
 
+// The capacity of the only map object read from `s`.
+uint64_t mapCapacity(const Snapshot& s) {
+  SnapshotData read = acceptedReading(s);
+  for (const SObject& o : read.objects) {
+    if (o.kind == ObjKind::Map) return o.number;
+  }
+  FAIL("no map");
+  return 0;
+}
+
+TEST_CASE("map capacities start at 2; a version 3 snapshot's 8 still reads",
+          "[snapshot][fastpath]") {
+  TempDir dir;
+  Snapshot s = snapshotOf(dir, "let m = {\"a\": 1, \"b\": 2}\nsuspend()\nprint(m)\n");
+  std::size_t capacity = s.text.find("{\"capacity\": 2, \"map\": ", s.objectsAt);
+  REQUIRE(capacity != std::string::npos);
+  CHECK(mapCapacity(s) == 2);
+  // As a shapevm before version 4 wrote it.
+  Snapshot old = s;
+  old.text.replace(capacity, 15, "{\"capacity\": 8,");
+  std::string version = fmt::format("\"version\": {},", kSnapshotVersion);
+  old.text.replace(old.text.find(version), version.size(), "\"version\": 3,");
+  CHECK(mapCapacity(old) == 8);
+  // Below 2, both readers refuse it with the same message.
+  Snapshot one = s;
+  one.text.replace(capacity, 15, "{\"capacity\": 1,");
+  checkSameReading(one);
+  Result<SnapshotData> read = parseSnapshot(fixChecksum(one.text), "t.json");
+  REQUIRE_FALSE(read.ok());
+  CHECK_THAT(read.error().message,
+             Catch::Matchers::Contains("map capacity 1 must be 0 or a power of two >= 2"));
+}
+
 TEST_CASE("after the fast path gives up, a broken rule gets the general reader's message",
           "[snapshot][fastpath]") {
   TempDir dir;
@@ -233,7 +266,8 @@ TEST_CASE("after the fast path gives up, a broken rule gets the general reader's
   REQUIRE_FALSE(read.ok());
   CHECK_THAT(read.error().message,
              Catch::Matchers::Contains("at state.objects[") &&
-                 Catch::Matchers::Contains("map capacity 4 must be 0 or a power of two >= 8"));
+                 Catch::Matchers::Contains(
+                     "map capacity 4 must be 0 or a power of two >= 2 and >= its 6 entries"));
   // A value the fast path leaves to the general reader ("-0" as an int
   // token): the same outcome with or without the fast path.
   std::size_t number = s.text.find("123456789012345678", s.objectsAt);

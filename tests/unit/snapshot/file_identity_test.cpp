@@ -4,6 +4,8 @@
 // missing or malformed is rejected.
 #include "snapshot/file_identity.h"
 
+#include <fmt/format.h>
+
 #include <fstream>
 
 #include "snapshot/snapshot_reader.h"
@@ -116,7 +118,8 @@ TEST_CASE("malformed file identities are rejected", "[snapshot][files]") {
   rejects(", \"length\": ", ", \"size\": ", "unexpected or repeated member \"size\"");
   rejects("\"cwd\": \"/", "\"cwd\": \"", "expected an absolute path");
   rejects("\"stdout\": null", "\"stdout\": {\"length\": 1}", "needs \"length\", \"head\"");
-  rejects("\"version\": 3", "\"version\": 2", "\"host\" is new in version 3");
+  rejects(fmt::format("\"version\": {}", kSnapshotVersion), "\"version\": 2",
+          "\"host\" is new in version 3");
 }
 
 }  // namespace
