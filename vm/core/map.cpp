@@ -152,7 +152,7 @@ std::size_t Heap::mapIndexCapacityFor(std::size_t entryCapacity) {
 }
 
 Map* Heap::newMap(std::size_t capacity) {
-  if (capacity > maxMemory_ / sizeof(MapEntry)) throw OutOfMemory();
+  if (capacity > kMaxMapCapacity || capacity > maxMemory_ / sizeof(MapEntry)) throw OutOfMemory();
   std::size_t entryCapacity = mapCapacityFor(capacity);
   // A new map is dense: values only, and the index is built when first needed.
   std::size_t bytes = entryCapacity * sizeof(Value);
@@ -176,7 +176,9 @@ Map* Heap::newMap(std::size_t capacity) {
 
 Map* Heap::newMapOfShape(std::size_t entryCapacity, bool dense) {
   if (dense || entryCapacity == 0) return newMap(entryCapacity);
-  if (entryCapacity > maxMemory_ / sizeof(MapEntry)) throw OutOfMemory();
+  if (entryCapacity > kMaxMapCapacity || entryCapacity > maxMemory_ / sizeof(MapEntry)) {
+    throw OutOfMemory();
+  }
   // Storage first: a collection during the object's allocation must not find
   // a map without it.
   std::size_t entryBytes = entryCapacity * sizeof(MapEntry);
@@ -295,7 +297,7 @@ void Heap::mapAppend(Map* map, Value key, Value value) {
       // An empty map grows to 4 entries: a map filled one key at a time
       // seldom stops at 1 or 2.
       std::size_t cap = map->entryCapacity == 0 ? 2 * kMinMapCapacity : map->entryCapacity * 2;
-      if (cap > (std::size_t{1} << 30)) throw OutOfMemory();
+      if (cap > kMaxMapCapacity) throw OutOfMemory();
       std::size_t size = map->dense ? sizeof(Value) : sizeof(MapEntry);
       void* grown = reallocate(map->entries, map->entryCapacity * size, cap * size);
       if (map->dense) {

@@ -101,23 +101,28 @@ struct MapEntry {
 // common (a JSON-like object per item, `{id: 1, name: "x"}`), and a
 // two-entry map's storage is then 64 bytes of entries and a 4-slot index.
 inline constexpr std::size_t kMinMapCapacity = 2;
+// The most entries a map's storage holds (index positions are int32_t): so
+// the counts below fit in 32 bits, and a map object fits a 64-byte block.
+inline constexpr std::size_t kMaxMapCapacity = std::size_t{1} << 30;
 
 struct Map : Obj {
   union {
     MapEntry* entries;  // indexed maps
     Value* values;      // dense maps: the value of key k at k
   };
-  std::size_t entryCount;     // used entries, including deleted ones
-  std::size_t entryCapacity;  // allocated entries
-  std::size_t liveCount;      // entries with a live key
-  int32_t* index;             // -1 = free slot; otherwise an entry position
-  std::size_t indexCapacity;  // power of two, or 0
-  bool dense;                 // entry k holds the int key k, none deleted; no index
+  int32_t* index;          // -1 = free slot; otherwise an entry position
+  uint32_t entryCount;     // used entries, including deleted ones
+  uint32_t entryCapacity;  // allocated entries
+  uint32_t liveCount;      // entries with a live key
+  uint32_t indexCapacity;  // power of two, or 0
+  bool dense;              // entry k holds the int key k, none deleted; no index
   // Set when an object is stored as a key or value (and never cleared): the
   // collector scans only such maps, so a map of numbers, a million entries
   // or more, is not read again at every collection while it grows.
   bool mayHoldObjects;
 };
+
+static_assert(sizeof(Map) <= 64, "a map object fits a 64-byte pool block");
 
 // Entry i (below entryCount) of either form of map. The key is Empty for a
 // deleted entry.
