@@ -145,9 +145,16 @@ static_assert(kPollInterval <= INT32_MAX / 2,
 // starts a page, and its code after the entry is moved on by a jump over
 // padding to where the suite ran fastest when last measured (offsets 0 to
 // 56 tried in steps of 8 over ten benchmarks: docs/design.md, "Where the
-// loop's code sits"). Measure again after large changes to the loop.
+// loop's code sits"), 48 bytes on. The build without the step check (for
+// measuring what the check costs) has code of its own and an offset of its
+// own, 2. Measure again after large changes to the loop.
 #if defined(__x86_64__)
-#define SHAPEVM_LOOP_OFFSET() asm volatile("jmp 1f\n.skip 46, 0xcc\n1:")
+#ifdef SHAPEVM_STEP_CHECK
+#define SHAPEVM_LOOP_PADDING "46"
+#else
+#define SHAPEVM_LOOP_PADDING "0"
+#endif
+#define SHAPEVM_LOOP_OFFSET() asm volatile("jmp 1f\n.skip " SHAPEVM_LOOP_PADDING ", 0xcc\n1:")
 #else
 #define SHAPEVM_LOOP_OFFSET() \
   do {                        \
@@ -404,9 +411,9 @@ std::optional<RunOutcome> Interpreter::loop() {
   } while (0)
 // A conditional jump to word `to` of the function when `condition` holds.
 // Left to guess, GCC put the way that sets `ip` out of line in some builds
-// and not in others (a jump away and one back: two more taken branches), so
-// the same code ran fib_iter 25% slower in one build than in another
-// (docs/design.md, "Step accounting"). The jump_if_* forms end a `while`
+// and not in others (a jump away and one back: two more taken branches):
+// fib_iter ran 25% slower with the step check than without it for that
+// alone (docs/design.md, "Step accounting"). The jump_if_* forms end a `while`
 // loop's body (the compiler tests its condition at the bottom): they say
 // their jump is expected, which keeps the loop's way round on the straight
 // path. The jump_if_not_* forms test `if`s, taken either way: their jump
