@@ -11,8 +11,9 @@
 namespace shapevm {
 namespace {
 
-// The check of a container the collector skipped (config.h, kCheckSkippedScans).
-void checkSkippedScan(bool holdsObject, const char* what) {
+// The check of a container the collector skipped (config.h, kCheckSkippedScans);
+// only the test builds call it.
+[[maybe_unused]] void checkSkippedScan(bool holdsObject, const char* what) {
   if (!holdsObject) return;
   std::fprintf(stderr, "shapevm: internal error: %s marked as holding no object holds one\n", what);
   std::abort();
