@@ -811,7 +811,8 @@ dispatch:
     NEXT();                          \
   }
 // JUMP_ON: the fused compare-and-branch, jumping to A when the comparison's
-// result is `when` (jump_if_not_lt: false; jump_if_lt: true).
+// result is `when` (jump_if_not_lt: false; jump_if_lt: true). `when` also
+// says whether the form closes a loop (JUMP_WHEN): the jump_if_* forms do.
 #define JUMP_ON(name, symbol, op, when)         \
   CASE(name) {                                  \
     target = A();                               \
