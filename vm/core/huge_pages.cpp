@@ -39,6 +39,18 @@ bool HugePagePolicy::recordHugeFault(std::int64_t nanoseconds) {
   return false;
 }
 
+void populateForWriting(void* data, std::size_t bytes) {
+#ifdef MADV_POPULATE_WRITE
+  static const auto kPage = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  auto begin = reinterpret_cast<std::uintptr_t>(data) & ~(kPage - 1);
+  auto end = reinterpret_cast<std::uintptr_t>(data) + bytes;
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE);
+#else
+  (void)data;
+  (void)bytes;
+#endif
+}
+
 namespace {
 
 void advise(std::uintptr_t begin, std::uintptr_t end, int advice) {

@@ -55,7 +55,9 @@ std::optional<std::size_t> readRange(int fd, char* buffer, std::size_t from, std
                                      Each&& each) {
   std::size_t at = from;
   while (at < to) {
-    ssize_t n = ::pread(fd, buffer + at, std::min(kReadChunk, to - at), static_cast<off_t>(at));
+    std::size_t chunk = std::min(kReadChunk, to - at);
+    populateForWriting(buffer + at, chunk);
+    ssize_t n = ::pread(fd, buffer + at, chunk, static_cast<off_t>(at));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return std::nullopt;
     if (n == 0) break;  // the file shrank meanwhile: the checksum will tell
