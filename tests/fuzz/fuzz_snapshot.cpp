@@ -3,7 +3,9 @@
 // the input read again, which takes mutations past it into the structure and
 // cross-reference checks (SHAPEVM_FUZZ_KEEP_CHECKSUM=1 turns that off). A
 // snapshot that restores runs, bounded, and every snapshot the VM then writes
-// must read back. The programs snapshots name are the examples, by file name.
+// must read back. A heap the restorer decodes straight into heap objects is
+// decoded through its pools too, and the two VMs must be the same. The
+// programs snapshots name are the examples, by file name.
 #include <xxhash.h>
 
 #include <cstddef>
@@ -64,6 +66,27 @@ bool staysInScratchDirectory(const SnapshotData& data, bool* mayOpen) {
   return true;
 }
 
+// What the VM `resumed` would write as its snapshot now.
+std::string snapshotOf(const ResumedVM& resumed) {
+  std::optional<std::string> error;
+  return encodeSnapshot(*resumed.vm, fuzz::scratchSnapshotPath(), resumed.programPath,
+                        SnapshotReason::SuspendCall, &error);
+}
+
+// A heap decoded straight into heap objects must be the heap decoded through
+// its pools (vm/snapshot/straight_heap.h): the two VMs, restored without
+// reopening files, write the same snapshot.
+void checkStraightHeap(ResumeRequest request) {
+  request.dryRun = true;
+  auto straight = resumeSnapshot(request);
+  auto* fast = std::get_if<ResumedVM>(&straight);
+  if (fast == nullptr || !fast->heapStraight) return;
+  request.heapStraight = false;
+  auto pooled = resumeSnapshot(request);
+  auto* general = std::get_if<ResumedVM>(&pooled);
+  if (general == nullptr || snapshotOf(*fast) != snapshotOf(*general)) std::abort();
+}
+
 void restoreAndRun(const std::string& text) {
   Result<SnapshotData> data = parseSnapshot(text, "fuzz.snap.json");
   if (!data) return;
@@ -77,6 +100,7 @@ void restoreAndRun(const std::string& text) {
   request.snapshotPath = fuzz::scratchSnapshotPath();
   request.options = fuzz::boundedOptions();
   request.loadProgram = fuzz::exampleLoader();
+  checkStraightHeap(request);
   auto resumed = resumeSnapshot(request);
   auto* ready = std::get_if<ResumedVM>(&resumed);
   if (ready == nullptr || mayOpen || fuzz::mayOpenFiles(ready->vm->program)) return;

@@ -60,8 +60,10 @@ class MappedAhead {
 
 class Scanner {
  public:
-  Scanner(const char* begin, const char* end, SnapshotData& data, FunctionNameIds& functionNameIds)
-      : p_(begin), end_(end), data_(data), functionNameIds_(functionNameIds) {}
+  // With a `sink`, objects go to it a batch at a time (ObjectBatchSink).
+  Scanner(const char* begin, const char* end, SnapshotData& data, FunctionNameIds& functionNameIds,
+          const ObjectBatchSink* sink = nullptr)
+      : p_(begin), end_(end), data_(data), functionNameIds_(functionNameIds), sink_(sink) {}
 
   // Consumes the array's opening: `[\n  ` (true) or `[]` (false, *empty set).
   bool open(bool* empty) {
@@ -73,6 +75,8 @@ class Scanner {
   // Returns just past what it decoded, or nullptr.
   const char* objectLines(const char* stop);
   const char* position() const { return p_; }
+  // The objects decoded, those handed to the sink included.
+  std::size_t objectCount() const { return sunk_ + data_.objects.size(); }
 
  private:
   // Consumes `text` if it comes next. Inlined: `text` is nearly always a
@@ -126,6 +130,10 @@ class Scanner {
   bool upvalueIds(SClosure& c);
   bool upvalue(SObject* object);
   bool file(SObject* object);
+  // Hands the objects decoded since the last batch to the sink and empties
+  // the pools they used (the names stay: later objects share them).
+  bool flush();
+  const char* streamedObjectLines(const char* stop);
   // A name stored once: `previous`, if it has the same bytes, else a new copy.
   std::string_view sharedName(std::string_view name, std::string_view previous) {
     return name == previous ? previous : data_.text.store(name);
@@ -136,7 +144,9 @@ class Scanner {
   const char* end_;
   SnapshotData& data_;
   FunctionNameIds& functionNameIds_;
-  std::string scratch_;  // unescaped strings, decoded {"bytes": HEX}
+  const ObjectBatchSink* sink_;
+  std::size_t sunk_ = 0;  // objects handed to the sink
+  std::string scratch_;   // unescaped strings, decoded {"bytes": HEX}
   // The previous record, whose type name and field names most records share.
   std::string_view recordType_;
   std::size_t recordNames_ = 0;
@@ -642,7 +652,7 @@ bool Scanner::file(SObject* object) {
   }
   if (data_.version < 3) return next('}');
   SOpenFile identity;
-  identity.object = static_cast<uint32_t>(data_.objects.size() - 1);
+  identity.object = static_cast<uint32_t>(objectCount() - 1);
   std::string_view head, tail;
   if (!literal(key::kAbsolute.following()) || !text(&identity.absolutePath) ||
       identity.absolutePath.empty() || identity.absolutePath.front() != '/' ||
@@ -703,6 +713,7 @@ const char* Scanner::objectLines(const char* stop) {
   // parts of a split array reserve for all the text left, the first because
   // the second is appended to it. Hints: if the address space is refused, the
   // pools grow as usual.
+  if (sink_ != nullptr) return streamedObjectLines(stop);
   constexpr std::size_t kShortestObjectLine = 17;
   std::size_t textLeft = static_cast<std::size_t>(end_ - p_);
   try {
@@ -736,6 +747,32 @@ const char* Scanner::objectLines(const char* stop) {
   return next(']') ? p_ : nullptr;
 }
 
+bool Scanner::flush() {
+  if (data_.objects.empty()) return true;
+  if (!(*sink_)(data_)) return false;
+  sunk_ += data_.objects.size();
+  data_.objects.clear();
+  data_.values.clear();
+  data_.closures.clear();
+  data_.upvalueIds.clear();
+  return true;
+}
+
+// objectLines with a sink: the pools hold one batch of objects at a time, so
+// they stay in the cache and cost no fresh memory.
+const char* Scanner::streamedObjectLines(const char* stop) {
+  constexpr std::size_t kBatch = 1024;
+  data_.objects.reserve(kBatch);
+  do {
+    if (objectCount() >= UINT32_MAX) return nullptr;
+    if (!object(&data_.objects.emplace_back())) return nullptr;
+    if (data_.objects.size() == kBatch && !flush()) return nullptr;
+  } while (literal(",\n  ") && p_ != stop);
+  if (!flush()) return nullptr;
+  if (stop != nullptr) return p_ == stop ? p_ : nullptr;
+  return next(']') ? p_ : nullptr;
+}
+
 // The second part of a split array, decoded on its own thread into pools of
 // its own.
 struct HeapPart {
@@ -757,8 +794,10 @@ void populateReserved(Pool& pool, std::size_t count) {
 // into the pools are moved past what `data` holds, and its function names
 // take the ids `data` has for them (new ones numbered in order of appearance).
 // False, with nothing changed, if the objects would be too many.
-bool appendPart(SnapshotData& data, FunctionNameIds& functionNameIds, HeapPart& part) {
-  if (part.data.objects.size() > UINT32_MAX - data.objects.size()) return false;
+// The id in `data` of each of `part`'s function names, those new to `data`
+// numbered after its own in order of appearance.
+std::vector<uint32_t> joinFunctionNames(SnapshotData& data, FunctionNameIds& functionNameIds,
+                                        const HeapPart& part) {
   std::vector<uint32_t> functionIds;
   for (std::string_view name : part.data.functionNames) {
     auto it = functionNameIds.find(name);
@@ -768,6 +807,12 @@ bool appendPart(SnapshotData& data, FunctionNameIds& functionNameIds, HeapPart& 
     }
     functionIds.push_back(it->second);
   }
+  return functionIds;
+}
+
+bool appendPart(SnapshotData& data, FunctionNameIds& functionNameIds, HeapPart& part) {
+  if (part.data.objects.size() > UINT32_MAX - data.objects.size()) return false;
+  std::vector<uint32_t> functionIds = joinFunctionNames(data, functionNameIds, part);
   std::size_t objects = data.objects.size(), values = data.values.size(), names = data.names.size(),
               closures = data.closures.size(), upvalueIds = data.upvalueIds.size();
   // The objects, the largest pool, are copied on a second thread; each pool
@@ -864,6 +909,44 @@ const char* chooseHeapSplit(const char* begin, const char* end) {
   const char* middle = begin + (end - begin) / 2;
   const auto* newline = static_cast<const char*>(std::memchr(middle, '\n', end - middle));
   return newline != nullptr && end - newline > 3 ? newline + 3 : nullptr;
+}
+
+const char* streamCanonicalObjects(const char* begin, const char* end, SnapshotData& data,
+                                   FunctionNameIds& functionNameIds, const char* split,
+                                   const ObjectBatchSink& first, const ObjectBatchSink& second,
+                                   std::vector<uint32_t>* secondFunctionIds,
+                                   std::size_t* firstCount) {
+  Scanner scanner(begin, end, data, functionNameIds, &first);
+  bool empty;
+  if (!scanner.open(&empty)) return nullptr;
+  *firstCount = 0;
+  if (empty) return scanner.position();
+  if (split == nullptr || split <= scanner.position() || split >= end) {
+    const char* arrayEnd = scanner.objectLines(nullptr);
+    *firstCount = scanner.objectCount();
+    return arrayEnd;
+  }
+  HeapPart part(data.version);
+  const char* firstEnd = nullptr;
+  std::size_t secondCount = 0;
+  runBeside(
+      [&] {
+        Scanner scanner(split, end, part.data, part.functionNameIds, &second);
+        part.end = scanner.objectLines(nullptr);
+        secondCount = scanner.objectCount();
+      },
+      [&] { firstEnd = scanner.objectLines(split); });
+  *firstCount = scanner.objectCount();
+  if (firstEnd == nullptr || part.end == nullptr || secondCount > UINT32_MAX - *firstCount) {
+    return nullptr;
+  }
+  *secondFunctionIds = joinFunctionNames(data, functionNameIds, part);
+  for (SOpenFile file : part.data.host.files) {
+    file.object += static_cast<uint32_t>(*firstCount);
+    data.host.files.push_back(file);
+  }
+  data.text.absorb(std::move(part.data.text));
+  return part.end;
 }
 
 const char* readCanonicalObjects(const char* begin, const char* end, SnapshotData& data,

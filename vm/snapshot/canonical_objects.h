@@ -18,9 +18,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 #include "snapshot/snapshot_data.h"
 
@@ -31,10 +32,6 @@ namespace shapevm {
 // closes with the file's last ']', followed only by '}' and whitespace.
 // Empty if `body` has no such line or no such end. The range is only where
 // the array must be if the file is canonical: readCanonicalObjects decides.
-struct HeapText {
-  const char* begin;  // the array's '['
-  const char* end;    // just past its ']'
-};
 std::optional<HeapText> locateCanonicalObjects(std::string_view body);
 
 // A large array is decoded in two parts at once, on two threads, the second
@@ -48,10 +45,6 @@ std::optional<HeapText> locateCanonicalObjects(std::string_view body);
 inline constexpr std::ptrdiff_t kMinSplitBytes = std::ptrdiff_t{4} << 20;
 const char* chooseHeapSplit(const char* begin, const char* end);
 
-// The index of each name in SnapshotData::functionNames, as the reader keeps
-// it while reading.
-using FunctionNameIds = std::unordered_map<std::string_view, uint32_t>;
-
 // Decodes the objects array starting at `begin` (its '['), reading no further
 // than `end`, appending to `data`'s objects and pools; in two parts if
 // `split` is not nullptr (see above), adding to `functionNameIds`. Returns just
@@ -60,5 +53,27 @@ using FunctionNameIds = std::unordered_map<std::string_view, uint32_t>;
 // text is taken to be valid UTF-8 (the caller checks).
 const char* readCanonicalObjects(const char* begin, const char* end, SnapshotData& data,
                                  FunctionNameIds& functionNameIds, const char* split = nullptr);
+
+// Receives decoded objects a batch at a time, in id order: `batch` holds them
+// and the values, closures and upvalue ids they index (its names and text are
+// the whole part's so far), and those are emptied after. Returning false
+// stops the decoding, which then fails.
+using ObjectBatchSink = std::function<bool(const SnapshotData& batch)>;
+
+// Decodes the objects array as readCanonicalObjects does, but keeps no object:
+// the part before `split` (all of it without one) goes to `first` and the
+// part from `split` on to `second`, decoded on a second thread into pools of
+// its own, a batch at a time, so that the pools stay a few KiB however large
+// the heap. Returns just past the array's ']' or nullptr; then `data` holds
+// whatever was decoded and is not to be used. On success the second part's
+// function names are in data.functionNames too, `secondFunctionIds` gives
+// each of its name ids the id it has there, `*firstCount` is how many
+// objects `first` received, and the open files' identities of both parts are
+// in data.host.files with their ids counted from the array's start.
+const char* streamCanonicalObjects(const char* begin, const char* end, SnapshotData& data,
+                                   FunctionNameIds& functionNameIds, const char* split,
+                                   const ObjectBatchSink& first, const ObjectBatchSink& second,
+                                   std::vector<uint32_t>* secondFunctionIds,
+                                   std::size_t* firstCount);
 
 }  // namespace shapevm

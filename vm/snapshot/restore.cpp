@@ -18,14 +18,16 @@ namespace shapevm {
 
 namespace {
 
-// How many map entries of spare capacity (beyond what the entries need) a
-// snapshot may ask for in total: 16 Mi entries, 512 MiB.
-constexpr std::size_t kMapCapacityBudget = std::size_t{1} << 24;
-
 class Restorer {
  public:
   Restorer(const SnapshotData& data, const RelocationPlan& plan, VM& vm)
       : data_(data), plan_(plan), vm_(vm) {}
+  // The heap is `built`, not rebuilt from the data.
+  void adopt(BuiltHeap&& built) {
+    objects_ = std::move(built.objects);
+    openFiles_ = std::move(built.openFiles);
+    built_ = true;
+  }
 
   std::optional<Diagnostic> checkFrames();
   std::optional<Diagnostic> checkHandlers();
@@ -46,27 +48,16 @@ class Restorer {
     return Diagnostic::inFile(data_.file, std::move(message));
   }
   Value decode(const SValue& v) const {
-    switch (v.kind) {
-      case SValueKind::None:
-        return Value::none();
-      case SValueKind::Bool:
-        return Value::boolean(v.as.b);
-      case SValueKind::Int:
-        return Value::integer(v.as.i);
-      case SValueKind::Float:
-        return Value::floating(v.as.f);
-      case SValueKind::Function:
-        return Value::function(plan_.functionValues[v.as.index]);
-      case SValueKind::Native:
-        return Value::native(v.as.index);
-      case SValueKind::Ref:
-        return Value::object(objects_[v.as.index]);
-      case SValueKind::Hole:
-        return Value::empty();
-    }
-    return Value::none();
+    if (v.kind == SValueKind::Function) return Value::function(plan_.functionValues[v.as.index]);
+    if (v.kind == SValueKind::Ref) return Value::object(objects_[v.as.index]);
+    return plainValue(v);
   }
-  Obj* shell(std::size_t id, Heap& heap, std::vector<std::size_t>& openFiles, bool hashStrings);
+  // The function of closure `id`: planned, or the built closure's.
+  uint32_t closureFunction(std::size_t id) const {
+    return built_ ? static_cast<const Closure*>(objects_[id])->function
+                  : plan_.closureFunctions[id];
+  }
+  Obj* shell(std::size_t id, Heap& heap, std::vector<OpenFileObject>& openFiles, bool hashStrings);
   std::optional<Diagnostic> fill(std::size_t id);
   Map* newMap(const SObject& saved, Heap& heap, std::size_t* budget);
   void makeAddedFieldValues();
@@ -82,9 +73,10 @@ class Restorer {
   // it (relocation added it to the type): its declared default, else none.
   // Empty for a type without defaults.
   std::vector<std::vector<Value>> addedFieldValues_;
-  // The open files, by object id, listed as they are rebuilt so that
-  // reopening them needs no third pass over all objects.
-  std::vector<std::size_t> openFiles_;
+  // The open files, listed as they are rebuilt so that reopening them needs
+  // no third pass over all objects.
+  std::vector<OpenFileObject> openFiles_;
+  bool built_ = false;  // adopt()ed
 };
 
 std::optional<Diagnostic> Restorer::checkFrames() {
@@ -140,7 +132,7 @@ std::optional<Diagnostic> Restorer::checkFrames() {
                                  ? "the function captures variables but the frame has no closure"
                                  : "the frame has a closure but its function captures nothing"));
     }
-    if (frame.closure >= 0 && plan_.closureFunctions[frame.closure] != index) {
+    if (frame.closure >= 0 && closureFunction(static_cast<std::size_t>(frame.closure)) != index) {
       return bad(
           fmt::format("{}: its closure (object {}) is of another function", where, frame.closure));
     }
@@ -259,7 +251,7 @@ Value Restorer::addedFieldValue(const RecordType* type, std::size_t field) const
 // With `hashStrings` (the heap rebuilt on two threads), a string is hashed
 // now, by the thread that made it: filling a map on either thread then reads
 // a key's hash and never writes it.
-Obj* Restorer::shell(std::size_t id, Heap& heap, std::vector<std::size_t>& openFiles,
+Obj* Restorer::shell(std::size_t id, Heap& heap, std::vector<OpenFileObject>& openFiles,
                      bool hashStrings) {
   const SObject& o = data_.objects[id];
   switch (o.kind) {
@@ -281,7 +273,7 @@ Obj* Restorer::shell(std::size_t id, Heap& heap, std::vector<std::size_t>& openF
       return u;
     }
     case ObjKind::File:
-      if (o.open) openFiles.push_back(id);
+      if (o.open) openFiles.push_back(OpenFileObject{id, o.text, o.number});
       return heap.newFile(nullptr, std::string(o.text), std::string(o.text), o.mode);
     case ObjKind::Map:
       break;
@@ -357,7 +349,7 @@ std::optional<Diagnostic> Restorer::buildHeap() {
   std::size_t budgets[2] = {kMapCapacityBudget, kMapCapacityBudget};  // this thread's, the other's
   // Maps are made only when given a budget.
   auto shells = [&](std::size_t from, std::size_t to, Heap& heap,
-                    std::vector<std::size_t>& openFiles, std::size_t* budget) {
+                    std::vector<OpenFileObject>& openFiles, std::size_t* budget) {
     for (std::size_t id = from; id < to; ++id) {
       if (data_.objects[id].kind != ObjKind::Map) {
         objects_[id] = shell(id, heap, openFiles, large);
@@ -371,7 +363,7 @@ std::optional<Diagnostic> Restorer::buildHeap() {
   } else {
     Heap beside(vm_.heap.maxMemory());
     beside.preferHugePages();
-    std::vector<std::size_t> openFilesBeside;
+    std::vector<OpenFileObject> openFilesBeside;
     {
       Heap::CollectionPause pause(beside);
       runBeside(
@@ -447,13 +439,12 @@ std::optional<Diagnostic> Restorer::reopenFiles(const std::vector<PathMapping>& 
   std::unordered_map<uint32_t, const SOpenFile*> identities;
   for (const SOpenFile& identity : data_.host.files) identities.emplace(identity.object, &identity);
   std::vector<std::string> paths;
-  for (std::size_t id : openFiles_) {
-    const SObject& o = data_.objects[id];
-    auto found = identities.find(static_cast<uint32_t>(id));
+  for (const OpenFileObject& open : openFiles_) {
+    auto found = identities.find(static_cast<uint32_t>(open.id));
     const SOpenFile* identity = found == identities.end() ? nullptr : found->second;
     // Version 2 and older: the path as the program gave it, from here.
     std::string path = identity != nullptr ? mapPath(std::string(identity->absolutePath), mappings)
-                                           : std::string(o.text);
+                                           : std::string(open.path);
     if (path.find('\0') != std::string::npos) return bad("a file path contains a NUL byte");
     struct stat info {};
     if (::stat(path.c_str(), &info) != 0) {
@@ -464,7 +455,7 @@ std::optional<Diagnostic> Restorer::reopenFiles(const std::vector<PathMapping>& 
     if (!S_ISREG(info.st_mode)) {
       return bad(fmt::format("cannot reopen file \"{}\": not a regular file", path));
     }
-    uint64_t needed = identity != nullptr ? identity->fingerprint.length : o.number;
+    uint64_t needed = identity != nullptr ? identity->fingerprint.length : open.offset;
     if (static_cast<uint64_t>(info.st_size) < needed) {
       return bad(fmt::format(
           "cannot reopen file \"{}\": it has {} bytes, fewer than the {} it had when the snapshot "
@@ -482,23 +473,22 @@ std::optional<Diagnostic> Restorer::reopenFiles(const std::vector<PathMapping>& 
     paths.push_back(std::move(path));
   }
   for (std::size_t i = 0; i < openFiles_.size(); ++i) {
-    const SObject& o = data_.objects[openFiles_[i]];
-    auto* file = static_cast<File*>(objects_[openFiles_[i]]);
+    auto* file = static_cast<File*>(objects_[openFiles_[i].id]);
     const std::string& path = paths[i];
     auto failure = [&](std::string_view what) {
       return bad(
           fmt::format("cannot reopen file \"{}\" ({}): {}", path, what, std::strerror(errno)));
     };
-    auto offset = static_cast<off_t>(o.number);
+    auto offset = static_cast<off_t>(openFiles_[i].offset);
     std::FILE* handle = nullptr;
-    if (o.mode == FileMode::Read) {
+    if (file->mode == FileMode::Read) {
       handle = std::fopen(path.c_str(), "rb");
       if (handle == nullptr) return failure("for reading");
     } else {
       // Whatever was written after the snapshot is cut off, so the resumed
       // run writes it again exactly once.
       if (::truncate(path.c_str(), offset) != 0) return failure("truncating");
-      handle = std::fopen(path.c_str(), o.mode == FileMode::Write ? "r+b" : "ab");
+      handle = std::fopen(path.c_str(), file->mode == FileMode::Write ? "r+b" : "ab");
       if (handle == nullptr) return failure("for writing");
     }
     if (::fseeko(handle, offset, SEEK_SET) != 0) {
@@ -534,11 +524,15 @@ void Restorer::truncateStdout() {
 }  // namespace
 
 std::optional<Diagnostic> restoreVm(const SnapshotData& data, const RelocationPlan& plan, VM& vm,
-                                    RestoreMode mode, const std::vector<PathMapping>& mappings) {
+                                    RestoreMode mode, const std::vector<PathMapping>& mappings,
+                                    BuiltHeap* built) {
   Restorer restorer(data, plan, vm);
+  if (built != nullptr) restorer.adopt(std::move(*built));
   if (auto error = restorer.checkFrames()) return error;
   if (auto error = restorer.checkHandlers()) return error;
-  {
+  if (built != nullptr) {
+    restorer.installState();
+  } else {
     // Every object rebuilt is live, so collecting while the heap is rebuilt
     // would free nothing; the pause ends once the restored roots hold them.
     Heap::CollectionPause pause(vm.heap);

@@ -14,6 +14,7 @@
 #include "snapshot/restore.h"
 #include "snapshot/snapshot.h"
 #include "snapshot/snapshot_reader.h"
+#include "snapshot/straight_heap.h"
 
 namespace shapevm {
 
@@ -85,21 +86,32 @@ std::optional<ResumeError> remapChangedFrames(SnapshotData& data, std::unique_pt
   return ResumeError{ResumeFailure::NotRelocatable, Diagnostic::inFile(data.file, message), report};
 }
 
-std::variant<ResumedVM, ResumeError> prepare(const std::string& snapshotPath,
-                                             const std::optional<std::string>& newProgramPath,
-                                             const VMOptions& options,
-                                             const ProgramLoader& loadProgram, RestoreMode mode,
-                                             const std::vector<PathMapping>& mappings,
-                                             bool exactRelocation = false) {
-  // The memory the file and its decoding free on the way is the rebuilt
-  // heap's (huge_blocks.h).
-  huge_blocks::Recycling recycling;
-  Result<SnapshotData> data = readSnapshotFile(snapshotPath);
+// What prepareWith returns when a heap decoded straight (straight_heap.h)
+// met anything the general path would not accept as it is, or anything else
+// failed after it: the general path then starts over and gives the verdict,
+// with its message.
+struct StartOver {};
+using Prepared = std::variant<ResumedVM, ResumeError, StartOver>;
+
+Prepared prepareWith(const std::string& snapshotPath,
+                     const std::optional<std::string>& newProgramPath, const VMOptions& options,
+                     const ProgramLoader& loadProgram, RestoreMode mode,
+                     const std::vector<PathMapping>& mappings, bool exactRelocation,
+                     HeapReading heapReading) {
+  bool relocating = newProgramPath.has_value();
+  // A relocation goes through the decoded heap, which it may change.
+  Result<SnapshotData> data =
+      readSnapshotFile(snapshotPath, relocating ? HeapReading::Decode : heapReading);
   if (!data) return badInput(data.error());
-  if (mode == RestoreMode::Run) {
+  bool straight = data->deferredHeap.has_value();
+  auto fail = [straight](ResumeError error) -> Prepared {
+    if (straight) return StartOver{};
+    return error;
+  };
+  // Version 3 files' identities are in the heap: checked once it is read.
+  if (mode == RestoreMode::Run && !straight) {
     if (auto error = checkNotCopied(*data, snapshotPath, mappings)) return badInput(*error);
   }
-  bool relocating = newProgramPath.has_value();
   bool embedded = !relocating && !data->programCode.empty();
   std::string programPath = relocating ? *newProgramPath : data->programPath;
   // A path read from the snapshot must name a regular file: a FIFO there
@@ -117,24 +129,32 @@ std::variant<ResumedVM, ResumeError> prepare(const std::string& snapshotPath,
     if (!relocating && !embedded) {
       error.message = fmt::format("{} (the program of snapshot {})", error.message, snapshotPath);
     }
-    return badInput(std::move(error));
+    return fail(badInput(std::move(error)));
   }
   auto vm = std::make_unique<VM>(options);
-  if (auto error = vm->load(std::move(program.value()))) return badInput(*error);
+  if (auto error = vm->load(std::move(program.value()))) return fail(badInput(*error));
   if (!relocating) {
     FunctionHash actual = programIdentity(vm->program);
     if (embedded && !(actual == data->programHash)) {
-      return badInput(Diagnostic::inFile(
+      return fail(badInput(Diagnostic::inFile(
           snapshotPath, fmt::format("the program embedded in the snapshot has hash {}, not the "
                                     "recorded {}",
-                                    actual.hex(), data->programHash.hex())));
+                                    actual.hex(), data->programHash.hex()))));
     }
     if (!(actual == data->programHash)) {
-      return badInput(Diagnostic::inFile(
+      return fail(badInput(Diagnostic::inFile(
           snapshotPath,
           fmt::format("the program {} has changed since the snapshot was taken (program hash {} "
                       "instead of {}); resume with --program {} to relocate into the new version",
-                      programPath, actual.hex(), data->programHash.hex(), programPath)));
+                      programPath, actual.hex(), data->programHash.hex(), programPath))));
+    }
+  }
+  std::optional<BuiltHeap> built;
+  if (straight) {
+    built = buildHeapStraight(*data, vm);
+    if (!built) return StartOver{};
+    if (mode == RestoreMode::Run && checkNotCopied(*data, snapshotPath, mappings)) {
+      return StartOver{};
     }
   }
   std::vector<std::string> report;
@@ -144,15 +164,40 @@ std::variant<ResumedVM, ResumeError> prepare(const std::string& snapshotPath,
   auto plan = planRelocation(*data, *vm, relocating, !exactRelocation, programPath, report);
   if (auto* error = std::get_if<ResumeError>(&plan)) {
     error->report = std::move(report);
-    return std::move(*error);
+    return fail(std::move(*error));
   }
-  if (auto error = restoreVm(*data, std::get<RelocationPlan>(plan), *vm, mode, mappings)) {
-    return ResumeError{ResumeFailure::BadInput, std::move(*error), std::move(report)};
+  if (auto error = restoreVm(*data, std::get<RelocationPlan>(plan), *vm, mode, mappings,
+                             built ? &*built : nullptr)) {
+    return fail(ResumeError{ResumeFailure::BadInput, std::move(*error), std::move(report)});
   }
   installCodeMoves(*vm);
   std::error_code ignored;
   std::string absolute = std::filesystem::absolute(programPath, ignored).string();
-  return ResumedVM{std::move(vm), absolute.empty() ? programPath : absolute, std::move(report)};
+  return ResumedVM{std::move(vm), absolute.empty() ? programPath : absolute, std::move(report),
+                   built.has_value()};
+}
+
+// The heap goes straight into heap objects when it can (straight_heap.h),
+// through its decoded form otherwise.
+std::variant<ResumedVM, ResumeError> prepare(const std::string& snapshotPath,
+                                             const std::optional<std::string>& newProgramPath,
+                                             const VMOptions& options,
+                                             const ProgramLoader& loadProgram, RestoreMode mode,
+                                             const std::vector<PathMapping>& mappings,
+                                             bool exactRelocation = false,
+                                             bool heapStraight = true) {
+  // The memory the file and its decoding free on the way is the rebuilt
+  // heap's (huge_blocks.h).
+  huge_blocks::Recycling recycling;
+  Prepared prepared =
+      prepareWith(snapshotPath, newProgramPath, options, loadProgram, mode, mappings,
+                  exactRelocation, heapStraight ? HeapReading::Defer : HeapReading::Decode);
+  if (std::holds_alternative<StartOver>(prepared)) {
+    prepared = prepareWith(snapshotPath, newProgramPath, options, loadProgram, mode, mappings,
+                           exactRelocation, HeapReading::Decode);
+  }
+  if (auto* error = std::get_if<ResumeError>(&prepared)) return std::move(*error);
+  return std::move(std::get<ResumedVM>(prepared));
 }
 
 }  // namespace
@@ -160,7 +205,7 @@ std::variant<ResumedVM, ResumeError> prepare(const std::string& snapshotPath,
 std::variant<ResumedVM, ResumeError> resumeSnapshot(const ResumeRequest& request) {
   return prepare(request.snapshotPath, request.newProgramPath, request.options, request.loadProgram,
                  request.dryRun ? RestoreMode::Verify : RestoreMode::Run, request.pathMappings,
-                 request.exactRelocation);
+                 request.exactRelocation, request.heapStraight);
 }
 
 std::optional<Diagnostic> verifySnapshotFile(const std::string& path,

@@ -68,6 +68,9 @@ struct ResumedVM {
   // With --program: one line per frame (same, remapped), record field and
   // global that relocation changed (docs/suspend-resume.md).
   std::vector<std::string> report;
+  // Whether the heap was decoded straight into heap objects (straight_heap.h)
+  // rather than through its decoded form; the VM is the same either way.
+  bool heapStraight = false;
 };
 
 using ProgramLoader = std::function<Result<Program>(const std::string&)>;
@@ -90,6 +93,9 @@ struct ResumeRequest {
   // --dry-run: everything up to the restored VM, but no file is reopened
   // (the VM returned is not to be run).
   bool dryRun = false;
+  // False: the heap goes through its decoded form even where it could go
+  // straight into heap objects, to compare the two.
+  bool heapStraight = true;
 };
 std::variant<ResumedVM, ResumeError> resumeSnapshot(const ResumeRequest& request);
 

@@ -29,6 +29,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -168,6 +169,26 @@ struct SGlobal {
   SValue value;
 };
 
+// Where the writer put the heap in a file's text: the objects array, from its
+// '[' to just past its ']' (canonical_objects.h).
+struct HeapText {
+  const char* begin;
+  const char* end;
+};
+
+// The index of each name in SnapshotData::functionNames, as the reader keeps
+// it while reading.
+using FunctionNameIds = std::unordered_map<std::string_view, uint32_t>;
+
+// A heap whose text was left undecoded (HeapReading::Deferred,
+// snapshot_reader.h), for restore to decode straight into heap objects
+// (straight_heap.h). Holds the file's buffer, which `text` is in.
+struct DeferredHeap {
+  HeapText text;
+  std::shared_ptr<const char> buffer;
+  FunctionNameIds functionNameIds;  // the names read before the heap
+};
+
 struct SnapshotData {
   std::string file;  // where it was read from, for messages
   uint32_t version = 0;
@@ -189,6 +210,9 @@ struct SnapshotData {
   std::vector<uint32_t> openUpvalues;  // object ids, highest slot first
   HugeVector<SObject> objects;
   std::vector<std::string_view> functionNames;  // targets of SValueKind::Function
+  // Set instead of `objects` and their pools when the heap was deferred;
+  // nothing in it has been checked but the file's checksum and encoding.
+  std::optional<DeferredHeap> deferredHeap;
   // The sum of the maps' saved capacities (SObject::number), counted by the
   // reference checks: restore's map budget is met in any order below it.
   uint64_t mapCapacities = 0;

@@ -212,6 +212,10 @@ bool SnapshotReader::readState(od::value v) {
       default:
         if (heap_) {
           // Only the fast path reads a heap cut out of the document.
+          if (field.raw_json_token().data() == heapSlot_ && heapReading_ == HeapReading::Defer) {
+            data_.deferredHeap = DeferredHeap{*heap_, nullptr, functionNameIds_};
+            return true;
+          }
           if (field.raw_json_token().data() == heapSlot_ &&
               readCanonicalObjects(heap_->begin, heap_->end, data_, functionNameIds_,
                                    chooseHeapSplit(heap_->begin, heap_->end)) == heap_->end) {
@@ -249,7 +253,7 @@ bool SnapshotReader::readState(od::value v) {
 // failure on the way, the fast path's refusal or a real error, starts over
 // with the whole file, which gives the file its verdict and message.
 Result<SnapshotData> SnapshotReader::read(simdjson::padded_string_view text,
-                                          const BodyDigest* digest) {
+                                          const BodyDigest* digest, HeapReading heapReading) {
   digest_ = digest;
   std::size_t bodyAt = 0;
   if (!header(text, &bodyAt)) return *error_;
@@ -258,6 +262,7 @@ Result<SnapshotData> SnapshotReader::read(simdjson::padded_string_view text,
     SnapshotReader cut(data_.file);
     cut.data_.version = data_.version;
     cut.digest_ = digest;
+    cut.heapReading_ = heapReading;
     if (cut.readWithoutHeap(text, *heap)) return std::move(cut.data_);
   }
   textEnd_ = text.data() + text.size();
@@ -319,7 +324,7 @@ bool SnapshotReader::readDocument(simdjson::padded_string_view text) {
     return fail("unexpected content after the snapshot object");
   }
   if (!(seen & 8)) return fail("missing member \"state\"");
-  return checkReferences();
+  return data_.deferredHeap || checkReferences();
 }
 
 Result<SnapshotData> parseSnapshot(std::string_view text, const std::string& fileName) {
@@ -333,30 +338,23 @@ namespace {
 // 2 MiB aligned, on transparent huge pages where the host makes them worth it,
 // so that reading the file into it costs a page fault per 2 MiB instead of
 // per 4 KiB (docs/design.md, "What each snapshot optimisation bought"). Not a
-// HugeVector, which would write every byte before the file does.
-class TextBuffer {
- public:
-  explicit TextBuffer(std::size_t bytes) : bytes_(bytes) {
-    try {
-      data_ = HugeBlockAllocator<char>().allocate(bytes);
-    } catch (const std::bad_alloc&) {
-    }
+// HugeVector, which would write every byte before the file does. Shared, so
+// that a deferred heap (HeapReading::Defer) can keep it; nullptr when the
+// system has no memory for it.
+std::shared_ptr<char> newTextBuffer(std::size_t bytes) {
+  char* data;
+  try {
+    data = HugeBlockAllocator<char>().allocate(bytes);
+  } catch (const std::bad_alloc&) {
+    return nullptr;
   }
-  ~TextBuffer() {
-    if (data_ != nullptr) HugeBlockAllocator<char>().deallocate(data_, bytes_);
-  }
-  TextBuffer(const TextBuffer&) = delete;
-  TextBuffer& operator=(const TextBuffer&) = delete;
-  char* data() { return data_; }
-
- private:
-  char* data_ = nullptr;
-  std::size_t bytes_;
-};
+  return std::shared_ptr<char>(
+      data, [bytes](char* text) { HugeBlockAllocator<char>().deallocate(text, bytes); });
+}
 
 }  // namespace
 
-Result<SnapshotData> readSnapshotFile(const std::string& path) {
+Result<SnapshotData> readSnapshotFile(const std::string& path, HeapReading heap) {
   // One copy: the file goes straight into the padded buffer simdjson parses.
   auto failure = [&](std::string_view what) {
     return Diagnostic::inFile(path, fmt::format("{}: {}", what, std::strerror(errno)));
@@ -377,13 +375,14 @@ Result<SnapshotData> readSnapshotFile(const std::string& path) {
     return Diagnostic::inFile(path, "the snapshot is not a regular file");
   }
   auto size = static_cast<std::size_t>(info.st_size);
-  TextBuffer text(size + simdjson::SIMDJSON_PADDING);
-  if (text.data() == nullptr) {
+  std::shared_ptr<char> buffer = newTextBuffer(size + simdjson::SIMDJSON_PADDING);
+  char* text = buffer.get();
+  if (text == nullptr) {
     ::close(fd);
     return Diagnostic::inFile(path, "the snapshot is too large to read into memory");
   }
   BodyDigest digest;
-  std::optional<std::size_t> bytes = readDigesting(fd, text.data(), size, &digest);
+  std::optional<std::size_t> bytes = readDigesting(fd, text, size, &digest);
   if (!bytes) {
     Diagnostic error = failure("cannot read the snapshot");
     ::close(fd);
@@ -392,9 +391,11 @@ Result<SnapshotData> readSnapshotFile(const std::string& path) {
   ::close(fd);
   std::size_t got = *bytes;
   if (got == 0) return Diagnostic::inFile(path, "the snapshot file is empty");
-  std::memset(text.data() + got, 0, simdjson::SIMDJSON_PADDING);
-  return SnapshotReader(path).read(
-      simdjson::padded_string_view(text.data(), got, got + simdjson::SIMDJSON_PADDING), &digest);
+  std::memset(text + got, 0, simdjson::SIMDJSON_PADDING);
+  Result<SnapshotData> data = SnapshotReader(path).read(
+      simdjson::padded_string_view(text, got, got + simdjson::SIMDJSON_PADDING), &digest, heap);
+  if (data && data->deferredHeap) data->deferredHeap->buffer = std::move(buffer);
+  return data;
 }
 
 }  // namespace shapevm

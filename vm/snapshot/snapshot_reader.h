@@ -12,7 +12,18 @@
 
 namespace shapevm {
 
-Result<SnapshotData> readSnapshotFile(const std::string& path);
+// How the heap, nearly all of a large file, is read.
+enum class HeapReading {
+  Decode,  // into SnapshotData's objects and pools, every reference checked
+  // Left as text in SnapshotData::deferredHeap, with the file's buffer, when
+  // the heap is where the writer puts it and the rest of the file is sound;
+  // otherwise decoded. The cross-reference checks are then the restorer's
+  // (straight_heap.h), which decodes the heap straight into heap objects.
+  Defer,
+};
+
+Result<SnapshotData> readSnapshotFile(const std::string& path,
+                                      HeapReading heap = HeapReading::Decode);
 // `text` is the whole file; `fileName` is used in messages.
 Result<SnapshotData> parseSnapshot(std::string_view text, const std::string& fileName);
 

@@ -30,6 +30,7 @@
 #include "snapshot/canonical_objects.h"
 #include "snapshot/repeated_names.h"
 #include "snapshot/snapshot_data.h"
+#include "snapshot/snapshot_reader.h"
 
 namespace shapevm {
 
@@ -42,7 +43,8 @@ class SnapshotReader {
   explicit SnapshotReader(const std::string& fileName) { data_.file = fileName; }
 
   // `digest`, if given, is the text's (body_digest.h), made as it was read.
-  Result<SnapshotData> read(simdjson::padded_string_view text, const BodyDigest* digest = nullptr);
+  Result<SnapshotData> read(simdjson::padded_string_view text, const BodyDigest* digest = nullptr,
+                            HeapReading heap = HeapReading::Decode);
 
  private:
   bool readDocument(simdjson::padded_string_view text);
@@ -145,6 +147,7 @@ class SnapshotReader {
   // stands for it is in the document.
   std::optional<HeapText> heap_;
   const char* heapSlot_ = nullptr;
+  HeapReading heapReading_ = HeapReading::Decode;
   std::string hexBytes_;  // scratch for {"bytes": HEX}
   RepeatedNames repeatedFields_;
   NameSet globalNames_;
