@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "core/huge_blocks.h"
+#include "core/huge_pages.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
@@ -57,6 +58,9 @@ char* SmallPool::newChunkMemory(bool* inRegion) {
   *inRegion = true;
   char* chunk = regionFree_;
   regionFree_ += kChunkBytes;
+  // Its blocks are about to be handed out one after another: its pages are
+  // mapped in one call rather than a fault each (populateForWriting).
+  populateForWriting(chunk, kChunkBytes);
   return chunk;
 }
 
