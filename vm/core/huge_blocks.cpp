@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <mutex>
 #include <new>
 #include <vector>
@@ -146,7 +147,13 @@ void release(void* block, std::size_t bytes) {
     std::lock_guard<std::mutex> hold(keptLock);
     if (keep > 0 && recycling.load(std::memory_order_relaxed)) {
       try {
-        kept.push_back(Span{begin, keep});
+        // A run that continues the last kept one joins it: pages released
+        // one after another make one region.
+        if (!kept.empty() && kept.back().begin + kept.back().length == begin) {
+          kept.back().length += keep;
+        } else {
+          kept.push_back(Span{begin, keep});
+        }
         begin += keep;
         length -= keep;
       } catch (const std::bad_alloc&) {
@@ -154,6 +161,42 @@ void release(void* block, std::size_t bytes) {
     }
   }
   if (length > 0) ::munmap(begin, length);
+}
+
+ReleasableBuffer::ReleasableBuffer(std::size_t bytes) : bytes_(bytes) {
+  if (bytes < kMinBytes) {
+    data_ = static_cast<char*>(std::malloc(bytes));
+    return;
+  }
+  data_ = static_cast<char*>(allocate(bytes));
+  if (data_ != nullptr) released_.assign(mappedBytes(bytes) / kHugePage, 0);
+}
+
+ReleasableBuffer::~ReleasableBuffer() {
+  if (bytes_ < kMinBytes) {
+    std::free(data_);
+    return;
+  }
+  if (data_ == nullptr) return;
+  // The pages not released yet, a run at a time.
+  for (std::size_t page = 0; page < released_.size();) {
+    std::size_t end = page;
+    while (end < released_.size() && released_[end] == 0) ++end;
+    if (end > page) release(data_ + page * kHugePage, (end - page) * kHugePage);
+    page = end + 1;
+  }
+}
+
+void ReleasableBuffer::releasePages(const char* from, const char* to) {
+  if (released_.empty() || to <= from) return;
+  auto offset = [this](const char* at) { return static_cast<std::size_t>(at - data_); };
+  std::size_t first = alignUpToHugePage(offset(from)) / kHugePage;
+  std::size_t end = alignDownToHugePage(offset(to)) / kHugePage;
+  for (std::size_t page = first; page < end && page < released_.size(); ++page) {
+    if (released_[page] != 0) continue;
+    released_[page] = 1;
+    release(data_ + page * kHugePage, kHugePage);
+  }
 }
 
 }  // namespace shapevm::huge_blocks

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 namespace shapevm::huge_blocks {
 
@@ -45,5 +46,30 @@ class Recycling {
 // its first `maxBytes`, with its length (a multiple of 2 MiB) in *bytes;
 // nullptr when nothing is kept. Given back with release.
 void* takeKept(std::size_t maxBytes, std::size_t* bytes);
+
+// A buffer of `bytes` that is read front to back once, such as a snapshot's
+// text decoded straight into the heap: its whole 2 MiB pages can be released
+// a range at a time as the reading passes them, and while a Recycling lives
+// the heap being built takes them at once, instead of fresh memory (the
+// kernel zeroing a page and a fault for each 4 KiB). Below kMinBytes it is
+// ordinary memory and nothing is released early. What is left goes with it.
+class ReleasableBuffer {
+ public:
+  // data() is nullptr when the system has no memory for it.
+  explicit ReleasableBuffer(std::size_t bytes);
+  ~ReleasableBuffer();
+  ReleasableBuffer(const ReleasableBuffer&) = delete;
+  ReleasableBuffer& operator=(const ReleasableBuffer&) = delete;
+  char* data() const { return data_; }
+  // Releases the whole 2 MiB pages within [from, to), none of which is read
+  // or written again. Several threads may release at once ranges that share
+  // no page.
+  void releasePages(const char* from, const char* to);
+
+ private:
+  char* data_ = nullptr;
+  std::size_t bytes_;
+  std::vector<unsigned char> released_;  // per 2 MiB page of a huge block
+};
 
 }  // namespace shapevm::huge_blocks

@@ -38,22 +38,27 @@ char* SmallPool::newChunkMemory(bool* inRegion) {
   if (!regionsOnly_ && chunks_.size() * kChunkBytes < kMallocChunkLimit) {
     return static_cast<char*>(std::malloc(kChunkBytes));
   }
-  if (regionFree_ == regionEnd_) {
-    // A program that has come this far keeps many objects: a region is a huge
-    // block, on huge pages where they are worth it, which take 512 times fewer
-    // page faults and TLB entries (huge_blocks.h). Memory kept from freed
-    // blocks while a resume recycles them (huge_blocks::Recycling) makes a
-    // region of what there is.
+  // A program that has come this far keeps many objects: a region is a huge
+  // block, on huge pages where they are worth it, which take 512 times fewer
+  // page faults and TLB entries (huge_blocks.h). Memory kept from freed
+  // blocks while a resume recycles them (huge_blocks::Recycling) makes a
+  // region of what there is, and is taken as soon as there is some, the
+  // rest of a fresh region left untouched: a resume that decodes its heap
+  // straight into it releases the file's pages as it goes.
+  if (regionFree_ == regionEnd_ || !regionKept_) {
     regions_.reserve(regions_.size() + 1);  // before mapping: nothing to undo if this throws
     Region region{nullptr, 0};
     region.begin = static_cast<char*>(huge_blocks::takeKept(kRegionBytes, &region.bytes));
-    if (region.begin == nullptr) {
+    regionKept_ = region.begin != nullptr;
+    if (region.begin == nullptr && regionFree_ == regionEnd_) {
       region = {static_cast<char*>(huge_blocks::allocate(kRegionBytes)), kRegionBytes};
+      if (region.begin == nullptr) return static_cast<char*>(std::malloc(kChunkBytes));
     }
-    if (region.begin == nullptr) return static_cast<char*>(std::malloc(kChunkBytes));
-    regionFree_ = region.begin;
-    regionEnd_ = region.begin + region.bytes;
-    regions_.push_back(region);
+    if (region.begin != nullptr) {
+      regionFree_ = region.begin;
+      regionEnd_ = region.begin + region.bytes;
+      regions_.push_back(region);
+    }
   }
   *inRegion = true;
   char* chunk = regionFree_;

@@ -117,6 +117,7 @@ class SmallPool {
   std::vector<Region> regions_;
   char* regionFree_ = nullptr;  // the uncarved part of the newest region
   char* regionEnd_ = nullptr;
+  bool regionKept_ = false;  // the newest region is kept memory (huge_blocks::Recycling)
   bool regionsOnly_ = false;
 };
 

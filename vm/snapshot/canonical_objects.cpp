@@ -162,12 +162,15 @@ class Scanner {
   // The text of the record before, around its values: from its type name to
   // its first value, between values, and after the last. A record with the
   // same text there has its type and keys, so only its values are decoded.
+  // Copies (views into recordGapText_): the text read may be released
+  // (ObjectBatchSink).
   std::vector<std::string_view> recordGaps_;
+  std::string recordGapText_;
   std::vector<const char*> valueEdges_;  // where each value began and ended
   bool recordBuiltin_ = false;
   // The text of the closure before, from its function's name to its list of
   // upvalues: a closure with the same text has its function and captures.
-  std::string_view closurePrefix_;
+  std::string closurePrefix_;
   FunctionRef closureFunction_;
 };
 
@@ -551,6 +554,13 @@ bool Scanner::record(SObject* object) {
       from = valueEdges_[i + 1];
     }
     recordGaps_.emplace_back(from, static_cast<std::size_t>(p_ - from));
+    recordGapText_.clear();
+    for (std::string_view gap : recordGaps_) recordGapText_ += gap;
+    std::size_t at = 0;
+    for (std::string_view& gap : recordGaps_) {
+      gap = std::string_view(recordGapText_).substr(at, gap.size());
+      at += gap.size();
+    }
   }
   return true;
 }
@@ -604,7 +614,7 @@ bool Scanner::closure(SObject* object) {
   if (!upvalueIds(c) || data_.names.size() - first != c.upvalueCount) return false;
   keepNames(object, first, &closureNames_, &closureNameCount_);
   if (!next('}')) return false;
-  closurePrefix_ = prefix;
+  closurePrefix_.assign(prefix);
   closureFunction_ = c.function;
   return true;
 }
@@ -749,7 +759,7 @@ const char* Scanner::objectLines(const char* stop) {
 
 bool Scanner::flush() {
   if (data_.objects.empty()) return true;
-  if (!(*sink_)(data_)) return false;
+  if (!(*sink_)(data_, p_)) return false;
   sunk_ += data_.objects.size();
   data_.objects.clear();
   data_.values.clear();

@@ -56,9 +56,11 @@ const char* readCanonicalObjects(const char* begin, const char* end, SnapshotDat
 
 // Receives decoded objects a batch at a time, in id order: `batch` holds them
 // and the values, closures and upvalue ids they index (its names and text are
-// the whole part's so far), and those are emptied after. Returning false
+// the whole part's so far), and those are emptied after. The scanner never
+// reads again the part's text before `readTo` (its own copies of what it
+// compares are kept apart), so that memory may be released. Returning false
 // stops the decoding, which then fails.
-using ObjectBatchSink = std::function<bool(const SnapshotData& batch)>;
+using ObjectBatchSink = std::function<bool(const SnapshotData& batch, const char* readTo)>;
 
 // Decodes the objects array as readCanonicalObjects does, but keeps no object:
 // the part before `split` (all of it without one) goes to `first` and the

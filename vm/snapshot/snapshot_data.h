@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "bytecode/program.h"
+#include "core/huge_blocks.h"
 #include "core/huge_vector.h"
 #include "core/object.h"
 #include "core/run_beside.h"
@@ -185,7 +186,7 @@ using FunctionNameIds = std::unordered_map<std::string_view, uint32_t>;
 // (straight_heap.h). Holds the file's buffer, which `text` is in.
 struct DeferredHeap {
   HeapText text;
-  std::shared_ptr<const char> buffer;
+  std::shared_ptr<huge_blocks::ReleasableBuffer> buffer;
   FunctionNameIds functionNameIds;  // the names read before the heap
 };
 

@@ -22,6 +22,7 @@
 #include <new>
 
 #include "core/config.h"
+#include "core/huge_blocks.h"
 #include "core/huge_vector.h"
 #include "snapshot/body_digest.h"
 #include "snapshot/json_text.h"
@@ -334,22 +335,20 @@ Result<SnapshotData> parseSnapshot(std::string_view text, const std::string& fil
 
 namespace {
 
-// Memory for a whole snapshot file: a huge block when large (huge_vector.h),
+// Memory for a whole snapshot file: a huge block when large (huge_blocks.h),
 // 2 MiB aligned, on transparent huge pages where the host makes them worth it,
 // so that reading the file into it costs a page fault per 2 MiB instead of
 // per 4 KiB (docs/design.md, "What each snapshot optimisation bought"). Not a
 // HugeVector, which would write every byte before the file does. Shared, so
-// that a deferred heap (HeapReading::Defer) can keep it; nullptr when the
-// system has no memory for it.
-std::shared_ptr<char> newTextBuffer(std::size_t bytes) {
-  char* data;
+// that a deferred heap (HeapReading::Defer) can keep it, and hand its pages
+// to the heap as it is decoded.
+std::shared_ptr<huge_blocks::ReleasableBuffer> newTextBuffer(std::size_t bytes) {
   try {
-    data = HugeBlockAllocator<char>().allocate(bytes);
+    auto buffer = std::make_shared<huge_blocks::ReleasableBuffer>(bytes);
+    if (buffer->data() != nullptr) return buffer;
   } catch (const std::bad_alloc&) {
-    return nullptr;
   }
-  return std::shared_ptr<char>(
-      data, [bytes](char* text) { HugeBlockAllocator<char>().deallocate(text, bytes); });
+  return nullptr;
 }
 
 }  // namespace
@@ -375,12 +374,13 @@ Result<SnapshotData> readSnapshotFile(const std::string& path, HeapReading heap)
     return Diagnostic::inFile(path, "the snapshot is not a regular file");
   }
   auto size = static_cast<std::size_t>(info.st_size);
-  std::shared_ptr<char> buffer = newTextBuffer(size + simdjson::SIMDJSON_PADDING);
-  char* text = buffer.get();
-  if (text == nullptr) {
+  std::shared_ptr<huge_blocks::ReleasableBuffer> buffer =
+      newTextBuffer(size + simdjson::SIMDJSON_PADDING);
+  if (buffer == nullptr) {
     ::close(fd);
     return Diagnostic::inFile(path, "the snapshot is too large to read into memory");
   }
+  char* text = buffer->data();
   BodyDigest digest;
   std::optional<std::size_t> bytes = readDigesting(fd, text, size, &digest);
   if (!bytes) {

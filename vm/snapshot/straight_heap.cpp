@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/huge_pages.h"
 #include "core/run_beside.h"
 #include "snapshot/canonical_objects.h"
 
@@ -52,10 +53,21 @@ class PartBuilder {
  public:
   // With `hashStrings`, each string is hashed as it is made, so that maps
   // may be resolved on two threads with their string keys only read.
-  PartBuilder(Heap& heap, Value* stack, bool hashStrings)
-      : heap_(heap), stack_(stack), hashStrings_(hashStrings) {}
+  // The part's text starts at `text`, in `buffer`.
+  PartBuilder(Heap& heap, Value* stack, bool hashStrings, huge_blocks::ReleasableBuffer* buffer,
+              const char* text)
+      : heap_(heap), stack_(stack), hashStrings_(hashStrings), buffer_(buffer), read_(text) {}
 
-  bool take(const SnapshotData& batch) {
+  // The text read so far is released as it goes: its pages are the heap's
+  // next (huge_blocks::ReleasableBuffer).
+  bool take(const SnapshotData& batch, const char* readTo) {
+    if (buffer_ != nullptr) {
+      buffer_->releasePages(read_, readTo);
+      // On from the page readTo is in, which is released once passed.
+      auto page = reinterpret_cast<const char*>(
+          alignDownToHugePage(reinterpret_cast<std::uintptr_t>(readTo)));
+      read_ = std::max(read_, page);
+    }
     try {
       for (const SObject& o : batch.objects) {
         Obj* made = make(o, batch);
@@ -212,6 +224,8 @@ class PartBuilder {
   Heap& heap_;
   Value* stack_;
   bool hashStrings_;
+  huge_blocks::ReleasableBuffer* buffer_;
+  const char* read_;  // where the text not released yet starts (a page or the part's start)
   std::unordered_map<std::string, SavedType*> typesByKey_;
   const SavedType* lastType_ = nullptr;
   std::string_view lastText_;
@@ -435,9 +449,9 @@ std::optional<BuiltHeap> buildHeapStraight(SnapshotData& data, std::unique_ptr<V
     // The builders own the saved types that records point at until resolved:
     // they outlive both heaps' objects (`beside`'s, and the VM's, reset below
     // if anything fails).
-    PartBuilder first(vm->heap, vm->stack, twoParts);
+    PartBuilder first(vm->heap, vm->stack, twoParts, deferred.buffer.get(), begin);
     Heap beside(vm->heap.maxMemory());
-    PartBuilder second(beside, vm->stack, true);
+    PartBuilder second(beside, vm->stack, true, deferred.buffer.get(), split);
     {
       // Every object made is live, and references are ids until resolved:
       // nothing may be collected meanwhile.
@@ -449,8 +463,12 @@ std::optional<BuiltHeap> buildHeapStraight(SnapshotData& data, std::unique_ptr<V
       }
       std::vector<uint32_t> secondFunctionIds;
       std::size_t firstCount = 0;
-      ObjectBatchSink toFirst = [&](const SnapshotData& batch) { return first.take(batch); };
-      ObjectBatchSink toSecond = [&](const SnapshotData& batch) { return second.take(batch); };
+      ObjectBatchSink toFirst = [&](const SnapshotData& batch, const char* readTo) {
+        return first.take(batch, readTo);
+      };
+      ObjectBatchSink toSecond = [&](const SnapshotData& batch, const char* readTo) {
+        return second.take(batch, readTo);
+      };
       bool made = streamCanonicalObjects(begin, end, data, deferred.functionNameIds, split, toFirst,
                                          toSecond, &secondFunctionIds, &firstCount) == end &&
                   first.mapCapacities + second.mapCapacities <= kMapCapacityBudget;

@@ -2,7 +2,9 @@
 // grow in place, move or shrink; an array growing from the pool through
 // malloc into one keeps every value, and the collector releases it; while a
 // Recycling lives, the resident front of a released block is handed out
-// again, to allocate and to a small pool's regions, and nothing once it ends.
+// again, to allocate and to a small pool's regions (at its next chunk, even
+// with room left in a fresh region), and nothing once it ends; a releasable
+// buffer's pages are kept as they are released, and the rest when it goes.
 #include "core/huge_blocks.h"
 
 #include <sys/mman.h>
@@ -170,4 +172,71 @@ TEST_CASE("a small pool makes regions of the memory kept while recycling") {
   CHECK(largest != nullptr);
   CHECK(bytes >= kHugePage);
   if (largest != nullptr) huge_blocks::release(largest, bytes);
+}
+
+TEST_CASE("a pool in a fresh region takes memory kept meanwhile at its next chunk") {
+  const std::size_t kChunk = std::size_t{64} << 10;  // a pool's chunk
+  huge_blocks::Recycling recycling;
+  SmallPool pool;
+  pool.preferRegions();
+  auto* first = static_cast<char*>(pool.allocate(64));
+  REQUIRE(first != nullptr);
+  // Kept only now, while the pool's first region has room left.
+  void* block = huge_blocks::allocate(huge_blocks::kMinBytes);
+  REQUIRE(block != nullptr);
+  fill(block, kHugePage);
+  huge_blocks::release(block, huge_blocks::kMinBytes);
+  auto* region = static_cast<char*>(block);
+  std::size_t inKept = 0;
+  for (std::size_t i = 0; i < 2 * kChunk / 64; ++i) {
+    auto* small = static_cast<char*>(pool.allocate(64));
+    REQUIRE(small != nullptr);
+    inKept += small >= region && small < region + kHugePage;
+  }
+  // The rest of the first chunk, then the kept page.
+  CHECK(inKept >= kChunk / 64);
+}
+
+TEST_CASE("a releasable buffer's pages are handed out as they are released, the rest with it") {
+  const std::size_t bytes = 3 * kHugePage + 100;  // four pages, the last partly used
+  std::size_t kept = 0;
+  {
+    huge_blocks::Recycling recycling;
+    char* page1 = nullptr;
+    {
+      huge_blocks::ReleasableBuffer buffer(bytes);
+      REQUIRE(buffer.data() != nullptr);
+      CHECK(onHugeBoundary(buffer.data()));
+      fill(buffer.data(), bytes - 100);
+      // Only whole pages inside the range: the second one.
+      buffer.releasePages(buffer.data() + 100, buffer.data() + 2 * kHugePage + 5);
+      page1 = buffer.data() + kHugePage;
+      void* taken = huge_blocks::takeKept(kHugePage, &kept);
+      CHECK(taken == page1);
+      CHECK(kept == kHugePage);
+      // Released again, nothing happens: the page is the taker's now.
+      buffer.releasePages(buffer.data(), buffer.data() + 2 * kHugePage);
+      void* next = huge_blocks::takeKept(kHugePage, &kept);
+      CHECK(next == buffer.data());  // the first page, released by this call
+      CHECK(huge_blocks::takeKept(kHugePage, &kept) == nullptr);
+      if (taken != nullptr) huge_blocks::release(taken, kHugePage);
+      if (next != nullptr) huge_blocks::release(next, kHugePage);
+    }
+    // The buffer gave back its other pages when it went: the third, and not
+    // the fourth, which was never written.
+    std::size_t left = 0;
+    std::vector<std::pair<void*, std::size_t>> runs;
+    while (void* run = huge_blocks::takeKept(std::size_t{64} << 20, &kept)) {
+      left += kept;
+      runs.emplace_back(run, kept);
+    }
+    CHECK(left == 3 * kHugePage);
+    for (auto [run, length] : runs) huge_blocks::release(run, length);
+  }
+  // A small buffer is plain memory: nothing is released early.
+  huge_blocks::Recycling recycling;
+  huge_blocks::ReleasableBuffer small(4096);
+  REQUIRE(small.data() != nullptr);
+  small.releasePages(small.data(), small.data() + 4096);
+  CHECK(huge_blocks::takeKept(kHugePage, &kept) == nullptr);
 }
