@@ -6,9 +6,11 @@
 #include "snapshot/canonical_objects.h"
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <charconv>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
@@ -58,11 +60,15 @@ class MappedAhead {
   std::size_t mapped_ = 0;
 };
 
+// Where a scanner hands its objects a batch at a time (ObjectBatchSink, for
+// one piece).
+using BatchSink = std::function<bool(const SnapshotData& batch, const char* readTo)>;
+
 class Scanner {
  public:
-  // With a `sink`, objects go to it a batch at a time (ObjectBatchSink).
+  // With a `sink`, objects go to it a batch at a time.
   Scanner(const char* begin, const char* end, SnapshotData& data, FunctionNameIds& functionNameIds,
-          const ObjectBatchSink* sink = nullptr)
+          const BatchSink* sink = nullptr)
       : p_(begin), end_(end), data_(data), functionNameIds_(functionNameIds), sink_(sink) {}
 
   // Consumes the array's opening: `[\n  ` (true) or `[]` (false, *empty set).
@@ -144,7 +150,7 @@ class Scanner {
   const char* end_;
   SnapshotData& data_;
   FunctionNameIds& functionNameIds_;
-  const ObjectBatchSink* sink_;
+  const BatchSink* sink_;
   std::size_t sunk_ = 0;  // objects handed to the sink
   std::string scratch_;   // unescaped strings, decoded {"bytes": HEX}
   // The previous record, whose type name and field names most records share.
@@ -783,13 +789,13 @@ const char* Scanner::streamedObjectLines(const char* stop) {
   return next(']') ? p_ : nullptr;
 }
 
-// The second part of a split array, decoded on its own thread into pools of
-// its own.
+// A part of a split array (the second of two, or a piece), decoded on its
+// own thread into pools of its own.
 struct HeapPart {
   explicit HeapPart(uint32_t version) { data.version = version; }
   SnapshotData data;
   FunctionNameIds functionNameIds;
-  const char* end = nullptr;  // just past the array's ']', or nullptr
+  const char* end = nullptr;  // just past what was decoded, or nullptr
 };
 
 // Maps the pages of the room reserved in `pool` for `count` more entries at
@@ -921,42 +927,76 @@ const char* chooseHeapSplit(const char* begin, const char* end) {
   return newline != nullptr && end - newline > 3 ? newline + 3 : nullptr;
 }
 
+std::vector<const char*> choosePieceCuts(const char* begin, const char* end) {
+  constexpr std::ptrdiff_t kMaxPieces = 8;
+  std::vector<const char*> cuts;
+  std::ptrdiff_t size = end - begin;
+  if (size < kMinSplitBytes) return cuts;
+  std::ptrdiff_t pieces = std::clamp<std::ptrdiff_t>(size / kMinSplitBytes, 2, kMaxPieces);
+  for (std::ptrdiff_t i = 1; i < pieces; ++i) {
+    const char* from = begin + size * i / pieces;
+    if (!cuts.empty() && from < cuts.back()) from = cuts.back();
+    const auto* newline = static_cast<const char*>(std::memchr(from, '\n', end - from));
+    if (newline == nullptr || end - newline <= 3) break;
+    cuts.push_back(newline + 3);
+  }
+  return cuts;
+}
+
 const char* streamCanonicalObjects(const char* begin, const char* end, SnapshotData& data,
-                                   FunctionNameIds& functionNameIds, const char* split,
-                                   const ObjectBatchSink& first, const ObjectBatchSink& second,
-                                   std::vector<uint32_t>* secondFunctionIds,
-                                   std::size_t* firstCount) {
-  Scanner scanner(begin, end, data, functionNameIds, &first);
+                                   FunctionNameIds& functionNameIds,
+                                   const std::vector<const char*>& cuts,
+                                   const ObjectBatchSink& sink,
+                                   std::vector<StreamedPiece>* pieces) {
   bool empty;
-  if (!scanner.open(&empty)) return nullptr;
-  *firstCount = 0;
-  if (empty) return scanner.position();
-  if (split == nullptr || split <= scanner.position() || split >= end) {
-    const char* arrayEnd = scanner.objectLines(nullptr);
-    *firstCount = scanner.objectCount();
-    return arrayEnd;
+  Scanner opening(begin, end, data, functionNameIds);
+  if (!opening.open(&empty)) return nullptr;
+  pieces->clear();
+  if (empty) return opening.position();
+  auto addPiece = [pieces](const char* text) { pieces->emplace_back().text = text; };
+  addPiece(opening.position());
+  for (const char* cut : cuts) {
+    if (cut <= pieces->back().text || cut >= end) return nullptr;
+    addPiece(cut);
   }
-  HeapPart part(data.version);
-  const char* firstEnd = nullptr;
-  std::size_t secondCount = 0;
-  runBeside(
-      [&] {
-        Scanner scanner(split, end, part.data, part.functionNameIds, &second);
-        part.end = scanner.objectLines(nullptr);
-        secondCount = scanner.objectCount();
-      },
-      [&] { firstEnd = scanner.objectLines(split); });
-  *firstCount = scanner.objectCount();
-  if (firstEnd == nullptr || part.end == nullptr || secondCount > UINT32_MAX - *firstCount) {
-    return nullptr;
+  std::vector<std::unique_ptr<HeapPart>> parts;
+  for (std::size_t k = 0; k < pieces->size(); ++k) {
+    parts.push_back(std::make_unique<HeapPart>(data.version));
   }
-  *secondFunctionIds = joinFunctionNames(data, functionNameIds, part);
-  for (SOpenFile file : part.data.host.files) {
-    file.object += static_cast<uint32_t>(*firstCount);
-    data.host.files.push_back(file);
+  // The pieces are taken in order by whichever thread is free.
+  std::atomic<std::size_t> nextPiece{0};
+  std::atomic<bool> failed{false};
+  auto decode = [&](int thread) {
+    for (std::size_t k; !failed.load(std::memory_order_relaxed) &&
+                        (k = nextPiece.fetch_add(1, std::memory_order_relaxed)) < pieces->size();) {
+      StreamedPiece& piece = (*pieces)[k];
+      HeapPart& part = *parts[k];
+      BatchSink toSink = [&, k, thread](const SnapshotData& batch, const char* readTo) {
+        return !failed.load(std::memory_order_relaxed) && sink(k, thread, batch, readTo);
+      };
+      Scanner scanner(piece.text, end, part.data, part.functionNameIds, &toSink);
+      part.end = scanner.objectLines(k + 1 < pieces->size() ? (*pieces)[k + 1].text : nullptr);
+      piece.count = scanner.objectCount();
+      if (part.end == nullptr) failed.store(true, std::memory_order_relaxed);
+    }
+  };
+  runBeside([&] { decode(1); }, [&] { decode(0); });
+  if (failed.load()) return nullptr;
+  std::size_t firstId = 0;
+  for (std::size_t k = 0; k < pieces->size(); ++k) {
+    StreamedPiece& piece = (*pieces)[k];
+    HeapPart& part = *parts[k];
+    if (piece.count > UINT32_MAX - firstId) return nullptr;
+    piece.firstId = firstId;
+    piece.functionIds = joinFunctionNames(data, functionNameIds, part);
+    for (SOpenFile file : part.data.host.files) {
+      file.object += static_cast<uint32_t>(firstId);
+      data.host.files.push_back(file);
+    }
+    data.text.absorb(std::move(part.data.text));
+    firstId += piece.count;
   }
-  data.text.absorb(std::move(part.data.text));
-  return part.end;
+  return parts.back()->end;
 }
 
 const char* readCanonicalObjects(const char* begin, const char* end, SnapshotData& data,

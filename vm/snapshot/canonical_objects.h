@@ -54,28 +54,46 @@ const char* chooseHeapSplit(const char* begin, const char* end);
 const char* readCanonicalObjects(const char* begin, const char* end, SnapshotData& data,
                                  FunctionNameIds& functionNameIds, const char* split = nullptr);
 
-// Receives decoded objects a batch at a time, in id order: `batch` holds them
-// and the values, closures and upvalue ids they index (its names and text are
-// the whole part's so far), and those are emptied after. The scanner never
-// reads again the part's text before `readTo` (its own copies of what it
-// compares are kept apart), so that memory may be released. Returning false
-// stops the decoding, which then fails.
-using ObjectBatchSink = std::function<bool(const SnapshotData& batch, const char* readTo)>;
+// Where a large array is cut to be decoded in pieces by
+// streamCanonicalObjects: at the start of the line after each eighth of the
+// text (fewer pieces below 32 MiB, so that each has at least 4 MiB); none
+// below kMinSplitBytes. Pieces rather than two halves: the two threads take
+// them in turn, so that neither waits long for the other whatever the
+// objects in each part of the text cost.
+std::vector<const char*> choosePieceCuts(const char* begin, const char* end);
+
+// Receives a piece's decoded objects a batch at a time, in id order, on one
+// of two threads (0 or 1; a piece is decoded on one): `batch` holds them and
+// the values, closures and upvalue ids they index (its names and text are the
+// whole piece's so far), and those are emptied after. The scanner never reads
+// again the piece's text before `readTo` (its own copies of what it compares
+// are kept apart), so that memory may be released. Returning false stops the
+// decoding, which then fails.
+using ObjectBatchSink = std::function<bool(std::size_t piece, int thread, const SnapshotData& batch,
+                                           const char* readTo)>;
+
+// What streamCanonicalObjects found in one piece.
+struct StreamedPiece {
+  const char* text;         // where its text starts
+  std::size_t firstId = 0;  // the id of its first object
+  std::size_t count = 0;    // its objects
+  // For each of the piece's function name ids, the name's id in
+  // SnapshotData::functionNames.
+  std::vector<uint32_t> functionIds;
+};
 
 // Decodes the objects array as readCanonicalObjects does, but keeps no object:
-// the part before `split` (all of it without one) goes to `first` and the
-// part from `split` on to `second`, decoded on a second thread into pools of
-// its own, a batch at a time, so that the pools stay a few KiB however large
-// the heap. Returns just past the array's ']' or nullptr; then `data` holds
-// whatever was decoded and is not to be used. On success the second part's
-// function names are in data.functionNames too, `secondFunctionIds` gives
-// each of its name ids the id it has there, `*firstCount` is how many
-// objects `first` received, and the open files' identities of both parts are
-// in data.host.files with their ids counted from the array's start.
+// the array is cut at `cuts` (from choosePieceCuts) and the pieces decoded
+// two at a time on two threads, each into pools of its own, handed to `sink`
+// a batch at a time, so that the pools stay a few KiB however large the
+// heap. Returns just past the array's ']' or nullptr; then `data` holds
+// whatever was decoded and is not to be used. On success `pieces` describes
+// each piece, the pieces' function names are in data.functionNames, and the
+// open files' identities in data.host.files, with their ids counted from the
+// array's start.
 const char* streamCanonicalObjects(const char* begin, const char* end, SnapshotData& data,
-                                   FunctionNameIds& functionNameIds, const char* split,
-                                   const ObjectBatchSink& first, const ObjectBatchSink& second,
-                                   std::vector<uint32_t>* secondFunctionIds,
-                                   std::size_t* firstCount);
+                                   FunctionNameIds& functionNameIds,
+                                   const std::vector<const char*>& cuts,
+                                   const ObjectBatchSink& sink, std::vector<StreamedPiece>* pieces);
 
 }  // namespace shapevm

@@ -43,8 +43,8 @@ Upvalue* unresolvedUpvalue(uint32_t id) {
   return reinterpret_cast<Upvalue*>(static_cast<std::uintptr_t>(id));
 }
 
-// One part of the heap made into objects, a batch at a time (take), on the
-// part's thread and in its own heap. Until resolved, references are ids
+// One piece of the heap made into objects, a batch at a time (take), on the
+// thread decoding it and in that thread's heap. Until resolved, references are ids
 // (unresolvedRef), a record's type is a SavedType, a closure's function is
 // the index of its saved function in `functions`, a function value's index
 // is the part's id for the name, and a map holds its entries as saved,
@@ -54,13 +54,15 @@ class PartBuilder {
   // With `hashStrings`, each string is hashed as it is made, so that maps
   // may be resolved on two threads with their string keys only read.
   // The part's text starts at `text`, in `buffer`.
-  PartBuilder(Heap& heap, Value* stack, bool hashStrings, huge_blocks::ReleasableBuffer* buffer,
+  PartBuilder(Value* stack, bool hashStrings, huge_blocks::ReleasableBuffer* buffer,
               const char* text)
-      : heap_(heap), stack_(stack), hashStrings_(hashStrings), buffer_(buffer), read_(text) {}
+      : stack_(stack), hashStrings_(hashStrings), buffer_(buffer), read_(text) {}
 
-  // The text read so far is released as it goes: its pages are the heap's
-  // next (huge_blocks::ReleasableBuffer).
-  bool take(const SnapshotData& batch, const char* readTo) {
+  // Makes the batch's objects in `heap` (the heap of the thread decoding the
+  // part). The text read so far is released as it goes: its pages are the
+  // heap's next (huge_blocks::ReleasableBuffer).
+  bool take(Heap& heap, const SnapshotData& batch, const char* readTo) {
+    heap_ = &heap;
     if (buffer_ != nullptr) {
       buffer_->releasePages(read_, readTo);
       // On from the page readTo is in, which is released once passed.
@@ -97,12 +99,12 @@ class PartBuilder {
     std::span<const SValue> values = batch.valuesOf(o);
     switch (o.kind) {
       case ObjKind::String: {
-        String* string = heap_.newString(o.text);
+        String* string = heap_->newString(o.text);
         if (hashStrings_) string->hashValue();
         return string;
       }
       case ObjKind::Array: {
-        Array* array = heap_.newArray(values.size());
+        Array* array = heap_->newArray(values.size());
         for (const SValue& v : values) array->items[array->count++] = value(v);
         return array;
       }
@@ -111,14 +113,14 @@ class PartBuilder {
       case ObjKind::Record: {
         const SavedType* type = typeOf(o, batch);
         if (type->fields.size() != values.size()) return nullptr;
-        Record* record = heap_.newRecord(type);
+        Record* record = heap_->newRecord(type);
         for (std::size_t i = 0; i < values.size(); ++i) record->fields()[i] = value(values[i]);
         return record;
       }
       case ObjKind::Closure: {
         std::span<const uint32_t> upvalues = batch.upvaluesOf(o);
-        Closure* closure = heap_.newClosure(functionOf(batch.closureOf(o).function),
-                                            static_cast<uint32_t>(upvalues.size()));
+        Closure* closure = heap_->newClosure(functionOf(batch.closureOf(o).function),
+                                             static_cast<uint32_t>(upvalues.size()));
         for (std::size_t i = 0; i < upvalues.size(); ++i) {
           closure->upvalues()[i] = unresolvedUpvalue(upvalues[i]);
         }
@@ -128,7 +130,7 @@ class PartBuilder {
         if (!o.open && values.size() != 1) return nullptr;
         // An open upvalue's slot is at most kMaxStackSlots (the scanner's
         // bound): resolving checks it is below the stack top.
-        Upvalue* upvalue = heap_.newUpvalue(stack_ + (o.open ? o.number : 0));
+        Upvalue* upvalue = heap_->newUpvalue(stack_ + (o.open ? o.number : 0));
         if (!o.open) {
           upvalue->location = &upvalue->closed;
           upvalue->closed = value(values[0]);
@@ -137,7 +139,7 @@ class PartBuilder {
       }
       case ObjKind::File:
         if (o.open) openFiles.push_back(OpenFileObject{objects.size(), o.text, o.number});
-        return heap_.newFile(nullptr, std::string(o.text), std::string(o.text), o.mode);
+        return heap_->newFile(nullptr, std::string(o.text), std::string(o.text), o.mode);
     }
     return nullptr;
   }
@@ -156,7 +158,7 @@ class PartBuilder {
     }
     std::size_t capacity =
         std::max<std::size_t>(Heap::mapCapacityFor(entries), static_cast<std::size_t>(o.number));
-    Map* map = heap_.newMapOfShape(capacity, dense);
+    Map* map = heap_->newMapOfShape(capacity, dense);
     for (std::size_t e = 0; e < entries; ++e) {
       if (dense) {
         map->values[e] = value(values[2 * e + 1]);
@@ -221,7 +223,7 @@ class PartBuilder {
     return lastFunctionIndex_;
   }
 
-  Heap& heap_;
+  Heap* heap_ = nullptr;
   Value* stack_;
   bool hashStrings_;
   huge_blocks::ReleasableBuffer* buffer_;
@@ -236,31 +238,34 @@ class PartBuilder {
   uint32_t lastFunctionIndex_ = 0;
 };
 
-// Resolving: the parts' saved types and functions matched to the program's
+// Resolving: the pieces' saved types and functions matched to the program's
 // (as planRelocation matches them when resuming into the snapshot's own
 // program, and requiring that no field moves), then every object's
-// references, one half of the ids on each thread when there are two parts.
+// references, one half of the ids on each thread when there are pieces.
 class Resolver {
  public:
-  Resolver(const SnapshotData& data, VM& vm, HugeVector<Obj*>& objects, std::size_t firstCount)
-      : data_(data), vm_(vm), objects_(objects), firstCount_(firstCount) {}
+  Resolver(const SnapshotData& data, VM& vm, HugeVector<Obj*>& objects,
+           const std::vector<StreamedPiece>& pieces)
+      : data_(data), vm_(vm), objects_(objects), pieces_(pieces) {}
 
-  // The targets of the parts' function names (part 1's ids are data's; the
-  // second's are `secondFunctionIds` there), types and functions.
-  bool match(PartBuilder* parts[2], const std::vector<uint32_t>& secondFunctionIds) {
+  // The targets of the pieces' function names, types and functions.
+  bool match(const std::vector<std::unique_ptr<PartBuilder>>& builders) {
     const Program& program = vm_.program;
+    std::vector<uint32_t> byName;  // by id in data.functionNames
     for (std::string_view name : data_.functionNames) {
       int found = program.findFunction(name);
       if (found < 0) return false;
-      functionValues_[0].push_back(static_cast<uint32_t>(found));
+      byName.push_back(static_cast<uint32_t>(found));
     }
-    for (uint32_t id : secondFunctionIds) functionValues_[1].push_back(functionValues_[0][id]);
     std::unordered_map<FunctionHash, uint32_t, FunctionHash::Hasher> byHash;
     for (std::size_t i = 0; i < program.functions.size(); ++i) {
       byHash.emplace(program.functions[i].hash, static_cast<uint32_t>(i));
     }
-    for (int part = 0; part < 2; ++part) {
-      for (const std::unique_ptr<SavedType>& saved : parts[part]->types) {
+    functionValues_.resize(pieces_.size());
+    closureFunctions_.resize(pieces_.size());
+    for (std::size_t piece = 0; piece < pieces_.size(); ++piece) {
+      for (uint32_t id : pieces_[piece].functionIds) functionValues_[piece].push_back(byName[id]);
+      for (const std::unique_ptr<SavedType>& saved : builders[piece]->types) {
         const RecordType* type = nullptr;
         if (saved->builtin) {
           type = &vm_.errorType;
@@ -272,13 +277,13 @@ class Resolver {
         if (type == nullptr || type->fields != saved->fields) return false;
         saved->program = type;
       }
-      for (const FunctionRef& ref : parts[part]->functions) {
+      for (const FunctionRef& ref : builders[piece]->functions) {
         auto found = byHash.find(ref.hash);
         if (found == byHash.end() || ref.id != found->second ||
             program.functions[found->second].name != ref.name) {
           return false;
         }
-        closureFunctions_[part].push_back(found->second);
+        closureFunctions_[piece].push_back(found->second);
       }
     }
     return true;
@@ -335,13 +340,13 @@ class Resolver {
   }
 
  private:
-  bool reference(Value& v, int part) const {
+  bool reference(Value& v, std::size_t piece) const {
     if (v.type == ValueType::Object) {
       auto id = static_cast<uint64_t>(v.as.i);
       if (id >= objects_.size()) return false;
       v.as.obj = objects_[id];
     } else if (v.type == ValueType::Function) {
-      v.as.index = functionValues_[part][v.as.index];
+      v.as.index = functionValues_[piece][v.as.index];
     }
     return true;
   }
@@ -349,14 +354,18 @@ class Resolver {
   bool range(std::size_t from, std::size_t to, std::size_t* openUpvalues) {
     // Counted in a local: the two threads' counts share a cache line.
     std::size_t open = 0;
-    for (std::size_t id = from; id < to; ++id) {
-      if (!object(objects_[id], id < firstCount_ ? 0 : 1, &open)) return false;
+    for (std::size_t piece = 0; piece < pieces_.size(); ++piece) {
+      std::size_t first = std::max(from, pieces_[piece].firstId);
+      std::size_t last = std::min(to, pieces_[piece].firstId + pieces_[piece].count);
+      for (std::size_t id = first; id < last; ++id) {
+        if (!object(objects_[id], piece, &open)) return false;
+      }
     }
     *openUpvalues = open;
     return true;
   }
 
-  bool object(Obj* o, int part, std::size_t* openUpvalues) {
+  bool object(Obj* o, std::size_t piece, std::size_t* openUpvalues) {
     switch (o->kind) {
       case ObjKind::String:
       case ObjKind::File:
@@ -364,7 +373,7 @@ class Resolver {
       case ObjKind::Array: {
         auto* array = static_cast<Array*>(o);
         for (std::size_t i = 0; i < array->count; ++i) {
-          if (!reference(array->items[i], part)) return false;
+          if (!reference(array->items[i], piece)) return false;
         }
         return true;
       }
@@ -372,13 +381,13 @@ class Resolver {
         auto* record = static_cast<Record*>(o);
         record->type = static_cast<const SavedType*>(record->type)->program;
         for (std::size_t i = 0; i < record->type->fields.size(); ++i) {
-          if (!reference(record->fields()[i], part)) return false;
+          if (!reference(record->fields()[i], piece)) return false;
         }
         return true;
       }
       case ObjKind::Closure: {
         auto* closure = static_cast<Closure*>(o);
-        uint32_t function = closureFunctions_[part][closure->function];
+        uint32_t function = closureFunctions_[piece][closure->function];
         if (vm_.program.functions[function].captures.size() != closure->upvalueCount) return false;
         closure->function = function;
         for (uint32_t i = 0; i < closure->upvalueCount; ++i) {
@@ -390,25 +399,25 @@ class Resolver {
       }
       case ObjKind::Upvalue: {
         auto* upvalue = static_cast<Upvalue*>(o);
-        if (upvalue->location == &upvalue->closed) return reference(upvalue->closed, part);
+        if (upvalue->location == &upvalue->closed) return reference(upvalue->closed, piece);
         ++*openUpvalues;
         return upvalue->location < vm_.stack + data_.stack.size();
       }
       case ObjKind::Map:
-        return map(static_cast<Map*>(o), part);
+        return map(static_cast<Map*>(o), piece);
     }
     return false;
   }
 
   // The entries appended again in order, as restore.cpp's fillMap appends
   // them, each read just before its place is written.
-  bool map(Map* map, int part) {
+  bool map(Map* map, std::size_t piece) {
     std::size_t count = map->entryCount;
     map->entryCount = 0;
     for (std::size_t e = 0; e < count; ++e) {
       if (map->dense) {
         Value value = map->values[e];
-        if (!reference(value, part)) return false;
+        if (!reference(value, piece)) return false;
         vm_.heap.mapAppend(map, Value::integer(static_cast<int64_t>(e)), value);
         continue;
       }
@@ -417,7 +426,7 @@ class Resolver {
         vm_.heap.mapAppend(map, entry.key, Value::none());
         continue;
       }
-      if (!reference(entry.key, part) || !reference(entry.value, part)) return false;
+      if (!reference(entry.key, piece) || !reference(entry.value, piece)) return false;
       bool hashable = entry.key.type == ValueType::None || entry.key.isBool() ||
                       entry.key.isNumber() || isObjKind(entry.key, ObjKind::String);
       Value existing;
@@ -430,9 +439,9 @@ class Resolver {
   const SnapshotData& data_;
   VM& vm_;
   HugeVector<Obj*>& objects_;
-  std::size_t firstCount_;
-  std::vector<uint32_t> functionValues_[2];    // by part and name id
-  std::vector<uint32_t> closureFunctions_[2];  // by part and saved function
+  const std::vector<StreamedPiece>& pieces_;
+  std::vector<std::vector<uint32_t>> functionValues_;    // by piece and name id
+  std::vector<std::vector<uint32_t>> closureFunctions_;  // by piece and saved function
 };
 
 }  // namespace
@@ -442,36 +451,39 @@ std::optional<BuiltHeap> buildHeapStraight(SnapshotData& data, std::unique_ptr<V
   data.deferredHeap.reset();
   const char* begin = deferred.text.begin;
   const char* end = deferred.text.end;
-  const char* split = chooseHeapSplit(begin, end);
-  bool twoParts = split != nullptr;
+  std::vector<const char*> cuts = choosePieceCuts(begin, end);
+  bool inPieces = !cuts.empty();
   std::optional<BuiltHeap> built;
   {
     // The builders own the saved types that records point at until resolved:
     // they outlive both heaps' objects (`beside`'s, and the VM's, reset below
     // if anything fails).
-    PartBuilder first(vm->heap, vm->stack, twoParts, deferred.buffer.get(), begin);
+    std::vector<std::unique_ptr<PartBuilder>> builders;
+    for (std::size_t piece = 0; piece <= cuts.size(); ++piece) {
+      builders.push_back(std::make_unique<PartBuilder>(vm->stack, inPieces, deferred.buffer.get(),
+                                                       piece == 0 ? begin : cuts[piece - 1]));
+    }
     Heap beside(vm->heap.maxMemory());
-    PartBuilder second(beside, vm->stack, true, deferred.buffer.get(), split);
     {
       // Every object made is live, and references are ids until resolved:
       // nothing may be collected meanwhile.
       Heap::CollectionPause pause(vm->heap);
       Heap::CollectionPause pauseBeside(beside);
-      if (twoParts) {
+      if (inPieces) {
         vm->heap.preferHugePages();
         beside.preferHugePages();
       }
-      std::vector<uint32_t> secondFunctionIds;
-      std::size_t firstCount = 0;
-      ObjectBatchSink toFirst = [&](const SnapshotData& batch, const char* readTo) {
-        return first.take(batch, readTo);
+      Heap* heaps[2] = {&vm->heap, &beside};  // by thread
+      std::vector<StreamedPiece> pieces;
+      ObjectBatchSink toBuilders = [&](std::size_t piece, int thread, const SnapshotData& batch,
+                                       const char* readTo) {
+        return builders[piece]->take(*heaps[thread], batch, readTo);
       };
-      ObjectBatchSink toSecond = [&](const SnapshotData& batch, const char* readTo) {
-        return second.take(batch, readTo);
-      };
-      bool made = streamCanonicalObjects(begin, end, data, deferred.functionNameIds, split, toFirst,
-                                         toSecond, &secondFunctionIds, &firstCount) == end &&
-                  first.mapCapacities + second.mapCapacities <= kMapCapacityBudget;
+      uint64_t mapCapacities = 0;
+      bool made = streamCanonicalObjects(begin, end, data, deferred.functionNameIds, cuts,
+                                         toBuilders, &pieces) == end;
+      for (const auto& builder : builders) mapCapacities += builder->mapCapacities;
+      made = made && mapCapacities <= kMapCapacityBudget;
       if (made) {
         try {
           vm->heap.adopt(beside);
@@ -480,19 +492,22 @@ std::optional<BuiltHeap> buildHeapStraight(SnapshotData& data, std::unique_ptr<V
         }
       }
       if (made) {
-        HugeVector<Obj*> objects = std::move(first.objects);
-        objects.insert(objects.end(), second.objects.begin(), second.objects.end());
-        Resolver resolver(data, *vm, objects, firstCount);
-        PartBuilder* parts[2] = {&first, &second};
+        HugeVector<Obj*> objects;
+        objects.reserve(pieces.empty() ? 0 : pieces.back().firstId + pieces.back().count);
+        for (const auto& builder : builders) {
+          objects.insert(objects.end(), builder->objects.begin(), builder->objects.end());
+        }
+        Resolver resolver(data, *vm, objects, pieces);
         std::size_t openUpvalues = 0;
-        if (resolver.match(parts, secondFunctionIds) && resolver.objects(twoParts, &openUpvalues) &&
+        if (resolver.match(builders) && resolver.objects(inPieces, &openUpvalues) &&
             resolver.rest(openUpvalues)) {
           built.emplace();
           built->objects = std::move(objects);
-          built->openFiles = std::move(first.openFiles);
-          for (OpenFileObject file : second.openFiles) {
-            file.id += firstCount;
-            built->openFiles.push_back(file);
+          for (std::size_t piece = 0; piece < pieces.size(); ++piece) {
+            for (OpenFileObject file : builders[piece]->openFiles) {
+              file.id += pieces[piece].firstId;
+              built->openFiles.push_back(file);
+            }
           }
         }
       }
