@@ -1,12 +1,13 @@
 // Reading a snapshot file with its digest made alongside (see body_digest.h).
-// A large file is read by two threads at once, each into its own half of the
-// buffer, split at a 2 MiB boundary so that each takes the page faults of its
-// own huge pages: under this machine's hypervisor the first touch of memory
-// the host has taken back costs far more than the copy (docs/design.md, "What
-// each snapshot optimisation bought"). This thread digests its half chunk by
-// chunk as it arrives; the other checks the UTF-8 of its half once read, and
-// this thread then hashes it. The UTF-8 check of a chunk stops short of a
-// character cut by the chunk's end and takes it up with the next.
+// A large file is read in 4 MiB chunks, at 2 MiB boundaries so that each
+// takes the page faults of its own huge pages, by two threads at once, each
+// taking the next chunk when free. This thread also digests the chunks in
+// order as they arrive (the checksum is one sequential pass), and reads a
+// chunk itself only when the next one to digest has not arrived: so the
+// other thread reads most of the file, and neither waits long for the other
+// (docs/design.md, "What each snapshot optimisation bought"). The UTF-8 check
+// of a chunk stops short of a character cut by the chunk's end and takes it
+// up with the next.
 #include "snapshot/body_digest.h"
 
 #include <simdjson.h>
@@ -14,9 +15,12 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <new>
+#include <thread>
 
 #include "core/huge_pages.h"
 #include "core/run_beside.h"
@@ -29,8 +33,6 @@ constexpr std::size_t kReadChunk = std::size_t{4} << 20;
 // A file smaller than two chunks is read, then digested, on this thread: a
 // second one would cost more to start than it saves.
 constexpr std::size_t kMinBytesOnTwoThreads = 2 * kReadChunk;
-
-bool isContinuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
 // Where the check of [from, end) must stop so as not to split a character:
 // before a lead byte among the last three whose character needs more bytes
@@ -46,23 +48,18 @@ std::size_t completeCharactersEnd(const char* text, std::size_t from, std::size_
   return end;
 }
 
-// Reads [from, to) of the file into the same place in `buffer`, `each(end)`
-// called after every chunk with the end of what has arrived. Returns the end
-// reached (short of `to` if the file shrank meanwhile), or nullopt with errno
-// set if a read failed.
-template <typename Each>
-std::optional<std::size_t> readRange(int fd, char* buffer, std::size_t from, std::size_t to,
-                                     Each&& each) {
+// Reads [from, to) of the file into the same place in `buffer`. Returns the
+// end reached (short of `to` if the file shrank meanwhile), or nullopt with
+// errno set if a read failed.
+std::optional<std::size_t> readRange(int fd, char* buffer, std::size_t from, std::size_t to) {
+  populateForWriting(buffer + from, to - from);
   std::size_t at = from;
   while (at < to) {
-    std::size_t chunk = std::min(kReadChunk, to - at);
-    populateForWriting(buffer + at, chunk);
-    ssize_t n = ::pread(fd, buffer + at, chunk, static_cast<off_t>(at));
+    ssize_t n = ::pread(fd, buffer + at, to - at, static_cast<off_t>(at));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return std::nullopt;
     if (n == 0) break;  // the file shrank meanwhile: the checksum will tell
     at += static_cast<std::size_t>(n);
-    each(at);
   }
   return at;
 }
@@ -91,19 +88,6 @@ class Digester {
     if (available > hashed_) XXH3_64bits_update(state_, text_ + hashed_, available - hashed_);
     hashed_ = available;
     check(last ? available : completeCharactersEnd(text_, checked_, available));
-  }
-  // Takes in the text up to `end`, the UTF-8 of [from, end) having been found
-  // valid or not (`restValid`) by another thread, `from` being the start of a
-  // character at most three bytes past what advance() has seen. Only once the
-  // body has begun: false, with nothing done, otherwise.
-  bool finish(std::size_t from, std::size_t end, bool restValid) {
-    if (!digest_.complete || from < hashed_) return false;
-    check(from);
-    valid_ = valid_ && restValid;
-    checked_ = end;
-    XXH3_64bits_update(state_, text_ + hashed_, end - hashed_);
-    hashed_ = end;
-    return true;
   }
   BodyDigest result() const {
     BodyDigest digest = digest_;
@@ -137,44 +121,60 @@ std::optional<std::size_t> readDigesting(int fd, char* buffer, std::size_t size,
                                          BodyDigest* digest) {
   Digester digester(buffer);
   if (size < kMinBytesOnTwoThreads) {
-    std::optional<std::size_t> got = readRange(fd, buffer, 0, size, [](std::size_t) {});
+    std::optional<std::size_t> got = readRange(fd, buffer, 0, size);
     if (!got) return std::nullopt;
     digester.advance(*got, true);
     *digest = digester.result();
     return got;
   }
-  std::size_t half = alignDownToHugePage(size / 2);
-  // The second half: read, then its UTF-8 checked from its first character on.
-  std::optional<std::size_t> secondEnd;
-  int secondError = 0;
-  std::size_t secondFrom = half;
-  bool secondValid = false;
-  auto readSecond = [&] {
-    secondEnd = readRange(fd, buffer, half, size, [](std::size_t) {});
-    if (!secondEnd) {
-      secondError = errno;
-      return;
-    }
-    while (secondFrom < *secondEnd && secondFrom < half + 3 && isContinuation(buffer[secondFrom])) {
-      ++secondFrom;
-    }
-    secondValid = simdjson::validate_utf8(buffer + secondFrom, *secondEnd - secondFrom);
+  std::size_t chunks = (size + kReadChunk - 1) / kReadChunk;
+  auto chunkEnd = [&](std::size_t chunk) { return std::min(size, (chunk + 1) * kReadChunk); };
+  // Per chunk: where its read ended once read (kUnread before, kFailed if a
+  // read failed).
+  constexpr std::size_t kUnread = SIZE_MAX, kFailed = SIZE_MAX - 1;
+  std::unique_ptr<std::atomic<std::size_t>[]> reached(new std::atomic<std::size_t>[chunks]);
+  for (std::size_t chunk = 0; chunk < chunks; ++chunk) reached[chunk].store(kUnread);
+  std::atomic<std::size_t> nextChunk{0};
+  std::atomic<int> readError{0};
+  auto readNext = [&] {
+    std::size_t chunk = nextChunk.fetch_add(1, std::memory_order_relaxed);
+    if (chunk >= chunks) return false;
+    std::optional<std::size_t> end = readRange(fd, buffer, chunk * kReadChunk, chunkEnd(chunk));
+    if (!end) readError.store(errno, std::memory_order_relaxed);
+    reached[chunk].store(end ? *end : kFailed, std::memory_order_release);
+    return true;
   };
-  std::optional<std::size_t> firstEnd;
-  int firstError = 0;
-  runBeside(readSecond, [&] {
-    firstEnd =
-        readRange(fd, buffer, 0, half, [&](std::size_t end) { digester.advance(end, false); });
-    if (!firstEnd) firstError = errno;
-  });
-  if (!firstEnd || !secondEnd) {
-    errno = !firstEnd ? firstError : secondError;
+  std::size_t got = 0;
+  bool failed = false;
+  runBeside(
+      [&] {
+        while (readNext()) {
+        }
+      },
+      [&] {
+        // Digests chunk after chunk, up to the first that a failed read or
+        // the file's end (it shrank meanwhile) cut short.
+        for (std::size_t chunk = 0; chunk < chunks;) {
+          std::size_t end = reached[chunk].load(std::memory_order_acquire);
+          if (end == kUnread) {
+            if (!readNext()) std::this_thread::yield();  // the other thread has it
+            continue;
+          }
+          if (end == kFailed) {
+            failed = true;
+            return;
+          }
+          digester.advance(end, false);
+          got = end;
+          if (end < chunkEnd(chunk)) return;
+          ++chunk;
+        }
+      });
+  if (failed) {
+    errno = readError.load();
     return std::nullopt;
   }
-  // Short of the middle, the file shrank: what the second half holds is not
-  // its text.
-  std::size_t got = *firstEnd < half ? *firstEnd : *secondEnd;
-  if (got <= half || !digester.finish(secondFrom, got, secondValid)) digester.advance(got, true);
+  digester.advance(got, true);
   *digest = digester.result();
   return got;
 }

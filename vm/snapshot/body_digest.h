@@ -1,7 +1,7 @@
 // Reading a snapshot file together with the checksum and the UTF-8 validity
 // of its body (the text after the header line): from 8 MiB on, on two threads,
-// each reading and checking half of the file. Both checks are a pass over the
-// whole file, about 12 ms at 100 MB; made one after the other, after the
+// one of which checks each chunk as it arrives. Both checks are a pass over
+// the whole file, about 12 ms at 100 MB; made one after the other, after the
 // read, they held up every large resume, while the second core had nothing to
 // do until the heap was decoded.
 #pragma once

@@ -1,12 +1,12 @@
 // Decoding a snapshot's heap straight into heap objects (see straight_heap.h).
 //
-// Two steps. Making: each part of the heap's text (two at once for a large
-// heap, as the general path decodes it) is scanned on its own thread, and
-// every object is made as soon as the scanner hands it over, in the part's
-// own heap, with whatever it refers to still an object id. Resolving: with
-// every object made and the program at hand, the ids become pointers, record
-// types and closure functions become the program's, maps are indexed, and
-// each check the general path makes of the heap is made on the way.
+// Two steps. Making: the heap's text is scanned in pieces (one for a small
+// heap), two at a time on two threads, and every object is made as soon as
+// the scanner hands it over, in the heap of the thread decoding its piece,
+// with whatever it refers to still an object id. Resolving: with every object
+// made and the program at hand, the ids become pointers, record types and
+// closure functions become the program's, maps are indexed, and each check
+// the general path makes of the heap is made on the way.
 #include "snapshot/straight_heap.h"
 
 #include <algorithm>
@@ -47,19 +47,19 @@ Upvalue* unresolvedUpvalue(uint32_t id) {
 // thread decoding it and in that thread's heap. Until resolved, references are ids
 // (unresolvedRef), a record's type is a SavedType, a closure's function is
 // the index of its saved function in `functions`, a function value's index
-// is the part's id for the name, and a map holds its entries as saved,
+// is the piece's id for the name, and a map holds its entries as saved,
 // unindexed, with entryCount their number.
-class PartBuilder {
+class PieceBuilder {
  public:
   // With `hashStrings`, each string is hashed as it is made, so that maps
   // may be resolved on two threads with their string keys only read.
-  // The part's text starts at `text`, in `buffer`.
-  PartBuilder(Value* stack, bool hashStrings, huge_blocks::ReleasableBuffer* buffer,
-              const char* text)
+  // The piece's text starts at `text`, in `buffer`.
+  PieceBuilder(Value* stack, bool hashStrings, huge_blocks::ReleasableBuffer* buffer,
+               const char* text)
       : stack_(stack), hashStrings_(hashStrings), buffer_(buffer), read_(text) {}
 
   // Makes the batch's objects in `heap` (the heap of the thread decoding the
-  // part). The text read so far is released as it goes: its pages are the
+  // piece). The text read so far is released as it goes: its pages are the
   // heap's next (huge_blocks::ReleasableBuffer).
   bool take(Heap& heap, const SnapshotData& batch, const char* readTo) {
     heap_ = &heap;
@@ -85,7 +85,7 @@ class PartBuilder {
   HugeVector<Obj*> objects;
   std::vector<std::unique_ptr<SavedType>> types;
   std::vector<FunctionRef> functions;
-  std::vector<OpenFileObject> openFiles;  // ids counted from the part's first object
+  std::vector<OpenFileObject> openFiles;  // ids counted from the piece's first object
   uint64_t mapCapacities = 0;
 
  private:
@@ -227,7 +227,7 @@ class PartBuilder {
   Value* stack_;
   bool hashStrings_;
   huge_blocks::ReleasableBuffer* buffer_;
-  const char* read_;  // where the text not released yet starts (a page or the part's start)
+  const char* read_;  // where the text not released yet starts (a page or the piece's start)
   std::unordered_map<std::string, SavedType*> typesByKey_;
   const SavedType* lastType_ = nullptr;
   std::string_view lastText_;
@@ -249,7 +249,7 @@ class Resolver {
       : data_(data), vm_(vm), objects_(objects), pieces_(pieces) {}
 
   // The targets of the pieces' function names, types and functions.
-  bool match(const std::vector<std::unique_ptr<PartBuilder>>& builders) {
+  bool match(const std::vector<std::unique_ptr<PieceBuilder>>& builders) {
     const Program& program = vm_.program;
     std::vector<uint32_t> byName;  // by id in data.functionNames
     for (std::string_view name : data_.functionNames) {
@@ -458,10 +458,10 @@ std::optional<BuiltHeap> buildHeapStraight(SnapshotData& data, std::unique_ptr<V
     // The builders own the saved types that records point at until resolved:
     // they outlive both heaps' objects (`beside`'s, and the VM's, reset below
     // if anything fails).
-    std::vector<std::unique_ptr<PartBuilder>> builders;
+    std::vector<std::unique_ptr<PieceBuilder>> builders;
     for (std::size_t piece = 0; piece <= cuts.size(); ++piece) {
-      builders.push_back(std::make_unique<PartBuilder>(vm->stack, inPieces, deferred.buffer.get(),
-                                                       piece == 0 ? begin : cuts[piece - 1]));
+      builders.push_back(std::make_unique<PieceBuilder>(vm->stack, inPieces, deferred.buffer.get(),
+                                                        piece == 0 ? begin : cuts[piece - 1]));
     }
     Heap beside(vm->heap.maxMemory());
     {

@@ -1,8 +1,7 @@
 // Reading a file while digesting it (body_digest.h): the hash is that of the
 // body in one piece, and the UTF-8 verdict is right wherever a character
-// falls across the chunks the file is read in (4 MiB) or across the middle
-// where two threads share the file (a 2 MiB boundary: 4 MiB for the files
-// here), and wherever a bad byte is.
+// falls across the chunks the file is read in (4 MiB, shared out between two
+// threads), and wherever a bad byte is.
 #include "snapshot/body_digest.h"
 
 #include <fcntl.h>
