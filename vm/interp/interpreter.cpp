@@ -150,11 +150,11 @@ static_assert(kPollInterval <= INT32_MAX / 2,
 // own, 2. Measure again after large changes to the loop.
 #if defined(__x86_64__)
 #ifdef SHAPEVM_STEP_CHECK
-#define SHAPEVM_LOOP_PADDING "46"
+#define SHAPEVM_LOOP_PADDING "\n.skip 46, 0xcc"
 #else
-#define SHAPEVM_LOOP_PADDING "0"
+#define SHAPEVM_LOOP_PADDING ""  // the jump alone
 #endif
-#define SHAPEVM_LOOP_OFFSET() asm volatile("jmp 1f\n.skip " SHAPEVM_LOOP_PADDING ", 0xcc\n1:")
+#define SHAPEVM_LOOP_OFFSET() asm volatile("jmp 1f" SHAPEVM_LOOP_PADDING "\n1:")
 #else
 #define SHAPEVM_LOOP_OFFSET() \
   do {                        \
