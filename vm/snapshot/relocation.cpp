@@ -11,6 +11,23 @@
 
 namespace shapevm {
 
+FunctionsByHash functionsByHash(const Program& program) {
+  FunctionsByHash byHash;
+  for (std::size_t i = 0; i < program.functions.size(); ++i) {
+    byHash.emplace(program.functions[i].hash, static_cast<uint32_t>(i));
+  }
+  return byHash;
+}
+
+const RecordType* savedRecordType(const VM& vm, std::string_view name, bool builtin) {
+  if (builtin) return &vm.errorType;
+  const RecordType* type = nullptr;
+  for (const RecordType& t : vm.types) {
+    if (t.name == name) type = &t;
+  }
+  return type;
+}
+
 namespace {
 
 class Planner {
@@ -23,11 +40,8 @@ class Planner {
         relocating_(relocating),
         live_(relocating && live),
         programName_(programName),
-        report_(report) {
-    for (std::size_t i = 0; i < program_.functions.size(); ++i) {
-      byHash_.emplace(program_.functions[i].hash, static_cast<uint32_t>(i));
-    }
-  }
+        report_(report),
+        byHash_(functionsByHash(program_)) {}
 
   std::variant<RelocationPlan, ResumeError> plan();
 
@@ -74,7 +88,7 @@ class Planner {
   const std::string& programName_;
   std::vector<std::string>& report_;
   std::set<std::string> fieldChanges_;  // reported once per type and field
-  std::unordered_map<FunctionHash, uint32_t, FunctionHash::Hasher> byHash_;
+  FunctionsByHash byHash_;
   RelocationPlan plan_;
   std::vector<std::string> problems_;
 };
@@ -218,14 +232,7 @@ void Planner::planRecord(std::size_t id, const SObject& record, ObjectPlans& pla
     if (order != plans.slotOrder.end()) plans.slotOrder[id] = order->second;
     return;
   }
-  const RecordType* type = nullptr;
-  if (record.builtinType) {
-    type = &vm_.errorType;
-  } else {
-    for (const RecordType& t : vm_.types) {
-      if (t.name == record.text) type = &t;
-    }
-  }
+  const RecordType* type = savedRecordType(vm_, record.text, record.builtinType);
   if (type == nullptr) {
     plans.problems.push_back(fmt::format("record type '{}' (object {}) does not exist in {}",
                                          record.text, id, programName_));

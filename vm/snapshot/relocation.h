@@ -22,6 +22,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -51,6 +52,16 @@ struct RelocationPlan {
   static constexpr int64_t kStartNone = -2;
   std::vector<int64_t> globalSources;
 };
+
+// The program's functions by content hash, the first of equal ones: how a
+// saved function reference with a hash is found.
+using FunctionsByHash = std::unordered_map<FunctionHash, uint32_t, FunctionHash::Hasher>;
+FunctionsByHash functionsByHash(const Program& program);
+
+// The VM's type for a record saved as of type `name`: its Error type when
+// `builtin`, else the last of the program's types with that name; nullptr if
+// there is none.
+const RecordType* savedRecordType(const VM& vm, std::string_view name, bool builtin);
 
 // `vm` has loaded the target program (its functions, types and errorType are
 // used). `programName` names it in messages. When relocating live (not

@@ -20,6 +20,7 @@
 #include "core/huge_pages.h"
 #include "core/run_beside.h"
 #include "snapshot/canonical_objects.h"
+#include "snapshot/relocation.h"
 
 namespace shapevm {
 
@@ -258,23 +259,13 @@ class Resolver {
       if (found < 0) return false;
       byName.push_back(static_cast<uint32_t>(found));
     }
-    std::unordered_map<FunctionHash, uint32_t, FunctionHash::Hasher> byHash;
-    for (std::size_t i = 0; i < program.functions.size(); ++i) {
-      byHash.emplace(program.functions[i].hash, static_cast<uint32_t>(i));
-    }
+    FunctionsByHash byHash = functionsByHash(program);
     functionValues_.resize(pieces_.size());
     closureFunctions_.resize(pieces_.size());
     for (std::size_t piece = 0; piece < pieces_.size(); ++piece) {
       for (uint32_t id : pieces_[piece].functionIds) functionValues_[piece].push_back(byName[id]);
       for (const std::unique_ptr<SavedType>& saved : builders[piece]->types) {
-        const RecordType* type = nullptr;
-        if (saved->builtin) {
-          type = &vm_.errorType;
-        } else {
-          for (const RecordType& t : vm_.types) {
-            if (t.name == saved->name) type = &t;
-          }
-        }
+        const RecordType* type = savedRecordType(vm_, saved->name, saved->builtin);
         if (type == nullptr || type->fields != saved->fields) return false;
         saved->program = type;
       }
