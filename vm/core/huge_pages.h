@@ -41,9 +41,8 @@ void adviseHugePages(void* data, std::size_t bytes);
 // Has the kernel map the pages of [data, data + bytes), which are about to be
 // written, in one call (MADV_POPULATE_WRITE) instead of a page fault at the
 // first write to each: on a host where a 4 KiB page fault costs 1.3 µs, a
-// page mapped this way costs 0.9 (docs/design.md, "Memory a resume
-// reuses"). Their contents stay as they are. A hint: nothing happens where
-// the kernel lacks it (before Linux 5.14).
+// page mapped this way costs 0.9 (docs/design.md, "Huge pages"). Their contents stay as they are. A
+// hint: nothing happens where the kernel lacks it (before Linux 5.14).
 void populateForWriting(void* data, std::size_t bytes);
 
 // The decision, apart from the clock (huge_pages.cpp times the faults). Its

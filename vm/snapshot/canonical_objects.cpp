@@ -721,6 +721,7 @@ bool Scanner::object(SObject* object) {
 // `OBJECT,\n  OBJECT...` as the writer separates them, with the array's ']'
 // after the last one unless the part ends at `stop`.
 const char* Scanner::objectLines(const char* stop) {
+  if (sink_ != nullptr) return streamedObjectLines(stop);
   // The shortest object line, `{"array": []}` and the `,\n  ` after it, is
   // 17 bytes, so the bytes left bound the objects to come: room for that many
   // costs only address space until written, and spares the pool its growth by
@@ -729,7 +730,6 @@ const char* Scanner::objectLines(const char* stop) {
   // parts of a split array reserve for all the text left, the first because
   // the second is appended to it. Hints: if the address space is refused, the
   // pools grow as usual.
-  if (sink_ != nullptr) return streamedObjectLines(stop);
   constexpr std::size_t kShortestObjectLine = 17;
   std::size_t textLeft = static_cast<std::size_t>(end_ - p_);
   try {
@@ -806,10 +806,6 @@ void populateReserved(Pool& pool, std::size_t count) {
   populateForWriting(pool.data() + pool.size(), count * sizeof(typename Pool::value_type));
 }
 
-// Appends `part` to `data` as if one scanner had read on: the part's indexes
-// into the pools are moved past what `data` holds, and its function names
-// take the ids `data` has for them (new ones numbered in order of appearance).
-// False, with nothing changed, if the objects would be too many.
 // The id in `data` of each of `part`'s function names, those new to `data`
 // numbered after its own in order of appearance.
 std::vector<uint32_t> joinFunctionNames(SnapshotData& data, FunctionNameIds& functionNameIds,
@@ -826,6 +822,10 @@ std::vector<uint32_t> joinFunctionNames(SnapshotData& data, FunctionNameIds& fun
   return functionIds;
 }
 
+// Appends `part` to `data` as if one scanner had read on: the part's indexes
+// into the pools are moved past what `data` holds, and its function names
+// take the ids `data` has for them (joinFunctionNames). False, with nothing
+// changed, if the objects would be too many.
 bool appendPart(SnapshotData& data, FunctionNameIds& functionNameIds, HeapPart& part) {
   if (part.data.objects.size() > UINT32_MAX - data.objects.size()) return false;
   std::vector<uint32_t> functionIds = joinFunctionNames(data, functionNameIds, part);
@@ -920,11 +920,20 @@ std::optional<HeapText> locateCanonicalObjects(std::string_view body) {
   return HeapText{body.data() + begin, body.data() + end};
 }
 
+namespace {
+
+// The start of the first object line after `from` (past its `\n  `), or
+// nullptr if none starts before `end`.
+const char* lineAfter(const char* from, const char* end) {
+  const auto* newline = static_cast<const char*>(std::memchr(from, '\n', end - from));
+  return newline != nullptr && end - newline > 3 ? newline + 3 : nullptr;
+}
+
+}  // namespace
+
 const char* chooseHeapSplit(const char* begin, const char* end) {
   if (end - begin < kMinSplitBytes) return nullptr;
-  const char* middle = begin + (end - begin) / 2;
-  const auto* newline = static_cast<const char*>(std::memchr(middle, '\n', end - middle));
-  return newline != nullptr && end - newline > 3 ? newline + 3 : nullptr;
+  return lineAfter(begin + (end - begin) / 2, end);
 }
 
 std::vector<const char*> choosePieceCuts(const char* begin, const char* end) {
@@ -936,9 +945,9 @@ std::vector<const char*> choosePieceCuts(const char* begin, const char* end) {
   for (std::ptrdiff_t i = 1; i < pieces; ++i) {
     const char* from = begin + size * i / pieces;
     if (!cuts.empty() && from < cuts.back()) from = cuts.back();
-    const auto* newline = static_cast<const char*>(std::memchr(from, '\n', end - from));
-    if (newline == nullptr || end - newline <= 3) break;
-    cuts.push_back(newline + 3);
+    const char* cut = lineAfter(from, end);
+    if (cut == nullptr) break;
+    cuts.push_back(cut);
   }
   return cuts;
 }

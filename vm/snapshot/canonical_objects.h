@@ -74,9 +74,9 @@ using ObjectBatchSink = std::function<bool(std::size_t piece, int thread, const 
 
 // What streamCanonicalObjects found in one piece.
 struct StreamedPiece {
-  const char* text;         // where its text starts
-  std::size_t firstId = 0;  // the id of its first object
-  std::size_t count = 0;    // its objects
+  const char* text = nullptr;  // where its text starts
+  std::size_t firstId = 0;     // the id of its first object
+  std::size_t count = 0;       // its objects
   // For each of the piece's function name ids, the name's id in
   // SnapshotData::functionNames.
   std::vector<uint32_t> functionIds;

@@ -181,7 +181,7 @@ struct HeapText {
 // it while reading.
 using FunctionNameIds = std::unordered_map<std::string_view, uint32_t>;
 
-// A heap whose text was left undecoded (HeapReading::Deferred,
+// A heap whose text was left undecoded (HeapReading::Defer,
 // snapshot_reader.h), for restore to decode straight into heap objects
 // (straight_heap.h). Holds the file's buffer, which `text` is in.
 struct DeferredHeap {

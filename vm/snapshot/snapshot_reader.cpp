@@ -213,14 +213,15 @@ bool SnapshotReader::readState(od::value v) {
       default:
         if (heap_) {
           // Only the fast path reads a heap cut out of the document.
-          if (field.raw_json_token().data() == heapSlot_ && heapReading_ == HeapReading::Defer) {
-            data_.deferredHeap = DeferredHeap{*heap_, nullptr, functionNameIds_};
-            return true;
-          }
-          if (field.raw_json_token().data() == heapSlot_ &&
-              readCanonicalObjects(heap_->begin, heap_->end, data_, functionNameIds_,
-                                   chooseHeapSplit(heap_->begin, heap_->end)) == heap_->end) {
-            return true;
+          if (field.raw_json_token().data() == heapSlot_) {
+            if (heapReading_ == HeapReading::Defer) {
+              data_.deferredHeap = DeferredHeap{*heap_, nullptr, functionNameIds_};
+              return true;
+            }
+            if (readCanonicalObjects(heap_->begin, heap_->end, data_, functionNameIds_,
+                                     chooseHeapSplit(heap_->begin, heap_->end)) == heap_->end) {
+              return true;
+            }
           }
           return fail("the heap is not where the writer puts it");  // never shown
         }
